@@ -1,0 +1,184 @@
+//! Agents × scopes → skills directories (DESIGN section 4).
+//!
+//! Pure path arithmetic: nothing here touches the file system except the
+//! project-root search, which only asks whether a `.git` entry exists.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// An agent that loads skills from folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Agent {
+    ClaudeCode,
+    Codex,
+    GeminiCli,
+}
+
+/// Where a skill is installed: for the user, or for the project in the current folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    User,
+    Project,
+}
+
+impl Agent {
+    pub const ALL: [Agent; 3] = [Agent::ClaudeCode, Agent::Codex, Agent::GeminiCli];
+
+    /// The name used on the command line and in output.
+    pub fn id(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "claude-code",
+            Agent::Codex => "codex",
+            Agent::GeminiCli => "gemini-cli",
+        }
+    }
+
+    /// The product name, for messages such as "not visible to Claude Code".
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "Claude Code",
+            Agent::Codex => "Codex",
+            Agent::GeminiCli => "Gemini CLI",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Agent> {
+        Agent::ALL.into_iter().find(|a| a.id() == id)
+    }
+}
+
+impl fmt::Display for Agent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Scope {
+    pub fn id(self) -> &'static str {
+        match self {
+            Scope::User => "user",
+            Scope::Project => "project",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// The environment the directory table is evaluated in, captured once so that
+/// library code never reads process globals and tests can pass their own.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub home: Option<PathBuf>,
+    pub claude_config_dir: Option<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+impl Env {
+    /// Reads `$CLAUDE_CONFIG_DIR`, the home folder (via `dirs`) and the current folder.
+    pub fn from_process() -> std::io::Result<Env> {
+        Ok(Env {
+            home: dirs::home_dir(),
+            claude_config_dir: std::env::var_os("CLAUDE_CONFIG_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            cwd: std::env::current_dir()?,
+        })
+    }
+
+    /// Claude Code's configuration folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+    pub fn claude_dir(&self) -> Option<PathBuf> {
+        self.claude_config_dir
+            .clone()
+            .or_else(|| self.home.as_ref().map(|h| h.join(".claude")))
+    }
+
+    /// The skills root of `agent` in `scope`; `None` when the home folder is unknown.
+    pub fn skills_root(&self, agent: Agent, scope: Scope) -> Option<PathBuf> {
+        match scope {
+            Scope::User => match agent {
+                Agent::ClaudeCode => self.claude_dir().map(|d| d.join("skills")),
+                Agent::Codex => self.home.as_ref().map(|h| h.join(".agents").join("skills")),
+                Agent::GeminiCli => self.home.as_ref().map(|h| h.join(".gemini").join("skills")),
+            },
+            Scope::Project => Some(self.cwd.join(project_relative(agent))),
+        }
+    }
+
+    /// Every project-scope root the agent reads: the current folder and each parent up
+    /// to the repository root (the first folder holding `.git`), nearest first.
+    pub fn project_roots(&self, agent: Agent) -> Vec<PathBuf> {
+        let rel = project_relative(agent);
+        let mut out = Vec::new();
+        for dir in self.cwd.ancestors() {
+            out.push(dir.join(&rel));
+            if dir.join(".git").exists() || Some(dir) == self.home.as_deref() {
+                break;
+            }
+        }
+        out
+    }
+}
+
+fn project_relative(agent: Agent) -> PathBuf {
+    match agent {
+        Agent::ClaudeCode => Path::new(".claude").join("skills"),
+        Agent::Codex | Agent::GeminiCli => Path::new(".agents").join("skills"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Env {
+        Env {
+            home: Some(PathBuf::from("/h")),
+            claude_config_dir: None,
+            cwd: PathBuf::from("/p"),
+        }
+    }
+
+    #[test]
+    fn user_roots_follow_the_table() {
+        let e = env();
+        assert_eq!(
+            e.skills_root(Agent::ClaudeCode, Scope::User).unwrap(),
+            Path::new("/h/.claude/skills")
+        );
+        assert_eq!(
+            e.skills_root(Agent::Codex, Scope::User).unwrap(),
+            Path::new("/h/.agents/skills")
+        );
+        assert_eq!(
+            e.skills_root(Agent::GeminiCli, Scope::User).unwrap(),
+            Path::new("/h/.gemini/skills")
+        );
+    }
+
+    #[test]
+    fn claude_config_dir_overrides_home() {
+        let mut e = env();
+        e.claude_config_dir = Some(PathBuf::from("/c"));
+        assert_eq!(
+            e.skills_root(Agent::ClaudeCode, Scope::User).unwrap(),
+            Path::new("/c/skills")
+        );
+    }
+
+    #[test]
+    fn project_roots_are_relative_to_cwd() {
+        let e = env();
+        assert_eq!(
+            e.skills_root(Agent::ClaudeCode, Scope::Project).unwrap(),
+            Path::new("/p/.claude/skills")
+        );
+        assert_eq!(
+            e.skills_root(Agent::GeminiCli, Scope::Project).unwrap(),
+            Path::new("/p/.agents/skills")
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! The tree digest (DESIGN section 5): the identity of a skill folder, whatever zipped it.
+//!
+//! `sha256:` + SHA-256 over `<hex sha256>  <name>/<path>\n` per regular file, sorted by
+//! path in byte order: exactly what `find | LC_ALL=C sort | xargs sha256sum | sha256sum` gives.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::BundleError;
+
+/// One regular file of a skill tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Path relative to the skill folder, forward slashes.
+    pub path: String,
+    pub sha256: [u8; 32],
+    pub size: u64,
+    pub executable: bool,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The tree digest of `files` as installed under a folder called `name`.
+pub fn tree_digest(name: &str, files: &[FileRecord]) -> String {
+    let mut sorted: Vec<&FileRecord> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    let mut h = Sha256::new();
+    for f in sorted {
+        h.update(hex::encode(f.sha256).as_bytes());
+        h.update(b"  ");
+        h.update(name.as_bytes());
+        h.update(b"/");
+        h.update(f.path.as_bytes());
+        h.update(b"\n");
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
+}
+
+/// Hashes every regular file under `dir` (symlinks and special files are not
+/// followed and not counted, as `find -type f` does), sorted by path.
+pub fn hash_tree(dir: &Path) -> Result<Vec<FileRecord>, BundleError> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            BundleError::io("cannot read", path, e.into())
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = relative_slash_path(dir, entry.path());
+        let (sha256, size) = hash_file(entry.path())?;
+        out.push(FileRecord {
+            path: rel,
+            sha256,
+            size,
+            executable: is_executable(entry.path()),
+        });
+    }
+    out.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    Ok(out)
+}
+
+/// Streams one file through SHA-256.
+pub fn hash_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
+    let mut file = File::open(path).map_err(|e| BundleError::io("cannot open", path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BundleError::io("cannot read", path, e)),
+        };
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((h.finalize().into(), size))
+}
+
+pub(crate) fn relative_slash_path(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(unix)]
+pub(crate) fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn is_executable(_path: &Path) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_is_order_independent_and_matches_coreutils_format() {
+        let a = FileRecord {
+            path: "b.md".into(),
+            sha256: Sha256::digest(b"b").into(),
+            size: 1,
+            executable: false,
+        };
+        let b = FileRecord {
+            path: "a/x.md".into(),
+            sha256: Sha256::digest(b"x").into(),
+            size: 1,
+            executable: false,
+        };
+        let d1 = tree_digest("s", &[a.clone(), b.clone()]);
+        let d2 = tree_digest("s", &[b.clone(), a.clone()]);
+        assert_eq!(d1, d2);
+        let listing = format!(
+            "{}  s/a/x.md\n{}  s/b.md\n",
+            hex::encode(b.sha256),
+            hex::encode(a.sha256)
+        );
+        assert_eq!(d1, format!("sha256:{}", sha256_hex(listing.as_bytes())));
+    }
+}

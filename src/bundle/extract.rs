@@ -1,0 +1,146 @@
+//! The extractor: inflates a [`Plan`] into a fresh folder, enforcing sizes while inflating
+//! (headers are not trusted), normalising permissions, and hashing each byte as it is written.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use zip::ZipArchive;
+
+use super::BundleError;
+use super::digest::FileRecord;
+use super::inspect::{Plan, check_ratio};
+use super::rules::Limits;
+
+/// Extracts every planned file under `dest` (which must not exist yet) and returns their
+/// records sorted by path. On error the caller discards `dest` whole.
+pub fn extract<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    plan: &Plan,
+    dest: &Path,
+    limits: &Limits,
+) -> Result<Vec<FileRecord>, BundleError> {
+    fs::create_dir(dest).map_err(|e| BundleError::io("cannot create", dest, e))?;
+    set_mode(dest, 0o755)?;
+    let mut total = 0u64;
+    let mut records = Vec::with_capacity(plan.files.len());
+    let mut buf = vec![0u8; 64 * 1024];
+    for pf in &plan.files {
+        let target = make_parents(dest, &pf.path)?;
+        let mode = if pf.executable { 0o755 } else { 0o644 };
+        let mut out = create_file(&target, mode)?;
+        let mut entry = archive
+            .by_index(pf.index)
+            .map_err(|e| BundleError::Corrupt {
+                entry: pf.entry.clone(),
+                reason: e.to_string(),
+            })?;
+        let mut hasher = Sha256::new();
+        let mut written = 0u64;
+        loop {
+            let n = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(BundleError::Corrupt {
+                        entry: pf.entry.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+            };
+            written += n as u64;
+            total += n as u64;
+            if written > pf.size {
+                return Err(BundleError::Unsafe {
+                    entry: pf.entry.clone(),
+                    rule: "size-mismatch",
+                    message: format!(
+                        "the entry inflates to more than the {} bytes its header declares",
+                        pf.size
+                    ),
+                });
+            }
+            if total > limits.max_total {
+                return Err(BundleError::Limit {
+                    rule: "total-too-large",
+                    message: format!(
+                        "the entries inflate to more than {} bytes",
+                        limits.max_total
+                    ),
+                    flag: "--max-size",
+                });
+            }
+            check_ratio(&pf.entry, written, pf.compressed, limits)?;
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])
+                .map_err(|e| BundleError::io("cannot write", &target, e))?;
+        }
+        if written != pf.size {
+            return Err(BundleError::Corrupt {
+                entry: pf.entry.clone(),
+                reason: format!("{written} bytes inflated, the header declares {}", pf.size),
+            });
+        }
+        out.sync_data()
+            .map_err(|e| BundleError::io("cannot write", &target, e))?;
+        records.push(FileRecord {
+            path: pf.path.clone(),
+            sha256: hasher.finalize().into(),
+            size: written,
+            executable: pf.executable,
+        });
+    }
+    records.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    Ok(records)
+}
+
+/// Creates the folders above `rel` under `dest` (0755) and returns the file's full path.
+fn make_parents(dest: &Path, rel: &str) -> Result<PathBuf, BundleError> {
+    let mut path = dest.to_path_buf();
+    let mut parts = rel.split('/').peekable();
+    while let Some(part) = parts.next() {
+        path.push(part);
+        if parts.peek().is_some() && !path.is_dir() {
+            fs::create_dir(&path).map_err(|e| BundleError::io("cannot create", &path, e))?;
+            set_mode(&path, 0o755)?;
+        }
+    }
+    Ok(path)
+}
+
+fn create_file(path: &Path, mode: u32) -> Result<File, BundleError> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| BundleError::io("cannot create", path, e))?;
+    // The umask may have cleared bits; set the exact mode so trees are alike everywhere.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| BundleError::io("cannot set permissions on", path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    Ok(file)
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), BundleError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|e| BundleError::io("cannot set permissions on", path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}

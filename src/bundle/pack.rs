@@ -1,0 +1,208 @@
+//! The deterministic packer: the same files give the same zip bytes on every run and machine.
+//!
+//! Entries are sorted by path, carry a fixed timestamp (or `SOURCE_DATE_EPOCH`), fixed Unix
+//! modes (0644, or 0755 when executable), a fixed origin system and one deflate backend and
+//! level. Every entry lives under `<name>/`, the layout claude.ai upload and `.skill` files use.
+
+use std::io::{Cursor, Seek, Write};
+use std::path::Path;
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, System, ZipWriter};
+
+use super::BundleError;
+use super::digest::{FileRecord, relative_slash_path};
+use super::rules::check_entry_name;
+
+/// A file to pack, with its contents in memory (skills are small; the limits cap them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackFile {
+    /// Path relative to the skill folder, forward slashes.
+    pub path: String,
+    pub data: Vec<u8>,
+    pub executable: bool,
+}
+
+impl PackFile {
+    pub fn record(&self) -> FileRecord {
+        use sha2::{Digest, Sha256};
+        FileRecord {
+            path: self.path.clone(),
+            sha256: Sha256::digest(&self.data).into(),
+            size: self.data.len() as u64,
+            executable: self.executable,
+        }
+    }
+}
+
+/// Names that never belong in a release: VCS folders, OS litter, caches.
+pub fn is_junk(component: &str) -> bool {
+    matches!(
+        component,
+        ".git" | ".DS_Store" | "__pycache__" | "node_modules" | "__MACOSX" | "Thumbs.db"
+    ) || component.ends_with(".pyc")
+}
+
+/// Reads a skill folder into memory, sorted by path, junk excluded.
+/// Symlinks and special files are refused: a release must not depend on what they point at.
+pub fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
+    let meta = std::fs::metadata(dir).map_err(|e| BundleError::io("cannot read", dir, e))?;
+    if !meta.is_dir() {
+        return Err(BundleError::Pack {
+            path: dir.to_path_buf(),
+            message: "not a folder".into(),
+        });
+    }
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_junk(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            BundleError::io("cannot read", path, e.into())
+        })?;
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            return Err(BundleError::Pack {
+                path: entry.path().to_path_buf(),
+                message: "symbolic links are not packed; replace it with the file it points to"
+                    .into(),
+            });
+        }
+        if !ft.is_file() {
+            return Err(BundleError::Pack {
+                path: entry.path().to_path_buf(),
+                message: "not a regular file".into(),
+            });
+        }
+        let rel = relative_slash_path(dir, entry.path());
+        check_entry_name(rel.as_bytes()).map_err(|e| BundleError::Pack {
+            path: entry.path().to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let data = std::fs::read(entry.path())
+            .map_err(|e| BundleError::io("cannot read", entry.path(), e))?;
+        files.push(PackFile {
+            path: rel,
+            data,
+            executable: super::digest::is_executable(entry.path()),
+        });
+    }
+    files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    Ok(files)
+}
+
+/// The zip timestamp for `SOURCE_DATE_EPOCH` seconds (UTC), clamped to the DOS range;
+/// `None` gives 1980-01-01 00:00:00.
+pub fn zip_time(epoch: Option<u64>) -> DateTime {
+    let Some(secs) = epoch else {
+        return DateTime::default();
+    };
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    if y < 1980 {
+        return DateTime::default();
+    }
+    let y = y.min(2107) as u16;
+    DateTime::from_date_and_time(
+        y,
+        m,
+        d,
+        (rem / 3600) as u8,
+        ((rem % 3600) / 60) as u8,
+        (rem % 60) as u8,
+    )
+    .unwrap_or_default()
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+pub(crate) fn civil_from_days(z: i64) -> (i64, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Writes `files` as a zip with every entry under `<name>/`.
+pub fn write_zip<W: Write + Seek>(
+    name: &str,
+    files: &[PackFile],
+    epoch: Option<u64>,
+    out: W,
+) -> Result<W, BundleError> {
+    let mut sorted: Vec<&PackFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    let base = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .last_modified_time(zip_time(epoch))
+        .system(System::Unix)
+        .large_file(false);
+    let zip_err = |e: zip::result::ZipError| BundleError::Pack {
+        path: name.into(),
+        message: e.to_string(),
+    };
+    let mut zip = ZipWriter::new(out);
+    for f in sorted {
+        let mode = if f.executable { 0o755 } else { 0o644 };
+        let opts = base
+            .unix_permissions(mode)
+            .large_file(f.data.len() as u64 >= u32::MAX as u64);
+        zip.start_file(format!("{name}/{}", f.path), opts)
+            .map_err(zip_err)?;
+        zip.write_all(&f.data)
+            .map_err(|e| BundleError::io("cannot write", name, e))?;
+    }
+    zip.finish().map_err(zip_err)
+}
+
+/// Packs `files` into an in-memory zip.
+pub fn pack_to_vec(
+    name: &str,
+    files: &[PackFile],
+    epoch: Option<u64>,
+) -> Result<Vec<u8>, BundleError> {
+    Ok(write_zip(name, files, epoch, Cursor::new(Vec::new()))?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(10_957), (2000, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn packing_is_independent_of_input_order() {
+        let a = PackFile {
+            path: "SKILL.md".into(),
+            data: b"x".to_vec(),
+            executable: false,
+        };
+        let b = PackFile {
+            path: "references/r.md".into(),
+            data: b"y".to_vec(),
+            executable: true,
+        };
+        let z1 = pack_to_vec("s", &[a.clone(), b.clone()], None).unwrap();
+        let z2 = pack_to_vec("s", &[b, a], None).unwrap();
+        assert_eq!(z1, z2);
+    }
+}

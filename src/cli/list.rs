@@ -1,0 +1,126 @@
+//! `skillpack list`: installed skills with version, source and state.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use skillpack::install::{LockFile, SourceRecord, tree_state};
+
+use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use crate::TargetArgs;
+
+pub const LONG_ABOUT: &str = "\
+List the skills in a skills folder.
+
+Each skill skillpack installed is re-hashed and shown as ok, modified (files changed or
+added), missing-files, or missing (the folder is gone). Folders holding a SKILL.md that
+skillpack did not install are shown as unmanaged; skillpack never touches them.";
+
+pub const EXAMPLES: &str = "\
+Examples:
+  skillpack list
+  skillpack list --scope project
+  skillpack list --json | jq '.skills[] | select(.state != \"ok\")'";
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+pub fn source_label(s: &SourceRecord) -> String {
+    match s.kind.as_str() {
+        "url" => s.url.clone().unwrap_or_else(|| "url".into()),
+        "github" => format!(
+            "{}@{}",
+            s.repo.as_deref().unwrap_or("github"),
+            s.reference
+                .as_deref()
+                .map(|r| &r[..r.len().min(12)])
+                .unwrap_or("HEAD")
+        ),
+        "path" | "file" => s.path.clone().unwrap_or_else(|| s.kind.clone()),
+        other => other.to_string(),
+    }
+}
+
+pub fn run(p: &Printer, args: ListArgs) -> CmdResult {
+    let env = process_env()?;
+    let root = target_root(&env, &args.target)?;
+    let lock = LockFile::load(&root.lock_file()).map_err(|e| Failure::new(e.to_string()))?;
+    let mut rows = Vec::new();
+    for (name, entry) in &lock.skills {
+        let state =
+            tree_state(&root.skill_dir(name), entry).map_err(|e| Failure::new(e.to_string()))?;
+        rows.push((name.clone(), entry.version.clone(), Some(entry), state.id()));
+    }
+    for name in root.present_skills() {
+        if !lock.skills.contains_key(&name) {
+            let version =
+                skillpack::skill::SkillFile::read(&root.skill_dir(&name).join("SKILL.md"))
+                    .ok()
+                    .and_then(|f| f.meta().version);
+            rows.push((name, version, None, "unmanaged"));
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+
+    if p.json {
+        p.json_out(&json!({
+            "version": skillpack::SCHEMA_VERSION,
+            "root": root.dir,
+            "skills": rows.iter().map(|(name, version, entry, state)| json!({
+                "name": name,
+                "version": version,
+                "managed": entry.is_some(),
+                "state": state,
+                "source": entry.map(|e| &e.source),
+                "tree": entry.map(|e| &e.tree),
+                "installed_at": entry.map(|e| &e.installed_at),
+            })).collect::<Vec<_>>(),
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        p.status_warn(
+            "Empty",
+            format!("no skills in {}", display_path(&env, &root.dir)),
+        );
+        if !p.quiet {
+            eprintln!(
+                "  {}: `skillpack install` installs account-management",
+                p.dim("hint")
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
+    let vw = rows
+        .iter()
+        .map(|r| r.1.as_deref().unwrap_or("-").len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    p.out(p.bold(&format!(
+        "{:<w$}  {:<vw$}  {:<13}  SOURCE",
+        "NAME", "VERSION", "STATE"
+    )));
+    for (name, version, entry, state) in &rows {
+        let painted = match *state {
+            "ok" => p.green(state),
+            "unmanaged" => p.dim(state),
+            _ => p.red(state),
+        };
+        let pad = " ".repeat(13usize.saturating_sub(state.len()));
+        let source = entry
+            .map(|e| source_label(&e.source))
+            .unwrap_or_else(|| "-".into());
+        p.out(format!(
+            "{name:<w$}  {:<vw$}  {painted}{pad}  {source}",
+            version.as_deref().unwrap_or("-")
+        ));
+    }
+    p.out(p.dim(&format!("root: {}", display_path(&env, &root.dir))));
+    Ok(ExitCode::SUCCESS)
+}

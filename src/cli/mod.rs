@@ -1,0 +1,133 @@
+//! Commands: each turns parsed arguments into library calls and renders the result.
+//! This is the only module that prints.
+
+pub mod companions;
+pub mod completions;
+pub mod install;
+pub mod list;
+pub mod output;
+pub mod pack;
+pub mod uninstall;
+pub mod update;
+pub mod validate;
+pub mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use skillpack::agents::{Agent, Env, Scope};
+use skillpack::install::Root;
+
+use crate::{AgentArg, Cli, Command, ScopeArg, TargetArgs};
+pub use output::Printer;
+
+/// A failure to report: the message, an optional hint, and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+    /// A stable id for `--json` consumers (e.g. a refusal rule).
+    pub kind: Option<String>,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+            code: 1,
+            kind: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            ..Failure::new(message)
+        }
+    }
+}
+
+pub type CmdResult = Result<ExitCode, Failure>;
+
+pub fn run(cli: Cli) -> ExitCode {
+    let printer = Printer::new(&cli.global);
+    let result = match cli.command {
+        Command::Install(args) => install::run(&printer, args),
+        Command::List(args) => list::run(&printer, args),
+        Command::Verify(args) => verify::run(&printer, args),
+        Command::Uninstall(args) => uninstall::run(&printer, args),
+        Command::Update(args) => update::run(&printer, args),
+        Command::Companions(args) => companions::run(&printer, args),
+        Command::Validate(args) => validate::run(&printer, args),
+        Command::Pack(args) => pack::run(&printer, args),
+        Command::Completions(args) => completions::run(&printer, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            printer.failure(&f);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+impl From<AgentArg> for Agent {
+    fn from(a: AgentArg) -> Agent {
+        match a {
+            AgentArg::ClaudeCode => Agent::ClaudeCode,
+            AgentArg::Codex => Agent::Codex,
+            AgentArg::GeminiCli => Agent::GeminiCli,
+        }
+    }
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Scope {
+        match s {
+            ScopeArg::User => Scope::User,
+            ScopeArg::Project => Scope::Project,
+        }
+    }
+}
+
+pub fn process_env() -> Result<Env, Failure> {
+    Env::from_process().map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))
+}
+
+/// The skills root the target arguments name.
+pub fn target_root(env: &Env, target: &TargetArgs) -> Result<Root, Failure> {
+    if let Some(dir) = &target.dir {
+        return Ok(Root::new(absolute(env, dir)));
+    }
+    env.skills_root(target.agent.into(), target.scope.into())
+        .map(Root::new)
+        .ok_or_else(|| {
+            Failure::new("cannot find your home folder")
+                .hint("set HOME, or pass --dir DIR to choose the skills folder")
+        })
+}
+
+fn absolute(env: &Env, p: &std::path::Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        env.cwd.join(p)
+    }
+}
+
+/// Shortens a path under the home folder to `~/…` for display.
+pub fn display_path(env: &Env, p: &std::path::Path) -> String {
+    if let Some(home) = &env.home
+        && let Ok(rest) = p.strip_prefix(home)
+    {
+        return format!("~/{}", rest.display());
+    }
+    p.display().to_string()
+}

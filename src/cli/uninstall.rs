@@ -1,0 +1,69 @@
+//! `skillpack uninstall`: remove skills skillpack installed, never anything else.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use skillpack::install;
+
+use super::install::install_failure;
+use super::{CmdResult, Printer, display_path, process_env, target_root};
+use crate::TargetArgs;
+
+pub const LONG_ABOUT: &str = "\
+Remove skills that skillpack installed.
+
+Only folders recorded in the lock file are removed. A skill whose files were changed since
+it was installed is kept unless --force is given; folders skillpack did not install are
+never touched.";
+
+pub const EXAMPLES: &str = "\
+Examples:
+  skillpack uninstall account-management
+  skillpack uninstall account-management --force   also when its files were edited";
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Skills to remove
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Remove even if the files were modified
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
+    let env = process_env()?;
+    let root = target_root(&env, &args.target)?;
+    let mut removed = Vec::new();
+    for name in &args.names {
+        let mut on_wait = |lock: &Path| {
+            p.status_warn(
+                "Blocking",
+                format!(
+                    "waiting for another skillpack run (lock {})",
+                    lock.display()
+                ),
+            )
+        };
+        let state =
+            install::uninstall(&root, name, args.force, &mut on_wait).map_err(install_failure)?;
+        p.status(
+            "Removed",
+            format!("{name} from {}", display_path(&env, &root.skill_dir(name))),
+        );
+        removed.push(json!({"name": name, "previous_state": state.id()}));
+    }
+    if p.json {
+        p.json_out(
+            &json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "removed": removed}),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,99 @@
+//! `skillpack verify`: re-hash installed trees against the lock file.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::json;
+
+use skillpack::install::{LockFile, TreeState, tree_state};
+
+use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use crate::TargetArgs;
+
+pub const LONG_ABOUT: &str = "\
+Re-hash installed skills and compare every file with the digest recorded at install time.
+
+Exits 1 and names each differing file if anything was modified, added or removed.";
+
+pub const EXAMPLES: &str = "\
+Examples:
+  skillpack verify                       every skill skillpack installed
+  skillpack verify account-management
+  skillpack verify --json";
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Skills to verify (default: all managed skills)
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
+    let env = process_env()?;
+    let root = target_root(&env, &args.target)?;
+    let lock = LockFile::load(&root.lock_file()).map_err(|e| Failure::new(e.to_string()))?;
+    let names: Vec<String> = if args.names.is_empty() {
+        lock.skills.keys().cloned().collect()
+    } else {
+        args.names.clone()
+    };
+    if let Some(missing) = names.iter().find(|n| !lock.skills.contains_key(*n)) {
+        return Err(Failure::new(format!(
+            "`{missing}` was not installed by skillpack in {}",
+            display_path(&env, &root.dir)
+        ))
+        .hint("`skillpack list` shows what is installed"));
+    }
+    let mut all_ok = true;
+    let mut results = Vec::new();
+    for name in &names {
+        let entry = &lock.skills[name];
+        let state =
+            tree_state(&root.skill_dir(name), entry).map_err(|e| Failure::new(e.to_string()))?;
+        all_ok &= state.is_ok();
+        match &state {
+            TreeState::Ok => p.status(
+                "Verified",
+                format!("{name} ({} files, {})", entry.files.len(), entry.tree),
+            ),
+            TreeState::Missing => p.status_warn(
+                "Missing",
+                format!(
+                    "{name}: {} is gone",
+                    display_path(&env, &root.skill_dir(name))
+                ),
+            ),
+            TreeState::Modified { .. } => {
+                p.status_warn("Modified", name);
+                if !p.json && !p.quiet {
+                    for (path, what) in state.differences() {
+                        eprintln!("             {what:<8} {name}/{path}");
+                    }
+                }
+            }
+        }
+        results.push(json!({
+            "name": name,
+            "state": state.id(),
+            "tree": entry.tree,
+            "differences": state.differences().iter().map(|(path, what)| json!({"path": path, "change": what})).collect::<Vec<_>>(),
+        }));
+    }
+    if p.json {
+        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "ok": all_ok, "skills": results}));
+    }
+    if !all_ok && !p.json {
+        eprintln!(
+            "{}: installed files differ from the lock file; `skillpack install --force NAME` restores a skill",
+            p.red("error")
+        );
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

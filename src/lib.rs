@@ -1,0 +1,14 @@
+//! skillpack: install, verify, pack and validate Agent Skills.
+//!
+//! The library owns every stage of the install pipeline
+//! (`resolve → fetch → verify → inspect → stage → check → commit → record`)
+//! and never prints: the binary's `cli` module turns its values and typed errors into output.
+
+pub mod agents;
+pub mod bundle;
+pub mod install;
+pub mod skill;
+pub mod source;
+
+/// Version of the JSON documents skillpack writes (`lock.json`, `index.json`, `--json` output).
+pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,157 @@
+//! The `skillpack` command line: argument parsing (clap derive) and dispatch only.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Install, verify, pack and validate Agent Skills";
+
+const LONG_ABOUT: &str = "\
+Install, verify, pack and validate Agent Skills.
+
+skillpack does three jobs:
+  users        skillpack install               put the account-management skill (compiled in)
+                                               into ~/.claude/skills, verified and atomically
+  maintainers  skillpack pack DIR --out dist   build reproducible release zips, SHA256SUMS
+                                               and index.json
+  CI           skillpack validate DIR          check SKILL.md frontmatter with file:line
+                                               diagnostics";
+
+const EXAMPLES: &str = "\
+Examples:
+  skillpack install                          install account-management for Claude Code
+  skillpack install ./my-skill --dry-run     check a local skill without installing it
+  skillpack list                             show installed skills and their state
+  skillpack validate skills --format github  annotate a pull request with problems
+  skillpack pack skill/account-management --out dist
+
+Exit codes: 0 success, 1 failure or validation errors, 2 usage error.";
+
+#[derive(Debug, Parser)]
+#[command(name = "skillpack", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Print machine-readable JSON on stdout (schema in docs/json.md)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colour (NO_COLOR is honoured by `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which skills root a command works on.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// The agent whose skills folder to use
+    #[arg(long, value_enum, default_value_t = AgentArg::ClaudeCode)]
+    pub agent: AgentArg,
+
+    /// `user` (your home folder) or `project` (the current folder)
+    #[arg(long, value_enum, default_value_t = ScopeArg::User)]
+    pub scope: ScopeArg,
+
+    /// An explicit skills root: skills go to DIR/<name>/ (overrides --agent and --scope)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    ClaudeCode,
+    Codex,
+    GeminiCli,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    User,
+    Project,
+}
+
+/// Archive limits; the defaults refuse zip bombs.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Largest uncompressed total (and single entry), in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024 * 1024)]
+    pub max_size: u64,
+
+    /// Most entries an archive may hold
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_files: usize,
+
+    /// Largest compression ratio for entries over 1 MiB
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_ratio: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install skills: the embedded account-management by default
+    #[command(long_about = cli::install::LONG_ABOUT, after_help = cli::install::EXAMPLES)]
+    Install(cli::install::InstallArgs),
+
+    /// List installed skills with version, source and state
+    #[command(long_about = cli::list::LONG_ABOUT, after_help = cli::list::EXAMPLES)]
+    List(cli::list::ListArgs),
+
+    /// Re-hash installed skills against the lock file
+    #[command(long_about = cli::verify::LONG_ABOUT, after_help = cli::verify::EXAMPLES)]
+    Verify(cli::verify::VerifyArgs),
+
+    /// Remove skills that skillpack installed
+    #[command(long_about = cli::uninstall::LONG_ABOUT, after_help = cli::uninstall::EXAMPLES)]
+    Uninstall(cli::uninstall::UninstallArgs),
+
+    /// Re-resolve installed skills and install newer versions
+    #[command(long_about = cli::update::LONG_ABOUT, after_help = cli::update::EXAMPLES)]
+    Update(cli::update::UpdateArgs),
+
+    /// Show a skill's companion skills: installed where, or missing
+    #[command(long_about = cli::companions::LONG_ABOUT, after_help = cli::companions::EXAMPLES)]
+    Companions(cli::companions::CompanionsArgs),
+
+    /// Check skills against the Agent Skills rules, with file:line diagnostics
+    #[command(long_about = cli::validate::LONG_ABOUT, after_help = cli::validate::EXAMPLES)]
+    Validate(cli::validate::ValidateArgs),
+
+    /// Build reproducible release zips, SHA256SUMS and index.json
+    #[command(long_about = cli::pack::LONG_ABOUT, after_help = cli::pack::EXAMPLES)]
+    Pack(cli::pack::PackArgs),
+
+    /// Print a shell completion script
+    #[command(long_about = cli::completions::LONG_ABOUT, after_help = cli::completions::EXAMPLES)]
+    Completions(cli::completions::CompletionsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli::run(cli)
+}
