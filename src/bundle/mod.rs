@@ -6,6 +6,7 @@
 pub mod digest;
 pub mod error;
 pub mod extract;
+pub mod index;
 pub mod inspect;
 pub mod pack;
 pub mod rules;

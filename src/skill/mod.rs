@@ -221,3 +221,106 @@ pub fn check_installable(dir: &Path, folder: &str) -> Result<SkillMeta, SkillErr
     }
     Ok(file.meta())
 }
+
+/// How [`validate_dir`] judges a skill.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidateOptions {
+    pub profile: Profile,
+    /// Turn warnings into errors.
+    pub strict: bool,
+}
+
+/// Everything [`validate_dir`] found in one skill folder.
+#[derive(Debug, Clone)]
+pub struct SkillReport {
+    pub dir: PathBuf,
+    /// The `SKILL.md` (or `skill.md`) validated, if there was one.
+    pub skill_md: Option<PathBuf>,
+    pub meta: SkillMeta,
+    /// Sorted by file, line, column.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl SkillReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+}
+
+/// Validates the skill folder `dir` under `opts.profile`.
+pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
+    let folder = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let Some(path) = find_skill_md(dir) else {
+        let diag = Diagnostic {
+            rule: "missing-skill-md",
+            severity: Severity::Error,
+            file: dir.join("SKILL.md"),
+            line: 0,
+            col: 0,
+            message: "the folder has no SKILL.md; a skill is a folder holding SKILL.md".into(),
+        };
+        return SkillReport {
+            dir: dir.to_path_buf(),
+            skill_md: None,
+            meta: SkillMeta::default(),
+            diagnostics: vec![diag],
+        };
+    };
+    let file = match SkillFile::read(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            let diag = Diagnostic {
+                rule: "unreadable",
+                severity: Severity::Error,
+                file: path.clone(),
+                line: 0,
+                col: 0,
+                message: e.to_string(),
+            };
+            return SkillReport {
+                dir: dir.to_path_buf(),
+                skill_md: Some(path),
+                meta: SkillMeta::default(),
+                diagnostics: vec![diag],
+            };
+        }
+    };
+    let mut sink = Sink {
+        file: &path,
+        out: file.diagnostics.clone(),
+    };
+    if let Some(root) = &file.frontmatter {
+        rules::check_spec_fields(&mut sink, root, folder.as_deref(), opts.profile);
+    }
+    let mut diagnostics = sink.out;
+    if opts.strict {
+        diagnostics
+            .iter_mut()
+            .for_each(|d| d.severity = Severity::Error);
+    }
+    diagnostics
+        .sort_by(|a, b| (&a.file, a.line, a.col, a.rule).cmp(&(&b.file, b.line, b.col, b.rule)));
+    SkillReport {
+        dir: dir.to_path_buf(),
+        skill_md: Some(path),
+        meta: file.meta(),
+        diagnostics,
+    }
+}
