@@ -75,6 +75,22 @@ pub fn inspect<R: Read + Seek>(
             flag: "--max-files",
         });
     }
+    // The archive's name index keeps one entry per name; duplicates are only visible here.
+    if archive.has_duplicate_names() {
+        return Err(BundleError::Unsafe {
+            entry: duplicate_name(archive),
+            rule: "collision",
+            message: "the entry appears twice".into(),
+        });
+    }
+    // Entries sharing compressed bytes are the classic non-recursive zip bomb.
+    if archive.has_overlapping_entries().unwrap_or(true) {
+        return Err(BundleError::Unsafe {
+            entry: "(central directory)".into(),
+            rule: "overlapping-entries",
+            message: "entries overlap each other in the archive".into(),
+        });
+    }
     let mut seen: HashMap<String, (Kind, String)> = HashMap::new();
     let mut files: Vec<(usize, String, u64, u64, bool)> = Vec::new();
     let mut total = 0u64;
@@ -235,6 +251,16 @@ pub fn inspect<R: Read + Seek>(
         root,
         files: planned,
     })
+}
+
+/// The first name that occurs more than once (best effort, for the message).
+fn duplicate_name<R: Read + Seek>(archive: &ZipArchive<R>) -> String {
+    let mut names = BTreeSet::new();
+    archive
+        .file_names_raw()
+        .find(|n| !names.insert(n.to_vec()))
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_else(|| "(central directory)".into())
 }
 
 /// Records `name` and its parent folders, refusing exact duplicates, names that differ only
