@@ -149,6 +149,10 @@ pub enum Command {
     /// Print a shell completion script
     #[command(long_about = cli::completions::LONG_ABOUT, after_help = cli::completions::EXAMPLES)]
     Completions(cli::completions::CompletionsArgs),
+
+    /// Print the man page
+    #[command(long_about = cli::completions::MAN_LONG_ABOUT)]
+    Man(cli::completions::ManArgs),
 }
 
 fn main() -> ExitCode {

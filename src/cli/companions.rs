@@ -1,15 +1,234 @@
-//! `skillpack companions`.
+//! `skillpack companions`, and the companion step that follows `install`: which companion
+//! skills are installed where, which are missing, and (only when the user says so) which
+//! to install.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
 
 use clap::Args;
+use serde_json::json;
 
-use super::{CmdResult, Failure, Printer};
+use skillpack::agents::{Agent, Env};
+use skillpack::install::companions::{self, Companion};
+use skillpack::skill::SkillFile;
+use skillpack::source::{catalog, embedded};
 
-pub const LONG_ABOUT: &str = "";
-pub const EXAMPLES: &str = "";
+use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use crate::TargetArgs;
+
+pub const LONG_ABOUT: &str = "\
+Show the companion skills a skill recommends: where each is installed (scope, path,
+version), whether the agent can see it there, or that it is missing, with the command that
+installs it.
+
+Companions are read from the skill's own SKILL.md: `metadata.recommended_skills` (a comma-
+or space-separated string) or a top-level `recommended_skills` list. Places searched: the
+agent's user and project folders (the current folder up to the repository root), Claude
+Code plugin skills, and other agents' folders, which are reported as not visible.";
+
+pub const EXAMPLES: &str = "\
+Examples:
+  skillpack companions                         companions of account-management
+  skillpack companions crm-management --depth 2
+  skillpack companions --agent codex --json";
 
 #[derive(Debug, Args)]
-pub struct CompanionsArgs {}
+pub struct CompanionsArgs {
+    /// The skill whose companions to show
+    #[arg(value_name = "NAME", default_value = embedded::NAME)]
+    pub name: String,
 
-pub fn run(_p: &Printer, _args: CompanionsArgs) -> CmdResult {
-    Err(Failure::new("`companions` is not available in this build"))
+    /// Follow companions of companions this many levels deep
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub depth: u32,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// The companions `name` declares: from its installed copy in a place the agent reads,
+/// else from the catalog's embedded copy. `None` when the skill is unknown.
+fn declared(
+    env: &Env,
+    agent: Agent,
+    explicit: Option<&std::path::Path>,
+    name: &str,
+) -> Option<Vec<String>> {
+    let found = companions::discover(env, agent, explicit, &[name.to_string()]);
+    if let Some(f) = found[0].found.first() {
+        return companions::declared(&f.path);
+    }
+    if name == embedded::NAME {
+        let file = SkillFile::parse(
+            std::path::Path::new("SKILL.md"),
+            embedded::skill_md().to_string(),
+        );
+        return Some(file.meta().companions);
+    }
+    None
+}
+
+/// Resolves the companion graph from `name`, `depth` levels deep, visiting each skill once
+/// (companion graphs have cycles).
+pub fn resolve(
+    env: &Env,
+    agent: Agent,
+    explicit: Option<&std::path::Path>,
+    name: &str,
+    depth: u32,
+) -> Option<Vec<(String, Companion)>> {
+    let mut visited: BTreeSet<String> = BTreeSet::from([name.to_string()]);
+    let mut out = Vec::new();
+    let mut frontier = vec![name.to_string()];
+    let root_declared = declared(env, agent, explicit, name)?;
+    for level in 0..depth {
+        let mut next = Vec::new();
+        for parent in &frontier {
+            let names = if level == 0 {
+                root_declared.clone()
+            } else {
+                declared(env, agent, explicit, parent).unwrap_or_default()
+            };
+            let fresh: Vec<String> = names
+                .into_iter()
+                .filter(|n| visited.insert(n.clone()))
+                .collect();
+            for c in companions::discover(env, agent, explicit, &fresh) {
+                next.push(c.name.clone());
+                out.push((parent.clone(), c));
+            }
+        }
+        frontier = next;
+    }
+    Some(out)
+}
+
+pub fn describe(name: &str) -> &'static str {
+    catalog::find(name).map(|e| e.description).unwrap_or("")
+}
+
+pub fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::Value {
+    json!({
+        "of": of,
+        "name": c.name,
+        "status": c.status(),
+        "description": describe(&c.name),
+        "locations": c.found.iter().map(|f| json!({
+            "path": f.path,
+            "display": display_path(env, &f.path),
+            "scope": f.scope,
+            "agent": f.agent.map(|a| a.id()),
+            "visible": f.visible,
+            "version": f.version,
+        })).collect::<Vec<_>>(),
+        "install": (!c.is_visible()).then(|| format!("skillpack install {}", c.name)),
+    })
+}
+
+/// One line per companion, for the table and for the post-install summary.
+pub fn render(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]) {
+    let w = list
+        .iter()
+        .map(|(_, c)| c.name.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    for (_, c) in list {
+        let status = match c.status() {
+            "installed" => p.green("installed  "),
+            "not-visible" => p.yellow("not visible"),
+            _ => p.red("missing    "),
+        };
+        let detail = match c.found.first() {
+            Some(f) if f.visible => format!(
+                "{} {}{}",
+                f.scope,
+                display_path(env, &f.path),
+                f.version
+                    .as_deref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default()
+            ),
+            Some(f) => format!(
+                "found in {}, which {} does not read; `skillpack install {}`",
+                display_path(env, f.path.parent().unwrap_or(&f.path)),
+                agent.display_name(),
+                c.name
+            ),
+            None => format!("`skillpack install {}`", c.name),
+        };
+        p.out(format!("{:<w$}  {status}  {detail}", c.name));
+    }
+}
+
+/// The exact command that installs `missing` for the chosen target.
+pub fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
+    let mut cmd = format!("skillpack install {}", missing.join(" "));
+    if let Some(dir) = &target.dir {
+        cmd.push_str(&format!(" --dir {}", dir.display()));
+    } else {
+        let agent: Agent = target.agent.into();
+        if agent != Agent::ClaudeCode {
+            cmd.push_str(&format!(" --agent {}", agent.id()));
+        }
+        if target.scope == crate::ScopeArg::Project {
+            cmd.push_str(" --scope project");
+        }
+    }
+    cmd
+}
+
+pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
+    let env = process_env()?;
+    let agent: Agent = args.target.agent.into();
+    let explicit = match &args.target.dir {
+        Some(_) => Some(target_root(&env, &args.target)?.dir),
+        None => None,
+    };
+    let list =
+        resolve(&env, agent, explicit.as_deref(), &args.name, args.depth).ok_or_else(|| {
+            Failure::new(format!(
+                "`{}` is not installed where {} reads skills, and not in the catalog",
+                args.name,
+                agent.display_name()
+            ))
+            .hint("install it first, or pass --agent/--scope/--dir to look elsewhere")
+        })?;
+    if p.json {
+        p.json_out(&json!({
+            "version": skillpack::SCHEMA_VERSION,
+            "skill": args.name,
+            "agent": agent.id(),
+            "companions": list.iter().map(|(of, c)| companion_json(&env, of, c)).collect::<Vec<_>>(),
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        p.status(
+            "Companions",
+            format!("{} recommends no companion skills", args.name),
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let w = list
+        .iter()
+        .map(|(_, c)| c.name.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    p.out(p.bold(&format!("{:<w$}  {:<11}  WHERE", "COMPANION", "STATUS")));
+    render(p, &env, agent, &list);
+    let missing: Vec<&str> = list
+        .iter()
+        .filter(|(_, c)| c.is_missing())
+        .map(|(_, c)| c.name.as_str())
+        .collect();
+    if !missing.is_empty() && !p.quiet {
+        eprintln!(
+            "  {}: {}",
+            p.dim("install the missing ones with"),
+            install_command(&args.target, &missing)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,66 @@
-//! `skillpack completions`.
+//! `skillpack completions` and `skillpack man`: shell completion scripts and the man page,
+//! generated from the same argument definitions the binary parses.
 
-use clap::Args;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory};
+use clap_complete::Shell;
 
 use super::{CmdResult, Failure, Printer};
 
-pub const LONG_ABOUT: &str = "";
-pub const EXAMPLES: &str = "";
+pub const LONG_ABOUT: &str = "\
+Print a completion script for SHELL on stdout.
+
+Install it where your shell looks for completions, for example:
+  bash        skillpack completions bash > ~/.local/share/bash-completion/completions/skillpack
+  zsh         skillpack completions zsh > \"${fpath[1]}/_skillpack\"
+  fish        skillpack completions fish > ~/.config/fish/completions/skillpack.fish
+  powershell  skillpack completions powershell >> $PROFILE
+  elvish      skillpack completions elvish >> ~/.config/elvish/rc.elv";
+
+pub const EXAMPLES: &str = "\
+Examples:
+  skillpack completions bash > /etc/bash_completion.d/skillpack
+  source <(skillpack completions zsh)";
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {}
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
+}
 
-pub fn run(_p: &Printer, _args: CompletionsArgs) -> CmdResult {
-    Err(Failure::new("`completions` is not available in this build"))
+pub fn run(_p: &Printer, args: CompletionsArgs) -> CmdResult {
+    let mut cmd = crate::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "skillpack", &mut out);
+    write_stdout(&out)
+}
+
+pub const MAN_LONG_ABOUT: &str = "\
+Print the skillpack(1) man page (roff) on stdout.
+
+  skillpack man > /usr/local/share/man/man1/skillpack.1";
+
+#[derive(Debug, Args)]
+pub struct ManArgs {}
+
+pub fn run_man(_p: &Printer, _args: ManArgs) -> CmdResult {
+    let cmd = crate::Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| Failure::new(format!("cannot render the man page: {e}")))?;
+    write_stdout(&out)
+}
+
+fn write_stdout(bytes: &[u8]) -> CmdResult {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Failure::new(format!("cannot write to stdout: {e}"))),
+    }
 }

@@ -68,6 +68,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(&printer, args),
         Command::Pack(args) => pack::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
+        Command::Man(args) => completions::run_man(&printer, args),
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 //! pipeline after the archive is fetched (`verify → inspect → stage → check → commit → record`).
 
 pub mod commit;
+pub mod companions;
 pub mod layout;
 pub mod lockfile;
 pub mod runlock;

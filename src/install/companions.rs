@@ -1,0 +1,226 @@
+//! Companion discovery: where each companion of a skill is installed, whether the chosen
+//! agent can see it there, or that it is missing. Reads folders only; installs nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::agents::{Agent, Env, Scope};
+use crate::skill::SkillFile;
+
+/// One place a companion was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The skill folder.
+    pub path: PathBuf,
+    /// `user`, `project`, `plugin`, or `dir` for an explicit `--dir` root.
+    pub scope: &'static str,
+    /// The agent whose folder this is (`None` for plugin and explicit roots).
+    pub agent: Option<Agent>,
+    /// Whether the chosen agent loads skills from here.
+    pub visible: bool,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    pub name: String,
+    /// Every place it was found, visible ones first.
+    pub found: Vec<Found>,
+}
+
+impl Companion {
+    /// Installed where the agent reads it.
+    pub fn is_visible(&self) -> bool {
+        self.found.iter().any(|f| f.visible)
+    }
+
+    pub fn is_missing(&self) -> bool {
+        !self.is_visible()
+    }
+
+    /// `installed`, `not-visible` (only in folders the agent does not read) or `missing`.
+    pub fn status(&self) -> &'static str {
+        if self.is_visible() {
+            "installed"
+        } else if self.found.is_empty() {
+            "missing"
+        } else {
+            "not-visible"
+        }
+    }
+}
+
+/// A skills folder to search, and what it means for the chosen agent.
+#[derive(Debug, Clone)]
+struct Place {
+    root: PathBuf,
+    scope: &'static str,
+    agent: Option<Agent>,
+    visible: bool,
+}
+
+/// The folders `agent` reads skills from, then other agents' folders, without duplicates.
+fn places(env: &Env, agent: Agent, explicit: Option<&Path>) -> Vec<Place> {
+    let mut out = Vec::new();
+    if let Some(dir) = explicit {
+        out.push(Place {
+            root: dir.to_path_buf(),
+            scope: "dir",
+            agent: None,
+            visible: true,
+        });
+    }
+    let add_agent = |a: Agent, visible: bool, out: &mut Vec<Place>| {
+        if let Some(root) = env.skills_root(a, Scope::User) {
+            out.push(Place {
+                root,
+                scope: "user",
+                agent: Some(a),
+                visible,
+            });
+        }
+        for root in env.project_roots(a) {
+            out.push(Place {
+                root,
+                scope: "project",
+                agent: Some(a),
+                visible,
+            });
+        }
+    };
+    add_agent(agent, true, &mut out);
+    if agent == Agent::ClaudeCode {
+        for root in plugin_skill_roots(env) {
+            out.push(Place {
+                root,
+                scope: "plugin",
+                agent: None,
+                visible: true,
+            });
+        }
+    }
+    for other in Agent::ALL.into_iter().filter(|a| *a != agent) {
+        add_agent(other, false, &mut out);
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert(p.root.clone()));
+    out
+}
+
+/// `skills/` folders of Claude Code plugins under `<claude config>/plugins`.
+fn plugin_skill_roots(env: &Env) -> Vec<PathBuf> {
+    let Some(plugins) = env.claude_dir().map(|d| d.join("plugins")) else {
+        return Vec::new();
+    };
+    if !plugins.is_dir() {
+        return Vec::new();
+    }
+    let mut roots: Vec<PathBuf> = walkdir::WalkDir::new(&plugins)
+        .max_depth(6)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir() && e.file_name() == "skills")
+        .map(|e| e.into_path())
+        .collect();
+    roots.sort();
+    roots
+}
+
+/// Looks for each of `names` in every place `agent` reads skills, and in other agents'
+/// folders. `explicit` is an additional root the user chose with `--dir`.
+pub fn discover(
+    env: &Env,
+    agent: Agent,
+    explicit: Option<&Path>,
+    names: &[String],
+) -> Vec<Companion> {
+    let places = places(env, agent, explicit);
+    names
+        .iter()
+        .map(|name| {
+            let mut found: Vec<Found> = places
+                .iter()
+                .filter_map(|p| {
+                    let dir = p.root.join(name);
+                    let md = dir.join("SKILL.md");
+                    md.is_file().then(|| Found {
+                        version: SkillFile::read(&md).ok().and_then(|f| f.meta().version),
+                        path: dir,
+                        scope: p.scope,
+                        agent: p.agent,
+                        visible: p.visible,
+                    })
+                })
+                .collect();
+            found.sort_by_key(|f| !f.visible);
+            Companion {
+                name: name.clone(),
+                found,
+            }
+        })
+        .collect()
+}
+
+/// The companions an installed skill declares, read from its `SKILL.md`.
+pub fn declared(skill_dir: &Path) -> Option<Vec<String>> {
+    SkillFile::read(&skill_dir.join("SKILL.md"))
+        .ok()
+        .map(|f| f.meta().companions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skill(root: &Path, name: &str) {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        std::fs::write(
+            root.join(name).join("SKILL.md"),
+            format!("---\nname: {name}\ndescription: d\nmetadata:\n  version: \"2.0\"\n---\n"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn finds_user_project_plugin_and_invisible_copies() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let proj = tmp.path().join("proj");
+        std::fs::create_dir_all(proj.join(".git")).unwrap();
+        let env = Env {
+            home: Some(home.clone()),
+            claude_config_dir: None,
+            cwd: proj.join("sub"),
+        };
+        skill(&home.join(".claude/skills"), "a");
+        skill(&proj.join(".claude/skills"), "b");
+        skill(&home.join(".claude/plugins/cache/x/y/skills"), "c");
+        skill(&home.join(".agents/skills"), "d");
+        let names: Vec<String> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let got = discover(&env, Agent::ClaudeCode, None, &names);
+        let status: Vec<_> = got.iter().map(|c| (c.name.as_str(), c.status())).collect();
+        assert_eq!(
+            status,
+            [
+                ("a", "installed"),
+                ("b", "installed"),
+                ("c", "installed"),
+                ("d", "not-visible"),
+                ("e", "missing")
+            ]
+        );
+        assert_eq!(got[0].found[0].scope, "user");
+        assert_eq!(got[0].found[0].version.as_deref(), Some("2.0"));
+        assert_eq!(got[1].found[0].scope, "project");
+        assert_eq!(got[2].found[0].scope, "plugin");
+        assert_eq!(got[3].found[0].agent, Some(Agent::Codex));
+        // The same folder seen from Codex is visible.
+        let codex = discover(&env, Agent::Codex, None, &names);
+        assert_eq!(codex[3].status(), "installed");
+        assert_eq!(codex[0].status(), "not-visible");
+    }
+}
