@@ -1,3 +1,4 @@
+#![cfg(unix)]
 //! The install pipeline driven through the real binary: install, reinstall, the modified-file
 //! guard, verify, list, uninstall, every refusal rule with a hostile archive (and a target left
 //! byte-for-byte unchanged), interrupted runs and concurrent runs.

@@ -22,7 +22,7 @@ use crate::bundle::{hash_tree, tree_digest};
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Txn {
     /// Put `tree/` in place as `<root>/<entry.name>` and record `entry`.
-    Install { entry: LockEntry },
+    Install { entry: Box<LockEntry> },
     /// Remove `<root>/<name>` and its record.
     Remove { name: String },
 }
@@ -80,7 +80,7 @@ pub fn commit_install(
 ) -> Result<(), InstallError> {
     let target = root.skill_dir(&entry.name);
     staging.write_txn(&Txn::Install {
-        entry: entry.clone(),
+        entry: Box::new(entry.clone()),
     })?;
     sync_dir(&staging.tree());
     let exists = fs::symlink_metadata(&target).is_ok();
@@ -136,19 +136,20 @@ pub fn recover(root: &Root, lock: &mut LockFile) -> Result<usize, InstallError> 
                     rename(&staging.aside(), &target)?;
                 } else if current_digest(&target, &entry.name).as_deref()
                     == Some(entry.tree.as_str())
-                    && lock.skills.get(&entry.name) != Some(&entry)
+                    && lock.skills.get(&entry.name) != Some(&*entry)
                 {
                     // The new tree is in place but was not recorded yet: record it.
-                    lock.skills.insert(entry.name.clone(), entry);
+                    lock.skills.insert(entry.name.clone(), *entry);
                     lock.save(&root.lock_file())?;
                 }
             }
-            Some(Txn::Remove { name }) => {
-                if !root.skill_dir(&name).exists() && lock.skills.remove(&name).is_some() {
-                    lock.save(&root.lock_file())?;
-                }
+            // An interrupted removal whose folder is already gone: drop the record too.
+            Some(Txn::Remove { name })
+                if !root.skill_dir(&name).exists() && lock.skills.remove(&name).is_some() =>
+            {
+                lock.save(&root.lock_file())?;
             }
-            None => {}
+            Some(Txn::Remove { .. }) | None => {}
         }
         staging.discard();
         cleaned += 1;

@@ -1,0 +1,289 @@
+#!/bin/sh
+# Install the skillpack binary, then install the account-management skill with it.
+#
+#   curl -fsSL https://github.com/skillpack/skillpack/releases/latest/download/install.sh | sh
+#
+# Arguments after `--` go to `skillpack install`:
+#
+#   curl -fsSL https://github.com/skillpack/skillpack/releases/latest/download/install.sh | sh -s -- --agent codex
+#   sh install.sh -- --agent codex
+#
+# Environment:
+#   SKILLPACK_DOWNLOAD_URL  where release assets are fetched from
+#                           (default https://github.com/skillpack/skillpack/releases/latest/download)
+#   SKILLPACK_INSTALL_DIR   where the binary goes (default $HOME/.local/bin)
+#   SKILLPACK_NO_RUN=1      install the binary only; do not run `skillpack install`
+
+set -eu
+
+DEFAULT_DOWNLOAD_URL="https://github.com/skillpack/skillpack/releases/latest/download"
+
+# Set once known, so the exit trap can remove them whatever step fails.
+tmp_dir=""
+tmp_dest=""
+
+usage() {
+    cat <<'EOF'
+Install skillpack, then run `skillpack install` (the account-management skill for Claude Code).
+
+usage: curl -fsSL https://github.com/skillpack/skillpack/releases/latest/download/install.sh | sh
+       sh install.sh [-- SKILLPACK-INSTALL-ARGS...]
+
+Arguments after `--` are passed to `skillpack install`, e.g. `-- --agent codex`.
+
+Environment:
+  SKILLPACK_DOWNLOAD_URL  release assets location (default: the latest GitHub release)
+  SKILLPACK_INSTALL_DIR   where to put the binary (default: $HOME/.local/bin)
+  SKILLPACK_NO_RUN=1      only install the binary
+EOF
+}
+
+say() {
+    printf 'skillpack-install: %s\n' "$*"
+}
+
+err() {
+    printf 'skillpack-install: error: %s\n' "$1" >&2
+    shift
+    for line in "$@"; do
+        printf '  %s\n' "$line" >&2
+    done
+    exit 1
+}
+
+# shellcheck disable=SC2317 # called by the exit trap
+cleanup() {
+    if [ -n "$tmp_dest" ]; then
+        rm -f "$tmp_dest"
+    fi
+    if [ -n "$tmp_dir" ]; then
+        rm -rf "$tmp_dir"
+    fi
+}
+
+detect_target() {
+    os=$(uname -s)
+    arch=$(uname -m)
+    case "$arch" in
+        x86_64 | amd64) arch=x86_64 ;;
+        aarch64 | arm64) arch=aarch64 ;;
+        *) err "unsupported CPU architecture: $arch" \
+            "skillpack release binaries exist for x86_64 and aarch64." \
+            "On other machines, build it from source: cargo install --git https://github.com/skillpack/skillpack" ;;
+    esac
+    case "$os" in
+        Linux) target="$arch-unknown-linux-musl" ;;
+        Darwin)
+            # A shell running under Rosetta reports x86_64 on Apple silicon; prefer the native binary.
+            if [ "$arch" = x86_64 ] && [ "$(sysctl -n hw.optional.arm64 2>/dev/null || true)" = 1 ]; then
+                arch=aarch64
+            fi
+            target="$arch-apple-darwin"
+            ;;
+        MINGW* | MSYS* | CYGWIN* | Windows_NT)
+            err "this script installs skillpack on Linux and macOS" \
+                "On Windows, run in PowerShell: irm https://github.com/skillpack/skillpack/releases/latest/download/install.ps1 | iex" ;;
+        *) err "unsupported operating system: $os" \
+            "skillpack release binaries exist for Linux, macOS and Windows." \
+            "On other systems, build it from source: cargo install --git https://github.com/skillpack/skillpack" ;;
+    esac
+}
+
+# Plain http is allowed only to this machine (local mirrors and tests); everything else must be https.
+check_base_url() {
+    case "$base_url" in
+        https://*) insecure_ok=0 ;;
+        http://*)
+            host_port=${base_url#http://}
+            host_port=${host_port%%/*}
+            case "$host_port" in
+                *@*) insecure_ok=no ;; # user@host could disguise a remote host as localhost
+                127.0.0.1 | 127.0.0.1:* | localhost | localhost:* | '[::1]' | '[::1]:'*) insecure_ok=1 ;;
+                *) insecure_ok=no ;;
+            esac
+            if [ "$insecure_ok" = no ]; then
+                err "refusing to download over plain http: $base_url" \
+                    "Use an https:// URL in SKILLPACK_DOWNLOAD_URL (http is allowed only for 127.0.0.1 and localhost)."
+            fi
+            ;;
+        *) err "SKILLPACK_DOWNLOAD_URL must start with https:// (got: $base_url)" ;;
+    esac
+}
+
+# download URL FILE: fetch URL into FILE, or exit with a message naming the URL and the cause.
+download() {
+    url=$1
+    file=$2
+    if command -v curl >/dev/null 2>&1; then
+        if [ "$insecure_ok" = 1 ]; then
+            proto="=http,https"
+        else
+            proto="=https"
+        fi
+        # No -f: the status code is read from -w to say exactly what the server answered.
+        if ! http_status=$(curl --proto "$proto" --tlsv1.2 -sSL --retry 3 --connect-timeout 30 \
+            -w '%{http_code}' -o "$file" "$url"); then
+            err "could not download $url" \
+                "Check your network connection (and HTTPS_PROXY if you use a proxy), then run this script again."
+        fi
+        case "$http_status" in
+            2??) ;;
+            404) err "not found (HTTP 404): $url" \
+                "There is no skillpack release asset for this platform ($target) at $base_url." \
+                "Check SKILLPACK_DOWNLOAD_URL, or build from source: cargo install --git https://github.com/skillpack/skillpack" ;;
+            *) err "the server answered HTTP $http_status for $url" \
+                "Try again in a few minutes; if it persists, check SKILLPACK_DOWNLOAD_URL." ;;
+        esac
+    elif command -v wget >/dev/null 2>&1; then
+        if [ "$insecure_ok" = 1 ]; then
+            set -- -q -O "$file" "$url"
+        else
+            set -- --https-only --secure-protocol=TLSv1_2 -q -O "$file" "$url"
+        fi
+        wget_status=0
+        wget "$@" || wget_status=$?
+        case "$wget_status" in
+            0) ;;
+            8) err "the server answered with an error for $url" \
+                "If it is 404, there is no skillpack release asset for this platform ($target) at $base_url;" \
+                "check SKILLPACK_DOWNLOAD_URL." ;;
+            5) err "could not verify the TLS certificate of $url" \
+                "Check the system's CA certificates (for example: sudo apt-get install ca-certificates)." ;;
+            *) err "could not download $url (wget exit $wget_status)" \
+                "Check your network connection (and https_proxy if you use a proxy), then run this script again." ;;
+        esac
+    else
+        err "neither curl nor wget was found" \
+            "Install curl (for example: sudo apt-get install curl), then run this script again."
+    fi
+}
+
+# sha256_of FILE: print the lowercase hex SHA-256 of FILE.
+sha256_of() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        sum=$(sha256sum "$1")
+    elif command -v shasum >/dev/null 2>&1; then
+        sum=$(shasum -a 256 "$1")
+    elif command -v openssl >/dev/null 2>&1; then
+        sum=$(openssl dgst -sha256 -r "$1")
+    else
+        err "no SHA-256 tool found (looked for sha256sum, shasum and openssl)" \
+            "Install coreutils or perl's shasum, then run this script again."
+    fi
+    printf '%s\n' "${sum%% *}" | tr 'A-F' 'a-f'
+}
+
+main() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --) shift; break ;;
+            -h | --help) usage; exit 0 ;;
+            *) break ;;
+        esac
+    done
+
+    base_url=${SKILLPACK_DOWNLOAD_URL:-$DEFAULT_DOWNLOAD_URL}
+    base_url=${base_url%/}
+    if [ -n "${SKILLPACK_INSTALL_DIR:-}" ]; then
+        install_dir=$SKILLPACK_INSTALL_DIR
+    elif [ -n "${HOME:-}" ]; then
+        install_dir="$HOME/.local/bin"
+    else
+        err "HOME is not set" "Set HOME, or set SKILLPACK_INSTALL_DIR to the folder the binary should go to."
+    fi
+    case "$install_dir" in
+        /*) ;;
+        *) install_dir="$(pwd)/$install_dir" ;;
+    esac
+
+    detect_target
+    check_base_url
+    asset="skillpack-$target"
+
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    tmp_dir=$(mktemp -d 2>/dev/null || mktemp -d -t skillpack) ||
+        err "could not create a temporary folder" "Check that TMPDIR (or /tmp) exists and is writable."
+
+    say "downloading $asset from $base_url"
+    download "$base_url/$asset.sha256" "$tmp_dir/$asset.sha256"
+    download "$base_url/$asset" "$tmp_dir/$asset"
+
+    # Verify before the binary is made executable or moved anywhere.
+    expected=$(sed -n '1s/[[:space:]].*//p' "$tmp_dir/$asset.sha256" | tr 'A-F' 'a-f')
+    case "$expected" in
+        *[!0-9a-f]* | '') valid=0 ;;
+        *) if [ ${#expected} -eq 64 ]; then valid=1; else valid=0; fi ;;
+    esac
+    if [ "$valid" != 1 ]; then
+        err "$asset.sha256 is not a SHA-256 checksum file; nothing was installed" \
+            "Check SKILLPACK_DOWNLOAD_URL: $base_url/$asset.sha256 should hold '<64 hex digits>  $asset'."
+    fi
+    actual=$(sha256_of "$tmp_dir/$asset")
+    if [ "$actual" != "$expected" ]; then
+        rm -f "$tmp_dir/$asset"
+        err "checksum mismatch for $asset: the download is corrupt or was altered; nothing was installed" \
+            "expected sha256: $expected" \
+            "actual sha256:   $actual" \
+            "Run this script again; if the mismatch persists, do not use this download."
+    fi
+    say "verified sha256 $actual"
+
+    if ! mkdir -p "$install_dir" 2>/dev/null; then
+        err "cannot create $install_dir" \
+            "Set SKILLPACK_INSTALL_DIR to a folder you can write to, e.g. SKILLPACK_INSTALL_DIR=\$HOME/bin."
+    fi
+    dest="$install_dir/skillpack"
+    # The temporary copy sits in the target folder so the final mv is a rename: a running or
+    # interrupted install never leaves a half-written skillpack behind.
+    tmp_dest="$install_dir/.skillpack.tmp.$$"
+    if ! cp "$tmp_dir/$asset" "$tmp_dest" 2>/dev/null; then
+        err "cannot write to $install_dir" \
+            "Set SKILLPACK_INSTALL_DIR to a folder you can write to, e.g. SKILLPACK_INSTALL_DIR=\$HOME/bin."
+    fi
+    chmod 755 "$tmp_dest"
+    if ! mv -f "$tmp_dest" "$dest"; then
+        err "could not move the new binary into place at $dest" \
+            "Check the permissions of $install_dir, or set SKILLPACK_INSTALL_DIR to another folder."
+    fi
+    tmp_dest=""
+    say "installed skillpack to $dest"
+
+    status=0
+    if [ -n "${SKILLPACK_NO_RUN:-}" ] && [ "$SKILLPACK_NO_RUN" != 0 ]; then
+        say "SKILLPACK_NO_RUN is set: not running 'skillpack install'"
+    else
+        say "running: skillpack install${*:+ $*}"
+        # Under `curl | sh` stdin is the script itself; the terminal lets skillpack offer choices.
+        if [ ! -t 0 ] && [ -t 1 ] && (: </dev/tty) 2>/dev/null; then
+            "$dest" install "$@" </dev/tty || status=$?
+        else
+            "$dest" install "$@" || status=$?
+        fi
+        if [ "$status" -ne 0 ]; then
+            printf "skillpack-install: error: skillpack was installed to %s, but 'skillpack install' failed (exit %s)\n" \
+                "$dest" "$status" >&2
+            printf '  Fix the problem it reported above, then run: %s install\n' "$dest" >&2
+        fi
+    fi
+
+    case ":${PATH:-}:" in
+        *":$install_dir:"*) ;;
+        *)
+            # shellcheck disable=SC2088 # shown to the user, not expanded
+            case "${SHELL:-}" in
+                */zsh) rc="~/.zshrc" ;;
+                */bash) rc="~/.bashrc" ;;
+                *) rc="~/.profile" ;;
+            esac
+            say "$install_dir is not on your PATH. To run skillpack by name, add this line to $rc:"
+            # shellcheck disable=SC2016 # $PATH is meant literally in the line to copy
+            printf '\n    export PATH="%s:$PATH"\n\n' "$install_dir"
+            ;;
+    esac
+    exit "$status"
+}
+
+# Everything runs from here, so a download cut short by `curl | sh` executes nothing.
+main "$@"

@@ -1,0 +1,492 @@
+//! The release install scripts (`scripts/install.sh`, and `scripts/install.ps1` on Windows) run
+//! against a fake release served on 127.0.0.1: the built binary under its release asset name
+//! with its `.sha256`, then a wrong checksum and a missing asset, which must install nothing.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use tiny_http::{Response, Server};
+
+/// The asset name the script computes for this machine.
+fn asset_name() -> String {
+    let arch = if cfg!(target_arch = "x86_64") {
+        "x86_64"
+    } else if cfg!(target_arch = "aarch64") {
+        "aarch64"
+    } else {
+        panic!("release assets exist for x86_64 and aarch64 only")
+    };
+    if cfg!(target_os = "linux") {
+        format!("skillpack-{arch}-unknown-linux-musl")
+    } else if cfg!(target_os = "macos") {
+        format!("skillpack-{arch}-apple-darwin")
+    } else {
+        // install.ps1 installs the x86_64 build on every Windows machine.
+        "skillpack-x86_64-pc-windows-msvc.exe".to_string()
+    }
+}
+
+fn binary() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("skillpack")
+}
+
+/// The binary's SHA-256, computed once: it is large in debug builds.
+fn binary_sha256() -> &'static str {
+    static DIGEST: OnceLock<String> = OnceLock::new();
+    DIGEST.get_or_init(|| {
+        let mut file = File::open(binary()).unwrap();
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        hex::encode(hasher.finalize())
+    })
+}
+
+enum Body {
+    File(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// A release download folder on 127.0.0.1: each path is served as given, anything else is a 404.
+struct FakeRelease {
+    server: Arc<Server>,
+    thread: Option<JoinHandle<()>>,
+    base: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeRelease {
+    fn serve(files: HashMap<String, Body>) -> FakeRelease {
+        let server = Arc::new(Server::http("127.0.0.1:0").unwrap());
+        let port = server.server_addr().to_ip().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let thread = {
+            let server = Arc::clone(&server);
+            let requests = Arc::clone(&requests);
+            std::thread::spawn(move || {
+                for request in server.incoming_requests() {
+                    let path = request.url().to_string();
+                    requests.lock().unwrap().push(path.clone());
+                    // A client that gives up mid-body is not this server's failure.
+                    let _ = match files.get(&path) {
+                        Some(Body::File(p)) => {
+                            request.respond(Response::from_file(File::open(p).unwrap()))
+                        }
+                        Some(Body::Bytes(b)) => request.respond(Response::from_data(b.clone())),
+                        None => request
+                            .respond(Response::from_string("not found").with_status_code(404)),
+                    };
+                }
+            })
+        };
+        FakeRelease {
+            server,
+            thread: Some(thread),
+            base: format!("http://127.0.0.1:{port}"),
+            requests,
+        }
+    }
+
+    /// The binary and its correct `.sha256`, as a release publishes them.
+    fn release() -> FakeRelease {
+        let asset = asset_name();
+        let sums = format!("{}  {asset}\n", binary_sha256());
+        FakeRelease::serve(HashMap::from([
+            (format!("/{asset}"), Body::File(binary())),
+            (format!("/{asset}.sha256"), Body::Bytes(sums.into_bytes())),
+        ]))
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeRelease {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A temporary home, install folder and TMPDIR, so a run touches nothing outside them.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let sb = Sandbox {
+            dir: TempDir::new().unwrap(),
+        };
+        fs::create_dir_all(sb.home()).unwrap();
+        fs::create_dir_all(sb.tmp()).unwrap();
+        sb
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn bin_dir(&self) -> PathBuf {
+        self.dir.path().join("bin")
+    }
+
+    fn tmp(&self) -> PathBuf {
+        self.dir.path().join("tmp")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// The environment every script run gets: the fake release, the sandbox folders, and no
+    /// proxy, so that nothing leaves 127.0.0.1.
+    fn env(&self, cmd: &mut Command, release: &FakeRelease) {
+        for var in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+            "CLAUDE_CONFIG_DIR",
+            "SKILLPACK_INDEX",
+            "SKILLPACK_NO_RUN",
+            "SKILLPACK_GITHUB_URL",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("SKILLPACK_DOWNLOAD_URL", &release.base)
+            .env("SKILLPACK_INSTALL_DIR", self.bin_dir())
+            .env("SKILLPACK_CACHE_DIR", self.cache())
+            .env("HOME", self.home())
+            .env("TMPDIR", self.tmp())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+    }
+
+    fn installed_names(&self) -> Vec<String> {
+        match fs::read_dir(self.bin_dir()) {
+            Ok(entries) => entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+fn assert_nothing_installed(sb: &Sandbox, skill_file: &Path) {
+    assert_eq!(
+        sb.installed_names(),
+        Vec::<String>::new(),
+        "the install folder must stay empty"
+    );
+    assert!(!skill_file.exists(), "no skill may be installed");
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+mod sh {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn script() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install.sh")
+    }
+
+    fn run(
+        sb: &Sandbox,
+        release: &FakeRelease,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Output {
+        run_with("sh", sb, release, args, extra_env)
+    }
+
+    fn run_with(
+        shell: &str,
+        sb: &Sandbox,
+        release: &FakeRelease,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Output {
+        let mut cmd = Command::new(shell);
+        cmd.arg(script()).args(args);
+        sb.env(&mut cmd, release);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn claude_skill(sb: &Sandbox) -> PathBuf {
+        sb.home().join(".claude/skills/account-management/SKILL.md")
+    }
+
+    /// What the script left in its TMPDIR: it must clean up on success and on failure.
+    fn leftover_tmp(sb: &Sandbox) -> Vec<PathBuf> {
+        fs::read_dir(sb.tmp())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    }
+
+    fn assert_binary_installed(sb: &Sandbox) {
+        let dest = sb.bin_dir().join("skillpack");
+        let mode = fs::metadata(&dest).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755, "{} must be mode 755", dest.display());
+        assert_eq!(sb.installed_names(), vec!["skillpack".to_string()]);
+        let version = Command::new(&dest).arg("--version").output().unwrap();
+        assert!(version.status.success(), "{}", describe(&version));
+        assert!(text(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+    }
+
+    #[test]
+    fn installs_the_binary_then_the_skill() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &[], &[]);
+        assert!(out.status.success(), "{}", describe(&out));
+
+        assert_binary_installed(&sb);
+        assert!(
+            claude_skill(&sb).is_file(),
+            "`skillpack install` did not run: {}",
+            describe(&out)
+        );
+        let stdout = text(&out.stdout);
+        let dest = sb.bin_dir().join("skillpack");
+        assert!(
+            stdout.contains(&dest.display().to_string()),
+            "{}",
+            describe(&out)
+        );
+        assert!(stdout.contains("not on your PATH"), "{}", describe(&out));
+        assert_eq!(
+            leftover_tmp(&sb),
+            Vec::<PathBuf>::new(),
+            "temporary files left"
+        );
+        let asset = asset_name();
+        assert_eq!(
+            release.requests(),
+            vec![format!("/{asset}.sha256"), format!("/{asset}")]
+        );
+    }
+
+    #[test]
+    fn passes_arguments_after_the_separator_to_skillpack_install() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &["--", "--agent", "codex"], &[]);
+        assert!(out.status.success(), "{}", describe(&out));
+
+        assert_binary_installed(&sb);
+        assert!(
+            sb.home()
+                .join(".agents/skills/account-management/SKILL.md")
+                .is_file(),
+            "{}",
+            describe(&out)
+        );
+        assert!(!claude_skill(&sb).exists());
+    }
+
+    #[test]
+    fn replaces_an_existing_binary_under_bash() {
+        let sb = Sandbox::new();
+        fs::create_dir_all(sb.bin_dir()).unwrap();
+        fs::write(sb.bin_dir().join("skillpack"), b"an older skillpack").unwrap();
+        let release = FakeRelease::release();
+        let out = run_with("bash", &sb, &release, &[], &[]);
+        assert!(out.status.success(), "{}", describe(&out));
+
+        assert_binary_installed(&sb);
+        assert!(claude_skill(&sb).is_file(), "{}", describe(&out));
+    }
+
+    #[test]
+    fn no_run_installs_only_the_binary() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &[], &[("SKILLPACK_NO_RUN", "1")]);
+        assert!(out.status.success(), "{}", describe(&out));
+
+        assert_binary_installed(&sb);
+        assert!(!sb.home().join(".claude").exists(), "{}", describe(&out));
+    }
+
+    #[test]
+    fn checksum_mismatch_installs_nothing() {
+        let sb = Sandbox::new();
+        let asset = asset_name();
+        let wrong = hex::encode(Sha256::digest(b"not the binary"));
+        let release = FakeRelease::serve(HashMap::from([
+            (format!("/{asset}"), Body::File(binary())),
+            (
+                format!("/{asset}.sha256"),
+                Body::Bytes(format!("{wrong}  {asset}\n").into_bytes()),
+            ),
+        ]));
+        let out = run(&sb, &release, &[], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("checksum mismatch"), "{}", describe(&out));
+        assert!(stderr.contains(&wrong), "{}", describe(&out));
+        assert!(stderr.contains(binary_sha256()), "{}", describe(&out));
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+        assert_eq!(
+            leftover_tmp(&sb),
+            Vec::<PathBuf>::new(),
+            "temporary files left"
+        );
+    }
+
+    #[test]
+    fn missing_binary_is_a_clear_error() {
+        let sb = Sandbox::new();
+        let asset = asset_name();
+        let sums = format!("{}  {asset}\n", binary_sha256());
+        let release = FakeRelease::serve(HashMap::from([(
+            format!("/{asset}.sha256"),
+            Body::Bytes(sums.into_bytes()),
+        )]));
+        let out = run(&sb, &release, &[], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("404"), "{}", describe(&out));
+        assert!(
+            stderr.contains(&format!("{}/{asset}", release.base)),
+            "{}",
+            describe(&out)
+        );
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+        assert_eq!(
+            leftover_tmp(&sb),
+            Vec::<PathBuf>::new(),
+            "temporary files left"
+        );
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        // Userinfo that names localhost must not pass for a loopback host.
+        let remote = format!(
+            "http://localhost:{}@example.invalid",
+            release.base.rsplit(':').next().unwrap()
+        );
+        let out = run(
+            &sb,
+            &release,
+            &[],
+            &[("SKILLPACK_DOWNLOAD_URL", remote.as_str())],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+
+        assert!(text(&out.stderr).contains("https://"), "{}", describe(&out));
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+        assert!(release.requests().is_empty());
+    }
+}
+
+#[cfg(windows)]
+mod powershell {
+    use super::*;
+
+    fn run(sb: &Sandbox, release: &FakeRelease) -> Output {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts")
+            .join("install.ps1");
+        let mut cmd = Command::new("powershell");
+        cmd.args([
+            "-NoProfile",
+            "-NonInteractive",
+            "-ExecutionPolicy",
+            "Bypass",
+            "-File",
+        ])
+        .arg(script);
+        sb.env(&mut cmd, release);
+        // The home folder on Windows comes from the profile, not an environment variable; the
+        // Claude config folder can be redirected, which keeps the install inside the sandbox.
+        cmd.env("CLAUDE_CONFIG_DIR", sb.home().join(".claude"));
+        cmd.output().unwrap()
+    }
+
+    fn claude_skill(sb: &Sandbox) -> PathBuf {
+        sb.home()
+            .join(".claude")
+            .join("skills")
+            .join("account-management")
+            .join("SKILL.md")
+    }
+
+    #[test]
+    fn installs_the_binary_then_the_skill() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release);
+        assert!(out.status.success(), "{}", describe(&out));
+
+        assert_eq!(sb.installed_names(), vec!["skillpack.exe".to_string()]);
+        assert!(claude_skill(&sb).is_file(), "{}", describe(&out));
+    }
+
+    #[test]
+    fn checksum_mismatch_installs_nothing() {
+        let sb = Sandbox::new();
+        let asset = asset_name();
+        let wrong = hex::encode(Sha256::digest(b"not the binary"));
+        let release = FakeRelease::serve(HashMap::from([
+            (format!("/{asset}"), Body::File(binary())),
+            (
+                format!("/{asset}.sha256"),
+                Body::Bytes(format!("{wrong}  {asset}\n").into_bytes()),
+            ),
+        ]));
+        let out = run(&sb, &release);
+        assert!(!out.status.success(), "{}", describe(&out));
+
+        assert!(
+            text(&out.stderr).contains("checksum mismatch"),
+            "{}",
+            describe(&out)
+        );
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+    }
+}
