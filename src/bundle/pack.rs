@@ -5,14 +5,14 @@
 //! level. Every entry lives under `<name>/`, the layout claude.ai upload and `.skill` files use.
 
 use std::io::{Cursor, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use super::BundleError;
-use super::digest::{FileRecord, relative_slash_path};
-use super::rules::check_entry_name;
+use super::digest::{FileRecord, relative_slash_path, sha256_hex, tree_digest};
+use super::rules::{Limits, check_entry_name};
 
 /// A file to pack, with its contents in memory (skills are small; the limits cap them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +178,166 @@ pub fn pack_to_vec(
     Ok(write_zip(name, files, epoch, Cursor::new(Vec::new()))?.into_inner())
 }
 
+/// One skill folder packed for release, in memory, already checked to install.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub name: String,
+    pub version: String,
+    /// `<name>-<version>.zip`.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// Hex SHA-256 of `bytes`.
+    pub sha256: String,
+    /// The tree digest the skill installs as, `sha256:<hex>`.
+    pub tree: String,
+    pub files: usize,
+    /// Uncompressed total of the files, in bytes.
+    pub content_size: u64,
+}
+
+impl Release {
+    /// `<name>.skill`: the same bytes under the name claude.ai upload expects.
+    pub fn skill_file_name(&self) -> String {
+        format!("{}.skill", self.name)
+    }
+}
+
+/// Packs the skill folder `dir` as `<name>-<version>.zip` with every entry under `<name>/`.
+///
+/// The result is read back through the install-time checks with the default limits, so a
+/// release that `skillpack install` would refuse (names colliding on case-insensitive file
+/// systems, a zip bomb, no `SKILL.md`) is refused here instead of being published.
+pub fn pack_release(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    epoch: Option<u64>,
+) -> Result<Release, BundleError> {
+    let refuse = |message: String| BundleError::Pack {
+        path: dir.to_path_buf(),
+        message,
+    };
+    check_file_name_part(name, true).map_err(|why| refuse(format!("the name `{name}` {why}")))?;
+    check_file_name_part(version, false).map_err(|why| {
+        refuse(format!(
+            "the version `{version}` {why}; use letters, digits, `.`, `-`, `+` and `_`"
+        ))
+    })?;
+    let files = collect_dir(dir)?;
+    if !files.iter().any(|f| f.path == "SKILL.md") {
+        let found = files
+            .iter()
+            .find(|f| f.path.eq_ignore_ascii_case("SKILL.md"));
+        return Err(refuse(match found {
+            Some(f) => format!("rename `{}` to `SKILL.md`, the name agents load", f.path),
+            None => "the folder has no SKILL.md".into(),
+        }));
+    }
+    let bytes = pack_to_vec(name, &files, epoch)?;
+    check_installs(&bytes, name).map_err(refuse)?;
+    let records: Vec<FileRecord> = files.iter().map(PackFile::record).collect();
+    Ok(Release {
+        name: name.to_string(),
+        version: version.to_string(),
+        file_name: format!("{name}-{version}.zip"),
+        sha256: sha256_hex(&bytes),
+        tree: tree_digest(name, &records),
+        files: files.len(),
+        content_size: records.iter().map(|r| r.size).sum(),
+        bytes,
+    })
+}
+
+/// Why `part` cannot go into a release file name, if it cannot. Only letters, digits and
+/// `.`, `-`, `+`, `_` (the characters of SemVer and PEP 440 versions) are allowed, ASCII
+/// except in names, so that file names need no escaping in `SHA256SUMS`, in shells, or in
+/// the index `url` that is resolved relative to the index URL.
+fn check_file_name_part(part: &str, unicode: bool) -> Result<(), &'static str> {
+    if part.is_empty() {
+        return Err("is empty");
+    }
+    if part.len() > 100 {
+        return Err("is too long for a file name");
+    }
+    if part.starts_with(['.', '-']) {
+        return Err("cannot start a file name");
+    }
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '.' | '-' | '+' | '_')
+            || (unicode && c.is_alphanumeric())
+    };
+    if !part.chars().all(allowed) {
+        return Err("holds characters that do not belong in a file name");
+    }
+    Ok(())
+}
+
+/// Reads `bytes` back as `install` would, with the default limits.
+fn check_installs(bytes: &[u8], name: &str) -> Result<(), String> {
+    let refused = |e: BundleError| match e {
+        BundleError::Limit { rule, message, .. } => {
+            format!("{message} [{rule}]; `skillpack install` would refuse the release")
+        }
+        other => format!("`skillpack install` would refuse the release: {other}"),
+    };
+    let mut archive = super::open_archive(Cursor::new(bytes)).map_err(refused)?;
+    let plan = super::inspect(&mut archive, &Limits::default(), None).map_err(refused)?;
+    if plan.root != name {
+        return Err(format!(
+            "the release holds the skill at `{}/`, not at `{name}/`",
+            plan.root
+        ));
+    }
+    Ok(())
+}
+
+/// A `SHA256SUMS` file in the coreutils format (`<hex>  <file>` per line, in the order
+/// given), which `sha256sum -c SHA256SUMS` verifies. File names must not hold a newline or
+/// a backslash, which coreutils would escape; release names never do.
+pub fn sha256sums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    entries
+        .into_iter()
+        .map(|(file, hex)| format!("{hex}  {file}\n"))
+        .collect()
+}
+
+/// Writes `bytes` to `dir/file_name` through a temporary file in `dir` and a rename, so that
+/// a reader, or a run killed half-way, sees the old file or the new one, never a mix.
+/// Nothing else in `dir` is touched.
+pub fn write_atomic(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<PathBuf, BundleError> {
+    let target = dir.join(file_name);
+    let prefix = format!(".{file_name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Release files are meant to be served: readable by all, as the umask allows.
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| BundleError::io("cannot create a file in", dir, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| BundleError::io("cannot write", tmp.path().to_path_buf(), e))?;
+    tmp.persist(&target)
+        .map_err(|e| BundleError::io("cannot write", &target, e.error))?;
+    sync_dir(dir);
+    Ok(target)
+}
+
+/// Makes a rename durable (best effort: not every file system supports it).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +364,24 @@ mod tests {
         let z1 = pack_to_vec("s", &[a.clone(), b.clone()], None).unwrap();
         let z2 = pack_to_vec("s", &[b, a], None).unwrap();
         assert_eq!(z1, z2);
+    }
+
+    #[test]
+    fn file_name_parts() {
+        for ok in ["0.1.0", "1.0.0-rc.1+build.5", "2024.1_post"] {
+            assert!(check_file_name_part(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "../x", "1/2", "a b", ".hidden", "-x", "1:2", "a\\b", "v\n", "1#2", "1%20", "é",
+        ] {
+            assert!(check_file_name_part(bad, false).is_err(), "{bad:?}");
+        }
+        assert!(check_file_name_part("café-notes", true).is_ok());
+    }
+
+    #[test]
+    fn sums_file_format() {
+        let s = sha256sums([("a-1.zip", "ab"), ("a.skill", "cd")]);
+        assert_eq!(s, "ab  a-1.zip\ncd  a.skill\n");
     }
 }
