@@ -1,17 +1,22 @@
 //! `skillpack install`: resolve each SOURCE, fetch it, and run it through the install pipeline.
 
+use std::cell::RefCell;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use skillpack::agents::Env;
-use skillpack::bundle::{BundleError, Limits};
+use skillpack::bundle::{ArchiveData, BundleError, Limits};
 use skillpack::install::{self, Action, InstallError, Report, Root};
 use skillpack::skill::SkillError;
-use skillpack::source::{self, Fetched, SourceError, Spec, catalog};
+use skillpack::source::http::Progress;
+use skillpack::source::{self, Config, Fetched, InRepo, Resolved, Session, SourceError, Spec};
 
+use super::companions::{self, Step};
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::{LimitArgs, TargetArgs};
 
@@ -23,7 +28,28 @@ needed. Every source goes through the same pipeline: the archive digest is verif
 entry is checked before anything is unpacked, the skill is staged beside the target and
 checked to load, then swapped in atomically and recorded in <root>/.skillpack/lock.json.
 
-SOURCE is a catalog name (account-management), a local folder, a .zip or .skill file.";
+SOURCE is one of:
+  NAME              a catalog name: account-management (compiled in), or a companion such
+                    as crm-management, fetched from its pinned repository commit and
+                    checked against its pinned tree digest; --index adds a remote catalog
+  ./folder          a local skill folder
+  FILE.zip          a .zip or .skill file
+  https://URL       a zip on the web: pin it with --sha256, or confirm it (--yes) and its
+                    digest is recorded
+  owner/repo[@ref]  a GitHub repository archive (ref: branch, tag or commit; default the
+                    default branch); --skill NAME picks the skill in it
+
+Afterwards the companion skills the installed skills recommend are looked for; missing ones
+are offered on a terminal and listed elsewhere. --with-companions installs them without
+asking, --no-companions skips the step.
+
+Downloads are HTTPS only (plain http only to loopback addresses), certificate-checked,
+retried on transient failures, streamed into a cache and verified before anything is
+unpacked. HTTPS_PROXY is honoured.
+
+Environment: SKILLPACK_INDEX (as --index), SKILLPACK_CACHE_DIR (the download cache),
+SKILLPACK_GITHUB_URL (a mirror of https://codeload.github.com), SKILLPACK_HTTP_TIMEOUT
+(seconds a download may stall, default 30), SKILLPACK_RETRY_BASE_MS (first retry delay).";
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -32,6 +58,13 @@ Examples:
   skillpack install --agent codex                into ~/.agents/skills
   skillpack install ./my-skill                   a local folder
   skillpack install my-skill.zip --sha256 9f2c…  a zip, checked against its digest
+  skillpack install crm-management               a companion, verified against its pin
+  skillpack install --with-companions            account-management and its companions
+  skillpack install https://example.com/s.zip --sha256 9f2c…
+  skillpack install acme/skills@v2 --skill crm   one skill of a GitHub repository
+  skillpack install acme/skills --skill a --skill b
+                                                 two skills, one download
+  skillpack install team-skill --index https://skills.example.com/index.json
   skillpack install --dir /tmp/skills --dry-run  show what would happen, change nothing";
 
 #[derive(Debug, Args)]
@@ -44,8 +77,21 @@ pub struct InstallArgs {
     pub target: TargetArgs,
 
     /// Expected SHA-256 of the archive (file and URL sources)
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     pub sha256: Option<String>,
+
+    /// The skill to take from an owner/repo source (repeat for several)
+    #[arg(long = "skill", value_name = "NAME")]
+    pub skills: Vec<String>,
+
+    /// A remote catalog (the index.json `pack` writes) to resolve names through
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SKILLPACK_INDEX",
+        hide_env_values = true
+    )]
+    pub index: Option<String>,
 
     /// Replace a skill with local changes, or a folder skillpack did not install
     #[arg(long)]
@@ -59,8 +105,26 @@ pub struct InstallArgs {
     #[arg(short, long)]
     pub yes: bool,
 
+    /// Also install every missing companion of the installed skills, without asking
+    #[arg(long, conflicts_with = "no_companions")]
+    pub with_companions: bool,
+
+    /// Do not look for companions after installing
+    #[arg(long)]
+    pub no_companions: bool,
+
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// 64 hexadecimal digits, optionally after `sha256:`; kept in lowercase.
+fn parse_sha256(text: &str) -> Result<String, String> {
+    let hex = text.trim().trim_start_matches("sha256:");
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hex.to_ascii_lowercase())
+    } else {
+        Err("expected 64 hexadecimal digits (a SHA-256), e.g. from `sha256sum FILE`".into())
+    }
 }
 
 pub fn limits(l: &LimitArgs) -> Limits {
@@ -85,68 +149,256 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         return Err(Failure::usage("--sha256 applies to a single SOURCE")
             .hint("install the sources one at a time"));
     }
+    let specs: Vec<Spec> = sources
+        .iter()
+        .map(|a| source::parse_spec(a, env.home.as_deref(), &env.cwd))
+        .collect();
+    if !args.skills.is_empty() && !specs.iter().any(|s| matches!(s, Spec::Github { .. })) {
+        return Err(
+            Failure::usage("--skill applies to owner/repo[@ref] sources")
+                .hint("e.g. `skillpack install acme/skills --skill NAME`"),
+        );
+    }
     let opts = install::Options {
         force: args.force,
         dry_run: args.dry_run,
         limits: limits(&args.limits),
     };
+    let transfer = Transfer::new(p);
+    let mut session = session(&env, args.index.clone(), &args.limits, &transfer);
     let mut reports = Vec::new();
-    for arg in &sources {
-        let fetched = fetch(p, &env, arg, &args)?;
-        let report = install_one(p, &env, &root, fetched, &opts)?;
-        reports.push(report);
+    let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>| {
+        for spec in specs {
+            for fetched in fetch_source(p, &mut session, spec, &args)? {
+                let report = forget_if_refused(&mut session, fetched, |f| {
+                    install_one(p, &env, &root, f, &opts)
+                })?;
+                reports.push(report);
+            }
+        }
+        Ok::<_, Failure>(())
+    };
+    install_all(specs, &mut reports)?;
+
+    // Companions: one level, offered or listed, installed only when the user says so.
+    let step = if args.no_companions {
+        Step::Skip
+    } else if args.with_companions {
+        Step::All
+    } else {
+        Step::Ask
+    };
+    let explicit = args.target.dir.is_some().then(|| root.dir.clone());
+    let (chosen, companions) =
+        companions::after_install(p, &env, &args.target, explicit.as_deref(), &reports, step);
+    // Each companion on its own: one that fails is reported and the others still install;
+    // what was installed before stays installed.
+    let mut failed = Vec::new();
+    for name in chosen {
+        if let Err(f) = install_all(vec![Spec::Catalog(name.clone())], &mut reports) {
+            if !p.json {
+                p.failure(&f);
+            }
+            failed.push(json!({"name": name, "error": f.message, "kind": f.kind}));
+        }
     }
+
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
             "root": root.dir,
             "dry_run": args.dry_run,
             "installed": reports.iter().map(report_json).collect::<Vec<_>>(),
+            "companions": companions,
+            "failed": failed,
         }));
     }
-    Ok(ExitCode::SUCCESS)
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !p.json {
+        eprintln!(
+            "{}: {} companion{} could not be installed; the rest of the install stands",
+            p.red("error"),
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(ExitCode::FAILURE)
 }
 
-/// resolve + fetch for one SOURCE argument.
-fn fetch(p: &Printer, env: &Env, arg: &str, args: &InstallArgs) -> Result<Fetched, Failure> {
-    match source::parse_spec(arg, env.home.as_deref(), &env.cwd) {
-        Spec::Catalog(name) => match catalog::find(&name) {
-            Some(entry) if entry.origin == catalog::Origin::Embedded => {
-                p.detail(format!("{name} is compiled into skillpack"));
-                Ok(source::fetch_embedded())
+/// A fetch session configured from the environment, `--index` and `--max-size`.
+pub fn session<'p>(
+    env: &Env,
+    index: Option<String>,
+    limits: &LimitArgs,
+    progress: &'p dyn Progress,
+) -> Session<'p> {
+    Session::new(
+        Config::from_env(env.cwd.clone(), index, limits.max_size),
+        progress,
+    )
+}
+
+/// resolve + fetch for one SOURCE: one bundle, or one per `--skill` of a repository.
+pub fn fetch_source(
+    p: &Printer,
+    session: &mut Session<'_>,
+    spec: Spec,
+    args: &InstallArgs,
+) -> Result<Vec<Fetched>, Failure> {
+    let sha256 = args.sha256.as_deref();
+    match spec {
+        Spec::Catalog(name) => {
+            let resolved = session.resolve(&name, None).map_err(source_failure)?;
+            describe_resolved(p, session, &resolved);
+            Ok(vec![
+                session.fetch_resolved(&resolved).map_err(source_failure)?,
+            ])
+        }
+        Spec::Path(path) => Ok(vec![
+            source::fetch_path(&path, args.sha256.clone()).map_err(source_failure)?,
+        ]),
+        Spec::Url(url) => {
+            let fetched = session.fetch_url(&url, sha256).map_err(source_failure)?;
+            if sha256.is_none() {
+                confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
             }
-            Some(_) => Err(Failure::new(format!(
-                "`{name}` is not compiled into skillpack and must be downloaded"
-            ))
-            .hint("download its zip and run `skillpack install FILE.zip`")),
-            None => Err(source_failure(SourceError::UnknownSkill {
-                name: name.clone(),
-                hint: String::new(),
-            })
-            .hint(format!(
-                "known skills: {}",
-                catalog::ENTRIES
-                    .iter()
-                    .map(|e| e.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        },
-        Spec::Path(path) => source::fetch_path(&path, args.sha256.clone()).map_err(source_failure),
-        Spec::Url(url) => Err(Failure::new(format!(
-            "cannot install `{url}`: URL sources are not supported by this build"
-        ))
-        .hint("download the zip and run `skillpack install FILE.zip --sha256 HEX`")),
-        Spec::Github { repo, .. } => Err(Failure::new(format!(
-            "cannot install `{repo}`: GitHub sources are not supported by this build"
-        ))),
+            Ok(vec![fetched])
+        }
+        Spec::Github { repo, reference } => {
+            let reference = reference.as_deref();
+            if args.skills.is_empty() {
+                return Ok(vec![
+                    session
+                        .fetch_github(&repo, reference, InRepo::Only, sha256)
+                        .map_err(source_failure)?,
+                ]);
+            }
+            args.skills
+                .iter()
+                .map(|s| {
+                    session
+                        .fetch_github(&repo, reference, InRepo::Named(s), sha256)
+                        .map_err(source_failure)
+                })
+                .collect()
+        }
     }
+}
+
+/// A `-v` line saying where a catalog name resolved to, after any warning the resolution
+/// left (an index that could not be read).
+pub fn describe_resolved(p: &Printer, session: &mut Session<'_>, resolved: &Resolved) {
+    for w in session.take_warnings() {
+        p.warn(format!("{w}; using the catalog compiled into skillpack"));
+    }
+    match resolved {
+        Resolved::Embedded => p.detail(format!("{} is compiled into skillpack", resolved.name())),
+        Resolved::Catalog(e) => {
+            if let source::catalog::Origin::Github { repo, commit, path } = &e.origin {
+                p.detail(format!(
+                    "{} {} is {path} of {repo} at {commit}",
+                    e.name, e.version
+                ));
+            }
+        }
+        Resolved::Index { entry, index, .. } => p.detail(format!(
+            "{} {} comes from the index {index}",
+            entry.name, entry.version
+        )),
+    }
+}
+
+/// A download nothing vouches for is installed only when the user says so: on a terminal
+/// by answering a question, elsewhere with `--yes`. Its digest is recorded either way.
+pub fn confirm_unpinned(
+    p: &Printer,
+    fetched: &Fetched,
+    yes: bool,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let url = fetched.source.url.as_deref().unwrap_or("the download");
+    let digest = &fetched.sha256;
+    if dry_run {
+        p.warn(format!(
+            "`{url}` is not pinned with --sha256; its sha256 is {digest}"
+        ));
+        return Ok(());
+    }
+    if yes {
+        p.warn(format!(
+            "installing `{url}` without --sha256; recording its sha256 {digest}"
+        ));
+        return Ok(());
+    }
+    let pin_hint = format!(
+        "its sha256 is {digest}; if its publisher confirms that, run `skillpack install {url} --sha256 {digest}`, or pass --yes to trust it as it is"
+    );
+    if p.interactive() {
+        let answer = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "`{url}` is not pinned with --sha256 (its sha256 is {digest}). Install it?"
+            ))
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        return if answer {
+            Ok(())
+        } else {
+            Err(Failure::new(format!("did not install `{url}`")).hint(pin_hint))
+        };
+    }
+    Err(Failure {
+        kind: Some("unpinned".into()),
+        ..Failure::new(format!(
+            "refusing to install `{url}` without --sha256: nothing vouches for its content"
+        ))
+        .hint(pin_hint)
+    })
+}
+
+/// Runs `step` (the pipeline) on `fetched`; when the archive or tree turns out not to be
+/// the one pinned, the cached download is dropped so that the next run fetches it afresh.
+pub fn forget_if_refused<T>(
+    session: &mut Session<'_>,
+    fetched: Fetched,
+    step: impl FnOnce(Fetched) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let downloaded = matches!(fetched.archive, ArchiveData::File(_));
+    let (record, sha256) = (fetched.source.clone(), fetched.sha256.clone());
+    step(fetched).inspect_err(|f| {
+        if !downloaded {
+            return;
+        }
+        match f.kind.as_deref() {
+            Some("archive-digest") => session.forget(&record, &sha256),
+            // A repository archive serves several skills: keep it for the rest of this run.
+            Some("tree-digest") if record.kind == "github" => {
+                session.forget_after_run(&record, &sha256)
+            }
+            Some("tree-digest") => session.forget(&record, &sha256),
+            _ => {}
+        }
+    })
 }
 
 /// verify → inspect → stage → check → commit → record, with progress lines.
 pub fn install_one(
     p: &Printer,
     env: &Env,
+    root: &Root,
+    fetched: Fetched,
+    opts: &install::Options,
+) -> Result<Report, Failure> {
+    let report = run_pipeline(p, root, fetched, opts)?;
+    render(p, env, &report);
+    Ok(report)
+}
+
+/// The pipeline alone, reporting only waits for the root's lock and recovered debris.
+pub fn run_pipeline(
+    p: &Printer,
     root: &Root,
     fetched: Fetched,
     opts: &install::Options,
@@ -172,6 +424,11 @@ pub fn install_one(
             ),
         );
     }
+    Ok(report)
+}
+
+/// The status line for what the pipeline did.
+pub fn render(p: &Printer, env: &Env, report: &Report) {
     let where_ = display_path(env, &report.path);
     let version = report
         .version
@@ -205,7 +462,73 @@ pub fn install_one(
         ),
     }
     p.detail(format!("tree {}", report.tree));
-    Ok(report)
+}
+
+/// Download progress for the command line: a `Downloading` line, a progress bar on a
+/// terminal, and a line per retry.
+pub struct Transfer<'a> {
+    p: &'a Printer,
+    bar: RefCell<Option<ProgressBar>>,
+}
+
+impl<'a> Transfer<'a> {
+    pub fn new(p: &'a Printer) -> Transfer<'a> {
+        Transfer {
+            p,
+            bar: RefCell::new(None),
+        }
+    }
+}
+
+impl Progress for Transfer<'_> {
+    fn start(&self, what: &str, total: Option<u64>) {
+        self.p.status("Downloading", what);
+        if !self.p.interactive() {
+            return;
+        }
+        let bar = match total {
+            Some(len) => ProgressBar::new(len).with_style(
+                ProgressStyle::with_template(
+                    "{spinner:.green} [{bar:32}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner:.green} {bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.enable_steady_tick(Duration::from_millis(120));
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = self.bar.borrow().as_ref() {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn retry(&self, what: &str, attempt: u32, attempts: u32, delay: Duration, reason: &str) {
+        let delay = if delay < Duration::from_secs(1) {
+            format!("{} ms", delay.as_millis())
+        } else {
+            format!("{:.1} s", delay.as_secs_f64())
+        };
+        self.p.status_warn(
+            "Retrying",
+            format!(
+                "{what} in {delay} (attempt {} of {attempts}): {reason}",
+                attempt + 1
+            ),
+        );
+    }
 }
 
 pub fn report_json(r: &Report) -> serde_json::Value {
@@ -237,11 +560,72 @@ pub fn human_size(bytes: u64) -> String {
 }
 
 pub fn source_failure(e: SourceError) -> Failure {
-    match e {
-        SourceError::Bundle(b) => bundle_failure(b),
+    let with_kind = |kind: &str, f: Failure| Failure {
+        kind: Some(kind.into()),
+        ..f
+    };
+    let retry_hint =
+        "check the address and the network (HTTPS_PROXY is honoured), then run the command again";
+    if let SourceError::Bundle(b) = e {
+        return bundle_failure(b);
+    }
+    match e.last_attempt() {
         SourceError::NotFound { .. } => Failure::new(e.to_string())
             .hint("check the path, or name a catalog skill such as account-management"),
-        other => Failure::new(other.to_string()),
+        SourceError::UnknownSkill { .. } => with_kind(
+            "unknown-skill",
+            Failure::new(e.to_string()).hint(
+                "name a folder, zip, https:// URL or owner/repo --skill NAME, or add a catalog with --index URL",
+            ),
+        ),
+        SourceError::NeedsSkill { .. }
+        | SourceError::ManySkills { .. }
+        | SourceError::SkillNotInRepo { .. }
+        | SourceError::AmbiguousSkill { .. } => with_kind(
+            "skill-not-found",
+            Failure::new(e.to_string())
+                .hint("name the skill's folder with --skill NAME (e.g. --skill crm-management)"),
+        ),
+        SourceError::RepoNotFound { .. } => with_kind(
+            "repo-not-found",
+            Failure::new(e.to_string())
+                .hint("check the owner/repo spelling and the ref after @; private repositories are not supported"),
+        ),
+        SourceError::Insecure { .. } => with_kind(
+            "insecure-url",
+            Failure::new(e.to_string()).hint("use the https:// address of the archive"),
+        ),
+        SourceError::Redirect { .. } => with_kind(
+            "redirect",
+            Failure::new(e.to_string())
+                .hint("ask the server's owner for a direct https:// address"),
+        ),
+        SourceError::Tls { .. } => with_kind(
+            "tls",
+            Failure::new(e.to_string()).hint(
+                "certificates are always checked; check the system clock, the system's trusted certificates and any proxy",
+            ),
+        ),
+        SourceError::Network { .. } | SourceError::Status { .. } => {
+            with_kind("network", Failure::new(e.to_string()).hint(retry_hint))
+        }
+        SourceError::Truncated { .. } => with_kind(
+            "truncated",
+            Failure::new(e.to_string())
+                .hint(format!("nothing was kept or installed; {retry_hint}")),
+        ),
+        SourceError::TooLarge { .. } => with_kind("too-large", Failure::new(e.to_string())),
+        SourceError::ArchiveDigest { .. } => with_kind(
+            "archive-digest",
+            Failure::new(e.to_string()).hint(
+                "the archive is not the one expected; nothing was installed. Check the digest with its publisher",
+            ),
+        ),
+        SourceError::Index { .. } => with_kind(
+            "index",
+            Failure::new(e.to_string()).hint("check --index or SKILLPACK_INDEX"),
+        ),
+        _ => Failure::new(e.to_string()),
     }
 }
 

@@ -1,15 +1,261 @@
-//! `skillpack update`.
+//! `skillpack update`: re-resolve the skills skillpack installed, each where it came from,
+//! and put newer versions in place through the same pipeline as `install`.
+
+use std::path::Path;
+use std::process::ExitCode;
 
 use clap::Args;
+use serde_json::json;
 
-use super::{CmdResult, Failure, Printer};
+use skillpack::install::{self, Action, InstallError, LockEntry, LockFile, Report};
+use skillpack::source::{self, Fetched, InRepo, Session, cache, index};
 
-pub const LONG_ABOUT: &str = "";
-pub const EXAMPLES: &str = "";
+use super::install::{
+    Transfer, confirm_unpinned, describe_resolved, forget_if_refused, install_failure, limits,
+    render, run_pipeline, session, source_failure,
+};
+use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use crate::{LimitArgs, TargetArgs};
+
+pub const LONG_ABOUT: &str = "\
+Re-resolve installed skills and install newer versions.
+
+Each skill recorded in <root>/.skillpack/lock.json is looked up again where it came from:
+catalog names through the embedded catalog and the remote index (--index, SKILLPACK_INDEX,
+else the index the skill was installed from); URLs, GitHub repositories, folders and files
+from that same source. A skill whose pinned tree is the one installed is up to date without
+a download; one pinned to a commit never changes. A newer version goes through the install
+pipeline: verified, staged, checked to load, swapped in atomically and recorded.
+
+Skills with local changes are left alone unless --force. A URL whose content changed is
+installed only when confirmed, or with --yes, as at install time.";
+
+pub const EXAMPLES: &str = "\
+Examples:
+  skillpack update                          every skill skillpack installed for Claude Code
+  skillpack update crm-management           one skill
+  skillpack update --dry-run                show what would change, change nothing
+  skillpack update --index https://skills.example.com/index.json --json";
 
 #[derive(Debug, Args)]
-pub struct UpdateArgs {}
+pub struct UpdateArgs {
+    /// Skills to update (default: every skill skillpack installed in the root)
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
 
-pub fn run(_p: &Printer, _args: UpdateArgs) -> CmdResult {
-    Err(Failure::new("`update` is not available in this build"))
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// A remote catalog (the index.json `pack` writes) to resolve names through
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SKILLPACK_INDEX",
+        hide_env_values = true
+    )]
+    pub index: Option<String>,
+
+    /// Replace skills even when they have local changes
+    #[arg(long)]
+    pub force: bool,
+
+    /// Fetch and check newer versions, but change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Answer yes to every question
+    #[arg(short, long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What became of one skill.
+enum Outcome {
+    /// Nothing newer; the text, if any, says why in more detail.
+    UpToDate(String),
+    /// The pipeline ran (or would have, with `--dry-run`).
+    Changed(Report),
+}
+
+pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
+    let env = process_env()?;
+    let root = target_root(&env, &args.target)?;
+    let lock = LockFile::load(&root.lock_file()).map_err(install_failure)?;
+    let names: Vec<String> = if args.names.is_empty() {
+        lock.skills.keys().cloned().collect()
+    } else {
+        if let Some(missing) = args.names.iter().find(|n| !lock.skills.contains_key(*n)) {
+            return Err(install_failure(InstallError::NotInstalled {
+                name: missing.clone(),
+                root: root.dir.clone(),
+            })
+            .hint("`skillpack list` shows what is installed there"));
+        }
+        args.names.clone()
+    };
+    if names.is_empty() {
+        p.status(
+            "Fresh",
+            format!(
+                "no skills installed by skillpack in {}",
+                display_path(&env, &root.dir)
+            ),
+        );
+    }
+    let opts = install::Options {
+        force: args.force,
+        dry_run: args.dry_run,
+        limits: limits(&args.limits),
+    };
+    let transfer = Transfer::new(p);
+    let mut session = session(&env, args.index.clone(), &args.limits, &transfer);
+    let mut results = Vec::new();
+    let mut failed = false;
+    for name in &names {
+        let entry = &lock.skills[name];
+        let from = entry.version.as_deref().unwrap_or("(unversioned)");
+        let outcome = update_one(p, &root, &mut session, entry, &args, &opts);
+        let result = match outcome {
+            Ok(Outcome::UpToDate(why)) => {
+                p.status("Fresh", format!("{name} {from} is up to date{why}"));
+                json!({"name": name, "from": entry.version, "to": entry.version,
+                       "action": "up-to-date", "tree": entry.tree})
+            }
+            Ok(Outcome::Changed(report)) => {
+                render(p, &env, &report);
+                json!({"name": name, "from": entry.version, "to": report.version,
+                       "action": report.action.id(), "tree": report.tree, "path": report.path})
+            }
+            Err(f) => {
+                failed = true;
+                if !p.json {
+                    p.failure(&f);
+                }
+                json!({"name": name, "from": entry.version, "action": "failed",
+                       "error": {"message": f.message, "hint": f.hint, "kind": f.kind}})
+            }
+        };
+        results.push(result);
+    }
+    if p.json {
+        p.json_out(&json!({
+            "version": skillpack::SCHEMA_VERSION,
+            "root": root.dir,
+            "dry_run": args.dry_run,
+            "skills": results,
+        }));
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn update_one(
+    p: &Printer,
+    root: &install::Root,
+    session: &mut Session<'_>,
+    entry: &LockEntry,
+    args: &UpdateArgs,
+    opts: &install::Options,
+) -> Result<Outcome, Failure> {
+    let Some(mut fetched) = refetch(p, session, entry, args)? else {
+        return Ok(Outcome::UpToDate(String::new()));
+    };
+    // Whatever the source now holds, it must still be this skill.
+    fetched.expected_name = Some(entry.name.clone());
+    let report = forget_if_refused(session, fetched, |f| run_pipeline(p, root, f, opts))?;
+    Ok(match report.action {
+        Action::Unchanged => Outcome::UpToDate(String::new()),
+        _ => Outcome::Changed(report),
+    })
+}
+
+/// Fetches `entry` again from where it came from; `None` when it is known to be up to date
+/// without a download. A catalog or index entry that is not newer counts as up to date.
+fn refetch(
+    p: &Printer,
+    session: &mut Session<'_>,
+    entry: &LockEntry,
+    args: &UpdateArgs,
+) -> Result<Option<Fetched>, Failure> {
+    let src = &entry.source;
+    let unknown = |what: &str| {
+        Failure::new(format!(
+            "`{}` has no {what} recorded in the lock file, so it cannot be updated",
+            entry.name
+        ))
+        .hint(format!(
+            "install it again with `skillpack install SOURCE --force`, then `skillpack update {}` works",
+            entry.name
+        ))
+    };
+    let by_name = matches!(src.kind.as_str(), "embedded" | "index")
+        || src.index.as_deref() == Some("catalog");
+    if by_name {
+        let recorded = (src.kind == "index")
+            .then_some(src.index.as_deref())
+            .flatten();
+        let index = args.index.as_deref().or(recorded);
+        let resolved = session
+            .resolve(&entry.name, index)
+            .map_err(source_failure)?;
+        describe_resolved(p, session, &resolved);
+        if resolved.tree().as_deref() == Some(entry.tree.as_str()) {
+            return Ok(None);
+        }
+        if let Some(installed) = &entry.version
+            && index::newer(installed, resolved.version())
+        {
+            p.detail(format!(
+                "the installed {installed} is newer than {} offered for {}",
+                resolved.version(),
+                entry.name
+            ));
+            return Ok(None);
+        }
+        return session
+            .fetch_resolved(&resolved)
+            .map(Some)
+            .map_err(source_failure);
+    }
+    match src.kind.as_str() {
+        "github" => {
+            let repo = src.repo.as_deref().ok_or_else(|| unknown("repository"))?;
+            let reference = src.reference.as_deref();
+            if reference.is_some_and(cache::is_commit) {
+                p.detail(format!("{} is pinned to a commit", entry.name));
+                return Ok(None);
+            }
+            let path = src.path.as_deref().unwrap_or("");
+            session
+                .fetch_github(repo, reference, InRepo::Path(path), None)
+                .map(Some)
+                .map_err(source_failure)
+        }
+        "url" => {
+            let url = src.url.as_deref().ok_or_else(|| unknown("URL"))?;
+            let fetched = session.fetch_url(url, None).map_err(source_failure)?;
+            if entry.archive_sha256.as_deref() == Some(fetched.sha256.as_str()) {
+                return Ok(None);
+            }
+            confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
+            Ok(Some(fetched))
+        }
+        "file" | "path" => {
+            let path = src.path.as_deref().ok_or_else(|| unknown("path"))?;
+            let fetched = source::fetch_path(Path::new(path), None).map_err(source_failure)?;
+            if src.kind == "file" && entry.archive_sha256.as_deref() == Some(&fetched.sha256) {
+                return Ok(None);
+            }
+            Ok(Some(fetched))
+        }
+        other => Err(Failure::new(format!(
+            "`{}` came from a source of kind `{other}`, which this skillpack cannot update",
+            entry.name
+        ))),
+    }
 }

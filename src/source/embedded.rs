@@ -1,7 +1,7 @@
 //! The account-management skill compiled into the binary, packed on demand by the same
 //! deterministic packer `pack` uses, so the embedded, packed and installed trees agree.
 
-use crate::bundle::{PackFile, pack_to_vec, tree_digest};
+use crate::bundle::{PackFile, is_junk, pack_to_vec, tree_digest};
 
 mod files {
     include!(concat!(env!("OUT_DIR"), "/embedded_skill.rs"));
@@ -9,9 +9,12 @@ mod files {
 
 pub const NAME: &str = "account-management";
 
+/// The embedded files, with the junk `pack` leaves out left out here too, so the embedded
+/// bundle and a packed release of the same folder agree.
 pub fn files() -> Vec<PackFile> {
     files::FILES
         .iter()
+        .filter(|(path, _)| !path.split('/').any(is_junk))
         .map(|(path, data)| PackFile {
             path: (*path).to_string(),
             data: data.to_vec(),

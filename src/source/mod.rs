@@ -2,13 +2,24 @@
 //! memory, with the digests they must have. Embedded, local folder and file, URL, GitHub
 //! repository archive and remote index sources all end in the same [`Fetched`] value.
 
+pub mod cache;
 pub mod catalog;
 pub mod embedded;
+pub mod github;
+pub mod http;
+pub mod index;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use url::Url;
+
+use crate::bundle::index::IndexEntry;
 use crate::bundle::{self, ArchiveData, BundleError};
 use crate::install::{Request, SourceRecord};
+use cache::{Cache, CachedArchive};
+use http::{Http, Progress};
+use index::RemoteIndex;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -24,6 +35,84 @@ pub enum SourceError {
     #[error("cannot use `{url}`: {message}")]
     BadUrl { url: String, message: String },
 
+    #[error("`{spec}` holds several skills ({available}); name one with --skill NAME")]
+    ManySkills { spec: String, available: String },
+
+    #[error("no skill `{name}` in `{repo}` (it holds: {available})")]
+    SkillNotInRepo {
+        name: String,
+        repo: String,
+        available: String,
+    },
+
+    #[error(
+        "`{repo}` holds several skills named `{name}` ({paths}); pass one of these paths to --skill"
+    )]
+    AmbiguousSkill {
+        name: String,
+        repo: String,
+        paths: String,
+    },
+
+    #[error("cannot use `{spec}`: {message}")]
+    BadRepo { spec: String, message: String },
+
+    #[error("`{spec}` was not found: no such public repository, or no such branch, tag or commit")]
+    RepoNotFound { spec: String },
+
+    #[error(
+        "refusing `{url}`: only https:// is allowed (plain http:// only for loopback addresses)"
+    )]
+    Insecure { url: String },
+
+    #[error("cannot set up the HTTPS client: {message}")]
+    Client { message: String },
+
+    #[error("cannot download `{url}`: {reason}")]
+    Network { url: String, reason: String },
+
+    #[error("cannot download `{url}`: {reason}")]
+    Redirect { url: String, reason: String },
+
+    #[error("cannot download `{url}`: the secure connection failed ({reason})")]
+    Tls { url: String, reason: String },
+
+    #[error("cannot download `{url}`: the server answered {status} {reason}")]
+    Status {
+        url: String,
+        status: u16,
+        reason: String,
+    },
+
+    #[error("the download of `{url}` broke off after {got}{} bytes: {reason}", of_total(.expected))]
+    Truncated {
+        url: String,
+        got: u64,
+        expected: Option<u64>,
+        reason: String,
+    },
+
+    #[error(
+        "`{url}` is larger than {limit} bytes (raise the limit with --max-size if you trust it)"
+    )]
+    TooLarge { url: String, limit: u64 },
+
+    #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
+    ArchiveDigest {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("{source} (gave up after {attempts} attempts)")]
+    GaveUp {
+        attempts: u32,
+        source: Box<SourceError>,
+    },
+
+    #[error("cannot use the index `{url}`: {message}")]
+    Index { url: String, message: String },
+
     #[error(transparent)]
     Bundle(#[from] BundleError),
 
@@ -34,6 +123,32 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn of_total(expected: &Option<u64>) -> String {
+    expected.map(|t| format!(" of {t}")).unwrap_or_default()
+}
+
+impl SourceError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        SourceError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The error at the root of retries, for callers that match on it.
+    pub fn last_attempt(&self) -> &SourceError {
+        match self {
+            SourceError::GaveUp { source, .. } => source.last_attempt(),
+            other => other,
+        }
+    }
 }
 
 /// A SOURCE argument, classified (DESIGN section 2).
@@ -199,6 +314,392 @@ pub fn fetch_path(path: &Path, expected_sha256: Option<String>) -> Result<Fetche
             ..Default::default()
         },
     })
+}
+
+/// Settings for fetching remote sources.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub cache_dir: PathBuf,
+    /// Base URL of repository archives (`SKILLPACK_GITHUB_URL`).
+    pub github_base: String,
+    /// The remote index consulted for catalog names (`--index` / `SKILLPACK_INDEX`).
+    pub index: Option<String>,
+    /// Largest download, in bytes.
+    pub max_size: u64,
+    pub http: http::Settings,
+    /// Relative index paths are resolved against this folder.
+    pub cwd: PathBuf,
+}
+
+impl Config {
+    /// Cache folder, GitHub base and HTTP settings from the environment.
+    pub fn from_env(cwd: PathBuf, index: Option<String>, max_size: u64) -> Config {
+        Config {
+            cache_dir: Cache::default_dir(),
+            github_base: github::base_from_env(),
+            index: index.filter(|i| !i.trim().is_empty()),
+            max_size,
+            http: http::Settings::from_env(),
+            cwd,
+        }
+    }
+}
+
+/// A catalog name, resolved: where its bundle comes from and what it must be, known before
+/// anything is downloaded.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    /// The skill compiled into the binary.
+    Embedded,
+    /// An entry of the embedded catalog fetched from its pinned repository commit.
+    Catalog(&'static catalog::Entry),
+    /// An entry of a remote index.
+    Index {
+        entry: Box<IndexEntry>,
+        url: Url,
+        /// The index's address, as recorded.
+        index: String,
+    },
+}
+
+impl Resolved {
+    pub fn name(&self) -> &str {
+        match self {
+            Resolved::Embedded => embedded::NAME,
+            Resolved::Catalog(e) => e.name,
+            Resolved::Index { entry, .. } => &entry.name,
+        }
+    }
+
+    pub fn version(&self) -> &str {
+        match self {
+            Resolved::Embedded => catalog::find(embedded::NAME).map_or("", |e| e.version),
+            Resolved::Catalog(e) => e.version,
+            Resolved::Index { entry, .. } => &entry.version,
+        }
+    }
+
+    /// The tree digest the installed skill will have.
+    pub fn tree(&self) -> Option<String> {
+        match self {
+            Resolved::Embedded => Some(embedded::tree()),
+            Resolved::Catalog(e) => e.tree.map(str::to_string),
+            Resolved::Index { entry, .. } => Some(entry.tree.clone()),
+        }
+    }
+}
+
+/// Which folder of a repository archive to install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InRepo<'s> {
+    /// The skill called this (`--skill NAME`), found in the usual places.
+    Named(&'s str),
+    /// Exactly this folder (empty: the repository root), as the catalog or lock says.
+    Path(&'s str),
+    /// The skill at the repository's root, else its only skill.
+    Only,
+}
+
+/// Resolves and fetches remote sources for one run. Downloads land in the cache; a
+/// repository archive is downloaded once per run whatever number of skills it serves, and
+/// one pinned to a commit is reused from the cache across runs.
+pub struct Session<'p> {
+    config: Config,
+    cache: Cache,
+    http: Http,
+    progress: &'p dyn Progress,
+    /// Indexes read in this run; `None` for one that could not be read.
+    indexes: HashMap<String, Option<RemoteIndex>>,
+    warnings: Vec<SourceError>,
+    repos: HashMap<(String, String), CachedArchive>,
+    /// Repository archives one of whose skills failed its pin: still served to the other
+    /// skills of this run, dropped from the cache when the session ends.
+    suspects: Vec<(SourceRecord, String)>,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        for (source, sha256) in std::mem::take(&mut self.suspects) {
+            self.forget(&source, &sha256);
+        }
+    }
+}
+
+impl<'p> Session<'p> {
+    pub fn new(config: Config, progress: &'p dyn Progress) -> Session<'p> {
+        Session {
+            cache: Cache::new(config.cache_dir.clone()),
+            http: Http::new(config.http.clone()),
+            config,
+            progress,
+            indexes: HashMap::new(),
+            warnings: Vec::new(),
+            repos: HashMap::new(),
+            suspects: Vec::new(),
+        }
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// The index at `spec` (a URL or a local path), read once per run.
+    pub fn index(&mut self, spec: &str) -> Result<&RemoteIndex, SourceError> {
+        if !self.indexes.contains_key(spec) {
+            let loaded = index::location(spec, &self.config.cwd)
+                .and_then(|at| index::load(&self.http, at, self.progress));
+            self.indexes
+                .insert(spec.to_string(), loaded.as_ref().ok().cloned());
+            loaded?;
+        }
+        self.indexes[spec]
+            .as_ref()
+            .ok_or_else(|| SourceError::Index {
+                url: spec.to_string(),
+                message: "it could not be read earlier in this run".into(),
+            })
+    }
+
+    /// Problems that did not stop the run (an unreadable index where the embedded catalog
+    /// could answer instead), oldest first; taking them clears the list.
+    pub fn take_warnings(&mut self) -> Vec<SourceError> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Resolves a catalog name through the index at `index` (else the configured one) and
+    /// the embedded catalog. An index entry overrides an embedded one only when its version
+    /// is newer (DESIGN section 7). When the index cannot be read but the embedded catalog
+    /// knows the name, the embedded entry is used and the error kept as a warning, so that
+    /// what is compiled in still installs offline.
+    pub fn resolve(&mut self, name: &str, index: Option<&str>) -> Result<Resolved, SourceError> {
+        let embedded = catalog::find(name);
+        let spec = index.or(self.config.index.as_deref()).map(str::to_string);
+        let mut known: Vec<String> = catalog::ENTRIES
+            .iter()
+            .map(|e| e.name.to_string())
+            .collect();
+        if let Some(spec) = spec {
+            match self.index(&spec) {
+                Ok(idx) => {
+                    if let Some(entry) = idx.entry(name)
+                        && embedded.is_none_or(|e| index::newer(&entry.version, e.version))
+                    {
+                        return Ok(Resolved::Index {
+                            url: idx.archive_url(entry)?,
+                            entry: Box::new(entry.clone()),
+                            index: idx.shown(),
+                        });
+                    }
+                    known.extend(idx.names().into_iter().map(str::to_string));
+                }
+                Err(e) if embedded.is_some() => self.warnings.push(e),
+                Err(e) => return Err(e),
+            }
+        }
+        match embedded {
+            Some(e) if e.origin == catalog::Origin::Embedded => Ok(Resolved::Embedded),
+            Some(e) => Ok(Resolved::Catalog(e)),
+            None => {
+                known.sort();
+                known.dedup();
+                Err(SourceError::UnknownSkill {
+                    name: name.to_string(),
+                    hint: format!(" (known: {})", known.join(", ")),
+                })
+            }
+        }
+    }
+
+    /// Fetches what `resolved` names, with the digests it must have.
+    pub fn fetch_resolved(&mut self, resolved: &Resolved) -> Result<Fetched, SourceError> {
+        match resolved {
+            Resolved::Embedded => Ok(fetch_embedded()),
+            Resolved::Catalog(e) => {
+                let catalog::Origin::Github { repo, commit, path } = &e.origin else {
+                    return Ok(fetch_embedded());
+                };
+                let mut f = self.fetch_github(repo, Some(commit), InRepo::Path(path), None)?;
+                f.expected_tree = e.tree.map(str::to_string);
+                f.expected_name = Some(e.name.to_string());
+                f.source.index = Some("catalog".into());
+                Ok(f)
+            }
+            Resolved::Index { entry, url, index } => {
+                let mut f = if url.scheme() == "file" {
+                    let path = url.to_file_path().map_err(|_| SourceError::BadUrl {
+                        url: url.to_string(),
+                        message: "not a local path".into(),
+                    })?;
+                    fetch_path(&path, Some(entry.sha256.clone()))?
+                } else {
+                    self.fetch_url(url.as_str(), Some(&entry.sha256))?
+                };
+                f.expected_tree = Some(entry.tree.clone());
+                f.expected_name = Some(entry.name.clone());
+                f.source = SourceRecord {
+                    kind: "index".into(),
+                    url: Some(http::redact(url)),
+                    index: Some(index.clone()),
+                    ..Default::default()
+                };
+                Ok(f)
+            }
+        }
+    }
+
+    /// Downloads the zip at `url` (https, or http on loopback). With `expected_sha256`, a
+    /// cached copy is used when there is one, and a different download is refused before
+    /// it enters the cache.
+    pub fn fetch_url(
+        &mut self,
+        url: &str,
+        expected_sha256: Option<&str>,
+    ) -> Result<Fetched, SourceError> {
+        let parsed = http::parse_url(url)?;
+        http::check_url(&parsed)?;
+        let cached =
+            expected_sha256.and_then(|sha| self.cache.get(sha.trim_start_matches("sha256:")));
+        let archive = match cached {
+            Some(a) => a,
+            None => self.http.download(
+                &parsed,
+                &self.cache,
+                self.config.max_size,
+                expected_sha256,
+                self.progress,
+            )?,
+        };
+        Ok(Fetched {
+            archive: ArchiveData::File(archive.path),
+            sha256: archive.sha256,
+            record_archive: true,
+            expected_sha256: expected_sha256.map(str::to_string),
+            expected_tree: None,
+            expected_name: None,
+            subpath: None,
+            source: SourceRecord {
+                kind: "url".into(),
+                url: Some(http::redact(&parsed)),
+                ..Default::default()
+            },
+        })
+    }
+
+    /// The archive of `repo` at `reference` (default `HEAD`), and the folder in it that
+    /// holds the skill `which` names.
+    pub fn fetch_github(
+        &mut self,
+        repo: &str,
+        reference: Option<&str>,
+        which: InRepo<'_>,
+        expected_sha256: Option<&str>,
+    ) -> Result<Fetched, SourceError> {
+        let reference = reference.unwrap_or(github::DEFAULT_REF);
+        let spec = format!("{repo}@{reference}");
+        let archive = self.repo_archive(repo, reference, expected_sha256)?;
+        let listing = github::list(&archive.path)?;
+        let subpath = match which {
+            InRepo::Named(name) => listing.find(name, &spec)?,
+            InRepo::Path(p) => p.trim_matches('/').to_string(),
+            InRepo::Only => match &listing.skills[..] {
+                [one] => one.clone(),
+                _ if listing.skills.iter().any(String::is_empty) => String::new(),
+                [] => {
+                    return Err(BundleError::NoSkill {
+                        hint: format!(" anywhere in `{spec}`"),
+                    }
+                    .into());
+                }
+                _ => {
+                    return Err(SourceError::ManySkills {
+                        spec,
+                        available: listing.names(),
+                    });
+                }
+            },
+        };
+        Ok(Fetched {
+            archive: ArchiveData::File(archive.path),
+            sha256: archive.sha256,
+            record_archive: true,
+            expected_sha256: expected_sha256.map(str::to_string),
+            expected_tree: None,
+            expected_name: None,
+            subpath: Some(subpath.clone()),
+            source: SourceRecord {
+                kind: "github".into(),
+                repo: Some(repo.to_string()),
+                reference: Some(reference.to_string()),
+                path: Some(subpath),
+                ..Default::default()
+            },
+        })
+    }
+
+    fn repo_archive(
+        &mut self,
+        repo: &str,
+        reference: &str,
+        expected_sha256: Option<&str>,
+    ) -> Result<CachedArchive, SourceError> {
+        let key = (repo.to_string(), reference.to_string());
+        if let Some(a) = self.repos.get(&key) {
+            return Ok(a.clone());
+        }
+        let pinned = cache::is_commit(reference);
+        let cached = if pinned {
+            self.cache.commit_archive(repo, reference)
+        } else {
+            None
+        };
+        let archive = match cached {
+            Some(a) => a,
+            None => {
+                let url = github::archive_url(&self.config.github_base, repo, reference)?;
+                let a = self
+                    .http
+                    .download(
+                        &url,
+                        &self.cache,
+                        self.config.max_size,
+                        expected_sha256,
+                        self.progress,
+                    )
+                    .map_err(|e| match e.last_attempt() {
+                        SourceError::Status { status: 404, .. } => SourceError::RepoNotFound {
+                            spec: format!("{repo}@{reference}"),
+                        },
+                        _ => e,
+                    })?;
+                if pinned {
+                    self.cache.remember_commit(repo, reference, &a.sha256);
+                }
+                a
+            }
+        };
+        self.repos.insert(key, archive.clone());
+        Ok(archive)
+    }
+
+    /// Drops a downloaded archive that failed verification after it was fetched, so that
+    /// the next run downloads it afresh rather than trusting the cached copy.
+    /// `source` and `sha256` are those of the [`Fetched`] value.
+    /// Like [`Session::forget`], but only once this run is over, for an archive other
+    /// skills of the run may still come from.
+    pub fn forget_after_run(&mut self, source: &SourceRecord, sha256: &str) {
+        self.suspects.push((source.clone(), sha256.to_string()));
+    }
+
+    pub fn forget(&mut self, source: &SourceRecord, sha256: &str) {
+        if !matches!(source.kind.as_str(), "url" | "github" | "index") {
+            return;
+        }
+        if let (Some(repo), Some(reference)) = (&source.repo, &source.reference) {
+            self.cache.forget_commit(repo, reference);
+        }
+        self.repos.retain(|_, a| a.sha256 != sha256);
+        self.cache.forget(sha256);
+    }
 }
 
 #[cfg(test)]

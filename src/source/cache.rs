@@ -1,0 +1,302 @@
+//! The download cache: whole archives named by their SHA-256, and the `.partial` files that
+//! downloads stream into. A file enters the cache only by a rename once it is complete.
+//!
+//! Layout under the cache folder (`SKILLPACK_CACHE_DIR`, else the platform cache dir):
+//! `archives/<sha256>.zip`, `archives/*.partial` (a download in progress, locked by its
+//! writer), and `refs/github/<owner>/<repo>/<commit>` (the digest a commit's archive had).
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::SourceError;
+use crate::bundle::digest::hash_file;
+
+const PARTIAL_SUFFIX: &str = ".partial";
+
+/// An archive stored whole in the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedArchive {
+    pub path: PathBuf,
+    /// Lowercase hex SHA-256 of the file.
+    pub sha256: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+impl Cache {
+    pub fn new(root: impl Into<PathBuf>) -> Cache {
+        Cache { root: root.into() }
+    }
+
+    /// `SKILLPACK_CACHE_DIR`, else `<platform cache dir>/skillpack`, else a folder in the
+    /// temporary directory.
+    pub fn default_dir() -> PathBuf {
+        if let Some(dir) = std::env::var_os("SKILLPACK_CACHE_DIR").filter(|d| !d.is_empty()) {
+            return PathBuf::from(dir);
+        }
+        dirs::cache_dir()
+            .map(|d| d.join("skillpack"))
+            .unwrap_or_else(|| std::env::temp_dir().join("skillpack-cache"))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn archives(&self) -> PathBuf {
+        self.root.join("archives")
+    }
+
+    /// The cached archive with digest `sha256`, re-hashed before it is trusted; a file whose
+    /// content no longer matches its name is removed.
+    pub fn get(&self, sha256: &str) -> Option<CachedArchive> {
+        if !is_hex_digest(sha256) {
+            return None;
+        }
+        let path = self
+            .archives()
+            .join(format!("{}.zip", sha256.to_ascii_lowercase()));
+        let (digest, size) = hash_file(&path).ok()?;
+        if hex::encode(digest) != sha256.to_ascii_lowercase() {
+            let _ = fs::remove_file(&path);
+            return None;
+        }
+        Some(CachedArchive {
+            path,
+            sha256: hex::encode(digest),
+            size,
+        })
+    }
+
+    /// Removes the archive with digest `sha256` (one that failed verification downstream).
+    pub fn forget(&self, sha256: &str) {
+        if is_hex_digest(sha256) {
+            let _ = fs::remove_file(self.archives().join(format!("{sha256}.zip")));
+        }
+    }
+
+    /// A new, locked `.partial` file to stream a download into. Partial files that no
+    /// process holds any more (left by a run that was killed) are removed first.
+    pub fn partial(&self) -> Result<Partial, SourceError> {
+        let dir = self.archives();
+        fs::create_dir_all(&dir).map_err(|e| SourceError::io("cannot create", &dir, e))?;
+        self.sweep();
+        let file = tempfile::Builder::new()
+            .prefix(".download-")
+            .suffix(PARTIAL_SUFFIX)
+            .tempfile_in(&dir)
+            .map_err(|e| SourceError::io("cannot create a file in", &dir, e))?;
+        // The lock tells a concurrent sweep that this download is alive; the OS drops it
+        // with the process, so a killed run's file becomes sweepable.
+        file.as_file()
+            .try_lock()
+            .map_err(|e| SourceError::io("cannot lock", file.path(), e.into()))?;
+        Ok(Partial { file })
+    }
+
+    /// Removes `.partial` files whose writer is gone; returns how many.
+    pub fn sweep(&self) -> usize {
+        let Ok(entries) = fs::read_dir(self.archives()) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let is_partial = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(PARTIAL_SUFFIX));
+            if !is_partial {
+                continue;
+            }
+            let abandoned = File::open(&path).is_ok_and(|f| f.try_lock().is_ok());
+            if abandoned && fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    fn ref_file(&self, repo: &str, commit: &str) -> Option<PathBuf> {
+        let (owner, name) = super::github::split_repo(repo)?;
+        is_commit(commit).then(|| {
+            self.root
+                .join("refs/github")
+                .join(owner)
+                .join(name)
+                .join(commit.to_ascii_lowercase())
+        })
+    }
+
+    /// The archive downloaded earlier for `repo` at a full commit id, if still cached intact.
+    pub fn commit_archive(&self, repo: &str, commit: &str) -> Option<CachedArchive> {
+        let text = fs::read_to_string(self.ref_file(repo, commit)?).ok()?;
+        self.get(text.trim())
+    }
+
+    /// Remembers which archive `repo` at a full commit id gave. Best effort: a failure only
+    /// costs a download next time.
+    pub fn remember_commit(&self, repo: &str, commit: &str, sha256: &str) {
+        let Some(path) = self.ref_file(repo, commit) else {
+            return;
+        };
+        let Some(dir) = path.parent() else { return };
+        if fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+            && tmp.write_all(sha256.as_bytes()).is_ok()
+        {
+            let _ = tmp.persist(&path);
+        }
+    }
+
+    /// Forgets what `repo` at `commit` gave.
+    pub fn forget_commit(&self, repo: &str, commit: &str) {
+        if let Some(path) = self.ref_file(repo, commit) {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// A full 40-digit hexadecimal commit id (the only kind of ref whose archive cannot change).
+pub fn is_commit(reference: &str) -> bool {
+    reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_hex_digest(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A download in progress: a locked temporary file in the cache, deleted if dropped before
+/// [`Partial::persist`].
+pub struct Partial {
+    file: tempfile::NamedTempFile,
+}
+
+impl Partial {
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// Moves the complete file to `archives/<sha256>.zip`. `sha256` must be the digest of
+    /// what was written (see [`HashReader`]).
+    pub fn persist(self, sha256: &str, size: u64) -> Result<CachedArchive, SourceError> {
+        let dir = self
+            .file
+            .path()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = dir.join(format!("{sha256}.zip"));
+        if let Err(e) = self.file.persist(&path) {
+            // Another run may have stored the same bytes first and hold them open (Windows
+            // refuses to replace an open file); its copy serves as well as ours.
+            let same = hash_file(&path).is_ok_and(|(d, _)| hex::encode(d) == sha256);
+            if !same {
+                return Err(SourceError::io("cannot move a download to", &path, e.error));
+            }
+        }
+        Ok(CachedArchive {
+            path,
+            sha256: sha256.to_string(),
+            size,
+        })
+    }
+}
+
+impl Write for Partial {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Feeds every byte read through it to SHA-256, so the digest is of exactly the bytes that
+/// passed on their way to disk: no second read, nothing to drift.
+pub struct HashReader<R> {
+    inner: R,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl<R: Read> HashReader<R> {
+    pub fn new(inner: R) -> HashReader<R> {
+        HashReader {
+            inner,
+            hasher: Sha256::new(),
+            len: 0,
+        }
+    }
+
+    /// Bytes read so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The hex digest and length of everything read.
+    pub fn finish(self) -> (String, u64) {
+        (hex::encode(self.hasher.finalize()), self.len)
+    }
+}
+
+impl<R: Read> Read for HashReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_reader_digests_what_passes() {
+        let mut r = HashReader::new(&b"abc"[..]);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        let (hex, len) = r.finish();
+        assert_eq!(len, 3);
+        assert_eq!(
+            hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn partial_files_of_dead_writers_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let mut live = cache.partial().unwrap();
+        live.write_all(b"x").unwrap();
+        let stale = dir.path().join("archives/.download-old.partial");
+        fs::write(&stale, b"y").unwrap();
+        assert_eq!(cache.sweep(), 1);
+        assert!(!stale.exists());
+        assert!(live.path().exists());
+        let (sha, len) = {
+            let mut r = HashReader::new(&b"x"[..]);
+            io::copy(&mut r, &mut io::sink()).unwrap();
+            r.finish()
+        };
+        let kept = live.persist(&sha, len).unwrap();
+        assert_eq!(cache.get(&sha), Some(kept));
+    }
+}
