@@ -20,8 +20,8 @@ impl fmt::Display for Severity {
 }
 
 /// One finding, positioned at a 1-based line and column of `file` (0 when the finding
-/// concerns the file or folder as a whole).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// concerns the file or folder as a whole). Columns count characters, not bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub rule: &'static str,
     pub severity: Severity,
@@ -38,5 +38,21 @@ impl fmt::Display for Diagnostic {
             write!(f, ":{}:{}", self.line, self.col)?;
         }
         write!(f, ": {}[{}]: {}", self.severity, self.rule, self.message)
+    }
+}
+
+/// Serialised with the file as text, so that a file name that is not UTF-8 cannot make a
+/// report unwritable.
+impl serde::Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Diagnostic", 6)?;
+        st.serialize_field("rule", self.rule)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("file", &self.file.to_string_lossy())?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("col", &self.col)?;
+        st.serialize_field("message", &self.message)?;
+        st.end()
     }
 }

@@ -1,16 +1,21 @@
 //! The skill model: `SKILL.md` frontmatter parsed with positions, the validation rules and
 //! profiles, and the diagnostics they produce. Nothing here prints.
 
+pub mod body;
 pub mod diagnostic;
+pub mod discover;
 pub mod frontmatter;
 pub mod rules;
 pub mod yaml;
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use rules::Profile;
+pub use discover::{DiscoverError, discover};
 use rules::Sink;
+pub use rules::{Profile, RULES, Rule};
 use yaml::{Node, Value};
 
 /// What skillpack needs to know about a skill, read from its frontmatter.
@@ -58,6 +63,8 @@ pub struct SkillFile {
     pub frontmatter: Option<Node>,
     /// First line of the body (1-based).
     pub body_line: usize,
+    /// Byte offset of the body in `text`, when the frontmatter split.
+    pub body_offset: Option<usize>,
     /// Diagnostics found while splitting and parsing.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -65,33 +72,46 @@ pub struct SkillFile {
 impl SkillFile {
     /// Splits and parses `text`, recording syntax problems as diagnostics.
     pub fn parse(path: &Path, text: String) -> SkillFile {
-        let mut sink = Sink {
-            file: path,
-            out: Vec::new(),
-        };
+        let mut sink = Sink::new(path, Profile::Spec);
         let mut frontmatter = None;
         let mut body_line = 1;
-        match frontmatter::split(&text) {
-            Err(frontmatter::SplitError::NoOpening) => sink.push(
-                "frontmatter-missing",
-                Severity::Error,
+        let mut body_offset = None;
+        let mut start = 0;
+        if text.starts_with('\u{feff}') {
+            start = '\u{feff}'.len_utf8();
+            sink.push(
+                "byte-order-mark",
                 1,
                 1,
-                "SKILL.md must open with YAML frontmatter: `---` on line 1, the fields, then `---`",
-            ),
+                "SKILL.md starts with a byte-order mark, which hides the opening `---`; save it as UTF-8 without BOM",
+            );
+        }
+        let rest = &text[start..];
+        match frontmatter::split(rest) {
+            Err(frontmatter::SplitError::NoOpening) => {
+                let first = rest.lines().next().unwrap_or_default().trim_end();
+                let message = if rest.trim().is_empty() {
+                    "SKILL.md is empty; start it with the frontmatter: `---`, `name: …`, `description: …`, `---`".to_string()
+                } else {
+                    format!(
+                        "SKILL.md must open with YAML frontmatter, `---` on line 1, but line 1 is `{}`; add `---`, `name: …`, `description: …`, `---` above it",
+                        truncate(first, 40)
+                    )
+                };
+                sink.push("frontmatter-missing", 1, 1, message);
+            }
             Err(frontmatter::SplitError::NotClosed) => sink.push(
                 "frontmatter-unclosed",
-                Severity::Error,
                 1,
                 1,
-                "the frontmatter opened on line 1 is never closed; add a `---` line after the fields",
+                "the frontmatter opened on line 1 is never closed; add a `---` line after the last field",
             ),
             Ok(split) => {
                 body_line = split.body_line;
+                body_offset = Some(text.len() - split.body.len());
                 if split.yaml.trim().is_empty() {
                     sink.push(
                         "frontmatter-not-mapping",
-                        Severity::Error,
                         split.yaml_line,
                         1,
                         "the frontmatter is empty; add at least `name` and `description`",
@@ -99,14 +119,7 @@ impl SkillFile {
                 } else {
                     match yaml::parse(split.yaml, split.yaml_line) {
                         Ok(node) => frontmatter = Some(node),
-                        Err(e) => {
-                            let rule = if e.message.to_lowercase().contains("duplicate") {
-                                "duplicate-key"
-                            } else {
-                                "yaml-syntax"
-                            };
-                            sink.push(rule, Severity::Error, e.line, e.col, format!("invalid YAML: {}", e.message));
-                        }
+                        Err(e) => yaml_error(&mut sink, &e),
                     }
                 }
             }
@@ -116,6 +129,7 @@ impl SkillFile {
             text,
             frontmatter,
             body_line,
+            body_offset,
             diagnostics: sink.out,
         }
     }
@@ -129,12 +143,21 @@ impl SkillFile {
         Ok(SkillFile::parse(path, text))
     }
 
+    /// The Markdown after the frontmatter, when the frontmatter split.
+    pub fn body(&self) -> Option<&str> {
+        self.body_offset.map(|o| &self.text[o..])
+    }
+
     /// The metadata skillpack uses, read leniently (absent or mistyped fields are empty).
     pub fn meta(&self) -> SkillMeta {
         let Some(root) = &self.frontmatter else {
             return SkillMeta::default();
         };
-        let text = |n: Option<&Node>| n.and_then(|n| n.scalar_text()).filter(|s| !s.is_empty());
+        let text = |n: Option<&Node>| {
+            n.and_then(Node::text)
+                .map(|t| t.into_owned())
+                .filter(|s| !s.is_empty())
+        };
         let metadata = root.get("metadata");
         let version =
             text(metadata.and_then(|m| m.get("version"))).or_else(|| text(root.get("version")));
@@ -164,6 +187,43 @@ impl SkillFile {
     }
 }
 
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// A YAML error, with the usual fix for the usual causes.
+fn yaml_error(sink: &mut Sink<'_>, e: &yaml::YamlError) {
+    if e.duplicate_key {
+        let key = e
+            .message
+            .strip_prefix("duplicate mapping key: ")
+            .unwrap_or("a key");
+        sink.push(
+            "duplicate-key",
+            e.line,
+            e.col,
+            format!("`{key}` appears twice in the same mapping; keep one of them"),
+        );
+        return;
+    }
+    let fix = if e.message.contains("mapping values are not allowed") {
+        "quote the value: an unquoted `: ` inside a value starts a new mapping"
+    } else if e.message.contains('\t') || e.message.to_lowercase().contains("tab") {
+        "indent with spaces, not tabs"
+    } else {
+        "quote values that contain `: ` or ` #`, or that start with a YAML indicator such as `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a backquote"
+    };
+    sink.push(
+        "yaml-syntax",
+        e.line,
+        e.col,
+        format!("invalid YAML: {}; {fix}", e.message),
+    );
+}
+
 /// Finds the `SKILL.md` of a skill folder (`skill.md` is accepted too, as the reference
 /// validator does).
 pub fn find_skill_md(dir: &Path) -> Option<PathBuf> {
@@ -182,36 +242,21 @@ pub fn check_installable(dir: &Path, folder: &str) -> Result<SkillMeta, SkillErr
             dir: dir.to_path_buf(),
         });
     }
-    let file = SkillFile::read(&path)?;
-    let mut sink = Sink {
-        file: &path,
-        out: file.diagnostics.clone(),
-    };
+    let mut file = SkillFile::read(&path)?;
+    let mut sink = Sink::new(&path, Profile::Spec);
+    sink.out = std::mem::take(&mut file.diagnostics);
+    // Only what Claude Code needs to load the skill: the other fields do not stop it.
     if let Some(root) = &file.frontmatter {
-        match root.entries() {
-            None => rules::check_spec_fields(&mut sink, root, Some(folder), Profile::Spec),
-            Some(_) => {
-                match root.get("name") {
-                    Some(n) => rules::check_name(&mut sink, n, Some(folder)),
-                    None => sink.push(
-                        "name-missing",
-                        Severity::Error,
-                        1,
-                        1,
-                        "the frontmatter has no `name`",
-                    ),
-                }
-                match root.get("description") {
-                    Some(d) => rules::check_description(&mut sink, d),
-                    None => sink.push(
-                        "description-missing",
-                        Severity::Error,
-                        1,
-                        1,
-                        "the frontmatter has no `description`",
-                    ),
-                }
+        if root.entries().is_none() {
+            rules::check_frontmatter(&mut sink, root, Some(folder));
+        } else {
+            if let Some(n) = root.get("name") {
+                rules::check_name(&mut sink, n, Some(folder));
             }
+            if let Some(d) = root.get("description") {
+                rules::check_description(&mut sink, d);
+            }
+            rules::check_required(&mut sink, root, Some(folder));
         }
     }
     if sink.out.iter().any(|d| d.severity == Severity::Error) {
@@ -237,7 +282,7 @@ pub struct SkillReport {
     /// The `SKILL.md` (or `skill.md`) validated, if there was one.
     pub skill_md: Option<PathBuf>,
     pub meta: SkillMeta,
-    /// Sorted by file, line, column.
+    /// Those in `SKILL.md` first, then by file, line, column and rule.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -261,66 +306,130 @@ impl SkillReport {
     }
 }
 
+/// The name of the folder `dir` as the user sees it: `.` and `..` resolved lexically, so
+/// that `validate .` inside a skill compares with the skill's folder, while a symbolic
+/// link keeps its own name (the one an agent loads the skill under).
+pub fn folder_name(dir: &Path) -> Option<String> {
+    let abs = std::path::absolute(dir).ok()?;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    match parts.last() {
+        Some(Component::Normal(name)) => Some(name.to_string_lossy().into_owned()),
+        _ => None,
+    }
+}
+
 /// Validates the skill folder `dir` under `opts.profile`.
 pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
-    let folder = dir
-        .canonicalize()
-        .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let missing = dir.join("SKILL.md");
     let Some(path) = find_skill_md(dir) else {
-        let diag = Diagnostic {
-            rule: "missing-skill-md",
-            severity: Severity::Error,
-            file: dir.join("SKILL.md"),
-            line: 0,
-            col: 0,
-            message: "the folder has no SKILL.md; a skill is a folder holding SKILL.md".into(),
-        };
-        return SkillReport {
-            dir: dir.to_path_buf(),
-            skill_md: None,
-            meta: SkillMeta::default(),
-            diagnostics: vec![diag],
-        };
+        let mut sink = Sink::new(&missing, opts.profile);
+        sink.push(
+            "missing-skill-md",
+            0,
+            0,
+            "the folder has no SKILL.md; a skill is a folder holding a SKILL.md that starts with `name` and `description` frontmatter",
+        );
+        return finish(dir, None, SkillMeta::default(), sink.out, opts);
     };
-    let file = match SkillFile::read(&path) {
-        Ok(f) => f,
+    let mut sink = Sink::new(&path, opts.profile);
+    if path.file_name().is_some_and(|n| n != "SKILL.md") {
+        sink.push(
+            "skill-md-case",
+            0,
+            0,
+            "the file is named `skill.md`; rename it to `SKILL.md`, the name agents look for on case-sensitive file systems",
+        );
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
         Err(e) => {
-            let diag = Diagnostic {
-                rule: "unreadable",
-                severity: Severity::Error,
-                file: path.clone(),
-                line: 0,
-                col: 0,
-                message: e.to_string(),
-            };
-            return SkillReport {
-                dir: dir.to_path_buf(),
-                skill_md: Some(path),
-                meta: SkillMeta::default(),
-                diagnostics: vec![diag],
-            };
+            sink.push(
+                "unreadable",
+                0,
+                0,
+                format!("cannot read the file: {e}; check its permissions"),
+            );
+            return finish(
+                dir,
+                Some(path.clone()),
+                SkillMeta::default(),
+                sink.out,
+                opts,
+            );
         }
     };
-    let mut sink = Sink {
-        file: &path,
-        out: file.diagnostics.clone(),
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let col = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
+            sink.push(
+                "not-utf8",
+                line,
+                col,
+                "SKILL.md is not valid UTF-8; save it as UTF-8",
+            );
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
     };
+    let mut file = SkillFile::parse(&path, text);
+    sink.out.append(&mut file.diagnostics);
     if let Some(root) = &file.frontmatter {
-        rules::check_spec_fields(&mut sink, root, folder.as_deref(), opts.profile);
+        rules::check_frontmatter(&mut sink, root, folder_name(dir).as_deref());
     }
-    let mut diagnostics = sink.out;
+    if let Some(body) = file.body() {
+        body::check_body(&mut sink, dir, body, file.body_line);
+    }
+    body::check_files(&mut sink, dir);
+    let meta = file.meta();
+    finish(dir, Some(path.clone()), meta, sink.out, opts)
+}
+
+fn finish(
+    dir: &Path,
+    skill_md: Option<PathBuf>,
+    meta: SkillMeta,
+    mut diagnostics: Vec<Diagnostic>,
+    opts: &ValidateOptions,
+) -> SkillReport {
     if opts.strict {
         diagnostics
             .iter_mut()
             .for_each(|d| d.severity = Severity::Error);
     }
-    diagnostics
-        .sort_by(|a, b| (&a.file, a.line, a.col, a.rule).cmp(&(&b.file, b.line, b.col, b.rule)));
+    let main = skill_md.clone().unwrap_or_else(|| dir.join("SKILL.md"));
+    diagnostics.sort_by(|a, b| {
+        (a.file != main, &a.file, a.line, a.col, a.rule).cmp(&(
+            b.file != main,
+            &b.file,
+            b.line,
+            b.col,
+            b.rule,
+        ))
+    });
     SkillReport {
         dir: dir.to_path_buf(),
-        skill_md: Some(path),
-        meta: file.meta(),
+        skill_md,
+        meta,
         diagnostics,
     }
+}
+
+/// Validates many skill folders in parallel; the reports keep the order of `dirs`.
+pub fn validate_all(dirs: &[PathBuf], opts: &ValidateOptions) -> Vec<SkillReport> {
+    dirs.par_iter().map(|d| validate_dir(d, opts)).collect()
 }

@@ -1,9 +1,11 @@
 //! The validation rules of DESIGN section 6, each with a stable id.
 //!
-//! Rules read a parsed frontmatter tree and push [`Diagnostic`]s; which of them are
-//! errors depends on the [`Profile`].
+//! [`RULES`] is the one list of rule ids and of how severe each is in each [`Profile`];
+//! the checks below read a parsed frontmatter tree and push [`Diagnostic`]s through a
+//! [`Sink`], which looks the severity up there.
 
-use std::path::Path;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -23,6 +25,8 @@ pub enum Profile {
 }
 
 impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Spec, Profile::ClaudeCode, Profile::Upload];
+
     pub fn id(self) -> &'static str {
         match self {
             Profile::Spec => "spec",
@@ -30,6 +34,99 @@ impl Profile {
             Profile::Upload => "upload",
         }
     }
+
+    fn index(self) -> usize {
+        match self {
+            Profile::Spec => 0,
+            Profile::ClaudeCode => 1,
+            Profile::Upload => 2,
+        }
+    }
+}
+
+/// One rule: its stable id, its severity in each profile (`None`: not checked there), and
+/// what it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    /// Severity in `spec`, `claude-code` and `upload`, in that order.
+    pub levels: [Option<Severity>; 3],
+    pub summary: &'static str,
+}
+
+impl Rule {
+    pub fn level(&self, profile: Profile) -> Option<Severity> {
+        self.levels[profile.index()]
+    }
+}
+
+const E: Option<Severity> = Some(Severity::Error);
+const W: Option<Severity> = Some(Severity::Warning);
+const N: Option<Severity> = None;
+
+const fn rule(id: &'static str, levels: [Option<Severity>; 3], summary: &'static str) -> Rule {
+    Rule {
+        id,
+        levels,
+        summary,
+    }
+}
+
+/// Every rule, in the order the documentation lists them. Ids are stable: tools match on
+/// them.
+#[rustfmt::skip]
+pub const RULES: &[Rule] = &[
+    rule("missing-skill-md",          [E, E, E], "the folder holds no SKILL.md"),
+    rule("skill-md-case",             [W, W, W], "the file is named skill.md rather than SKILL.md"),
+    rule("unreadable",                [E, E, E], "SKILL.md cannot be read"),
+    rule("not-utf8",                  [E, E, E], "SKILL.md is not UTF-8"),
+    rule("byte-order-mark",           [E, E, E], "SKILL.md starts with a byte-order mark"),
+    rule("frontmatter-missing",       [E, E, E], "line 1 is not `---`"),
+    rule("frontmatter-unclosed",      [E, E, E], "no `---` line closes the frontmatter"),
+    rule("frontmatter-not-mapping",   [E, E, E], "the frontmatter is empty or not a mapping"),
+    rule("yaml-syntax",               [E, E, E], "the frontmatter is not valid YAML"),
+    rule("duplicate-key",             [E, E, E], "a key appears twice in one mapping"),
+    rule("key-type",                  [E, E, E], "a key is a list or a mapping"),
+    rule("null-value",                [E, E, E], "a key has no value (empty, `~` or `null`)"),
+    rule("unknown-field",             [E, W, E], "a top-level key the profile does not know"),
+    rule("registry-field",            [E, W, E], "a registry key (`version`, `tags`…) outside `metadata`"),
+    rule("scalar-not-string",         [W, W, W], "a boolean or number where a string is expected"),
+    rule("name-missing",              [E, E, E], "no `name`"),
+    rule("name-type",                 [E, E, E], "`name` is a list or a mapping"),
+    rule("name-empty",                [E, E, E], "`name` is empty or blank"),
+    rule("name-too-long",             [E, E, E], "`name` is over 64 characters after NFKC"),
+    rule("name-not-lowercase",        [E, E, E], "`name` has uppercase letters"),
+    rule("name-hyphen-edge",          [E, E, E], "`name` starts or ends with a hyphen"),
+    rule("name-double-hyphen",        [E, E, E], "`name` contains `--`"),
+    rule("name-invalid-char",         [E, E, E], "`name` has a character other than a letter, digit or hyphen"),
+    rule("name-mismatch",             [E, E, E], "`name` differs from the folder name"),
+    rule("name-not-ascii",            [N, N, E], "`name` has a non-ASCII character"),
+    rule("name-reserved-word",        [N, N, E], "`name` contains `anthropic` or `claude`"),
+    rule("description-missing",       [E, E, E], "no `description`"),
+    rule("description-type",          [E, E, E], "`description` is a list or a mapping"),
+    rule("description-empty",         [E, E, E], "`description` is empty or blank"),
+    rule("description-too-long",      [E, E, E], "`description` is over 1024 characters"),
+    rule("description-angle-bracket", [N, N, E], "`description` contains `<` or `>`"),
+    rule("license-type",              [E, E, E], "`license` is a list or a mapping"),
+    rule("compatibility-type",        [E, E, E], "`compatibility` is a list or a mapping"),
+    rule("compatibility-too-long",    [E, E, E], "`compatibility` is over 500 characters"),
+    rule("compatibility-empty",       [W, W, W], "`compatibility` is empty or blank"),
+    rule("metadata-type",             [E, E, E], "`metadata` is not a mapping"),
+    rule("metadata-value-type",       [E, E, E], "a `metadata` value is a list or a mapping"),
+    rule("allowed-tools-type",        [E, E, E], "`allowed-tools` is not a string (claude-code: or a list of strings)"),
+    rule("field-type",                [N, E, N], "a Claude Code field has the wrong type"),
+    rule("field-value",               [N, W, N], "a Claude Code field has a value Claude Code does not know"),
+    rule("body-too-long",             [W, W, W], "the body is over 500 lines"),
+    rule("broken-link",               [W, W, W], "a relative link points to a file missing from the folder"),
+    rule("missing-reference",         [W, W, W], "a `references/`, `scripts/` or `assets/` path in the body is missing"),
+    rule("link-outside-skill",        [W, W, W], "a relative link leaves the skill folder"),
+    rule("large-file",                [W, W, W], "a file is over 1 MiB"),
+    rule("junk-file",                 [W, W, W], "`.DS_Store`, `__pycache__` or `*.pyc` in the folder"),
+];
+
+/// The rule with this id.
+pub fn find_rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
 }
 
 /// The top-level keys the specification allows.
@@ -53,55 +150,121 @@ pub const REGISTRY_FIELDS: &[&str] = &[
     "maintainers",
 ];
 
-/// Keys Claude Code reads beyond the specification.
-pub const CLAUDE_CODE_FIELDS: &[&str] = &[
-    "when_to_use",
-    "argument-hint",
-    "arguments",
-    "disable-model-invocation",
-    "user-invocable",
-    "disallowed-tools",
-    "model",
-    "effort",
-    "context",
-    "agent",
-    "background",
-    "hooks",
-    "paths",
-    "shell",
+/// The shape a Claude Code field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Str,
+    Bool,
+    /// A string, or a list of strings.
+    StrOrList,
+    Map,
+    /// A string, one of these (others warn: Claude Code may learn new ones).
+    OneOf(&'static [&'static str]),
+}
+
+/// Keys Claude Code reads beyond the specification (`allowed-tools` is a specification
+/// field that Claude Code also accepts as a list).
+pub const CLAUDE_CODE_FIELDS: &[(&str, FieldKind)] = &[
+    ("when_to_use", FieldKind::Str),
+    // Documented as `argument-hint: [file]`, which YAML reads as a list.
+    ("argument-hint", FieldKind::StrOrList),
+    ("arguments", FieldKind::StrOrList),
+    ("disable-model-invocation", FieldKind::Bool),
+    ("user-invocable", FieldKind::Bool),
+    ("disallowed-tools", FieldKind::StrOrList),
+    ("model", FieldKind::Str),
+    (
+        "effort",
+        FieldKind::OneOf(&["low", "medium", "high", "xhigh", "max"]),
+    ),
+    ("context", FieldKind::OneOf(&["fork", "inherit"])),
+    ("agent", FieldKind::Str),
+    ("background", FieldKind::Bool),
+    ("hooks", FieldKind::Map),
+    ("paths", FieldKind::StrOrList),
+    ("shell", FieldKind::OneOf(&["bash", "powershell"])),
 ];
+
+/// Words claude.ai upload and the Skills API refuse in a name.
+pub const RESERVED_WORDS: &[&str] = &["anthropic", "claude"];
 
 pub const NAME_MAX: usize = 64;
 pub const DESCRIPTION_MAX: usize = 1024;
 pub const COMPATIBILITY_MAX: usize = 500;
 
-/// Collects diagnostics for one file.
+/// Collects the diagnostics of one skill, with severities taken from [`RULES`] for the
+/// profile.
 pub struct Sink<'a> {
+    /// The file positions refer to (the `SKILL.md`).
     pub file: &'a Path,
+    pub profile: Profile,
     pub out: Vec<Diagnostic>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    pub fn new(file: &'a Path, profile: Profile) -> Sink<'a> {
+        Sink {
+            file,
+            profile,
+            out: Vec::new(),
+        }
+    }
+
+    /// Whether `rule` is checked in this profile.
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.level(rule).is_some()
+    }
+
+    fn level(&self, rule: &str) -> Option<Severity> {
+        match find_rule(rule) {
+            Some(r) => r.level(self.profile),
+            None => {
+                debug_assert!(false, "rule `{rule}` is not in RULES");
+                Some(Severity::Error)
+            }
+        }
+    }
+
+    /// Records a finding in [`Sink::file`] at a 1-based line and column (0: the whole file).
     pub fn push(
         &mut self,
         rule: &'static str,
-        severity: Severity,
         line: usize,
         col: usize,
         message: impl Into<String>,
     ) {
-        self.out.push(Diagnostic {
-            rule,
-            severity,
-            file: self.file.to_path_buf(),
-            line,
-            col,
-            message: message.into(),
-        });
+        let file = self.file.to_path_buf();
+        self.push_in(rule, file, line, col, message);
     }
 
-    pub fn error_at(&mut self, rule: &'static str, node: &Node, message: impl Into<String>) {
-        self.push(rule, Severity::Error, node.line, node.col, message);
+    /// Records a finding at the position of `node`.
+    pub fn at(&mut self, rule: &'static str, node: &Node, message: impl Into<String>) {
+        self.push(rule, node.line, node.col, message);
+    }
+
+    /// Records a finding about another file of the skill, as a whole.
+    pub fn push_file(&mut self, rule: &'static str, file: PathBuf, message: impl Into<String>) {
+        self.push_in(rule, file, 0, 0, message);
+    }
+
+    fn push_in(
+        &mut self,
+        rule: &'static str,
+        file: PathBuf,
+        line: usize,
+        col: usize,
+        message: impl Into<String>,
+    ) {
+        if let Some(severity) = self.level(rule) {
+            self.out.push(Diagnostic {
+                rule,
+                severity,
+                file,
+                line,
+                col,
+                message: message.into(),
+            });
+        }
     }
 }
 
@@ -110,71 +273,179 @@ pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Whitespace as Python's `str.strip` sees it, which the reference validator uses: Unicode
+/// whitespace plus the ASCII information separators.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// Letters and digits as Python's `str.isalnum` sees them (the reference validator's
+/// test), for text already in NFKC: alphabetic or numeric characters, but not the
+/// combining marks (vowel signs) nor the enclosed capital letters (U+1F150…U+1F189) that
+/// Rust also counts as alphabetic.
+pub fn is_name_char(c: char) -> bool {
+    c == '-'
+        || (c.is_alphanumeric()
+            && !unicode_normalization::char::is_combining_mark(c)
+            && !('\u{1F130}'..='\u{1F189}').contains(&c))
+}
+
+/// A value where a string is expected, read as the text a schema-less reader sees.
+/// Nulls and collections are reported (the latter under `type_rule`); booleans and
+/// numbers are accepted as spelled, with a warning that typed readers see otherwise.
+fn string_value<'n>(
+    sink: &mut Sink<'_>,
+    field: &str,
+    node: &'n Node,
+    type_rule: &'static str,
+) -> Option<Cow<'n, str>> {
+    match &node.value {
+        Value::Str(s) => Some(Cow::Borrowed(s)),
+        Value::Null => {
+            null_value(sink, field, node);
+            None
+        }
+        Value::Seq(_) | Value::Map(_) => {
+            sink.at(
+                type_rule,
+                node,
+                format!("`{field}` must be a string, found a {}", node.type_name()),
+            );
+            None
+        }
+        Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+            let text = node.text().unwrap_or_default();
+            sink.at(
+                "scalar-not-string",
+                node,
+                format!(
+                    "`{field}` is read as a {} by typed YAML readers; quote it: `\"{text}\"`",
+                    node.type_name()
+                ),
+            );
+            Some(text)
+        }
+    }
+}
+
+fn null_value(sink: &mut Sink<'_>, field: &str, node: &Node) {
+    let spelled = match node.raw.as_deref() {
+        Some(raw) if !raw.is_empty() => format!(" (`{raw}` is YAML for null)"),
+        _ => String::new(),
+    };
+    sink.at(
+        "null-value",
+        node,
+        format!("`{field}` has no value{spelled}; give it a value or remove the key"),
+    );
+}
+
+/// `name` as the fix for a name that breaks the character rules: lowercase, runs of other
+/// characters turned into single hyphens, no hyphen at either end.
+fn suggest_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if is_name_char(c) && c != '-' {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
 /// Checks the `name` value; `folder` is the name of the folder holding `SKILL.md`.
 pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
-    let Some(raw) = node.as_str() else {
-        sink.error_at(
-            "name-type",
-            node,
-            format!("`name` must be a string, found {}", node.type_name()),
-        );
+    let Some(raw) = string_value(sink, "name", node, "name-type") else {
         return;
     };
-    let name: String = raw.trim().nfkc().collect();
+    let name: String = py_strip(&raw).nfkc().collect();
     if name.is_empty() {
-        sink.error_at(
+        let fix = folder.map_or(String::new(), |f| format!(": `name: {f}`"));
+        sink.at(
             "name-empty",
             node,
-            "`name` is empty; set it to the folder name",
+            format!("`name` is empty; set it to the folder name{fix}"),
         );
         return;
     }
-    if char_len(&name) > NAME_MAX {
-        sink.error_at(
+    let len = char_len(&name);
+    if len > NAME_MAX {
+        sink.at(
             "name-too-long",
             node,
             format!(
-                "`name` is {} characters long; the limit is {NAME_MAX}",
-                char_len(&name)
+                "`name` is {len} characters long; shorten it to at most {NAME_MAX} and rename the folder to match"
             ),
         );
     }
+    let suggestion = suggest_name(&name);
     if name != name.to_lowercase() {
-        sink.error_at(
+        sink.at(
             "name-not-lowercase",
             node,
-            format!("`name` must be lowercase: use `{}`", name.to_lowercase()),
+            format!("`name` must be lowercase: use `{suggestion}` and rename the folder to match"),
         );
     }
     if name.starts_with('-') || name.ends_with('-') {
-        sink.error_at(
+        sink.at(
             "name-hyphen-edge",
             node,
-            "`name` must not start or end with a hyphen",
+            format!("`name` must not start or end with a hyphen: use `{suggestion}`"),
         );
     }
     if name.contains("--") {
-        sink.error_at(
+        sink.at(
             "name-double-hyphen",
             node,
-            "`name` must not contain consecutive hyphens",
+            format!("`name` must not contain consecutive hyphens: use `{suggestion}`"),
         );
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_alphanumeric() || *c == '-')) {
-        sink.error_at(
+    if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
+        sink.at(
             "name-invalid-char",
             node,
-            format!("`name` may hold only letters, digits and hyphens; found {bad:?}"),
+            format!(
+                "`name` may hold only letters, digits and hyphens, not {bad:?} (U+{:04X}): use `{suggestion}`",
+                bad as u32
+            ),
         );
+    }
+    if sink.enabled("name-not-ascii")
+        && let Some(bad) = name.chars().find(|c| !c.is_ascii())
+    {
+        sink.at(
+            "name-not-ascii",
+            node,
+            format!(
+                "`name` has the non-ASCII character {bad:?}; claude.ai upload accepts only a-z, 0-9 and `-`"
+            ),
+        );
+    }
+    if sink.enabled("name-reserved-word") {
+        let lower = name.to_lowercase();
+        if let Some(word) = RESERVED_WORDS.iter().find(|w| lower.contains(*w)) {
+            sink.at(
+                "name-reserved-word",
+                node,
+                format!(
+                    "`name` contains the reserved word `{word}`, which claude.ai upload refuses; choose another name"
+                ),
+            );
+        }
     }
     if let Some(folder) = folder {
         let folder: String = folder.nfkc().collect();
         if folder != name {
-            sink.error_at(
+            sink.at(
                 "name-mismatch",
                 node,
                 format!(
-                    "`name` is `{name}` but the folder is `{folder}`; rename one to match the other"
+                    "`name` is `{name}` but the folder is `{folder}`; rename the folder or set `name: {folder}`"
                 ),
             );
         }
@@ -183,176 +454,341 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
 
 /// Checks the `description` value.
 pub fn check_description(sink: &mut Sink<'_>, node: &Node) {
-    let Some(text) = node.as_str() else {
-        sink.error_at(
-            "description-type",
-            node,
-            format!("`description` must be a string, found {}", node.type_name()),
-        );
+    let Some(text) = string_value(sink, "description", node, "description-type") else {
         return;
     };
-    if text.trim().is_empty() {
-        sink.error_at(
+    if py_strip(&text).is_empty() {
+        sink.at(
             "description-empty",
             node,
-            "`description` is empty; say what the skill does and when to use it",
+            "`description` is blank; say what the skill does and when to use it",
         );
-    } else if char_len(text) > DESCRIPTION_MAX {
-        sink.error_at(
+        return;
+    }
+    let len = char_len(&text);
+    if len > DESCRIPTION_MAX {
+        sink.at(
             "description-too-long",
             node,
             format!(
-                "`description` is {} characters long; the limit is {DESCRIPTION_MAX}",
-                char_len(text)
+                "`description` is {len} characters long; shorten it to at most {DESCRIPTION_MAX} and move detail into the body"
+            ),
+        );
+    }
+    if sink.enabled("description-angle-bracket")
+        && let Some(bad) = text.chars().find(|c| matches!(c, '<' | '>'))
+    {
+        sink.at(
+            "description-angle-bracket",
+            node,
+            format!(
+                "`description` contains `{bad}`, which claude.ai upload refuses; reword it without `<` and `>`"
             ),
         );
     }
 }
 
-/// The rules every profile shares: the specification's fields and types.
-pub fn check_spec_fields(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>, profile: Profile) {
+/// Checks the whole frontmatter `root` against the profile's field rules.
+pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     let Some(entries) = root.entries() else {
-        sink.error_at(
+        sink.at(
             "frontmatter-not-mapping",
             root,
             format!(
-                "the frontmatter must be a YAML mapping of keys to values, found {}",
+                "the frontmatter must be a mapping of `key: value` lines, found a {}",
                 root.type_name()
             ),
         );
         return;
     };
     for (key, value) in entries {
-        let Some(k) = key.as_str() else {
-            sink.error_at(
+        let Some(k) = key.text() else {
+            sink.at(
                 "key-type",
                 key,
-                format!("keys must be strings, found {}", key.type_name()),
+                format!("keys must be plain words, found a {}", key.type_name()),
             );
             continue;
         };
-        if matches!(value.value, Value::Null) {
-            sink.error_at(
-                "null-value",
-                value,
-                format!("`{k}` has no value; give it one or remove the key"),
-            );
-            continue;
-        }
+        let k = k.as_ref();
         match k {
             "name" => check_name(sink, value, folder),
             "description" => check_description(sink, value),
             "license" => {
-                if value.as_str().is_none() {
-                    sink.error_at(
-                        "license-type",
-                        value,
-                        format!("`license` must be a string, found {}", value.type_name()),
-                    );
-                }
+                string_value(sink, "license", value, "license-type");
             }
-            "compatibility" => match value.as_str() {
-                None => sink.error_at(
-                    "compatibility-type",
-                    value,
-                    format!(
-                        "`compatibility` must be a string, found {}",
-                        value.type_name()
-                    ),
-                ),
-                Some(s) if char_len(s) > COMPATIBILITY_MAX => sink.error_at(
-                    "compatibility-too-long",
-                    value,
-                    format!(
-                        "`compatibility` is {} characters long; the limit is {COMPATIBILITY_MAX}",
-                        char_len(s)
-                    ),
-                ),
-                Some(_) => {}
-            },
+            "compatibility" => check_compatibility(sink, value),
             "metadata" => check_metadata(sink, value),
-            "allowed-tools" => {
-                let list_ok = profile == Profile::ClaudeCode
-                    && matches!(&value.value, Value::Seq(items) if items.iter().all(|i| i.as_str().is_some()));
-                if value.as_str().is_none() && !list_ok {
-                    sink.error_at(
-                        "allowed-tools-type",
-                        value,
-                        format!(
-                            "`allowed-tools` must be a space-separated string, found {}",
-                            value.type_name()
-                        ),
-                    );
-                }
-            }
-            _ if REGISTRY_FIELDS.contains(&k) => sink.error_at(
+            "allowed-tools" => check_allowed_tools(sink, value),
+            _ if REGISTRY_FIELDS.contains(&k) => sink.at(
                 "registry-field",
                 key,
-                format!("`{k}` is not a specification field; move it under `metadata` as a string"),
+                format!(
+                    "`{k}` is not a specification field; move it under `metadata` as a string: `metadata:` then `  {k}: \"{}\"`",
+                    as_one_string(value)
+                ),
             ),
-            _ if profile == Profile::ClaudeCode && CLAUDE_CODE_FIELDS.contains(&k) => {}
-            _ => {
-                let severity = if profile == Profile::ClaudeCode {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                };
-                sink.push(
+            _ => match CLAUDE_CODE_FIELDS.iter().find(|(f, _)| *f == k) {
+                Some((field, kind)) if sink.profile == Profile::ClaudeCode => {
+                    check_claude_code_field(sink, field, *kind, value)
+                }
+                Some(_) => sink.at(
                     "unknown-field",
-                    severity,
-                    key.line,
-                    key.col,
+                    key,
                     format!(
-                        "`{k}` is not a specification field (allowed: {}); remove it or move it under `metadata`",
+                        "`{k}` is a Claude Code field, not a specification one; remove it, or validate with `--profile claude-code` if the skill is only for Claude Code"
+                    ),
+                ),
+                None => sink.at(
+                    "unknown-field",
+                    key,
+                    format!(
+                        "`{k}` is not a known field (the specification allows {}); remove it or move it under `metadata`",
                         SPEC_FIELDS.join(", ")
                     ),
-                );
-            }
+                ),
+            },
         }
     }
+    check_required(sink, root, folder);
+}
+
+/// `name` and `description`, which every skill must have, are present in the mapping
+/// `root`.
+pub fn check_required(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     if root.get("name").is_none() {
         sink.push(
             "name-missing",
-            Severity::Error,
             root.line.max(1),
             1,
-            "the frontmatter has no `name`; add `name: <folder name>`",
+            match folder {
+                Some(f) => format!("the frontmatter has no `name`; add `name: {f}`"),
+                None => "the frontmatter has no `name`; add `name:` with the folder name".into(),
+            },
         );
     }
     if root.get("description").is_none() {
         sink.push(
             "description-missing",
-            Severity::Error,
             root.line.max(1),
             1,
-            "the frontmatter has no `description`; say what the skill does and when to use it",
+            "the frontmatter has no `description`; add one saying what the skill does and when to use it",
+        );
+    }
+}
+
+/// A value written as the one string `metadata` wants: lists joined with commas.
+fn as_one_string(node: &Node) -> String {
+    match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(Node::text)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => node.text().map_or_else(|| "…".into(), Cow::into_owned),
+    }
+}
+
+fn check_compatibility(sink: &mut Sink<'_>, node: &Node) {
+    let Some(text) = string_value(sink, "compatibility", node, "compatibility-type") else {
+        return;
+    };
+    let len = char_len(&text);
+    if len > COMPATIBILITY_MAX {
+        sink.at(
+            "compatibility-too-long",
+            node,
+            format!(
+                "`compatibility` is {len} characters long; shorten it to at most {COMPATIBILITY_MAX}"
+            ),
+        );
+    } else if py_strip(&text).is_empty() {
+        sink.at(
+            "compatibility-empty",
+            node,
+            "`compatibility` is blank; say what the skill needs (a product, packages, network access) or remove it",
         );
     }
 }
 
 fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
+    if node.is_null() {
+        return null_value(sink, "metadata", node);
+    }
     let Some(entries) = node.entries() else {
-        sink.error_at(
+        sink.at(
             "metadata-type",
             node,
             format!(
-                "`metadata` must be a mapping of string keys to string values, found {}",
+                "`metadata` must be a mapping of keys to strings (`metadata:` then indented `key: \"value\"` lines), found a {}",
                 node.type_name()
             ),
         );
         return;
     };
     for (k, v) in entries {
-        if v.as_str().is_none() {
-            let key = k.scalar_text().unwrap_or_default();
-            sink.error_at(
+        let Some(key) = k.text() else {
+            sink.at(
+                "key-type",
+                k,
+                format!(
+                    "`metadata` keys must be plain words, found a {}",
+                    k.type_name()
+                ),
+            );
+            continue;
+        };
+        let field = format!("metadata.{key}");
+        match &v.value {
+            Value::Seq(_) | Value::Map(_) => sink.at(
                 "metadata-value-type",
                 v,
                 format!(
-                    "`metadata.{key}` must be a string, found {}; quote it",
+                    "`{field}` must be a string, found a {}; write it on one line, e.g. comma-separated, and quote it",
                     v.type_name()
+                ),
+            ),
+            _ => {
+                string_value(sink, &field, v, "metadata-value-type");
+            }
+        }
+    }
+}
+
+fn check_allowed_tools(sink: &mut Sink<'_>, node: &Node) {
+    let list_ok = sink.profile == Profile::ClaudeCode;
+    match &node.value {
+        Value::Seq(items) if list_ok => string_items(sink, "allowed-tools", items, "allowed-tools-type"),
+        Value::Seq(items) => {
+            let joined: Vec<Cow<'_, str>> = items.iter().filter_map(Node::text).collect();
+            sink.at(
+                "allowed-tools-type",
+                node,
+                format!(
+                    "`allowed-tools` must be one space-separated string, not a list: `allowed-tools: {}`",
+                    joined.join(" ")
                 ),
             );
         }
+        Value::Map(_) => sink.at(
+            "allowed-tools-type",
+            node,
+            "`allowed-tools` must be a space-separated string of tool names, such as `Read Grep Bash(git:*)`, not a mapping",
+        ),
+        _ => {
+            string_value(sink, "allowed-tools", node, "allowed-tools-type");
+        }
+    }
+}
+
+/// Each item of a list that must hold strings.
+fn string_items(sink: &mut Sink<'_>, field: &str, items: &[Node], type_rule: &'static str) {
+    for (i, item) in items.iter().enumerate() {
+        string_value(sink, &format!("{field}[{i}]"), item, type_rule);
+    }
+}
+
+fn check_claude_code_field(sink: &mut Sink<'_>, field: &str, kind: FieldKind, node: &Node) {
+    if node.is_null() {
+        return null_value(sink, field, node);
+    }
+    match kind {
+        FieldKind::Str => {
+            string_value(sink, field, node, "field-type");
+        }
+        FieldKind::Bool => {
+            if !matches!(node.value, Value::Bool(_)) {
+                let found = match &node.value {
+                    Value::Str(s) => format!("the string {s:?}"),
+                    v => format!("a {}", v.type_name()),
+                };
+                sink.at(
+                    "field-type",
+                    node,
+                    format!("`{field}` must be a boolean, found {found}; write `true` or `false` without quotes"),
+                );
+            }
+        }
+        FieldKind::StrOrList => match &node.value {
+            Value::Seq(items) => string_items(sink, field, items, "field-type"),
+            Value::Map(_) => sink.at(
+                "field-type",
+                node,
+                format!("`{field}` must be a string or a list of strings, found a mapping"),
+            ),
+            _ => {
+                string_value(sink, field, node, "field-type");
+            }
+        },
+        FieldKind::Map => {
+            if node.entries().is_none() {
+                sink.at(
+                    "field-type",
+                    node,
+                    format!(
+                        "`{field}` must be a mapping (indented `key: value` lines), found a {}",
+                        node.type_name()
+                    ),
+                );
+            }
+        }
+        FieldKind::OneOf(known) => {
+            if let Some(text) = string_value(sink, field, node, "field-type")
+                && !known.contains(&text.as_ref())
+            {
+                sink.at(
+                    "field-value",
+                    node,
+                    format!(
+                        "`{field}` is `{text}`, which Claude Code does not know; use one of {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        for id in &ids {
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !id.starts_with('-'),
+                "{id}"
+            );
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn name_chars_follow_python_isalnum() {
+        for c in ['a', 'é', 'ß', '日', 'ж', '٣', '-', '7'] {
+            assert!(is_name_char(c), "{c:?}");
+        }
+        // Devanagari vowel sign, combining acute, negative circled A, underscore, space, dot.
+        for c in ['\u{093F}', '\u{0301}', '\u{1F150}', '_', ' ', '.'] {
+            assert!(!is_name_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn suggested_names_follow_the_rules() {
+        assert_eq!(suggest_name("My Skill"), "my-skill");
+        assert_eq!(suggest_name("-a--b_c-"), "a-b-c");
+        assert_eq!(suggest_name("PDF.Tools"), "pdf-tools");
+    }
+
+    #[test]
+    fn python_strip_includes_information_separators() {
+        assert_eq!(py_strip("\u{1f} a\u{a0}"), "a");
     }
 }

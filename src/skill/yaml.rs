@@ -3,10 +3,12 @@
 //! Keeping a generic tree (rather than a typed struct) lets the rules report wrong types,
 //! unknown keys and nulls precisely, each with the position of the offending node.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use serde_saphyr::options::NonFiniteFloatPolicy;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -25,6 +27,11 @@ pub struct Node {
     pub value: Value,
     pub line: usize,
     pub col: usize,
+    /// How a null, boolean or number was spelled in the source (`1.0`, `yes`, `~`), so
+    /// that it can be read as the string a schema-less reader sees.
+    pub raw: Option<String>,
+    /// Byte range of the node in the text it was parsed from, when known.
+    pub span: Option<(usize, usize)>,
 }
 
 impl Node {
@@ -33,6 +40,24 @@ impl Node {
             Value::Str(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// A scalar as text, the way a reader without a type schema sees it: strings as they
+    /// are, booleans and numbers as spelled in the source. `None` for nulls and
+    /// collections.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match &self.value {
+            Value::Str(s) => Some(Cow::Borrowed(s)),
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+            _ => match &self.raw {
+                Some(raw) => Some(Cow::Borrowed(raw)),
+                None => self.scalar_text().map(Cow::Owned),
+            },
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
     }
 
     /// Looks a key up in a mapping node (keys compared as strings).
@@ -67,17 +92,28 @@ impl Node {
         }
     }
 
-    fn shift(&mut self, lines: usize) {
+    /// Moves the node `lines` lines down and records the source spelling of typed
+    /// scalars from `text`.
+    fn settle(&mut self, text: &str, lines: usize) {
         if self.line > 0 {
             self.line += lines;
         }
         match &mut self.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift(lines)),
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.settle(text, lines)),
             Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-                k.shift(lines);
-                v.shift(lines);
+                k.settle(text, lines);
+                v.settle(text, lines);
             }),
-            _ => {}
+            Value::Str(_) => {}
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+                // An alias (`*a`) spans its own name, not the value it stands for.
+                self.raw = self
+                    .span
+                    .and_then(|(start, len)| text.get(start..start + len))
+                    .map(str::trim)
+                    .filter(|raw| !raw.starts_with('*'))
+                    .map(str::to_string);
+            }
         }
     }
 }
@@ -102,14 +138,24 @@ pub struct YamlError {
     pub line: usize,
     pub col: usize,
     pub message: String,
+    /// The error is a key repeated in one mapping.
+    pub duplicate_key: bool,
 }
 
 /// Parses `text`, whose first line is line `first_line` of the file.
+///
+/// Booleans are YAML 1.2 ones (`true`/`false`): `yes` and `no` stay strings, as they do in
+/// the JavaScript and Python readers that agents use.
 pub fn parse(text: &str, first_line: usize) -> Result<Node, YamlError> {
     let shift = first_line.saturating_sub(1);
-    match serde_saphyr::from_str::<Node>(text) {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        non_finite_float_policy: NonFiniteFloatPolicy::AsString,
+        with_snippet: false,
+    };
+    match serde_saphyr::from_str_with_options::<Node>(text, options) {
         Ok(mut node) => {
-            node.shift(shift);
+            node.settle(text, shift);
             Ok(node)
         }
         Err(e) => {
@@ -117,24 +163,61 @@ pub fn parse(text: &str, first_line: usize) -> Result<Node, YamlError> {
                 .location()
                 .map(|l| (l.line() as usize, l.column() as usize))
                 .unwrap_or((0, 0));
-            let message = e.to_string();
-            let message = message.lines().next().unwrap_or("invalid YAML").to_string();
+            let duplicate_key = matches!(
+                e.without_snippet(),
+                serde_saphyr::Error::DuplicateMappingKey { .. }
+            );
             Err(YamlError {
                 line: if line > 0 { line + shift } else { first_line },
                 col: col.max(1),
-                message,
+                message: error_message(&e.to_string()),
+                duplicate_key,
             })
         }
+    }
+}
+
+/// The first line of a parser message, without the `error: line L column C:` prefix that
+/// the diagnostic's own position replaces.
+fn error_message(full: &str) -> String {
+    let first = full.lines().next().unwrap_or_default();
+    let rest = first.strip_prefix("error: ").unwrap_or(first);
+    let rest = match rest.strip_prefix("line ") {
+        Some(after) => after
+            .split_once(": ")
+            .filter(|(pos, _)| pos.contains("column"))
+            .map_or(rest, |(_, msg)| msg),
+        None => rest,
+    };
+    let rest = rest
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(rest);
+    let rest = match rest.rsplit_once(" at line ") {
+        Some((msg, pos)) if pos.contains("column") => msg,
+        _ => rest,
+    }
+    .trim();
+    if rest.is_empty() {
+        "invalid YAML".into()
+    } else {
+        rest.to_string()
     }
 }
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = Spanned::<Value>::deserialize(d)?;
+        let span = s.referenced.span();
         Ok(Node {
             value: s.value,
             line: s.referenced.line() as usize,
             col: s.referenced.column() as usize,
+            raw: None,
+            span: span
+                .byte_offset()
+                .zip(span.byte_len())
+                .map(|(o, l)| (o as usize, l as usize)),
         })
     }
 }
@@ -205,5 +288,41 @@ impl<'de> Visitor<'de> for ValueVisitor {
             entries.push((k, v));
         }
         Ok(Value::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_shifted_to_the_file() {
+        let node = parse("name: a\ndescription: b\n", 2).unwrap();
+        let d = node.get("description").unwrap();
+        assert_eq!((d.line, d.col), (3, 14));
+    }
+
+    #[test]
+    fn typed_scalars_keep_their_spelling() {
+        let node = parse("a: 1.0\nb: 012\nc: true\nd: yes\ne: ~\n", 1).unwrap();
+        let text = |k: &str| node.get(k).unwrap().text().map(|t| t.into_owned());
+        assert_eq!(text("a").as_deref(), Some("1.0"));
+        assert_eq!(text("b").as_deref(), Some("012"));
+        assert_eq!(text("c").as_deref(), Some("true"));
+        assert_eq!(node.get("d").unwrap().as_str(), Some("yes"));
+        assert_eq!(text("e"), None);
+        assert_eq!(node.get("e").unwrap().raw.as_deref(), Some("~"));
+    }
+
+    #[test]
+    fn duplicate_keys_and_syntax_errors_have_positions() {
+        let e = parse("a: 1\na: 2\n", 2).unwrap_err();
+        assert!(e.duplicate_key);
+        assert_eq!((e.line, e.col), (3, 1));
+        assert_eq!(e.message, "duplicate mapping key: a");
+        let e = parse("a: b: c\n", 2).unwrap_err();
+        assert!(!e.duplicate_key);
+        assert_eq!((e.line, e.col), (2, 5));
+        assert_eq!(e.message, "mapping values are not allowed in this context");
     }
 }
