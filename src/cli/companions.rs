@@ -232,3 +232,133 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// What to do about missing companions after an install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Ask on a terminal (none pre-selected); otherwise print the command and install nothing.
+    Ask,
+    /// `--with-companions`: install every missing one.
+    All,
+    /// `--no-companions`.
+    Skip,
+}
+
+/// The companion step after `install`: reports the companions of the installed skills and
+/// returns the ones to install now (chosen by the user, or all with `--with-companions`),
+/// with a JSON description of each.
+pub fn after_install(
+    p: &Printer,
+    env: &Env,
+    target: &TargetArgs,
+    explicit: Option<&std::path::Path>,
+    installed: &[skillpack::install::Report],
+    step: Step,
+) -> (Vec<String>, Vec<serde_json::Value>) {
+    if step == Step::Skip {
+        return (Vec::new(), Vec::new());
+    }
+    let agent: Agent = target.agent.into();
+    let just: BTreeSet<&str> = installed.iter().map(|r| r.name.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    let mut list: Vec<(String, Companion)> = Vec::new();
+    for r in installed {
+        let names: Vec<String> = r
+            .companions
+            .iter()
+            .filter(|c| !just.contains(c.as_str()) && seen.insert((*c).clone()))
+            .cloned()
+            .collect();
+        for c in companions::discover(env, agent, explicit, &names) {
+            list.push((r.name.clone(), c));
+        }
+    }
+    let json: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(of, c)| companion_json(env, of, c))
+        .collect();
+    let missing: Vec<&str> = list
+        .iter()
+        .filter(|(_, c)| c.is_missing())
+        .map(|(_, c)| c.name.as_str())
+        .collect();
+    if list.is_empty() {
+        return (Vec::new(), json);
+    }
+    let owners: BTreeSet<&str> = list.iter().map(|(of, _)| of.as_str()).collect();
+    let owners = owners.into_iter().collect::<Vec<_>>().join(", ");
+    if missing.is_empty() {
+        p.status(
+            "Companions",
+            format!("all {} companions of {owners} are installed", list.len()),
+        );
+        return (Vec::new(), json);
+    }
+    if !p.quiet && !p.json {
+        p.status(
+            "Companions",
+            format!(
+                "{} of {} companions of {owners} are not available to {}",
+                missing.len(),
+                list.len(),
+                agent.display_name()
+            ),
+        );
+        render_to_stderr(p, env, agent, &list);
+    }
+    let chosen: Vec<String> = match step {
+        Step::All => missing.iter().map(|s| s.to_string()).collect(),
+        Step::Ask if p.interactive() => {
+            let items: Vec<String> = missing
+                .iter()
+                .map(|n| {
+                    let d = describe(n);
+                    if d.is_empty() {
+                        n.to_string()
+                    } else {
+                        format!("{n} - {d}")
+                    }
+                })
+                .collect();
+            let picked = dialoguer::MultiSelect::new()
+                .with_prompt("Install companions? (space selects, enter confirms; none is fine)")
+                .items(&items)
+                .interact_opt()
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            picked.into_iter().map(|i| missing[i].to_string()).collect()
+        }
+        Step::Ask | Step::Skip => {
+            if !p.quiet && !p.json {
+                eprintln!(
+                    "  {}: {}",
+                    p.dim("to install them"),
+                    install_command(target, &missing)
+                );
+                eprintln!("  {}", p.dim("or re-run with --with-companions"));
+            }
+            Vec::new()
+        }
+    };
+    (chosen, json)
+}
+
+/// The companion table on stderr (stdout is kept for the command's own output).
+fn render_to_stderr(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]) {
+    for (_, c) in list {
+        let (status, detail) = match (c.status(), c.found.first()) {
+            ("installed", Some(f)) => (p.green("installed"), display_path(env, &f.path)),
+            ("not-visible", Some(f)) => (
+                p.yellow("not visible"),
+                format!(
+                    "found in {}, which {} does not read",
+                    display_path(env, f.path.parent().unwrap_or(&f.path)),
+                    agent.display_name()
+                ),
+            ),
+            _ => (p.red("missing"), describe(&c.name).to_string()),
+        };
+        eprintln!("             {:<26} {status}  {}", c.name, p.dim(&detail));
+    }
+}
