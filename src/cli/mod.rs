@@ -15,8 +15,10 @@ pub mod verify;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use skillpack::agents::{Agent, Env, Scope};
 use skillpack::install::Root;
+use skillpack::skill::Profile;
 
 use crate::{AgentArg, Cli, Command, ScopeArg, TargetArgs};
 pub use output::Printer;
@@ -75,6 +77,24 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(f) => {
             printer.failure(&f);
             ExitCode::from(f.code)
+        }
+    }
+}
+
+/// `--profile`: which validation rules decide what is an error (`validate` and `pack`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    Spec,
+    ClaudeCode,
+    Upload,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::Spec => Profile::Spec,
+            ProfileArg::ClaudeCode => Profile::ClaudeCode,
+            ProfileArg::Upload => Profile::Upload,
         }
     }
 }

@@ -131,9 +131,11 @@ impl Printer {
 
     /// Writes a JSON document on stdout.
     pub fn json_out(&self, value: &serde_json::Value) {
-        let mut out = std::io::stdout().lock();
+        // Buffered: a large report would otherwise cost one write call per line.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let _ = serde_json::to_writer_pretty(&mut out, value);
         let _ = writeln!(out);
+        let _ = out.flush();
     }
 
     /// Reports a failure: one line on stderr (`error: …`, then `  hint: …`), and with

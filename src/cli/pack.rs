@@ -12,11 +12,11 @@ use skillpack::bundle::BundleError;
 use skillpack::bundle::index::{Index, IndexEntry};
 use skillpack::bundle::pack::{Release, pack_release, sha256sums, write_atomic};
 use skillpack::skill::{
-    Diagnostic, Profile, Severity, SkillReport, ValidateOptions, find_skill_md, validate_dir,
+    Diagnostic, Severity, SkillReport, ValidateOptions, find_skill_md, validate_dir,
 };
 
 use super::install::human_size;
-use super::{CmdResult, Failure, Printer, process_env};
+use super::{CmdResult, Failure, Printer, ProfileArg, process_env};
 
 pub const LONG_ABOUT: &str = "\
 Validate skill folders, then build release archives that are byte-identical on every run
@@ -72,23 +72,6 @@ pub struct PackArgs {
 pub enum PackFormat {
     Zip,
     Skill,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProfileArg {
-    Spec,
-    ClaudeCode,
-    Upload,
-}
-
-impl From<ProfileArg> for Profile {
-    fn from(p: ProfileArg) -> Profile {
-        match p {
-            ProfileArg::Spec => Profile::Spec,
-            ProfileArg::ClaudeCode => Profile::ClaudeCode,
-            ProfileArg::Upload => Profile::Upload,
-        }
-    }
 }
 
 /// 1980-01-01 and 2108-01-01 in seconds since 1970: the range of an MS-DOS timestamp.

@@ -14,7 +14,7 @@ use skillpack::skill::{
     self, DiscoverError, Profile, Severity, SkillReport, ValidateOptions, discover,
 };
 
-use super::{CmdResult, Failure, Printer};
+use super::{CmdResult, Failure, Printer, ProfileArg};
 
 pub const LONG_ABOUT: &str = "\
 Check skills against the Agent Skills rules and report every problem with its file, line
@@ -63,23 +63,6 @@ pub struct ValidateArgs {
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProfileArg {
-    Spec,
-    ClaudeCode,
-    Upload,
-}
-
-impl From<ProfileArg> for Profile {
-    fn from(p: ProfileArg) -> Profile {
-        match p {
-            ProfileArg::Spec => Profile::Spec,
-            ProfileArg::ClaudeCode => Profile::ClaudeCode,
-            ProfileArg::Upload => Profile::Upload,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
