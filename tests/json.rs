@@ -1,0 +1,153 @@
+//! The `--json` documents of every command, pinned by snapshot (docs/json.md describes them).
+//! Values that differ per machine or run (paths, times, digests of the shipped skill) are
+//! redacted after their shape is checked.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use insta::assert_json_snapshot;
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn skillpack(home: &Path) -> Command {
+    let mut c = Command::cargo_bin("skillpack").unwrap();
+    c.env("HOME", home)
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env("NO_COLOR", "1")
+        .current_dir(home);
+    c
+}
+
+fn json(home: &Path, args: &[&str], code: i32) -> Value {
+    let out = skillpack(home)
+        .args(args)
+        .arg("--json")
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// A digest field has the documented form before it is redacted.
+fn digest(value: insta::internals::Content, _: insta::internals::ContentPath<'_>) -> String {
+    let s = value.as_str().unwrap_or_default();
+    let hex = s.strip_prefix("sha256:").unwrap_or(s);
+    assert!(
+        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "not a digest: {s}"
+    );
+    "[digest]".into()
+}
+
+#[test]
+fn install_list_verify_uninstall_documents() {
+    let tmp = TempDir::new().unwrap();
+    let home = tmp.path();
+    let v = json(home, &["install", "--no-companions"], 0);
+    assert_json_snapshot!("install", v, {
+        ".root" => "[root]",
+        ".installed[].path" => "[path]",
+        ".installed[].size" => "[size]",
+        ".installed[].tree" => insta::dynamic_redaction(digest),
+    });
+    let v = json(home, &["list"], 0);
+    assert_json_snapshot!("list", v, {
+        ".root" => "[root]",
+        ".skills[].installed_at" => "[time]",
+        ".skills[].tree" => insta::dynamic_redaction(digest),
+    });
+    std::fs::write(
+        home.join(".claude/skills/account-management/SKILL.md"),
+        "edited",
+    )
+    .unwrap();
+    let v = json(home, &["verify"], 1);
+    assert_json_snapshot!("verify-modified", v, {
+        ".root" => "[root]",
+        ".skills[].tree" => insta::dynamic_redaction(digest),
+    });
+    let v = json(home, &["uninstall", "account-management"], 1);
+    assert_json_snapshot!("uninstall-refused", v, { ".error.message" => "[message]" });
+    let v = json(home, &["uninstall", "account-management", "--force"], 0);
+    assert_json_snapshot!("uninstall", v, { ".root" => "[root]" });
+}
+
+#[test]
+fn companions_document() {
+    let tmp = TempDir::new().unwrap();
+    let home = tmp.path();
+    let crm = home.join(".agents/skills/crm-management");
+    std::fs::create_dir_all(&crm).unwrap();
+    std::fs::write(
+        crm.join("SKILL.md"),
+        "---\nname: crm-management\ndescription: d\nmetadata:\n  version: \"0.1.0\"\n---\n",
+    )
+    .unwrap();
+    let v = json(home, &["companions"], 0);
+    assert_json_snapshot!("companions", v, { ".companions[].locations[].path" => "[path]" });
+}
+
+#[test]
+fn validate_and_pack_documents() {
+    let tmp = TempDir::new().unwrap();
+    let skill = Path::new(env!("CARGO_MANIFEST_DIR")).join("skill/account-management");
+    let mut c = Command::cargo_bin("skillpack").unwrap();
+    let out = c
+        .current_dir(skill.parent().unwrap())
+        .args(["validate", "account-management", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_json_snapshot!("validate", v);
+
+    let bad = tmp.path().join("Bad_Skill");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(
+        bad.join("SKILL.md"),
+        "---\nname: Bad_Skill\ntags: [a]\n---\n",
+    )
+    .unwrap();
+    let mut c = Command::cargo_bin("skillpack").unwrap();
+    let out = c
+        .current_dir(tmp.path())
+        .args(["validate", "Bad_Skill", "--json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_json_snapshot!("validate-errors", v);
+
+    let out_dir = tmp.path().join("dist");
+    let v = json(
+        tmp.path(),
+        &[
+            "pack",
+            skill.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        0,
+    );
+    assert_json_snapshot!("pack", v, {
+        ".out" => "[out]",
+        ".skills[].path" => "[path]",
+        ".skills[].size" => "[size]",
+        ".skills[].content_size" => "[size]",
+        ".skills[].sha256" => insta::dynamic_redaction(digest),
+        ".skills[].tree" => insta::dynamic_redaction(digest),
+    });
+}
+
+#[test]
+fn error_document() {
+    let tmp = TempDir::new().unwrap();
+    let v = json(tmp.path(), &["install", "no-such-skill"], 1);
+    assert_json_snapshot!("error", v, { ".error.hint" => "[hint]" });
+}
