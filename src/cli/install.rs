@@ -578,8 +578,7 @@ pub fn source_failure(e: SourceError) -> Failure {
                 "name a folder, zip, https:// URL or owner/repo --skill NAME, or add a catalog with --index URL",
             ),
         ),
-        SourceError::NeedsSkill { .. }
-        | SourceError::ManySkills { .. }
+        SourceError::ManySkills { .. }
         | SourceError::SkillNotInRepo { .. }
         | SourceError::AmbiguousSkill { .. } => with_kind(
             "skill-not-found",

@@ -26,9 +26,6 @@ pub enum SourceError {
     #[error("unknown skill `{name}`: it is not in the catalog{hint}")]
     UnknownSkill { name: String, hint: String },
 
-    #[error("`{spec}` is a GitHub repository; name the skill in it with --skill NAME")]
-    NeedsSkill { spec: String },
-
     #[error("no such file or folder: `{}`", path.display())]
     NotFound { path: PathBuf },
 
