@@ -75,10 +75,11 @@ pub fn inspect<R: Read + Seek>(
             flag: "--max-files",
         });
     }
-    // The archive's name index keeps one entry per name; duplicates are only visible here.
+    // The archive's name index keeps one entry per name (so the name itself is no longer
+    // at hand); duplicates are only visible here.
     if archive.has_duplicate_names() {
         return Err(BundleError::Unsafe {
-            entry: duplicate_name(archive),
+            entry: "(central directory)".into(),
             rule: "collision",
             message: "the entry appears twice".into(),
         });
@@ -251,16 +252,6 @@ pub fn inspect<R: Read + Seek>(
         root,
         files: planned,
     })
-}
-
-/// The first name that occurs more than once (best effort, for the message).
-fn duplicate_name<R: Read + Seek>(archive: &ZipArchive<R>) -> String {
-    let mut names = BTreeSet::new();
-    archive
-        .file_names_raw()
-        .find(|n| !names.insert(n.to_vec()))
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .unwrap_or_else(|| "(central directory)".into())
 }
 
 /// Records `name` and its parent folders, refusing exact duplicates, names that differ only
