@@ -125,7 +125,16 @@ pub fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::Value {
     })
 }
 
-/// One line per companion, for the table and for the post-install summary.
+/// "found in ~/.agents/skills, which Claude Code does not read".
+fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
+    format!(
+        "found in {}, which {} does not read",
+        display_path(env, f.path.parent().unwrap_or(&f.path)),
+        agent.display_name()
+    )
+}
+
+/// The companions table on stdout: a header, then one line per companion.
 pub fn render(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]) {
     let w = list
         .iter()
@@ -133,6 +142,7 @@ pub fn render(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]
         .max()
         .unwrap_or(9)
         .max(9);
+    p.out(p.bold(&format!("{:<w$}  {:<11}  WHERE", "COMPANION", "STATUS")));
     for (_, c) in list {
         let status = match c.status() {
             "installed" => p.green("installed  "),
@@ -150,9 +160,8 @@ pub fn render(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]
                     .unwrap_or_default()
             ),
             Some(f) => format!(
-                "found in {}, which {} does not read; `skillpack install {}`",
-                display_path(env, f.path.parent().unwrap_or(&f.path)),
-                agent.display_name(),
+                "{}; `skillpack install {}`",
+                not_visible(env, agent, f),
                 c.name
             ),
             None => format!("`skillpack install {}`", c.name),
@@ -210,13 +219,6 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let w = list
-        .iter()
-        .map(|(_, c)| c.name.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
-    p.out(p.bold(&format!("{:<w$}  {:<11}  WHERE", "COMPANION", "STATUS")));
     render(p, &env, agent, &list);
     let missing: Vec<&str> = list
         .iter()
@@ -349,14 +351,7 @@ fn render_to_stderr(p: &Printer, env: &Env, agent: Agent, list: &[(String, Compa
     for (_, c) in list {
         let (status, detail) = match (c.status(), c.found.first()) {
             ("installed", Some(f)) => (p.green("installed"), display_path(env, &f.path)),
-            ("not-visible", Some(f)) => (
-                p.yellow("not visible"),
-                format!(
-                    "found in {}, which {} does not read",
-                    display_path(env, f.path.parent().unwrap_or(&f.path)),
-                    agent.display_name()
-                ),
-            ),
+            ("not-visible", Some(f)) => (p.yellow("not visible"), not_visible(env, agent, f)),
             _ => (p.red("missing"), describe(&c.name).to_string()),
         };
         eprintln!("             {:<26} {status}  {}", c.name, p.dim(&detail));
