@@ -302,40 +302,13 @@ pub fn sha256sums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
         .collect()
 }
 
-/// Writes `bytes` to `dir/file_name` through a temporary file in `dir` and a rename, so that
-/// a reader, or a run killed half-way, sees the old file or the new one, never a mix.
-/// Nothing else in `dir` is touched.
+/// Writes `bytes` to `dir/file_name` atomically, readable by all as the umask allows
+/// (release files are meant to be served). Nothing else in `dir` is touched.
 pub fn write_atomic(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<PathBuf, BundleError> {
     let target = dir.join(file_name);
-    let prefix = format!(".{file_name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // Release files are meant to be served: readable by all, as the umask allows.
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| BundleError::io("cannot create a file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| BundleError::io("cannot write", tmp.path().to_path_buf(), e))?;
-    tmp.persist(&target)
-        .map_err(|e| BundleError::io("cannot write", &target, e.error))?;
-    sync_dir(dir);
+    crate::durable::write_atomic(&target, bytes, Some(0o644))
+        .map_err(|e| BundleError::io("cannot write", &target, e))?;
     Ok(target)
-}
-
-/// Makes a rename durable (best effort: not every file system supports it).
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 #[cfg(test)]

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::InstallError;
 use super::layout::Root;
-use super::lockfile::{LockEntry, LockFile, sync_dir, write_atomic};
+use super::lockfile::{LockEntry, LockFile, write_atomic};
 use crate::bundle::{hash_tree, tree_digest};
+use crate::durable::sync_dir;
 
 /// What a transaction folder is for.
 #[derive(Debug, Clone, Serialize, Deserialize)]

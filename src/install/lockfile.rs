@@ -1,8 +1,7 @@
 //! `lock.json`: the record of what skillpack installed in a root, written atomically.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -104,28 +103,8 @@ impl LockFile {
 
 /// Replaces `path` with `bytes` so that readers see the old or the new file, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| InstallError::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| InstallError::io("cannot write", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| InstallError::io("cannot replace", path, e.error))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Flushes a folder's entries (the renames in it) to disk; best effort where unsupported.
-pub fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(f) = File::open(dir) {
-        let _ = f.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::durable::write_atomic(path, bytes, None)
+        .map_err(|e| InstallError::io("cannot write", path, e))
 }
 
 /// `SystemTime` → `YYYY-MM-DDTHH:MM:SSZ`.
