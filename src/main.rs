@@ -96,6 +96,22 @@ pub enum ScopeArg {
     Project,
 }
 
+/// Where names resolve and how much may be fetched: shared by `install` and `update`.
+#[derive(Debug, Args, Clone)]
+pub struct FetchArgs {
+    /// A remote catalog (the index.json `pack` writes) to resolve names through
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SKILLPACK_INDEX",
+        hide_env_values = true
+    )]
+    pub index: Option<String>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
 /// Archive limits; the defaults refuse zip bombs.
 #[derive(Debug, Args, Clone)]
 pub struct LimitArgs {

@@ -18,7 +18,7 @@ use skillpack::source::{self, Config, Fetched, InRepo, Resolved, Session, Source
 
 use super::companions::{self, Step};
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
-use crate::{LimitArgs, TargetArgs};
+use crate::{FetchArgs, LimitArgs, TargetArgs};
 
 pub const LONG_ABOUT: &str = "\
 Install skills into an agent's skills folder.
@@ -84,15 +84,6 @@ pub struct InstallArgs {
     #[arg(long = "skill", value_name = "NAME")]
     pub skills: Vec<String>,
 
-    /// A remote catalog (the index.json `pack` writes) to resolve names through
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SKILLPACK_INDEX",
-        hide_env_values = true
-    )]
-    pub index: Option<String>,
-
     /// Replace a skill with local changes, or a folder skillpack did not install
     #[arg(long)]
     pub force: bool,
@@ -114,7 +105,7 @@ pub struct InstallArgs {
     pub no_companions: bool,
 
     #[command(flatten)]
-    pub limits: LimitArgs,
+    pub fetch: FetchArgs,
 }
 
 /// 64 hexadecimal digits, optionally after `sha256:`; kept in lowercase.
@@ -162,10 +153,10 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let opts = install::Options {
         force: args.force,
         dry_run: args.dry_run,
-        limits: limits(&args.limits),
+        limits: limits(&args.fetch.limits),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, args.index.clone(), &args.limits, &transfer);
+    let mut session = session(&env, &args.fetch, &transfer);
     let mut reports = Vec::new();
     let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>| {
         for spec in specs {
@@ -228,14 +219,9 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
 }
 
 /// A fetch session configured from the environment, `--index` and `--max-size`.
-pub fn session<'p>(
-    env: &Env,
-    index: Option<String>,
-    limits: &LimitArgs,
-    progress: &'p dyn Progress,
-) -> Session<'p> {
+pub fn session<'p>(env: &Env, fetch: &FetchArgs, progress: &'p dyn Progress) -> Session<'p> {
     Session::new(
-        Config::from_env(env.cwd.clone(), index, limits.max_size),
+        Config::from_env(env.cwd.clone(), fetch.index.clone(), fetch.limits.max_size),
         progress,
     )
 }

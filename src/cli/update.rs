@@ -15,7 +15,7 @@ use super::install::{
     render, run_pipeline, session, source_failure,
 };
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
-use crate::{LimitArgs, TargetArgs};
+use crate::{FetchArgs, TargetArgs};
 
 pub const LONG_ABOUT: &str = "\
 Re-resolve installed skills and install newer versions.
@@ -46,15 +46,6 @@ pub struct UpdateArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
-    /// A remote catalog (the index.json `pack` writes) to resolve names through
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SKILLPACK_INDEX",
-        hide_env_values = true
-    )]
-    pub index: Option<String>,
-
     /// Replace skills even when they have local changes
     #[arg(long)]
     pub force: bool,
@@ -68,7 +59,7 @@ pub struct UpdateArgs {
     pub yes: bool,
 
     #[command(flatten)]
-    pub limits: LimitArgs,
+    pub fetch: FetchArgs,
 }
 
 /// What became of one skill.
@@ -107,10 +98,10 @@ pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let opts = install::Options {
         force: args.force,
         dry_run: args.dry_run,
-        limits: limits(&args.limits),
+        limits: limits(&args.fetch.limits),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, args.index.clone(), &args.limits, &transfer);
+    let mut session = session(&env, &args.fetch, &transfer);
     let mut results = Vec::new();
     let mut failed = false;
     for name in &names {
@@ -199,7 +190,7 @@ fn refetch(
         let recorded = (src.kind == "index")
             .then_some(src.index.as_deref())
             .flatten();
-        let index = args.index.as_deref().or(recorded);
+        let index = args.fetch.index.as_deref().or(recorded);
         let resolved = session
             .resolve(&entry.name, index)
             .map_err(source_failure)?;
