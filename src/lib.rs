@@ -10,6 +10,7 @@ pub mod durable;
 pub mod install;
 pub mod skill;
 pub mod source;
+pub mod text;
 
 /// Version of the JSON documents skillpack writes (`lock.json`, `index.json`, `--json` output).
 pub const SCHEMA_VERSION: u32 = 1;

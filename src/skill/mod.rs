@@ -15,7 +15,7 @@ use rayon::prelude::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use discover::{DiscoverError, discover};
 use rules::Sink;
-pub use rules::{Profile, RULES, Rule};
+pub use rules::{Profile, RULES, Rule, is_valid_name};
 use yaml::{Node, Value};
 
 /// What skillpack needs to know about a skill, read from its frontmatter.

@@ -294,6 +294,21 @@ pub fn is_name_char(c: char) -> bool {
             && !('\u{1F130}'..='\u{1F189}').contains(&c))
 }
 
+/// Whether `name` is a valid skill name as stored on disk and in records: 1–64 characters,
+/// already in NFKC, lowercase letters, digits and single inner hyphens. Every name read from
+/// a record, an index or a skill's companion list passes this before a path or command is
+/// built from it, so `..`, `/`, `\\`, control characters and shell syntax never get that far.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && char_len(name) <= NAME_MAX
+        && name.nfkc().eq(name.chars())
+        && name == name.to_lowercase()
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name.chars().all(is_name_char)
+}
+
 /// A value where a string is expected, read as the text a schema-less reader sees.
 /// Nulls and collections are reported (the latter under `type_rule`); booleans and
 /// numbers are accepted as spelled, with a warning that typed readers see otherwise.
@@ -790,5 +805,35 @@ mod tests {
     #[test]
     fn python_strip_includes_information_separators() {
         assert_eq!(py_strip("\u{1f} a\u{a0}"), "a");
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::is_valid_name;
+
+    #[test]
+    fn record_names_are_checked_with_the_skill_name_rule() {
+        for ok in ["account-management", "a", "crm2", "données"] {
+            assert!(is_valid_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "..",
+            "../victim",
+            "/abs/path",
+            "a/b",
+            "a\\b",
+            "-a",
+            "a-",
+            "a--b",
+            "A",
+            "x; curl x|sh; #",
+            "a\u{1b}[2J",
+            ".skillpack",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_valid_name(bad), "{bad:?}");
+        }
     }
 }

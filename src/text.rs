@@ -1,0 +1,46 @@
+//! Text from outside (skills, archives, indexes, records) made safe to show on a terminal.
+//!
+//! Owns escaping only; what to print and where belongs to the command line.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// `s` with every control character (C0, DEL, C1) and every bidirectional override escaped
+/// as `\u{…}` (`\n`, `\t` and `\r` as themselves, escaped), so that escape sequences in a
+/// name, version or description cannot move the cursor, recolour or rewrite the screen.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_terminal_control() {
+        assert_eq!(escape("plain é"), "plain é");
+        assert_eq!(escape("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(escape("x\ny\u{7f}\u{9b}"), "x\\ny\\u{7f}\\u{9b}");
+        assert_eq!(escape("\u{202e}txt"), "\\u{202e}txt");
+    }
+}
