@@ -3,7 +3,6 @@
 //! `sha256:` + SHA-256 over `<hex sha256>  <name>/<path>\n` per regular file, sorted by
 //! path in byte order: exactly what `find | LC_ALL=C sort | xargs sha256sum | sha256sum` gives.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -45,7 +44,10 @@ pub fn tree_digest(name: &str, files: &[FileRecord]) -> String {
 /// followed and not counted, as `find -type f` does), sorted by path.
 pub fn hash_tree(dir: &Path) -> Result<Vec<FileRecord>, BundleError> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .follow_root_links(false)
+    {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
             BundleError::io("cannot read", path, e.into())
@@ -54,7 +56,7 @@ pub fn hash_tree(dir: &Path) -> Result<Vec<FileRecord>, BundleError> {
             continue;
         }
         let rel = relative_slash_path(dir, entry.path());
-        let (sha256, size) = hash_file(entry.path())?;
+        let (sha256, size) = hash_walked_file(entry.path())?;
         out.push(FileRecord {
             path: rel,
             sha256,
@@ -68,7 +70,27 @@ pub fn hash_tree(dir: &Path) -> Result<Vec<FileRecord>, BundleError> {
 
 /// Streams one file through SHA-256.
 pub fn hash_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
-    let mut file = File::open(path).map_err(|e| BundleError::io("cannot open", path, e))?;
+    let file = std::fs::File::open(path).map_err(|e| BundleError::io("cannot open", path, e))?;
+    hash_reader(file, path)
+}
+
+/// [`hash_file`] for a file found by a walk that does not follow links: the last component
+/// is opened without following a link, and without blocking should a FIFO have replaced it.
+fn hash_walked_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| BundleError::io("cannot open", path, e))?;
+    hash_reader(file, path)
+}
+
+fn hash_reader(mut file: std::fs::File, path: &Path) -> Result<([u8; 32], u64), BundleError> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;

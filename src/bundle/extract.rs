@@ -1,9 +1,15 @@
 //! The extractor: inflates a [`Plan`] into a fresh folder, enforcing sizes while inflating
 //! (headers are not trusted), normalising permissions, and hashing each byte as it is written.
+//!
+//! It writes only through the handle of the folder it is given (`cap-std`): every file and
+//! folder is created new, beneath that handle, without following a link.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+
+use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
+use cap_std::fs::{Dir, OpenOptions};
 
 use sha2::{Digest, Sha256};
 use zip::ZipArchive;
@@ -13,23 +19,31 @@ use super::digest::FileRecord;
 use super::inspect::{Plan, check_ratio};
 use super::rules::Limits;
 
-/// Extracts every planned file under `dest` (which must not exist yet) and returns their
-/// records sorted by path. On error the caller discards `dest` whole.
+/// Extracts every planned file into a new folder `name` inside the opened folder `parent`
+/// (`dest` is where that is, for messages) and returns their records sorted by path. On
+/// error the caller discards the folder whole.
 pub fn extract<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     plan: &Plan,
+    parent: &Dir,
+    name: &str,
     dest: &Path,
     limits: &Limits,
 ) -> Result<Vec<FileRecord>, BundleError> {
-    fs::create_dir(dest).map_err(|e| BundleError::io("cannot create", dest, e))?;
-    set_mode(dest, 0o755)?;
+    parent
+        .create_dir(name)
+        .map_err(|e| BundleError::io("cannot create", dest, e))?;
+    set_mode(parent, name, dest, 0o755)?;
+    let dir = cap_fs_ext::DirExt::open_dir_nofollow(parent, name)
+        .map_err(|e| BundleError::io("cannot open", dest, e))?;
     let mut total = 0u64;
     let mut records = Vec::with_capacity(plan.files.len());
     let mut buf = vec![0u8; 64 * 1024];
     for pf in &plan.files {
-        let target = make_parents(dest, &pf.path)?;
+        let target = dest.join(&pf.path);
+        make_parents(&dir, dest, &pf.path)?;
         let mode = if pf.executable { 0o755 } else { 0o644 };
-        let mut out = create_file(&target, mode)?;
+        let mut out = create_file(&dir, &pf.path, &target, mode)?;
         let mut entry = archive
             .by_index(pf.index)
             .map_err(|e| BundleError::Corrupt {
@@ -96,51 +110,58 @@ pub fn extract<R: Read + Seek>(
     Ok(records)
 }
 
-/// Creates the folders above `rel` under `dest` (0755) and returns the file's full path.
-fn make_parents(dest: &Path, rel: &str) -> Result<PathBuf, BundleError> {
-    let mut path = dest.to_path_buf();
+/// Creates the folders above `rel` inside `dir` (0755).
+fn make_parents(dir: &Dir, dest: &Path, rel: &str) -> Result<(), BundleError> {
+    let mut path = PathBuf::new();
     let mut parts = rel.split('/').peekable();
     while let Some(part) = parts.next() {
         path.push(part);
-        if parts.peek().is_some() && !path.is_dir() {
-            fs::create_dir(&path).map_err(|e| BundleError::io("cannot create", &path, e))?;
-            set_mode(&path, 0o755)?;
+        if parts.peek().is_some() {
+            match dir.symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => {}
+                _ => {
+                    dir.create_dir(&path)
+                        .map_err(|e| BundleError::io("cannot create", dest.join(&path), e))?;
+                    set_mode(dir, &path, dest, 0o755)?;
+                }
+            }
         }
     }
-    Ok(path)
+    Ok(())
 }
 
-fn create_file(path: &Path, mode: u32) -> Result<File, BundleError> {
+fn create_file(dir: &Dir, rel: &str, shown: &Path, mode: u32) -> Result<File, BundleError> {
     let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
+    opts.write(true).create_new(true).follow(FollowSymlinks::No);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
+        use cap_std::fs::OpenOptionsExt;
         opts.mode(mode);
     }
-    let file = opts
-        .open(path)
-        .map_err(|e| BundleError::io("cannot create", path, e))?;
+    let file = dir
+        .open_with(rel, &opts)
+        .map_err(|e| BundleError::io("cannot create", shown, e))?
+        .into_std();
     // The umask may have cleared bits; set the exact mode so trees are alike everywhere.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| BundleError::io("cannot set permissions on", path, e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| BundleError::io("cannot set permissions on", shown, e))?;
     }
     #[cfg(not(unix))]
     let _ = mode;
     Ok(file)
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<(), BundleError> {
+fn set_mode(dir: &Dir, rel: impl AsRef<Path>, dest: &Path, mode: u32) -> Result<(), BundleError> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
-            .map_err(|e| BundleError::io("cannot set permissions on", path, e))?;
+        use cap_std::fs::PermissionsExt;
+        dir.set_permissions(rel.as_ref(), cap_std::fs::Permissions::from_mode(mode))
+            .map_err(|e| BundleError::io("cannot set permissions on", dest, e))?;
     }
     #[cfg(not(unix))]
-    let _ = (path, mode);
+    let _ = (dir, rel, dest, mode);
     Ok(())
 }

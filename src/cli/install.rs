@@ -666,6 +666,9 @@ pub fn install_failure(e: InstallError) -> Failure {
             kind: Some("unmanaged".into()),
             ..Failure::new(e.to_string())
         },
-        other => Failure::new(other.to_string()),
+        other => Failure {
+            kind: Some(other.kind().into()),
+            ..Failure::new(other.to_string())
+        },
     }
 }

@@ -5,9 +5,11 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use skillpack::install::{LockFile, SourceRecord, tree_state};
+use std::path::Path;
 
-use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use skillpack::install::{self, SourceRecord};
+
+use super::{CmdResult, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
 
 pub const LONG_ABOUT: &str = "\
@@ -48,12 +50,25 @@ pub fn source_label(s: &SourceRecord) -> String {
 pub fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
-    let lock = LockFile::load(&root.lock_file()).map_err(|e| Failure::new(e.to_string()))?;
+    let mut on_wait = |lock: &Path| {
+        p.status_warn(
+            "Blocking",
+            format!(
+                "waiting for another skillpack run to finish (lock {})",
+                lock.display()
+            ),
+        )
+    };
+    let view = install::view(&root, &mut on_wait).map_err(super::install::install_failure)?;
+    let lock = &view.lock;
     let mut rows = Vec::new();
     for (name, entry) in &lock.skills {
-        let state =
-            tree_state(&root.skill_dir(name), entry).map_err(|e| Failure::new(e.to_string()))?;
-        rows.push((name.clone(), entry.version.clone(), Some(entry), state.id()));
+        let state = if view.pending.contains(name) {
+            "pending"
+        } else {
+            view.states.get(name).map_or("missing", |s| s.id())
+        };
+        rows.push((name.clone(), entry.version.clone(), Some(entry), state));
     }
     for name in root.present_skills() {
         if !lock.skills.contains_key(&name) {

@@ -52,13 +52,28 @@ pub fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                 ),
             )
         };
-        let state =
+        let removal =
             install::uninstall(&root, name, args.force, &mut on_wait).map_err(install_failure)?;
-        p.status(
-            "Removed",
-            format!("{name} from {}", display_path(&env, &root.skill_dir(name))),
-        );
-        removed.push(json!({"name": name, "previous_state": state.id()}));
+        let previous = match removal {
+            install::Removed::Now(state) => {
+                p.status(
+                    "Removed",
+                    format!("{name} from {}", display_path(&env, &root.skill_dir(name))),
+                );
+                state.id()
+            }
+            install::Removed::Finished => {
+                p.status(
+                    "Removed",
+                    format!(
+                        "{name} from {} (finished an interrupted removal)",
+                        display_path(&env, &root.skill_dir(name))
+                    ),
+                );
+                "interrupted"
+            }
+        };
+        removed.push(json!({"name": name, "previous_state": previous}));
     }
     if p.json {
         p.json_out(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use skillpack::install::{self, Action, InstallError, LockEntry, LockFile, Report};
+use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{self, Fetched, InRepo, Session, cache, index};
 
 use super::install::{
@@ -73,7 +73,7 @@ enum Outcome {
 pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
-    let lock = LockFile::load(&root.lock_file()).map_err(install_failure)?;
+    let lock = install::read_lock(&root).map_err(install_failure)?;
     let names: Vec<String> = if args.names.is_empty() {
         lock.skills.keys().cloned().collect()
     } else {

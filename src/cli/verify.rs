@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use skillpack::install::{LockFile, TreeState, tree_state};
+use std::path::Path;
+
+use skillpack::install::{self, TreeState};
 
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
@@ -34,7 +36,17 @@ pub struct VerifyArgs {
 pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
-    let lock = LockFile::load(&root.lock_file()).map_err(|e| Failure::new(e.to_string()))?;
+    let mut on_wait = |lock: &Path| {
+        p.status_warn(
+            "Blocking",
+            format!(
+                "waiting for another skillpack run to finish (lock {})",
+                lock.display()
+            ),
+        )
+    };
+    let view = install::view(&root, &mut on_wait).map_err(super::install::install_failure)?;
+    let lock = &view.lock;
     let names: Vec<String> = if args.names.is_empty() {
         lock.skills.keys().cloned().collect()
     } else {
@@ -50,11 +62,35 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let mut all_ok = true;
     let mut results = Vec::new();
     for name in &names {
-        let entry = &lock.skills[name];
-        let state =
-            tree_state(&root.skill_dir(name), entry).map_err(|e| Failure::new(e.to_string()))?;
+        let Some(entry) = lock.skills.get(name) else {
+            continue;
+        };
+        let Some(state) = view.states.get(name) else {
+            continue;
+        };
+        if view.pending.contains(name) {
+            all_ok = false;
+            p.status_warn(
+                "Pending",
+                format!("{name}: an interrupted skillpack run is unfinished here"),
+            );
+            if !p.json && !p.quiet {
+                eprintln!(
+                    "  {}: it is finished by the next skillpack run that can write {} (e.g. `skillpack verify` again once no other run is busy)",
+                    p.dim("hint"),
+                    display_path(&env, &root.dir)
+                );
+            }
+            results.push(json!({
+                "name": name,
+                "state": "pending",
+                "tree": entry.tree,
+                "differences": [],
+            }));
+            continue;
+        }
         all_ok &= state.is_ok();
-        match &state {
+        match state {
             TreeState::Ok => p.status(
                 "Verified",
                 format!("{name} ({} files, {})", entry.files.len(), entry.tree),
@@ -63,6 +99,13 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
                 "Missing",
                 format!(
                     "{name}: {} is gone",
+                    display_path(&env, &root.skill_dir(name))
+                ),
+            ),
+            TreeState::NotAFolder(found) => p.status_warn(
+                "Replaced",
+                format!(
+                    "{name}: {} is {found}, not the folder skillpack installed",
                     display_path(&env, &root.skill_dir(name))
                 ),
             ),

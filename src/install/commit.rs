@@ -5,18 +5,24 @@
 //! without it) the old tree is first moved aside into the transaction folder, then the new
 //! one renamed in; a crash between the two renames is undone by [`recover`], which puts
 //! the aside copy back. Every transaction folder holds a `txn.json` naming what it does,
-//! written before the first rename, so recovery never guesses.
+//! written before the first rename, so recovery never guesses. When the record cannot be
+//! written after the swap (a full disk, a read-only state folder), the swap is undone
+//! before the error is returned: a new tree is never left in place unrecorded.
+//!
+//! Every operation goes through the opened handles of [`Opened`]; names are single path
+//! components checked with the skill-name rule, so nothing leaves the root.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
+use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 
 use super::InstallError;
-use super::layout::Root;
-use super::lockfile::{LockEntry, LockFile, write_atomic};
+use super::layout::{Opened, Root};
+use super::lockfile::{LockEntry, LockFile};
+use super::rootfs::{self, Kind};
 use crate::bundle::{hash_tree, tree_digest};
-use crate::durable::sync_dir;
+use crate::skill::is_valid_name;
 
 /// What a transaction folder is for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,177 +34,393 @@ pub enum Txn {
     Remove { name: String },
 }
 
-/// A folder under `<root>/.skillpack/staging/`, same file system as the root.
+impl Txn {
+    fn name(&self) -> &str {
+        match self {
+            Txn::Install { entry } => &entry.name,
+            Txn::Remove { name } => name,
+        }
+    }
+}
+
+const TXN_FILE: &str = "txn.json";
+const TREE: &str = "tree";
+const ASIDE: &str = "old";
+/// Largest `txn.json` read (it holds one lock entry).
+const TXN_CAP: u64 = 16 * 1024 * 1024;
+
+/// A folder under `<root>/.skillpack/staging/`, same file system as the root, created
+/// exclusively by this run and reached only through its handle.
 #[derive(Debug)]
 pub struct Staging {
+    /// Where it is, for messages and for readers that take a path (the check stage).
     pub dir: PathBuf,
+    name: String,
+    handle: Dir,
+    parent: Dir,
 }
 
 impl Staging {
-    pub fn create(root: &Root) -> Result<Staging, InstallError> {
-        let parent = root.staging_dir();
-        fs::create_dir_all(&parent).map_err(|e| InstallError::io("cannot create", &parent, e))?;
-        let dir = tempfile::Builder::new()
-            .prefix("txn-")
-            .tempdir_in(&parent)
-            .map_err(|e| InstallError::io("cannot create a staging folder in", &parent, e))?
-            .keep();
-        Ok(Staging { dir })
+    pub fn create(root: &Root, opened: &Opened) -> Result<Staging, InstallError> {
+        let shown = root.staging_dir();
+        let (name, handle) = rootfs::create_temp_dir(&opened.staging, &shown, "txn-")?;
+        let parent = opened
+            .staging
+            .try_clone()
+            .map_err(|e| InstallError::io("cannot open", &shown, e))?;
+        Ok(Staging {
+            dir: shown.join(&name),
+            name,
+            handle,
+            parent,
+        })
     }
 
-    /// Where the bundle is unpacked.
+    /// Where the bundle is unpacked, as a path (for messages and the check stage).
     pub fn tree(&self) -> PathBuf {
-        self.dir.join("tree")
+        self.dir.join(TREE)
     }
 
-    /// Where the replaced tree waits for deletion on the move-aside path.
-    fn aside(&self) -> PathBuf {
-        self.dir.join("old")
+    /// The transaction folder's handle; the bundle is unpacked into `tree` inside it.
+    pub fn handle(&self) -> &Dir {
+        &self.handle
     }
 
-    fn txn_path(&self) -> PathBuf {
-        self.dir.join("txn.json")
-    }
+    pub const TREE: &'static str = TREE;
 
     fn write_txn(&self, txn: &Txn) -> Result<(), InstallError> {
-        let json = serde_json::to_vec(txn).expect("txn serialises");
-        write_atomic(&self.txn_path(), &json)
+        // Plain structs and maps of strings: serialising cannot fail.
+        let json = serde_json::to_vec(txn).unwrap_or_default();
+        rootfs::write_atomic(&self.handle, &self.dir, TXN_FILE, &json)
     }
 
-    /// Deletes the folder and everything in it.
+    /// Deletes the folder and everything in it (links inside are removed, not followed).
     pub fn discard(self) {
-        let _ = fs::remove_dir_all(&self.dir);
+        let _ = self.parent.remove_dir_all(&self.name);
     }
 }
 
-/// Puts `staging.tree()` in place as `<root>/<name>`, records `entry` and deletes what was
-/// replaced. The caller holds the run lock.
+/// Puts `staging`'s tree in place as `<root>/<name>`, records `entry` and deletes what was
+/// replaced. The caller holds the run lock and has decided that whatever is at the target
+/// may be replaced.
 pub fn commit_install(
     root: &Root,
+    opened: &Opened,
     staging: Staging,
     entry: LockEntry,
     lock: &mut LockFile,
 ) -> Result<(), InstallError> {
-    let target = root.skill_dir(&entry.name);
-    staging.write_txn(&Txn::Install {
+    let name = entry.name.clone();
+    if !is_valid_name(&name) {
+        staging.discard();
+        return Err(InstallError::BadName { name });
+    }
+    let target = root.skill_dir(&name);
+    if let Err(e) = staging.write_txn(&Txn::Install {
         entry: Box::new(entry.clone()),
-    })?;
-    sync_dir(&staging.tree());
-    let exists = fs::symlink_metadata(&target).is_ok();
-    if !exists {
-        rename(&staging.tree(), &target)?;
-    } else if exchange(&staging.tree(), &target).is_err() {
+    }) {
+        staging.discard();
+        return Err(e);
+    }
+    rootfs::sync(&staging.handle);
+    let tree_shown = staging.tree();
+    let aside_shown = staging.dir.join(ASIDE);
+    let exists = rootfs::kind(&opened.root, &name, &root.dir)?.is_some();
+    enum How {
+        Fresh,
+        Exchanged,
+        Aside,
+    }
+    let how = if !exists {
+        rootfs::rename(
+            &staging.handle,
+            TREE,
+            &tree_shown,
+            &opened.root,
+            &name,
+            &target,
+        )?;
+        How::Fresh
+    } else if rootfs::exchange(&staging.handle, TREE, &opened.root, &name).is_ok() {
+        How::Exchanged
+    } else {
         // No atomic exchange here: move the old tree aside, then the new one in.
-        rename(&target, &staging.aside())?;
-        rename(&staging.tree(), &target)?;
-    }
-    sync_dir(&root.dir);
-    lock.skills.insert(entry.name.clone(), entry);
-    lock.save(&root.lock_file())?;
-    staging.discard();
-    Ok(())
-}
-
-/// Moves `<root>/<name>` out of the root, drops its record, and deletes it.
-pub fn commit_remove(root: &Root, name: &str, lock: &mut LockFile) -> Result<(), InstallError> {
-    let staging = Staging::create(root)?;
-    staging.write_txn(&Txn::Remove {
-        name: name.to_string(),
-    })?;
-    let target = root.skill_dir(name);
-    if fs::symlink_metadata(&target).is_ok() {
-        rename(&target, &staging.tree())?;
-        sync_dir(&root.dir);
-    }
-    lock.skills.remove(name);
-    lock.save(&root.lock_file())?;
-    staging.discard();
-    Ok(())
-}
-
-/// Finishes or undoes what an interrupted run left under `staging/`, then deletes it.
-/// Returns how many folders were cleaned. The caller holds the run lock.
-pub fn recover(root: &Root, lock: &mut LockFile) -> Result<usize, InstallError> {
-    let parent = root.staging_dir();
-    let Ok(rd) = fs::read_dir(&parent) else {
-        return Ok(0);
+        rootfs::rename(
+            &opened.root,
+            &name,
+            &target,
+            &staging.handle,
+            ASIDE,
+            &aside_shown,
+        )?;
+        if let Err(e) = rootfs::rename(
+            &staging.handle,
+            TREE,
+            &tree_shown,
+            &opened.root,
+            &name,
+            &target,
+        ) {
+            let _ = rootfs::rename(
+                &staging.handle,
+                ASIDE,
+                &aside_shown,
+                &opened.root,
+                &name,
+                &target,
+            );
+            return Err(e);
+        }
+        How::Aside
     };
-    let mut cleaned = 0;
-    for dir in rd.filter_map(Result::ok).map(|e| e.path()) {
-        let staging = Staging { dir };
-        let txn = fs::read(staging.txn_path())
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Txn>(&b).ok());
+    rootfs::sync(&opened.root);
+    let previous = lock.skills.insert(name.clone(), entry);
+    if let Err(e) = lock.save_in(&opened.state, &root.state_dir()) {
+        // The record cannot be written: put the previous tree back before saying so.
+        match previous {
+            Some(p) => lock.skills.insert(name.clone(), p),
+            None => lock.skills.remove(&name),
+        };
+        let undone = match how {
+            How::Fresh => opened.root.rename(&name, &staging.handle, TREE),
+            How::Exchanged => rootfs::exchange(&staging.handle, TREE, &opened.root, &name),
+            How::Aside => opened
+                .root
+                .rename(&name, &staging.handle, TREE)
+                .and_then(|()| staging.handle.rename(ASIDE, &opened.root, &name)),
+        };
+        rootfs::sync(&opened.root);
+        if undone.is_ok() {
+            staging.discard();
+        }
+        // Else the transaction folder stays, and the next run's recovery finishes it.
+        return Err(e);
+    }
+    staging.discard();
+    Ok(())
+}
+
+/// Moves `<root>/<name>` out of the root, drops its record, and deletes it. Only a real
+/// folder is ever moved; the caller checked it is the one recorded.
+pub fn commit_remove(
+    root: &Root,
+    opened: &Opened,
+    name: &str,
+    lock: &mut LockFile,
+) -> Result<(), InstallError> {
+    if !is_valid_name(name) {
+        return Err(InstallError::BadName {
+            name: name.to_string(),
+        });
+    }
+    let target = root.skill_dir(name);
+    let found = rootfs::kind(&opened.root, name, &root.dir)?;
+    if let Some(k) = found.filter(|k| *k != Kind::Dir) {
+        return Err(InstallError::NotAFolder {
+            name: name.to_string(),
+            path: target,
+            found: k.describe(),
+        });
+    }
+    let staging = Staging::create(root, opened)?;
+    if let Err(e) = staging.write_txn(&Txn::Remove {
+        name: name.to_string(),
+    }) {
+        staging.discard();
+        return Err(e);
+    }
+    let moved = found.is_some();
+    if moved {
+        rootfs::rename(
+            &opened.root,
+            name,
+            &target,
+            &staging.handle,
+            TREE,
+            &staging.tree(),
+        )?;
+        rootfs::sync(&opened.root);
+    }
+    let previous = lock.skills.remove(name);
+    if let Err(e) = lock.save_in(&opened.state, &root.state_dir()) {
+        if let Some(p) = previous {
+            lock.skills.insert(name.to_string(), p);
+        }
+        let undone = !moved || staging.handle.rename(TREE, &opened.root, name).is_ok();
+        rootfs::sync(&opened.root);
+        if undone {
+            staging.discard();
+        }
+        return Err(e);
+    }
+    staging.discard();
+    Ok(())
+}
+
+/// What [`recover`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Transaction folders finished or undone, then deleted.
+    pub cleaned: usize,
+    /// Skills whose interrupted removal was finished.
+    pub removed: Vec<String>,
+}
+
+/// Interrupted runs' transactions under `staging/`, each with the skill it concerns:
+/// what `list` and `verify` report when they cannot finish them.
+pub fn pending(root: &Root, state: &Dir) -> Result<Vec<String>, InstallError> {
+    let Some(staging) =
+        rootfs::child_dir(state, &root.state_dir(), super::layout::STAGING_DIR, false)?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut names = Vec::new();
+    for (_, txn) in transactions(root, &staging)? {
+        if let Some(txn) = txn {
+            names.push(txn.name().to_string());
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// The transaction folders under `staging/` and what each one's `txn.json` says (`None`
+/// for a folder without one, which a run killed before its first rename leaves). Refuses
+/// anything but real folders, and records naming an invalid skill.
+fn transactions(root: &Root, staging: &Dir) -> Result<Vec<(String, Option<Txn>)>, InstallError> {
+    let shown = root.staging_dir();
+    let entries = staging
+        .entries()
+        .map_err(|e| InstallError::io("cannot read", &shown, e))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| InstallError::io("cannot read", &shown, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = shown.join(&name);
+        let Some(dir) = rootfs::child_dir(staging, &shown, &name, false)? else {
+            continue;
+        };
+        let txn = match rootfs::read_capped(&dir, &path, TXN_FILE, TXN_CAP)? {
+            None => None,
+            Some(bytes) => {
+                let txn = serde_json::from_slice::<Txn>(&bytes).map_err(|e| {
+                    InstallError::DamagedTxn {
+                        path: path.join(TXN_FILE),
+                        message: e.to_string(),
+                    }
+                })?;
+                let named = txn.name();
+                if !is_valid_name(named) {
+                    return Err(InstallError::DamagedTxn {
+                        path: path.join(TXN_FILE),
+                        message: format!(
+                            "it names `{}`, which is not a valid skill name",
+                            crate::text::escape(named)
+                        ),
+                    });
+                }
+                Some(txn)
+            }
+        };
+        out.push((name, txn));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Finishes or undoes what interrupted runs left under `staging/`, then deletes it, and
+/// removes temporary files a killed record write left in `.skillpack/`. The caller holds
+/// the run lock exclusively.
+///
+/// Debris is freed before any record is written, so that a full disk never wedges the
+/// root: if the record write then fails, only the small `txn.json` files remain for the
+/// next run.
+pub fn recover(
+    root: &Root,
+    opened: &Opened,
+    lock: &mut LockFile,
+) -> Result<Recovered, InstallError> {
+    sweep_temp_files(&opened.state);
+    let txns = transactions(root, &opened.staging)?;
+    let mut done = Recovered::default();
+    let mut changed = false;
+    let mut keep_txn = Vec::new();
+    for (dir_name, txn) in txns {
+        let shown = root.staging_dir().join(&dir_name);
+        let Some(dir) = rootfs::child_dir(&opened.staging, &root.staging_dir(), &dir_name, false)?
+        else {
+            continue;
+        };
         match txn {
             Some(Txn::Install { entry }) => {
-                let target = root.skill_dir(&entry.name);
-                if !target.exists() && staging.aside().exists() {
+                let name = entry.name.clone();
+                let target_kind = rootfs::kind(&opened.root, &name, &root.dir)?;
+                if target_kind.is_none() && rootfs::kind(&dir, ASIDE, &shown)? == Some(Kind::Dir) {
                     // Crashed between the two renames of the move-aside path: undo.
-                    rename(&staging.aside(), &target)?;
-                } else if current_digest(&target, &entry.name).as_deref()
-                    == Some(entry.tree.as_str())
-                    && lock.skills.get(&entry.name) != Some(&*entry)
+                    rootfs::rename(
+                        &dir,
+                        ASIDE,
+                        &shown.join(ASIDE),
+                        &opened.root,
+                        &name,
+                        &root.skill_dir(&name),
+                    )?;
+                    rootfs::sync(&opened.root);
+                } else if target_kind == Some(Kind::Dir)
+                    && current_digest(&root.skill_dir(&name), &name).as_deref()
+                        == Some(entry.tree.as_str())
+                    && lock.skills.get(&name) != Some(&*entry)
                 {
                     // The new tree is in place but was not recorded yet: record it.
-                    lock.skills.insert(entry.name.clone(), *entry);
-                    lock.save(&root.lock_file())?;
+                    lock.skills.insert(name, *entry);
+                    changed = true;
+                    keep_txn.push(dir_name.clone());
                 }
             }
             // An interrupted removal whose folder is already gone: drop the record too.
             Some(Txn::Remove { name })
-                if !root.skill_dir(&name).exists() && lock.skills.remove(&name).is_some() =>
+                if rootfs::kind(&opened.root, &name, &root.dir)?.is_none() =>
             {
-                lock.save(&root.lock_file())?;
+                if lock.skills.remove(&name).is_some() {
+                    changed = true;
+                    keep_txn.push(dir_name.clone());
+                }
+                done.removed.push(name);
             }
             Some(Txn::Remove { .. }) | None => {}
         }
-        staging.discard();
-        cleaned += 1;
+        // Free the trees first; the folder itself (with its txn.json) goes once recorded.
+        let _ = rootfs::remove_tree(&dir, TREE);
+        let _ = rootfs::remove_tree(&dir, ASIDE);
+        if !keep_txn.contains(&dir_name) {
+            opened
+                .staging
+                .remove_dir_all(&dir_name)
+                .map_err(|e| InstallError::io("cannot remove", &shown, e))?;
+        }
+        done.cleaned += 1;
     }
-    Ok(cleaned)
+    if changed {
+        lock.save_in(&opened.state, &root.state_dir())?;
+    }
+    for dir_name in keep_txn {
+        let _ = opened.staging.remove_dir_all(&dir_name);
+    }
+    Ok(done)
+}
+
+/// Removes the temporary files of record writes that a killed run left in `.skillpack/`.
+fn sweep_temp_files(state: &Dir) {
+    let Ok(entries) = state.entries() else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if rootfs::is_temp_name(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = state.remove_file(&name);
+        }
+    }
 }
 
 fn current_digest(dir: &Path, name: &str) -> Option<String> {
-    if !dir.is_dir() {
-        return None;
-    }
     hash_tree(dir).ok().map(|files| tree_digest(name, &files))
-}
-
-fn rename(from: &Path, to: &Path) -> Result<(), InstallError> {
-    fs::rename(from, to).map_err(|e| InstallError::Commit {
-        from: from.to_path_buf(),
-        to: to.to_path_buf(),
-        source: e,
-    })
-}
-
-/// Atomically swaps two paths (Linux `renameat2(RENAME_EXCHANGE)`).
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let ca = CString::new(a.as_os_str().as_bytes())?;
-    let cb = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            ca.as_ptr(),
-            libc::AT_FDCWD,
-            cb.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
-    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }

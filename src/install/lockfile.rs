@@ -1,14 +1,16 @@
 //! `lock.json`: the record of what skillpack installed in a root, written atomically.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
+use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 
 use super::InstallError;
+use super::rootfs;
 use crate::bundle::FileRecord;
+use crate::skill::is_valid_name;
 
 /// Where a skill came from, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -68,43 +70,72 @@ impl Default for LockFile {
     }
 }
 
+/// Largest `lock.json` read: far above any real record (a skill of 10,000 files records
+/// about 1 MiB), far below what would exhaust memory.
+pub const LOCK_CAP: u64 = 64 * 1024 * 1024;
+
+pub const LOCK_NAME: &str = "lock.json";
+
 impl LockFile {
-    /// Reads `path`; a missing file is an empty record.
-    pub fn load(path: &Path) -> Result<LockFile, InstallError> {
-        let bytes = match fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LockFile::default()),
-            Err(e) => return Err(InstallError::io("cannot read", path, e)),
+    /// Reads `lock.json` from the opened state folder `state` (shown as `state_shown`): a
+    /// regular file of at most [`LOCK_CAP`] bytes, never followed through a link; a missing
+    /// file is an empty record. Every skill name in it must pass the skill-name rule.
+    pub fn load_in(state: &Dir, state_shown: &Path) -> Result<LockFile, InstallError> {
+        let path = state_shown.join(LOCK_NAME);
+        let Some(bytes) = rootfs::read_capped(state, state_shown, LOCK_NAME, LOCK_CAP)? else {
+            return Ok(LockFile::default());
         };
-        let lock: LockFile =
-            serde_json::from_slice(&bytes).map_err(|e| InstallError::LockFile {
+        LockFile::parse(&bytes, &path)
+    }
+
+    /// Parses the bytes of a `lock.json` read from `path`.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<LockFile, InstallError> {
+        let damaged = |message: String| InstallError::LockFile {
+            path: path.to_path_buf(),
+            message,
+        };
+        #[derive(Deserialize)]
+        struct Version {
+            version: u64,
+        }
+        let version = serde_json::from_slice::<Version>(bytes)
+            .map_err(|e| damaged(e.to_string()))?
+            .version;
+        if version > u64::from(crate::SCHEMA_VERSION) {
+            return Err(InstallError::NewerLock {
                 path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-        if lock.version != crate::SCHEMA_VERSION {
-            return Err(InstallError::LockFile {
-                path: path.to_path_buf(),
-                message: format!(
-                    "version {} is not supported (this skillpack reads version 1)",
-                    lock.version
-                ),
+                version,
             });
+        }
+        if version != u64::from(crate::SCHEMA_VERSION) {
+            return Err(damaged(format!(
+                "format version {version} does not exist (this skillpack reads version {})",
+                crate::SCHEMA_VERSION
+            )));
+        }
+        let lock: LockFile = serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
+        for (key, entry) in &lock.skills {
+            if !is_valid_name(key) || entry.name != *key {
+                return Err(damaged(format!(
+                    "it records a skill named `{}`, which is not a valid skill name; nothing was done with it",
+                    crate::text::escape(if is_valid_name(key) { &entry.name } else { key })
+                )));
+            }
         }
         Ok(lock)
     }
 
-    /// Writes `path` atomically: a temporary file beside it, fsync, rename, fsync the folder.
-    pub fn save(&self, path: &Path) -> Result<(), InstallError> {
-        let mut json = serde_json::to_vec_pretty(self).expect("lock file serialises");
-        json.push(b'\n');
-        write_atomic(path, &json)
+    /// Writes `lock.json` in the opened state folder atomically.
+    pub fn save_in(&self, state: &Dir, state_shown: &Path) -> Result<(), InstallError> {
+        rootfs::write_atomic(state, state_shown, LOCK_NAME, &self.to_bytes())
     }
-}
 
-/// Replaces `path` with `bytes` so that readers see the old or the new file, never a part.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
-    crate::durable::write_atomic(path, bytes, None)
-        .map_err(|e| InstallError::io("cannot write", path, e))
+    fn to_bytes(&self) -> Vec<u8> {
+        // A map of strings and plain structs: serialising it cannot fail.
+        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        json.push(b'\n');
+        json
+    }
 }
 
 /// `SystemTime` → `YYYY-MM-DDTHH:MM:SSZ`.

@@ -5,6 +5,7 @@ pub mod commit;
 pub mod companions;
 pub mod layout;
 pub mod lockfile;
+pub mod rootfs;
 pub mod runlock;
 pub mod state;
 
@@ -13,7 +14,7 @@ use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-pub use commit::Staging;
+pub use commit::{Recovered, Staging};
 pub use layout::Root;
 pub use lockfile::{LockEntry, LockFile, SourceRecord};
 pub use runlock::RunLock;
@@ -60,8 +61,52 @@ pub enum InstallError {
         source: std::io::Error,
     },
 
-    #[error("`{}` is damaged: {message}", path.display())]
+    #[error(
+        "`{}` is damaged: {message}. Move it aside (for example to lock.json.damaged) and run again: `skillpack list` then shows the skills as unmanaged, and `skillpack install --force NAME` records each one afresh",
+        path.display()
+    )]
     LockFile { path: PathBuf, message: String },
+
+    #[error(
+        "`{}` was written by a newer skillpack (format version {version}; this one reads version 1): upgrade skillpack to use this skills folder",
+        path.display()
+    )]
+    NewerLock { path: PathBuf, version: u64 },
+
+    #[error(
+        "`{}` is {found}, but skillpack keeps {expected} there and did not make this one; nothing was read, changed or cleaned through it. Remove it (or move it out of the skills folder) and run again",
+        path.display()
+    )]
+    UnsafeState {
+        path: PathBuf,
+        found: &'static str,
+        expected: &'static str,
+    },
+
+    #[error(
+        "`{}` is larger than {cap} bytes, which no record skillpack writes reaches; move it aside and run again",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, cap: u64 },
+
+    #[error(
+        "`{}` is a damaged record of an interrupted run: {message}; nothing was done with it. Remove that folder and run again",
+        path.display()
+    )]
+    DamagedTxn { path: PathBuf, message: String },
+
+    #[error("`{}` is not a valid skill name (lowercase letters, digits and single hyphens)", crate::text::escape(.name))]
+    BadName { name: String },
+
+    #[error(
+        "`{}` is {found}, not the folder skillpack installed; nothing was removed. Remove it yourself if you no longer need it, then run `skillpack uninstall {name}` again to drop the record",
+        path.display()
+    )]
+    NotAFolder {
+        name: String,
+        path: PathBuf,
+        found: &'static str,
+    },
 
     #[error("{action} `{}`: {source}", path.display())]
     Io {
@@ -73,6 +118,29 @@ pub enum InstallError {
 }
 
 impl InstallError {
+    /// A stable id for the kind of failure (`--json` consumers match on it, never on text).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            InstallError::ArchiveDigest { .. } => "archive-digest",
+            InstallError::TreeDigest { .. } => "tree-digest",
+            InstallError::Bundle(_) => "bundle",
+            InstallError::Skill(_) => "invalid-skill",
+            InstallError::WrongSkill { .. } => "wrong-skill",
+            InstallError::Modified { .. } => "modified",
+            InstallError::Unmanaged { .. } => "unmanaged",
+            InstallError::NotInstalled { .. } => "not-installed",
+            InstallError::Commit { .. } => "commit",
+            InstallError::LockFile { .. } => "damaged-lock",
+            InstallError::NewerLock { .. } => "newer-lock",
+            InstallError::UnsafeState { .. } => "unsafe-state",
+            InstallError::TooLarge { .. } => "state-too-large",
+            InstallError::DamagedTxn { .. } => "damaged-record",
+            InstallError::BadName { .. } => "bad-name",
+            InstallError::NotAFolder { .. } => "not-a-folder",
+            InstallError::Io { .. } => "io",
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,
@@ -185,12 +253,24 @@ pub fn install(
         let tmp = tempfile::tempdir().map_err(|e| {
             InstallError::io("cannot create a temporary folder", std::env::temp_dir(), e)
         })?;
+        let tmp_dir = rootfs::open_root(tmp.path())
+            .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
         let tree = tmp.path().join("tree");
-        let records = bundle::extract(&mut archive, &plan, &tree, &opts.limits)?;
+        let records = bundle::extract(&mut archive, &plan, &tmp_dir, "tree", &tree, &opts.limits)?;
         let (name, meta, digest) = check(&tree, &plan, &records, req)?;
-        let lock = LockFile::load(&root.lock_file())?;
         let target = root.skill_dir(&name);
-        let action = match existing(&target, lock.skills.get(&name), &digest, opts.force)? {
+        let found = match read_root(root)? {
+            Some((dir, lock)) => existing(
+                root,
+                &dir,
+                &name,
+                lock.skills.get(&name),
+                &digest,
+                opts.force,
+            )?,
+            None => Existing::None,
+        };
+        let action = match found {
             Existing::SameTree => Action::Unchanged,
             Existing::None => Action::WouldInstall { replaces: false },
             Existing::Replaceable => Action::WouldInstall { replaces: true },
@@ -198,16 +278,22 @@ pub fn install(
         return Ok(report(name, meta, target, digest, &records, action, 0));
     }
 
-    std::fs::create_dir_all(&root.dir)
-        .map_err(|e| InstallError::io("cannot create", &root.dir, e))?;
-    let _guard = RunLock::acquire(root, on_wait)?;
-    let mut lock = LockFile::load(&root.lock_file())?;
-    let recovered = commit::recover(root, &mut lock)?;
+    let opened = root.open_write()?;
+    let _guard = RunLock::acquire(&opened.state, &root.state_dir(), on_wait)?;
+    let mut lock = LockFile::load_in(&opened.state, &root.state_dir())?;
+    let recovered = commit::recover(root, &opened, &mut lock)?.cleaned;
 
     // stage
-    let staging = Staging::create(root)?;
+    let staging = Staging::create(root, &opened)?;
     let staged = (|| {
-        let records = bundle::extract(&mut archive, &plan, &staging.tree(), &opts.limits)?;
+        let records = bundle::extract(
+            &mut archive,
+            &plan,
+            staging.handle(),
+            Staging::TREE,
+            &staging.tree(),
+            &opts.limits,
+        )?;
         let (name, meta, digest) = check(&staging.tree(), &plan, &records, req)?;
         Ok::<_, InstallError>((records, name, meta, digest))
     })();
@@ -220,7 +306,14 @@ pub fn install(
     };
     let target = root.skill_dir(&name);
     let previous = lock.skills.get(&name).cloned();
-    match existing(&target, previous.as_ref(), &digest, opts.force) {
+    match existing(
+        root,
+        &opened.root,
+        &name,
+        previous.as_ref(),
+        &digest,
+        opts.force,
+    ) {
         Ok(Existing::SameTree) => {
             staging.discard();
             return Ok(report(
@@ -250,7 +343,7 @@ pub fn install(
         installed_at: lockfile::rfc3339(SystemTime::now()),
         files: LockEntry::file_map(&records),
     };
-    commit::commit_install(root, staging, entry, &mut lock)?;
+    commit::commit_install(root, &opened, staging, entry, &mut lock)?;
     let action = match previous {
         Some(p) => Action::Updated { from: p.version },
         None => Action::Installed,
@@ -323,32 +416,34 @@ enum Existing {
     Replaceable,
 }
 
-/// Decides what to do about whatever is already at `target`.
+/// Decides what to do about whatever is already at `<root>/<name>` (looked at through the
+/// opened root, without following a link).
 fn existing(
-    target: &Path,
+    root: &Root,
+    root_dir: &cap_std::fs::Dir,
+    name: &str,
     entry: Option<&LockEntry>,
     digest: &str,
     force: bool,
 ) -> Result<Existing, InstallError> {
-    if std::fs::symlink_metadata(target).is_err() {
+    let target = root.skill_dir(name);
+    if rootfs::kind(root_dir, name, &root.dir)?.is_none() {
         return Ok(Existing::None);
     }
     let Some(entry) = entry else {
         return if force {
             Ok(Existing::Replaceable)
         } else {
-            Err(InstallError::Unmanaged {
-                path: target.to_path_buf(),
-            })
+            Err(InstallError::Unmanaged { path: target })
         };
     };
-    let state = tree_state(target, entry)?;
+    let state = tree_state(root_dir, &root.dir, entry)?;
     if state.is_ok() && entry.tree == digest {
         return Ok(Existing::SameTree);
     }
     if !state.is_ok() && !force {
         return Err(InstallError::Modified {
-            path: target.to_path_buf(),
+            path: target,
             summary: summarise(&state),
         });
     }
@@ -371,36 +466,131 @@ pub fn summarise(state: &TreeState) -> String {
     s
 }
 
-/// Removes a managed skill. Refuses a modified tree unless `force`.
+/// What [`uninstall`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removed {
+    /// The folder was removed; its state just before.
+    Now(TreeState),
+    /// An interrupted removal of it was finished by recovery.
+    Finished,
+}
+
+/// Removes a managed skill. Refuses a modified tree unless `force`, and anything that is
+/// not the folder skillpack recorded (a link, a file) always.
 pub fn uninstall(
     root: &Root,
     name: &str,
     force: bool,
     on_wait: &mut dyn FnMut(&Path),
-) -> Result<TreeState, InstallError> {
-    if !root.state_dir().is_dir() {
+) -> Result<Removed, InstallError> {
+    if !skill::is_valid_name(name) {
+        return Err(InstallError::BadName {
+            name: name.to_string(),
+        });
+    }
+    let Some(view) = root.open_read()? else {
+        return Err(not_installed(root, name));
+    };
+    if view.state.is_none() {
         return Err(not_installed(root, name));
     }
-    let _guard = RunLock::acquire(root, on_wait)?;
-    let mut lock = LockFile::load(&root.lock_file())?;
-    commit::recover(root, &mut lock)?;
+    let opened = root.open_write()?;
+    let _guard = RunLock::acquire(&opened.state, &root.state_dir(), on_wait)?;
+    let mut lock = LockFile::load_in(&opened.state, &root.state_dir())?;
+    let recovered = commit::recover(root, &opened, &mut lock)?;
     let target = root.skill_dir(name);
     let Some(entry) = lock.skills.get(name) else {
-        return Err(if target.exists() {
+        if recovered.removed.iter().any(|n| n == name) {
+            return Ok(Removed::Finished);
+        }
+        return Err(if rootfs::kind(&opened.root, name, &root.dir)?.is_some() {
             InstallError::Unmanaged { path: target }
         } else {
             not_installed(root, name)
         });
     };
-    let state = tree_state(&target, entry)?;
+    if let Some(k) =
+        rootfs::kind(&opened.root, name, &root.dir)?.filter(|k| *k != rootfs::Kind::Dir)
+    {
+        return Err(InstallError::NotAFolder {
+            name: name.to_string(),
+            path: target,
+            found: k.describe(),
+        });
+    }
+    let state = tree_state(&opened.root, &root.dir, entry)?;
     if matches!(state, TreeState::Modified { .. }) && !force {
         return Err(InstallError::Modified {
             path: target,
             summary: summarise(&state),
         });
     }
-    commit::commit_remove(root, name, &mut lock)?;
-    Ok(state)
+    commit::commit_remove(root, &opened, name, &mut lock)?;
+    Ok(Removed::Now(state))
+}
+
+/// The record of a root and the state of each recorded skill, read under the shared run
+/// lock so that a concurrent install is never seen half-way. Interrupted runs are finished
+/// first when the root can be written; otherwise their skills are reported as pending.
+#[derive(Debug, Clone, Default)]
+pub struct RootView {
+    pub lock: LockFile,
+    /// Each recorded skill's state, by name.
+    pub states: std::collections::BTreeMap<String, TreeState>,
+    /// Skills an interrupted run left unfinished (and this run could not finish).
+    pub pending: Vec<String>,
+    /// Transaction folders this run finished.
+    pub recovered: usize,
+}
+
+/// Reads `root` for `list` and `verify`: see [`RootView`]. `on_wait` is called if an
+/// install holds the root.
+pub fn view(root: &Root, on_wait: &mut dyn FnMut(&Path)) -> Result<RootView, InstallError> {
+    let Some(read) = root.open_read()? else {
+        return Ok(RootView::default());
+    };
+    let Some(state) = read.state else {
+        return Ok(RootView::default());
+    };
+    let mut recovered = 0;
+    // Finish interrupted runs when no other run is busy and the root can be written.
+    if !commit::pending(root, &state)?.is_empty()
+        && let Ok(opened) = root.open_write()
+        && let Ok(Some(_guard)) = RunLock::try_acquire(&opened.state, &root.state_dir())
+    {
+        let mut lock = LockFile::load_in(&opened.state, &root.state_dir())?;
+        recovered = commit::recover(root, &opened, &mut lock)?.cleaned;
+    }
+    let _shared = RunLock::acquire_shared(&state, &root.state_dir(), on_wait)?;
+    let lock = LockFile::load_in(&state, &root.state_dir())?;
+    let pending = commit::pending(root, &state)?;
+    let mut states = std::collections::BTreeMap::new();
+    for (name, entry) in &lock.skills {
+        states.insert(name.clone(), tree_state(&read.root, &root.dir, entry)?);
+    }
+    Ok(RootView {
+        lock,
+        states,
+        pending,
+        recovered,
+    })
+}
+
+/// The record of `root` (empty when there is none), read without following links and
+/// without the run lock: for decisions that a later locked step re-checks (`update`).
+pub fn read_lock(root: &Root) -> Result<LockFile, InstallError> {
+    Ok(read_root(root)?.map(|(_, l)| l).unwrap_or_default())
+}
+
+fn read_root(root: &Root) -> Result<Option<(cap_std::fs::Dir, LockFile)>, InstallError> {
+    let Some(read) = root.open_read()? else {
+        return Ok(None);
+    };
+    let lock = match &read.state {
+        Some(state) => LockFile::load_in(state, &root.state_dir())?,
+        None => LockFile::default(),
+    };
+    Ok(Some((read.root, lock)))
 }
 
 fn not_installed(root: &Root, name: &str) -> InstallError {

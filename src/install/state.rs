@@ -1,34 +1,47 @@
-//! The state of an installed skill against its record: ok, modified, or missing files.
+//! The state of an installed skill against its record: ok, modified, missing files, or
+//! replaced by something that is not a folder.
 
 use std::path::Path;
 
+use cap_std::fs::Dir;
+
+use super::InstallError;
 use super::lockfile::LockEntry;
-use crate::bundle::{BundleError, hash_tree};
+use super::rootfs::{self, Kind};
+use crate::bundle::{hash_tree, tree_digest};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeState {
     Ok,
-    /// Files whose contents changed, files added, files removed (paths relative to the skill).
+    /// Files whose contents changed, files added, files removed (paths relative to the
+    /// skill); `record` when the files match the per-file hashes but not the tree digest
+    /// recorded beside them (an edited record).
     Modified {
         changed: Vec<String>,
         added: Vec<String>,
         removed: Vec<String>,
+        record: bool,
     },
     /// The skill folder itself is gone.
     Missing,
+    /// Something other than a folder (a link, a file) stands where the skill was; it is
+    /// never followed, hashed or deleted.
+    NotAFolder(&'static str),
 }
 
 impl TreeState {
     pub fn id(&self) -> &'static str {
         match self {
             TreeState::Ok => "ok",
-            TreeState::Modified { changed, added, .. }
-                if changed.is_empty() && added.is_empty() =>
-            {
-                "missing-files"
-            }
+            TreeState::Modified {
+                changed,
+                added,
+                record: false,
+                ..
+            } if changed.is_empty() && added.is_empty() => "missing-files",
             TreeState::Modified { .. } => "modified",
             TreeState::Missing => "missing",
+            TreeState::NotAFolder(_) => "not-a-folder",
         }
     }
 
@@ -43,23 +56,34 @@ impl TreeState {
                 changed,
                 added,
                 removed,
+                record,
             } => changed
                 .iter()
                 .map(|p| (p.clone(), "modified"))
                 .chain(added.iter().map(|p| (p.clone(), "added")))
                 .chain(removed.iter().map(|p| (p.clone(), "missing")))
+                .chain(record.then(|| ("(tree digest)".to_string(), "differs from the record")))
                 .collect(),
             _ => Vec::new(),
         }
     }
 }
 
-/// Re-hashes `dir` and compares it with `entry`'s file list.
-pub fn tree_state(dir: &Path, entry: &LockEntry) -> Result<TreeState, BundleError> {
-    if !dir.is_dir() {
-        return Ok(TreeState::Missing);
+/// Re-hashes `<root>/<entry.name>` and compares it with `entry`: each file's hash, and the
+/// tree digest over them with the one recorded. `root_dir` is the opened root; the skill
+/// folder is looked at without following a link, and links inside it are not followed.
+pub fn tree_state(
+    root_dir: &Dir,
+    root_shown: &Path,
+    entry: &LockEntry,
+) -> Result<TreeState, InstallError> {
+    match rootfs::kind(root_dir, &entry.name, root_shown)? {
+        None => return Ok(TreeState::Missing),
+        Some(Kind::Dir) => {}
+        Some(other) => return Ok(TreeState::NotAFolder(other.describe())),
     }
-    let files = hash_tree(dir)?;
+    let dir = root_shown.join(&entry.name);
+    let files = hash_tree(&dir)?;
     let mut changed = Vec::new();
     let mut added = Vec::new();
     for f in &files {
@@ -69,19 +93,27 @@ pub fn tree_state(dir: &Path, entry: &LockEntry) -> Result<TreeState, BundleErro
             None => added.push(f.path.clone()),
         }
     }
+    let present: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let removed: Vec<String> = entry
         .files
         .keys()
-        .filter(|p| !files.iter().any(|f| &f.path == *p))
+        .filter(|p| !present.contains(p.as_str()))
         .cloned()
         .collect();
-    if changed.is_empty() && added.is_empty() && removed.is_empty() {
+    // Only worth saying when every file matches its own hash: otherwise the digest differs
+    // because the files do.
+    let record = changed.is_empty()
+        && added.is_empty()
+        && removed.is_empty()
+        && tree_digest(&entry.name, &files) != entry.tree;
+    if changed.is_empty() && added.is_empty() && removed.is_empty() && !record {
         Ok(TreeState::Ok)
     } else {
         Ok(TreeState::Modified {
             changed,
             added,
             removed,
+            record,
         })
     }
 }
