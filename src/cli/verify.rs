@@ -128,7 +128,11 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     if p.json {
         p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "ok": all_ok, "skills": results}));
     }
-    if !all_ok && !p.json {
+    let changed = view
+        .states
+        .iter()
+        .any(|(n, s)| names.contains(n) && !s.is_ok() && !view.pending.contains(n));
+    if changed && !p.json {
         eprintln!(
             "{}: installed files differ from the lock file; `skillpack install --force NAME` restores a skill",
             p.red("error")

@@ -452,6 +452,9 @@ fn existing(
 
 /// "2 files modified: a, b" style summary of a tree state.
 pub fn summarise(state: &TreeState) -> String {
+    if let TreeState::NotAFolder(found) = state {
+        return format!("it is now {found}");
+    }
     let diffs = state.differences();
     let shown: Vec<String> = diffs
         .iter()
@@ -554,7 +557,9 @@ pub fn view(root: &Root, on_wait: &mut dyn FnMut(&Path)) -> Result<RootView, Ins
     };
     let mut recovered = 0;
     // Finish interrupted runs when no other run is busy and the root can be written.
-    if !commit::pending(root, &state)?.is_empty()
+    // (Looked at before the lock, so a concurrent run's own folder may vanish meanwhile:
+    // errors here are seen again, and reported, under the lock below.)
+    if commit::pending(root, &state).is_ok_and(|p| !p.is_empty())
         && let Ok(opened) = root.open_write()
         && let Ok(Some(_guard)) = RunLock::try_acquire(&opened.state, &root.state_dir())
     {
