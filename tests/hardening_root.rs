@@ -867,3 +867,27 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
         "no fill level made the record write fail after the swap"
     );
 }
+
+#[test]
+fn a_link_planted_inside_an_installed_skill_is_reported_not_followed() {
+    let w = World::new();
+    w.install_embedded();
+    let skill = w.root().join("account-management");
+    symlink(
+        w.victim().join("file.txt"),
+        skill.join("references/notes.md"),
+    )
+    .unwrap();
+    let before = snapshot(&w.victim());
+    let out = w
+        .run(&["verify"])
+        .code(1)
+        .stderr(predicate::str::contains("references/notes.md"));
+    victim_bytes_absent(&out.get_output().stderr);
+    // Refused without --force; with it, the link (not its target) is deleted.
+    w.run(&["uninstall", "account-management"]).code(1);
+    w.run(&["uninstall", "account-management", "--force"])
+        .success();
+    assert!(!skill.exists());
+    assert_victim_intact(&w, &before);
+}

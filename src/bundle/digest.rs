@@ -68,6 +68,101 @@ pub fn hash_tree(dir: &Path) -> Result<Vec<FileRecord>, BundleError> {
     Ok(out)
 }
 
+/// [`hash_tree`] for the folder `name` inside the opened folder `parent` (shown as
+/// `shown`), reached only through handles: the folder and every folder below it are opened
+/// without following a link, and each file with `O_NOFOLLOW`, so nothing outside it is
+/// read whatever was planted inside.
+pub fn hash_tree_in(
+    parent: &cap_std::fs::Dir,
+    name: &str,
+    shown: &Path,
+) -> Result<Vec<FileRecord>, BundleError> {
+    Ok(walk_tree_in(parent, name, shown)?.0)
+}
+
+/// [`hash_tree_in`], and beside the records the paths of entries that are neither folders
+/// nor regular files (links, FIFOs, devices): not part of the digest, but never something
+/// skillpack installed.
+pub fn walk_tree_in(
+    parent: &cap_std::fs::Dir,
+    name: &str,
+    shown: &Path,
+) -> Result<(Vec<FileRecord>, Vec<String>), BundleError> {
+    use cap_fs_ext::DirExt;
+    let dir = parent
+        .open_dir_nofollow(name)
+        .map_err(|e| BundleError::io("cannot open", shown, e))?;
+    let mut out = Vec::new();
+    let mut others = Vec::new();
+    walk_dir(&dir, "", shown, &mut out, &mut others)?;
+    out.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    others.sort();
+    Ok((out, others))
+}
+
+fn walk_dir(
+    dir: &cap_std::fs::Dir,
+    prefix: &str,
+    shown: &Path,
+    out: &mut Vec<FileRecord>,
+    others: &mut Vec<String>,
+) -> Result<(), BundleError> {
+    use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncExt};
+    let here = shown.join(prefix);
+    let entries = dir
+        .entries()
+        .map_err(|e| BundleError::io("cannot read", &here, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| BundleError::io("cannot read", &here, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        // The entry's own type, not its target's.
+        let ft = entry
+            .file_type()
+            .map_err(|e| BundleError::io("cannot read", shown.join(&rel), e))?;
+        if ft.is_dir() {
+            let sub = dir
+                .open_dir_nofollow(&name)
+                .map_err(|e| BundleError::io("cannot open", shown.join(&rel), e))?;
+            walk_dir(&sub, &rel, shown, out, others)?;
+        } else if ft.is_file() {
+            let mut opts = cap_std::fs::OpenOptions::new();
+            opts.read(true).follow(FollowSymlinks::No).nonblock(true);
+            let file = dir
+                .open_with(&name, &opts)
+                .map_err(|e| BundleError::io("cannot open", shown.join(&rel), e))?
+                .into_std();
+            let executable = file_is_executable(&file);
+            let (sha256, size) = hash_reader(file, &shown.join(&rel))?;
+            out.push(FileRecord {
+                path: rel,
+                sha256,
+                size,
+                executable,
+            });
+        } else {
+            others.push(rel);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn file_is_executable(file: &std::fs::File) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    file.metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn file_is_executable(_file: &std::fs::File) -> bool {
+    false
+}
+
 /// Streams one file through SHA-256.
 pub fn hash_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
     let file = std::fs::File::open(path).map_err(|e| BundleError::io("cannot open", path, e))?;

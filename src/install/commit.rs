@@ -21,7 +21,7 @@ use super::InstallError;
 use super::layout::{Opened, Root};
 use super::lockfile::{LockEntry, LockFile};
 use super::rootfs::{self, Kind};
-use crate::bundle::{hash_tree, tree_digest};
+use crate::bundle::{hash_tree_in, tree_digest};
 use crate::skill::is_valid_name;
 
 /// What a transaction folder is for.
@@ -368,7 +368,7 @@ pub fn recover(
                     )?;
                     rootfs::sync(&opened.root);
                 } else if target_kind == Some(Kind::Dir)
-                    && current_digest(&root.skill_dir(&name), &name).as_deref()
+                    && current_digest(&opened.root, &root.skill_dir(&name), &name).as_deref()
                         == Some(entry.tree.as_str())
                     && lock.skills.get(&name) != Some(&*entry)
                 {
@@ -421,6 +421,8 @@ fn sweep_temp_files(state: &Dir) {
     }
 }
 
-fn current_digest(dir: &Path, name: &str) -> Option<String> {
-    hash_tree(dir).ok().map(|files| tree_digest(name, &files))
+fn current_digest(root: &Dir, shown: &Path, name: &str) -> Option<String> {
+    hash_tree_in(root, name, shown)
+        .ok()
+        .map(|files| tree_digest(name, &files))
 }

@@ -8,7 +8,7 @@ use cap_std::fs::Dir;
 use super::InstallError;
 use super::lockfile::LockEntry;
 use super::rootfs::{self, Kind};
-use crate::bundle::{hash_tree, tree_digest};
+use crate::bundle::{tree_digest, walk_tree_in};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TreeState {
@@ -82,8 +82,7 @@ pub fn tree_state(
         Some(Kind::Dir) => {}
         Some(other) => return Ok(TreeState::NotAFolder(other.describe())),
     }
-    let dir = root_shown.join(&entry.name);
-    let files = hash_tree(&dir)?;
+    let (files, others) = walk_tree_in(root_dir, &entry.name, &root_shown.join(&entry.name))?;
     let mut changed = Vec::new();
     let mut added = Vec::new();
     for f in &files {
@@ -93,6 +92,9 @@ pub fn tree_state(
             None => added.push(f.path.clone()),
         }
     }
+    // A link or special file planted inside: not in the digest, never installed by
+    // skillpack, and an agent may follow it.
+    added.extend(others);
     let present: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let removed: Vec<String> = entry
         .files
