@@ -6,6 +6,7 @@ use clap::Args;
 use serde_json::json;
 
 use skillpack::install::{LockFile, TreeState, tree_state};
+use skillpack::text::escape;
 
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
@@ -50,6 +51,7 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let mut all_ok = true;
     let mut results = Vec::new();
     for name in &names {
+        // Every name is a key of the lock: taken from it, or checked against it above.
         let entry = &lock.skills[name];
         let state =
             tree_state(&root.skill_dir(name), entry).map_err(|e| Failure::new(e.to_string()))?;
@@ -70,7 +72,10 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
                 p.status_warn("Modified", name);
                 if !p.json && !p.quiet {
                     for (path, what) in state.differences() {
-                        eprintln!("             {what:<8} {name}/{path}");
+                        p.err(format!(
+                            "             {what:<8} {}",
+                            escape(&format!("{name}/{path}"))
+                        ));
                     }
                 }
             }
@@ -86,10 +91,10 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
         p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "ok": all_ok, "skills": results}));
     }
     if !all_ok && !p.json {
-        eprintln!(
+        p.err(format!(
             "{}: installed files differ from the lock file; `skillpack install --force NAME` restores a skill",
             p.red("error")
-        );
+        ));
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
