@@ -344,7 +344,8 @@ pub fn confirm_unpinned(
     if p.interactive() {
         let answer = dialoguer::Confirm::new()
             .with_prompt(format!(
-                "`{url}` is not pinned with --sha256 (its sha256 is {digest}). Install it?"
+                "`{}` is not pinned with --sha256 (its sha256 is {digest}). Install it?",
+                skillpack::text::escape(url)
             ))
             .default(false)
             .interact()
