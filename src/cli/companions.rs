@@ -10,10 +10,13 @@ use serde_json::json;
 
 use skillpack::agents::{Agent, Env};
 use skillpack::install::companions::{self, Companion};
-use skillpack::skill::SkillFile;
+use skillpack::skill::{SkillFile, is_valid_name};
 use skillpack::source::{catalog, embedded};
+use skillpack::text::escape;
 
-use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use super::{
+    CmdResult, Failure, Printer, column_width, command, display_path, pad, process_env, target_root,
+};
 use crate::TargetArgs;
 
 pub const LONG_ABOUT: &str = "\
@@ -55,7 +58,7 @@ fn declared(
     name: &str,
 ) -> Option<Vec<String>> {
     let found = companions::discover(env, agent, explicit, &[name.to_string()]);
-    if let Some(f) = found[0].found.first() {
+    if let Some(f) = found.first().and_then(|c| c.found.first()) {
         return companions::declared(&f.path);
     }
     if name == embedded::NAME {
@@ -68,6 +71,14 @@ fn declared(
     None
 }
 
+/// The companion graph of a skill: each companion with the skill that declared it, and the
+/// declared names that are not skill names, which are ignored (also with their declarer).
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub list: Vec<(String, Companion)>,
+    pub ignored: Vec<(String, String)>,
+}
+
 /// Resolves the companion graph from `name`, `depth` levels deep, visiting each skill once
 /// (companion graphs have cycles).
 pub fn resolve(
@@ -76,9 +87,10 @@ pub fn resolve(
     explicit: Option<&std::path::Path>,
     name: &str,
     depth: u32,
-) -> Option<Vec<(String, Companion)>> {
+) -> Option<Graph> {
     let mut visited: BTreeSet<String> = BTreeSet::from([name.to_string()]);
     let mut out = Vec::new();
+    let mut ignored = Vec::new();
     let mut frontier = vec![name.to_string()];
     let root_declared = declared(env, agent, explicit, name)?;
     for level in 0..depth {
@@ -89,7 +101,9 @@ pub fn resolve(
             } else {
                 declared(env, agent, explicit, parent).unwrap_or_default()
             };
-            let fresh: Vec<String> = names
+            let (valid, invalid) = companions::split_names(&names);
+            ignored.extend(invalid.into_iter().map(|n| (parent.clone(), n)));
+            let fresh: Vec<String> = valid
                 .into_iter()
                 .filter(|n| visited.insert(n.clone()))
                 .collect();
@@ -100,7 +114,15 @@ pub fn resolve(
         }
         frontier = next;
     }
-    Some(out)
+    Some(Graph { list: out, ignored })
+}
+
+/// Warns about a declared companion name that is not a skill name; it is not looked for,
+/// offered or put in a command.
+fn warn_ignored(p: &Printer, of: &str, name: &str) {
+    p.warn(format!(
+        "ignoring the companion `{name}` declared by {of}: it is not a skill name (lowercase letters, digits and single hyphens)"
+    ));
 }
 
 pub fn describe(name: &str) -> &'static str {
@@ -121,11 +143,11 @@ pub fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::Value {
             "visible": f.visible,
             "version": f.version,
         })).collect::<Vec<_>>(),
-        "install": (!c.is_visible()).then(|| format!("skillpack install {}", c.name)),
+        "install": (!c.is_visible()).then(|| command(["skillpack", "install", c.name.as_str()])),
     })
 }
 
-/// "found in ~/.agents/skills, which Claude Code does not read".
+/// "found in ~/.agents/skills, which Claude Code does not read" (not escaped).
 fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
     format!(
         "found in {}, which {} does not read",
@@ -134,15 +156,17 @@ fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
     )
 }
 
-/// The companions table on stdout: a header, then one line per companion.
-pub fn render(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]) {
-    let w = list
-        .iter()
-        .map(|(_, c)| c.name.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
-    p.out(p.bold(&format!("{:<w$}  {:<11}  WHERE", "COMPANION", "STATUS")));
+/// The companions table on stdout: a header, then one line per companion, each missing one
+/// with the command that installs it into `target`.
+pub fn render(
+    p: &Printer,
+    env: &Env,
+    agent: Agent,
+    target: &TargetArgs,
+    list: &[(String, Companion)],
+) {
+    let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
+    p.out(p.bold(&format!("{}  {:<11}  WHERE", pad("COMPANION", w), "STATUS")));
     for (_, c) in list {
         let status = match c.status() {
             "installed" => p.green("installed  "),
@@ -160,31 +184,38 @@ pub fn render(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]
                     .unwrap_or_default()
             ),
             Some(f) => format!(
-                "{}; `skillpack install {}`",
+                "{}; `{}`",
                 not_visible(env, agent, f),
-                c.name
+                install_command(target, &[c.name.as_str()])
             ),
-            None => format!("`skillpack install {}`", c.name),
+            None => format!("`{}`", install_command(target, &[c.name.as_str()])),
         };
-        p.out(format!("{:<w$}  {status}  {detail}", c.name));
+        p.out(format!(
+            "{}  {status}  {}",
+            pad(&escape(&c.name), w),
+            escape(&detail)
+        ));
     }
 }
 
-/// The exact command that installs `missing` for the chosen target.
+/// The exact command that installs `missing` for the chosen target, every word quoted for
+/// the shell (not escaped for the terminal).
 pub fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
-    let mut cmd = format!("skillpack install {}", missing.join(" "));
-    if let Some(dir) = &target.dir {
-        cmd.push_str(&format!(" --dir {}", dir.display()));
+    let dir = target.dir.as_ref().map(|d| d.to_string_lossy());
+    let mut words: Vec<&str> = vec!["skillpack", "install"];
+    words.extend(missing);
+    if let Some(dir) = &dir {
+        words.extend(["--dir", dir]);
     } else {
         let agent: Agent = target.agent.into();
         if agent != Agent::ClaudeCode {
-            cmd.push_str(&format!(" --agent {}", agent.id()));
+            words.extend(["--agent", agent.id()]);
         }
         if target.scope == crate::ScopeArg::Project {
-            cmd.push_str(" --scope project");
+            words.extend(["--scope", "project"]);
         }
     }
-    cmd
+    command(words)
 }
 
 pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
@@ -194,7 +225,14 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         Some(_) => Some(target_root(&env, &args.target)?.dir),
         None => None,
     };
-    let list =
+    if !is_valid_name(&args.name) {
+        return Err(Failure::usage(format!(
+            "`{}` is not a skill name: skill names are lowercase letters, digits and single hyphens",
+            args.name
+        ))
+        .hint("`skillpack list` shows the installed skills by name"));
+    }
+    let graph =
         resolve(&env, agent, explicit.as_deref(), &args.name, args.depth).ok_or_else(|| {
             Failure::new(format!(
                 "`{}` is not installed where {} reads skills, and not in the catalog",
@@ -203,6 +241,10 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
             ))
             .hint("install it first, or pass --agent/--scope/--dir to look elsewhere")
         })?;
+    for (of, name) in &graph.ignored {
+        warn_ignored(p, of, name);
+    }
+    let list = graph.list;
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
@@ -219,18 +261,18 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    render(p, &env, agent, &list);
+    render(p, &env, agent, &args.target, &list);
     let missing: Vec<&str> = list
         .iter()
         .filter(|(_, c)| c.is_missing())
         .map(|(_, c)| c.name.as_str())
         .collect();
     if !missing.is_empty() && !p.quiet {
-        eprintln!(
+        p.err(format!(
             "  {}: {}",
             p.dim("install the missing ones with"),
-            install_command(&args.target, &missing)
-        );
+            escape(&install_command(&args.target, &missing))
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -265,8 +307,11 @@ pub fn after_install(
     let mut seen = BTreeSet::new();
     let mut list: Vec<(String, Companion)> = Vec::new();
     for r in installed {
-        let names: Vec<String> = r
-            .companions
+        let (valid, invalid) = companions::split_names(&r.companions);
+        for name in &invalid {
+            warn_ignored(p, &r.name, name);
+        }
+        let names: Vec<String> = valid
             .iter()
             .filter(|c| !just.contains(c.as_str()) && seen.insert((*c).clone()))
             .cloned()
@@ -329,16 +374,19 @@ pub fn after_install(
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            picked.into_iter().map(|i| missing[i].to_string()).collect()
+            picked
+                .into_iter()
+                .filter_map(|i| missing.get(i).map(|s| s.to_string()))
+                .collect()
         }
         Step::Ask | Step::Skip => {
             if !p.quiet && !p.json {
-                eprintln!(
+                p.err(format!(
                     "  {}: {}",
                     p.dim("to install them"),
-                    install_command(target, &missing)
-                );
-                eprintln!("  {}", p.dim("or re-run with --with-companions"));
+                    escape(&install_command(target, &missing))
+                ));
+                p.err(format!("  {}", p.dim("or re-run with --with-companions")));
             }
             Vec::new()
         }
@@ -354,6 +402,10 @@ fn render_to_stderr(p: &Printer, env: &Env, agent: Agent, list: &[(String, Compa
             ("not-visible", Some(f)) => (p.yellow("not visible"), not_visible(env, agent, f)),
             _ => (p.red("missing"), describe(&c.name).to_string()),
         };
-        eprintln!("             {:<26} {status}  {}", c.name, p.dim(&detail));
+        p.err(format!(
+            "             {} {status}  {}",
+            pad(&escape(&c.name), 26),
+            p.dim(&escape(&detail))
+        ));
     }
 }

@@ -17,7 +17,7 @@ use skillpack::source::http::Progress;
 use skillpack::source::{self, Config, Fetched, InRepo, Resolved, Session, SourceError, Spec};
 
 use super::companions::{self, Step};
-use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use super::{CmdResult, Failure, Printer, command, display_path, process_env, target_root};
 use crate::{FetchArgs, LimitArgs, TargetArgs};
 
 pub const LONG_ABOUT: &str = "\
@@ -208,12 +208,12 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         return Ok(ExitCode::SUCCESS);
     }
     if !p.json {
-        eprintln!(
+        p.err(format!(
             "{}: {} companion{} could not be installed; the rest of the install stands",
             p.red("error"),
             failed.len(),
             if failed.len() == 1 { "" } else { "s" }
-        );
+        ));
     }
     Ok(ExitCode::FAILURE)
 }
@@ -237,7 +237,7 @@ pub fn fetch_source(
     match spec {
         Spec::Catalog(name) => {
             let resolved = session.resolve(&name, None).map_err(source_failure)?;
-            describe_resolved(p, session, &resolved);
+            describe_resolved(p, session, &resolved, args.fetch.index.as_deref());
             Ok(vec![
                 session.fetch_resolved(&resolved).map_err(source_failure)?,
             ])
@@ -274,10 +274,29 @@ pub fn fetch_source(
 }
 
 /// A `-v` line saying where a catalog name resolved to, after any warning the resolution
-/// left (an index that could not be read).
-pub fn describe_resolved(p: &Printer, session: &mut Session<'_>, resolved: &Resolved) {
+/// left (an index that could not be read, entries of the index `index` that were set aside).
+pub fn describe_resolved(
+    p: &Printer,
+    session: &mut Session<'_>,
+    resolved: &Resolved,
+    index: Option<&str>,
+) {
     for w in session.take_warnings() {
         p.warn(format!("{w}; using the catalog compiled into skillpack"));
+    }
+    // Read once per run already: this looks the index up again, it does not fetch it again.
+    if let Some(spec) = index.filter(|i| !i.trim().is_empty())
+        && let Ok(idx) = session.index(spec)
+    {
+        for name in &idx.ignored {
+            p.warn_once(
+                &format!("index-entry\0{spec}\0{name}"),
+                format!(
+                    "ignoring the entry `{name}` of the index {}: it is not a skill name (lowercase letters, digits and single hyphens)",
+                    idx.shown()
+                ),
+            );
+        }
     }
     match resolved {
         Resolved::Embedded => p.detail(format!("{} is compiled into skillpack", resolved.name())),
@@ -319,12 +338,14 @@ pub fn confirm_unpinned(
         return Ok(());
     }
     let pin_hint = format!(
-        "its sha256 is {digest}; if its publisher confirms that, run `skillpack install {url} --sha256 {digest}`, or pass --yes to trust it as it is"
+        "its sha256 is {digest}; if its publisher confirms that, run `{}`, or pass --yes to trust it as it is",
+        command(["skillpack", "install", url, "--sha256", digest])
     );
     if p.interactive() {
         let answer = dialoguer::Confirm::new()
             .with_prompt(format!(
-                "`{url}` is not pinned with --sha256 (its sha256 is {digest}). Install it?"
+                "`{}` is not pinned with --sha256 (its sha256 is {digest}). Install it?",
+                skillpack::text::escape(url)
             ))
             .default(false)
             .interact()
@@ -526,7 +547,8 @@ pub fn report_json(r: &Report) -> serde_json::Value {
         "tree": r.tree,
         "files": r.files,
         "size": r.size,
-        "companions": r.companions,
+        // Only names that are skill names: the others were reported as ignored.
+        "companions": r.companions.iter().filter(|c| skillpack::skill::is_valid_name(c)).collect::<Vec<_>>(),
     })
 }
 
@@ -659,7 +681,7 @@ pub fn install_failure(e: InstallError) -> Failure {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             Failure {
                 kind: Some("modified".into()),
-                ..Failure::new(e.to_string()).hint(format!("`skillpack verify {name}` lists the changes"))
+                ..Failure::new(e.to_string()).hint(format!("`{}` lists the changes", command(["skillpack", "verify", name.as_str()])))
             }
         }
         InstallError::Unmanaged { .. } => Failure {

@@ -8,8 +8,9 @@ use serde_json::json;
 use std::path::Path;
 
 use skillpack::install::{self, SourceRecord};
+use skillpack::text::escape;
 
-use super::{CmdResult, Printer, display_path, process_env, target_root};
+use super::{CmdResult, Printer, column_width, display_path, pad, process_env, target_root};
 use crate::TargetArgs;
 
 pub const LONG_ABOUT: &str = "\
@@ -31,6 +32,8 @@ pub struct ListArgs {
     pub target: TargetArgs,
 }
 
+/// Where a skill came from, in a few words (a commit shortened to 12 characters). Not
+/// escaped: the caller escapes it for the terminal.
 pub fn source_label(s: &SourceRecord) -> String {
     match s.kind.as_str() {
         "url" => s.url.clone().unwrap_or_else(|| "url".into()),
@@ -39,11 +42,19 @@ pub fn source_label(s: &SourceRecord) -> String {
             s.repo.as_deref().unwrap_or("github"),
             s.reference
                 .as_deref()
-                .map(|r| &r[..r.len().min(12)])
+                .map(|r| prefix_chars(r, 12))
                 .unwrap_or("HEAD")
         ),
         "path" | "file" => s.path.clone().unwrap_or_else(|| s.kind.clone()),
         other => other.to_string(),
+    }
+}
+
+/// The first `n` characters of `s` (not bytes: a record may hold any text).
+fn prefix_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((end, _)) => &s[..end],
+        None => s,
     }
 }
 
@@ -103,39 +114,49 @@ pub fn run(p: &Printer, args: ListArgs) -> CmdResult {
             format!("no skills in {}", display_path(&env, &root.dir)),
         );
         if !p.quiet {
-            eprintln!(
+            p.err(format!(
                 "  {}: `skillpack install` installs account-management",
                 p.dim("hint")
-            );
+            ));
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(4);
-    let vw = rows
+    // Every cell but the state comes from records or skills: escaped before it is measured.
+    let cells: Vec<(String, String, &str, String)> = rows
         .iter()
-        .map(|r| r.1.as_deref().unwrap_or("-").len())
-        .max()
-        .unwrap_or(7)
-        .max(7);
+        .map(|(name, version, entry, state)| {
+            let source = entry
+                .map(|e| source_label(&e.source))
+                .unwrap_or_else(|| "-".into());
+            (
+                escape(name).into_owned(),
+                escape(version.as_deref().unwrap_or("-")).into_owned(),
+                *state,
+                escape(&source).into_owned(),
+            )
+        })
+        .collect();
+    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
+    let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7);
     p.out(p.bold(&format!(
-        "{:<w$}  {:<vw$}  {:<13}  SOURCE",
-        "NAME", "VERSION", "STATE"
+        "{}  {}  {:<13}  SOURCE",
+        pad("NAME", w),
+        pad("VERSION", vw),
+        "STATE"
     )));
-    for (name, version, entry, state) in &rows {
+    for (name, version, state, source) in &cells {
         let painted = match *state {
             "ok" => p.green(state),
             "unmanaged" => p.dim(state),
             _ => p.red(state),
         };
-        let pad = " ".repeat(13usize.saturating_sub(state.len()));
-        let source = entry
-            .map(|e| source_label(&e.source))
-            .unwrap_or_else(|| "-".into());
+        let gap = " ".repeat(13usize.saturating_sub(state.len()));
         p.out(format!(
-            "{name:<w$}  {:<vw$}  {painted}{pad}  {source}",
-            version.as_deref().unwrap_or("-")
+            "{}  {}  {painted}{gap}  {source}",
+            pad(name, w),
+            pad(version, vw)
         ));
     }
-    p.out(p.dim(&format!("root: {}", display_path(&env, &root.dir))));
+    p.out(p.dim(&format!("root: {}", escape(&display_path(&env, &root.dir)))));
     Ok(ExitCode::SUCCESS)
 }

@@ -143,6 +143,27 @@ fn absolute(env: &Env, p: &std::path::Path) -> PathBuf {
     }
 }
 
+/// `text` padded with spaces to `width` terminal columns (wide characters count twice).
+pub fn pad(text: &str, width: usize) -> String {
+    let used = console::measure_text_width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
+/// The widest of `texts` in terminal columns, at least `min`.
+pub fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
+    texts
+        .into_iter()
+        .map(console::measure_text_width)
+        .max()
+        .unwrap_or(0)
+        .max(min)
+}
+
+/// A command for the user to run, each word shell-quoted.
+pub fn command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    skillpack::text::shell_command(words)
+}
+
 /// Shortens a path under the home folder to `~/…` for display.
 pub fn display_path(env: &Env, p: &std::path::Path) -> String {
     if let Some(home) = &env.home

@@ -1,9 +1,18 @@
 //! Terminal output in the style of cargo: right-aligned coloured verbs on stderr, plain text
 //! when colour is off (`NO_COLOR`, `--color never`, or not a terminal), JSON on stdout.
+//!
+//! Messages given to `status`, `status_warn`, `detail`, `warn` and `failure` are escaped
+//! here ([`skillpack::text::escape`]): they carry names, versions, paths and errors that come
+//! from skills, archives, indexes and records. Lines given to `out` and `err` may hold our own
+//! colours, so their callers escape what they put in them. Writes to a closed pipe
+//! (`skillpack list | head`) are dropped quietly.
 
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
 use console::Style;
+use skillpack::text::escape;
 
 use crate::{ColorChoice, GlobalArgs};
 
@@ -16,6 +25,10 @@ pub struct Printer {
     color: bool,
     pub stderr_tty: bool,
     pub stdin_tty: bool,
+    /// stdout's reader went away: further output is dropped.
+    stdout_closed: Cell<bool>,
+    /// Keys of warnings already given, for [`Printer::warn_once`].
+    warned: RefCell<BTreeSet<String>>,
 }
 
 impl Printer {
@@ -36,6 +49,8 @@ impl Printer {
             color,
             stderr_tty,
             stdin_tty: std::io::stdin().is_terminal(),
+            stdout_closed: Cell::new(false),
+            warned: RefCell::new(BTreeSet::new()),
         }
     }
 
@@ -58,11 +73,11 @@ impl Printer {
             return;
         }
         let verb = format!("{verb:>12}");
-        eprintln!(
+        self.err(format!(
             "{} {}",
             self.paint(Style::new().green().bold(), &verb),
-            message.as_ref()
-        );
+            escape(message.as_ref())
+        ));
     }
 
     /// A status line in a warning colour.
@@ -71,23 +86,20 @@ impl Printer {
             return;
         }
         let verb = format!("{verb:>12}");
-        eprintln!(
+        self.err(format!(
             "{} {}",
             self.paint(Style::new().yellow().bold(), &verb),
-            message.as_ref()
-        );
+            escape(message.as_ref())
+        ));
     }
 
     /// Extra detail, shown with `-v`.
     pub fn detail(&self, message: impl AsRef<str>) {
         if self.verbose > 0 && !self.json {
-            eprintln!(
-                "{}",
-                self.paint(
-                    Style::new().dim(),
-                    &format!("             {}", message.as_ref())
-                )
-            );
+            self.err(self.paint(
+                Style::new().dim(),
+                &format!("             {}", escape(message.as_ref())),
+            ));
         }
     }
 
@@ -95,17 +107,43 @@ impl Printer {
         if self.quiet || self.json {
             return;
         }
-        eprintln!(
+        self.err(format!(
             "{}: {}",
             self.paint(Style::new().yellow().bold(), "warning"),
-            message.as_ref()
-        );
+            escape(message.as_ref())
+        ));
     }
 
-    /// Plain text on stdout (tables, lists), unless JSON.
+    /// [`Printer::warn`], once per `key` in a run.
+    pub fn warn_once(&self, key: &str, message: impl AsRef<str>) {
+        if self.warned.borrow_mut().insert(key.to_string()) {
+            self.warn(message);
+        }
+    }
+
+    /// A line on stdout (tables, lists), unless JSON. The caller escapes outside text in it.
     pub fn out(&self, line: impl AsRef<str>) {
         if !self.json {
-            println!("{}", line.as_ref());
+            self.write_stdout(format!("{}\n", line.as_ref()).as_bytes());
+        }
+    }
+
+    /// A line on stderr as it is; the caller escapes outside text in it. A stderr that
+    /// cannot be written to is no reason to stop (nor to panic).
+    pub fn err(&self, line: impl AsRef<str>) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{}", line.as_ref());
+    }
+
+    /// Writes `bytes` on stdout; once the reader has gone (a closed pipe), nothing more is
+    /// written and the command finishes as it would have.
+    fn write_stdout(&self, bytes: &[u8]) {
+        if self.stdout_closed.get() {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if out.write_all(bytes).and_then(|_| out.flush()).is_err() {
+            self.stdout_closed.set(true);
         }
     }
 
@@ -129,13 +167,11 @@ impl Printer {
         self.paint(Style::new().dim(), text)
     }
 
-    /// Writes a JSON document on stdout.
+    /// Writes a JSON document on stdout, in one piece.
     pub fn json_out(&self, value: &serde_json::Value) {
-        // Buffered: a large report would otherwise cost one write call per line.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let _ = serde_json::to_writer_pretty(&mut out, value);
-        let _ = writeln!(out);
-        let _ = out.flush();
+        let mut text = serde_json::to_vec_pretty(value).unwrap_or_default();
+        text.push(b'\n');
+        self.write_stdout(&text);
     }
 
     /// Reports a failure: one line on stderr (`error: …`, then `  hint: …`), and with
@@ -147,13 +183,17 @@ impl Printer {
                 "error": { "message": f.message, "hint": f.hint, "kind": f.kind, "code": f.code },
             }));
         }
-        eprintln!(
+        self.err(format!(
             "{}: {}",
             self.paint(Style::new().red().bold(), "error"),
-            f.message
-        );
+            escape(&f.message)
+        ));
         if let Some(h) = &f.hint {
-            eprintln!("  {}: {h}", self.paint(Style::new().cyan().bold(), "hint"));
+            self.err(format!(
+                "  {}: {}",
+                self.paint(Style::new().cyan().bold(), "hint"),
+                escape(h)
+            ));
         }
     }
 }

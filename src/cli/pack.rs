@@ -16,7 +16,9 @@ use skillpack::skill::{
 };
 
 use super::install::human_size;
-use super::{CmdResult, Failure, Printer, ProfileArg, process_env};
+use skillpack::text::escape;
+
+use super::{CmdResult, Failure, Printer, ProfileArg, command, process_env};
 
 pub const LONG_ABOUT: &str = "\
 Validate skill folders, then build release archives that are byte-identical on every run
@@ -137,7 +139,7 @@ pub fn run(p: &Printer, args: PackArgs) -> CmdResult {
     let packed = prepare(reports, epoch)?;
     for w in packed.iter().flat_map(|s| &s.warnings) {
         if !p.quiet && !p.json {
-            eprintln!("{w}");
+            p.err(escape(&w.to_string()));
         }
     }
     write_out(p, &args, &packed)?;
@@ -329,14 +331,16 @@ fn no_skill_md(dir: &Path) -> Failure {
     let shown: Vec<String> = children
         .iter()
         .take(3)
-        .map(|c| c.display().to_string())
+        .map(|c| c.to_string_lossy().into_owned())
         .collect();
     let more = if children.len() > 3 { " …" } else { "" };
+    let mut words = vec!["skillpack", "pack"];
+    words.extend(shown.iter().map(String::as_str));
     failure.hint(format!(
-        "it holds {} skill folder{}; name them: skillpack pack {}{more}",
+        "it holds {} skill folder{}; name them: {}{more}",
         children.len(),
         if children.len() == 1 { "" } else { "s" },
-        shown.join(" ")
+        command(words)
     ))
 }
 
@@ -370,7 +374,7 @@ fn refuse_invalid(p: &Printer, reports: &[(Input, SkillReport)]) -> Result<(), F
     for (_, report) in &invalid {
         for d in &report.diagnostics {
             if !p.json && (d.severity == Severity::Error || !p.quiet) {
-                eprintln!("{d}");
+                p.err(escape(&d.to_string()));
             }
         }
     }
@@ -406,7 +410,7 @@ fn refuse_json(p: &Printer, f: Failure, reports: &[(Input, SkillReport)]) -> Cmd
         "error": { "message": f.message, "hint": f.hint, "kind": f.kind, "code": f.code },
         "diagnostics": diagnostics,
     }));
-    eprintln!("{}: {}", p.red("error"), f.message);
+    p.err(format!("{}: {}", p.red("error"), escape(&f.message)));
     Ok(ExitCode::from(f.code))
 }
 

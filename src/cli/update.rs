@@ -14,7 +14,7 @@ use super::install::{
     Transfer, confirm_unpinned, describe_resolved, forget_if_refused, install_failure, limits,
     render, run_pipeline, session, source_failure,
 };
-use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use super::{CmdResult, Failure, Printer, command, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
 
 pub const LONG_ABOUT: &str = "\
@@ -105,6 +105,7 @@ pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let mut results = Vec::new();
     let mut failed = false;
     for name in &names {
+        // Every name is a key of the lock: taken from it, or checked against it above.
         let entry = &lock.skills[name];
         let from = entry.version.as_deref().unwrap_or("(unversioned)");
         let outcome = update_one(p, &root, &mut session, entry, &args, &opts);
@@ -180,8 +181,8 @@ fn refetch(
             entry.name
         ))
         .hint(format!(
-            "install it again with `skillpack install SOURCE --force`, then `skillpack update {}` works",
-            entry.name
+            "install it again with `skillpack install SOURCE --force`, then `{}` works",
+            command(["skillpack", "update", entry.name.as_str()])
         ))
     };
     let by_name = matches!(src.kind.as_str(), "embedded" | "index")
@@ -194,7 +195,7 @@ fn refetch(
         let resolved = session
             .resolve(&entry.name, index)
             .map_err(source_failure)?;
-        describe_resolved(p, session, &resolved);
+        describe_resolved(p, session, &resolved, index);
         if resolved.tree().as_deref() == Some(entry.tree.as_str()) {
             return Ok(None);
         }

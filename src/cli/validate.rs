@@ -14,6 +14,8 @@ use skillpack::skill::{
     self, DiscoverError, Profile, Severity, SkillReport, ValidateOptions, discover,
 };
 
+use skillpack::text::escape;
+
 use super::{CmdResult, Failure, Printer, ProfileArg};
 
 pub const LONG_ABOUT: &str = "\
@@ -160,11 +162,11 @@ fn print_summary(p: &Printer, t: &Totals, profile: Profile) {
         } else {
             String::new()
         };
-        eprintln!(
+        p.err(format!(
             "{}: {}{warnings} in {of} (profile {profile})",
             paint(Style::new().red().bold(), "error"),
             plural(t.errors, "error"),
-        );
+        ));
     } else if t.warnings > 0 {
         p.warn(format!(
             "{} in {} of {} (profile {profile}); no errors",
@@ -241,7 +243,7 @@ fn render_human(d: &skill::Diagnostic, source: Option<&str>) -> String {
     let mut out = format!(
         "{}{}\n",
         paint(style.clone(), &format!("{label}[{}]", d.rule)),
-        paint(Style::new().bold(), &format!(": {}", d.message)),
+        paint(Style::new().bold(), &format!(": {}", escape(&d.message))),
     );
     let text = (d.line > 0)
         .then(|| source.and_then(|s| s.lines().nth(d.line - 1)))
@@ -255,7 +257,7 @@ fn render_human(d: &skill::Diagnostic, source: Option<&str>) -> String {
     out.push_str(&format!(
         "{pad}{} {}",
         paint(gutter.clone(), "-->"),
-        d.file.display()
+        escape(&d.file.display().to_string())
     ));
     if d.line > 0 {
         out.push_str(&format!(":{}:{}", d.line, d.col));
@@ -268,7 +270,8 @@ fn render_human(d: &skill::Diagnostic, source: Option<&str>) -> String {
             .char_indices()
             .nth(d.col.saturating_sub(1))
             .map_or(text.len(), |(i, _)| i);
-        let indent = console::measure_text_width(&text[..start]);
+        // The line is shown escaped, so the caret is placed and sized on escaped text.
+        let indent = console::measure_text_width(&escape(&text[..start]));
         let rest = &text[start..];
         let len = match d.rule {
             "broken-link" | "link-outside-skill" | "missing-reference" => rest
@@ -277,12 +280,13 @@ fn render_human(d: &skill::Diagnostic, source: Option<&str>) -> String {
                 .unwrap_or_default(),
             _ => token(rest),
         };
-        let len = console::measure_text_width(len).max(1);
+        let len = console::measure_text_width(&escape(len)).max(1);
         let bar = paint(gutter.clone(), "|");
         out.push_str(&format!("{pad} {bar}\n"));
         out.push_str(&format!(
-            "{} {bar} {text}\n",
-            paint(gutter.clone(), &d.line.to_string())
+            "{} {bar} {}\n",
+            paint(gutter.clone(), &d.line.to_string()),
+            escape(&text)
         ));
         out.push_str(&format!(
             "{pad} {bar} {}{}\n",
@@ -334,11 +338,14 @@ fn print_github(reports: &[SkillReport]) {
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }
 
-/// Workflow command data: `%`, CR and LF are escaped.
+/// Workflow command data: `%`, CR and LF are escaped as GitHub reads them, and any other
+/// control character as the terminal output does, so that a log cannot be rewritten.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let data = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    escape(&data).into_owned()
 }
 
 /// Workflow command property values: the data escapes, plus `:` and `,`.
@@ -397,6 +404,7 @@ mod tests {
     fn github_commands_are_escaped() {
         assert_eq!(escape_data("50% done\nnext"), "50%25 done%0Anext");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(escape_data("a\u{1b}[2J\n"), "a\\u{1b}[2J%0A");
     }
 
     #[test]
@@ -415,5 +423,22 @@ mod tests {
             text,
             "error[name-mismatch]: fix it\n --> s/SKILL.md:2:7\n  |\n2 | name: other\n  |       ^^^^^\n\n"
         );
+    }
+
+    #[test]
+    fn human_diagnostic_escapes_what_the_file_holds() {
+        console::set_colors_enabled_stderr(false);
+        let d = skill::Diagnostic {
+            rule: "name-invalid-char",
+            severity: Severity::Error,
+            file: PathBuf::from("s/SKILL.md"),
+            line: 2,
+            col: 7,
+            message: "`a\u{1b}[2Jb` is bad".into(),
+        };
+        let text = render_human(&d, Some("---\nname: a\u{1b}[2Jb\n---\n"));
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("2 | name: a\\u{1b}[2Jb\n"), "{text}");
+        assert!(text.contains("  |       ^^^^^^^^^^^\n"), "{text}");
     }
 }

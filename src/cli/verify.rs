@@ -8,6 +8,7 @@ use serde_json::json;
 use std::path::Path;
 
 use skillpack::install::{self, TreeState};
+use skillpack::text::escape;
 
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
@@ -75,11 +76,11 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
                 format!("{name}: an interrupted skillpack run is unfinished here"),
             );
             if !p.json && !p.quiet {
-                eprintln!(
+                p.err(format!(
                     "  {}: it is finished by the next skillpack run that can write {} (e.g. `skillpack verify` again once no other run is busy)",
                     p.dim("hint"),
                     display_path(&env, &root.dir)
-                );
+                ));
             }
             results.push(json!({
                 "name": name,
@@ -113,7 +114,10 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
                 p.status_warn("Modified", name);
                 if !p.json && !p.quiet {
                     for (path, what) in state.differences() {
-                        eprintln!("             {what:<8} {name}/{path}");
+                        p.err(format!(
+                            "             {what:<8} {}",
+                            escape(&format!("{name}/{path}"))
+                        ));
                     }
                 }
             }
@@ -133,10 +137,10 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
         .iter()
         .any(|(n, s)| names.contains(n) && !s.is_ok() && !view.pending.contains(n));
     if changed && !p.json {
-        eprintln!(
+        p.err(format!(
             "{}: installed files differ from the lock file; `skillpack install --force NAME` restores a skill",
             p.red("error")
-        );
+        ));
     }
     Ok(if all_ok {
         ExitCode::SUCCESS

@@ -1,11 +1,15 @@
 //! Companion discovery: where each companion of a skill is installed, whether the chosen
 //! agent can see it there, or that it is missing. Reads folders only; installs nothing.
+//!
+//! Companion names come from skills, that is from whoever wrote them: only names that pass
+//! the skill-name rule ([`crate::skill::is_valid_name`]) are looked for, shown or offered;
+//! [`split_names`] tells the others apart so that they can be reported as ignored.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::agents::{Agent, Env, Scope};
-use crate::skill::SkillFile;
+use crate::skill::{SkillFile, is_valid_name};
 
 /// One place a companion was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +131,15 @@ fn plugin_skill_roots(env: &Env) -> Vec<PathBuf> {
     roots
 }
 
+/// Declared companion names split into valid skill names and the rest (`..`, paths, shell
+/// syntax, control characters…), each in declaration order.
+pub fn split_names(names: &[String]) -> (Vec<String>, Vec<String>) {
+    names.iter().cloned().partition(|n| is_valid_name(n))
+}
+
 /// Looks for each of `names` in every place `agent` reads skills, and in other agents'
-/// folders. `explicit` is an additional root the user chose with `--dir`.
+/// folders. `explicit` is an additional root the user chose with `--dir`. A name that is not
+/// a valid skill name is skipped: no path is built from it.
 pub fn discover(
     env: &Env,
     agent: Agent,
@@ -138,6 +149,7 @@ pub fn discover(
     let places = places(env, agent, explicit);
     names
         .iter()
+        .filter(|name| is_valid_name(name))
         .map(|name| {
             let mut found: Vec<Found> = places
                 .iter()
@@ -222,5 +234,27 @@ mod tests {
         let codex = discover(&env, Agent::Codex, None, &names);
         assert_eq!(codex[3].status(), "installed");
         assert_eq!(codex[0].status(), "not-visible");
+    }
+
+    #[test]
+    fn names_that_are_not_skill_names_are_never_looked_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let env = Env {
+            home: Some(home.clone()),
+            claude_config_dir: None,
+            cwd: tmp.path().to_path_buf(),
+        };
+        skill(&home.join(".claude/skills"), "a");
+        let names: Vec<String> = ["a", "../skills/a", "x; rm -rf ~; #", "..", "b\u{1b}[2J"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (valid, ignored) = split_names(&names);
+        assert_eq!(valid, ["a"]);
+        assert_eq!(ignored.len(), 4);
+        let got = discover(&env, Agent::ClaudeCode, None, &names);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].name, "a");
     }
 }

@@ -233,18 +233,38 @@ pub fn find_skill_md(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The install check: the skill in `dir` loads in Claude Code: a `SKILL.md` whose
-/// frontmatter parses, with a valid `name` equal to `folder` and a valid `description`.
+/// The install check: the skill in `dir` loads in Claude Code: a `SKILL.md` in UTF-8 whose
+/// frontmatter parses, with a valid `name` equal to `folder` and a valid `description`
+/// (the rules and messages `validate` applies to them).
+///
+/// `dir` is where the skill was staged, a folder that is gone by the time an error is
+/// shown: diagnostics and errors name the skill's own entry instead, `<folder>/SKILL.md`
+/// (plain `SKILL.md` when `folder` is not a skill name).
 pub fn check_installable(dir: &Path, folder: &str) -> Result<SkillMeta, SkillError> {
+    let shown_dir = if is_valid_name(folder) {
+        PathBuf::from(folder)
+    } else {
+        PathBuf::new()
+    };
+    let shown = shown_dir.join("SKILL.md");
     let path = dir.join("SKILL.md");
     if !path.is_file() {
         return Err(SkillError::Missing {
-            dir: dir.to_path_buf(),
+            dir: if is_valid_name(folder) {
+                shown_dir
+            } else {
+                PathBuf::from(".")
+            },
         });
     }
-    let mut file = SkillFile::read(&path)?;
-    let mut sink = Sink::new(&path, Profile::Spec);
-    sink.out = std::mem::take(&mut file.diagnostics);
+    let bytes = std::fs::read(&path).map_err(|source| SkillError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut sink = Sink::new(&shown, Profile::Spec);
+    let text = utf8_text(&mut sink, bytes);
+    let mut file = SkillFile::parse(&shown, text);
+    sink.out.append(&mut file.diagnostics);
     // Only what Claude Code needs to load the skill: the other fields do not stop it.
     if let Some(root) = &file.frontmatter {
         if root.entries().is_none() {
@@ -367,9 +387,27 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
             );
         }
     };
-    let text = match String::from_utf8(bytes) {
+    let text = utf8_text(&mut sink, bytes);
+    let mut file = SkillFile::parse(&path, text);
+    sink.out.append(&mut file.diagnostics);
+    if let Some(root) = &file.frontmatter {
+        rules::check_frontmatter(&mut sink, root, folder_name(dir).as_deref());
+    }
+    if let Some(body) = file.body() {
+        body::check_body(&mut sink, dir, body, file.body_line);
+    }
+    body::check_files(&mut sink, dir);
+    let meta = file.meta();
+    finish(dir, Some(path.clone()), meta, sink.out, opts)
+}
+
+/// The text of a `SKILL.md`; bytes that are not UTF-8 are reported under `not-utf8` at the
+/// first bad byte, and replaced so that the other rules still run.
+fn utf8_text(sink: &mut Sink<'_>, bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
+            // `valid_up_to` is at most the length of the bytes.
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
             let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
@@ -385,18 +423,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
             );
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         }
-    };
-    let mut file = SkillFile::parse(&path, text);
-    sink.out.append(&mut file.diagnostics);
-    if let Some(root) = &file.frontmatter {
-        rules::check_frontmatter(&mut sink, root, folder_name(dir).as_deref());
     }
-    if let Some(body) = file.body() {
-        body::check_body(&mut sink, dir, body, file.body_line);
-    }
-    body::check_files(&mut sink, dir);
-    let meta = file.meta();
-    finish(dir, Some(path.clone()), meta, sink.out, opts)
 }
 
 fn finish(

@@ -1,6 +1,9 @@
 //! Remote indexes: the `index.json` that `pack` writes, read from `--index URL` (or a local
 //! file), with entry URLs resolved against it, and the version order that decides whether an
 //! index entry overrides the embedded catalog.
+//!
+//! An index is input from whoever serves it: entries whose name is not a skill name are set
+//! aside (and kept, for the command line to report) before anything looks at them.
 
 use std::cmp::Ordering;
 use std::path::Path;
@@ -10,6 +13,7 @@ use url::Url;
 use super::SourceError;
 use super::http::{self, Http, Progress};
 use crate::bundle::index::{Index, IndexEntry};
+use crate::skill::is_valid_name;
 
 /// Indexes are small; anything larger is not one.
 const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
@@ -18,7 +22,10 @@ const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
 pub struct RemoteIndex {
     /// Where the index was read from (https, loopback http, or a local file).
     pub location: Url,
+    /// The entries whose name is a skill name.
     pub index: Index,
+    /// The names of the entries set aside because they are not skill names, as written.
+    pub ignored: Vec<String>,
 }
 
 /// Where `spec` points: a URL when it has a scheme, else a local path (against `cwd`).
@@ -61,7 +68,7 @@ impl RemoteIndex {
             url: http::redact(&location),
             message,
         };
-        let index: Index = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+        let mut index: Index = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
         if index.version != crate::SCHEMA_VERSION {
             return Err(bad(format!(
                 "version {} is not supported (this skillpack reads version {})",
@@ -69,7 +76,16 @@ impl RemoteIndex {
                 crate::SCHEMA_VERSION
             )));
         }
-        Ok(RemoteIndex { location, index })
+        let (valid, invalid): (Vec<IndexEntry>, Vec<IndexEntry>) =
+            std::mem::take(&mut index.skills)
+                .into_iter()
+                .partition(|e| is_valid_name(&e.name));
+        index.skills = valid;
+        Ok(RemoteIndex {
+            location,
+            index,
+            ignored: invalid.into_iter().map(|e| e.name).collect(),
+        })
     }
 
     /// The index's address as it may be shown and recorded.
@@ -111,53 +127,42 @@ impl RemoteIndex {
     }
 }
 
-/// Whether version `a` is newer than `b`.
+/// Whether version `a` is newer than `b`: only ever when `a` is a version (see
+/// [`compare_versions`]), so that an index entry whose version is `zzz` or `latest` never
+/// replaces a released one.
 pub fn newer(a: &str, b: &str) -> bool {
     compare_versions(a, b) == Ordering::Greater
 }
 
-/// Orders versions as SemVer does (numeric parts numerically, a pre-release before its
-/// release, build metadata ignored), tolerating a leading `v` and missing parts.
+/// A version as SemVer reads it, tolerating what skill authors commonly write: a leading `v`
+/// and a missing minor or patch number (`1.2` is `1.2.0`). Anything else is not a version.
+pub fn parse_version(v: &str) -> Option<semver::Version> {
+    let v = v.trim();
+    let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
+    if let Ok(parsed) = semver::Version::parse(v) {
+        return Some(parsed);
+    }
+    // `1` or `1.2`, optionally with a pre-release or build: pad the core to three parts.
+    let core_end = v.find(['-', '+']).unwrap_or(v.len());
+    let (core, rest) = v.split_at(core_end);
+    let parts = core.split('.').count();
+    if !(1..=2).contains(&parts) {
+        return None;
+    }
+    let padded = format!("{core}{}{rest}", ".0".repeat(3 - parts));
+    semver::Version::parse(&padded).ok()
+}
+
+/// Orders versions by SemVer precedence (numeric parts numerically, a pre-release before its
+/// release, pre-release identifiers as SemVer orders them, build metadata ignored). Anything
+/// that is not a version ([`parse_version`]) comes before every version, and such strings are
+/// all equal to each other: none of them is ever newer than another.
 pub fn compare_versions(a: &str, b: &str) -> Ordering {
-    fn split(v: &str) -> (Vec<&str>, Option<Vec<&str>>) {
-        let v = v.trim();
-        let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
-        let v = v.split('+').next().unwrap_or(v);
-        let (core, pre) = match v.split_once('-') {
-            Some((c, p)) => (c, Some(p.split('.').collect())),
-            None => (v, None),
-        };
-        (core.split('.').collect(), pre)
-    }
-    fn part(a: &str, b: &str) -> Ordering {
-        match (a.parse::<u64>(), b.parse::<u64>()) {
-            (Ok(x), Ok(y)) => x.cmp(&y),
-            (Ok(_), Err(_)) => Ordering::Less,
-            (Err(_), Ok(_)) => Ordering::Greater,
-            (Err(_), Err(_)) => a.cmp(b),
-        }
-    }
-    let (ca, pa) = split(a);
-    let (cb, pb) = split(b);
-    for i in 0..ca.len().max(cb.len()) {
-        let o = part(ca.get(i).unwrap_or(&"0"), cb.get(i).unwrap_or(&"0"));
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    match (pa, pb) {
+    match (parse_version(a), parse_version(b)) {
+        (Some(x), Some(y)) => x.cmp_precedence(&y),
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
         (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Greater,
-        (Some(_), None) => Ordering::Less,
-        (Some(x), Some(y)) => {
-            for (p, q) in x.iter().zip(&y) {
-                let o = part(p, q);
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
     }
 }
 
@@ -175,6 +180,55 @@ mod tests {
         assert!(!newer("1.0.0", "1.0.0+build.5"));
         assert!(!newer("0.1.0", "0.1.0"));
         assert!(!newer("0.0.9", "0.1.0"));
+        assert!(newer("1.2", "1.1.9"));
+        assert!(!newer("1.2", "1.2.0"));
+    }
+
+    #[test]
+    fn what_is_not_a_version_is_never_newer() {
+        for junk in [
+            "zzz",
+            "latest",
+            "",
+            "1.2.3.4",
+            "99999999999999999999999.0.0",
+            "\u{1b}[2J",
+        ] {
+            assert!(!newer(junk, "0.1.0"), "{junk:?}");
+            assert!(newer("0.1.0", junk), "{junk:?}");
+            assert!(!newer(junk, "zzz"), "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn pre_releases_order_as_semver_says() {
+        let order = [
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+        ];
+        for pair in order.windows(2) {
+            assert!(newer(pair[1], pair[0]), "{} > {}", pair[1], pair[0]);
+            assert!(!newer(pair[0], pair[1]), "{} < {}", pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn entries_whose_name_is_not_a_skill_name_are_set_aside() {
+        let json = br#"{"version":1,"skills":[
+            {"name":"ok-skill","version":"1.0.0","url":"a.zip","sha256":"00","tree":"sha256:00","size":1},
+            {"name":"../../etc","version":"1.0.0","url":"b.zip","sha256":"00","tree":"sha256:00","size":1},
+            {"name":"x; sh #","version":"1.0.0","url":"c.zip","sha256":"00","tree":"sha256:00","size":1}]}"#;
+        let at = Url::parse("https://example.com/index.json").unwrap();
+        let idx = RemoteIndex::parse(at, json).unwrap();
+        assert_eq!(idx.names(), ["ok-skill"]);
+        assert_eq!(idx.ignored, ["../../etc", "x; sh #"]);
+        assert!(idx.entry("../../etc").is_none());
     }
 
     #[test]
