@@ -108,6 +108,11 @@ impl Env {
         }
     }
 
+    /// The project-scope root as (project folder, path of the root inside it).
+    pub fn project_root(&self, agent: Agent) -> (PathBuf, PathBuf) {
+        (self.cwd.clone(), project_relative(agent))
+    }
+
     /// Every project-scope root the agent reads: the current folder and each parent up
     /// to the repository root (the first folder holding `.git`), nearest first.
     pub fn project_roots(&self, agent: Agent) -> Vec<PathBuf> {

@@ -891,3 +891,21 @@ fn a_link_planted_inside_an_installed_skill_is_reported_not_followed() {
     assert!(!skill.exists());
     assert_victim_intact(&w, &before);
 }
+
+#[test]
+fn a_project_skills_folder_linked_outside_the_project_is_refused() {
+    for link in [".claude", ".claude/skills"] {
+        let w = World::new();
+        let at = w.project().join(link);
+        fs::create_dir_all(at.parent().unwrap()).unwrap();
+        symlink("../../victim", &at).unwrap();
+        let before = snapshot(&w.victim());
+        for args in [&["install", "--no-companions"][..], &["list"], &["verify"]] {
+            w.run(args)
+                .code(1)
+                .stderr(predicate::str::contains(link))
+                .stderr(predicate::str::contains("symbolic link"));
+        }
+        assert_victim_intact(&w, &before);
+    }
+}

@@ -127,6 +127,10 @@ pub fn target_root(env: &Env, target: &TargetArgs) -> Result<Root, Failure> {
     if let Some(dir) = &target.dir {
         return Ok(Root::new(absolute(env, dir)));
     }
+    if target.scope == ScopeArg::Project {
+        let (project, rel) = env.project_root(target.agent.into());
+        return Ok(Root::within(project, rel));
+    }
     env.skills_root(target.agent.into(), target.scope.into())
         .map(Root::new)
         .ok_or_else(|| {

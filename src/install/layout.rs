@@ -32,11 +32,59 @@ pub struct OpenedRead {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Root {
     pub dir: PathBuf,
+    /// For a project-scope root: the project folder, from which the folders down to `dir`
+    /// (`.claude/skills`) are reached without following a link, so that a repository
+    /// cannot point its skills folder outside itself.
+    pub base: Option<PathBuf>,
 }
 
 impl Root {
+    /// A root the user named (`--dir`, or a user-scope folder): opened as given.
     pub fn new(dir: impl Into<PathBuf>) -> Root {
-        Root { dir: dir.into() }
+        Root {
+            dir: dir.into(),
+            base: None,
+        }
+    }
+
+    /// `base/rel`, where every folder below `base` must be a real folder.
+    pub fn within(base: impl Into<PathBuf>, rel: impl AsRef<Path>) -> Root {
+        let base = base.into();
+        Root {
+            dir: base.join(rel),
+            base: Some(base),
+        }
+    }
+
+    /// Opens the root folder (creating what is missing when `create`); `None` when it does
+    /// not exist and `create` is false.
+    fn open_dir(&self, create: bool) -> Result<Option<Dir>, InstallError> {
+        let Some(base) = &self.base else {
+            return if create {
+                rootfs::create_root(&self.dir).map(Some)
+            } else {
+                match rootfs::open_root(&self.dir) {
+                    Ok(d) => Ok(Some(d)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(InstallError::io("cannot open", &self.dir, e)),
+                }
+            };
+        };
+        let mut dir = match rootfs::open_root(base) {
+            Ok(d) => d,
+            Err(e) => return Err(InstallError::io("cannot open", base, e)),
+        };
+        let mut shown = base.clone();
+        let rel = self.dir.strip_prefix(base).unwrap_or(Path::new(""));
+        for part in rel.components() {
+            let name = part.as_os_str().to_string_lossy();
+            match rootfs::child_dir(&dir, &shown, &name, create)? {
+                Some(d) => dir = d,
+                None => return Ok(None),
+            }
+            shown.push(&*name);
+        }
+        Ok(Some(dir))
     }
 
     pub fn state_dir(&self) -> PathBuf {
@@ -62,7 +110,9 @@ impl Root {
     /// Creates what is missing of the root, `.skillpack/` and `staging/`, and opens them,
     /// refusing a state path that is not a real folder.
     pub fn open_write(&self) -> Result<Opened, InstallError> {
-        let root = rootfs::create_root(&self.dir)?;
+        let root = self
+            .open_dir(true)?
+            .ok_or_else(|| missing(self.dir.clone()))?;
         let state = rootfs::child_dir(&root, &self.dir, STATE_DIR, true)?
             .ok_or_else(|| missing(self.state_dir()))?;
         let staging = rootfs::child_dir(&state, &self.state_dir(), STAGING_DIR, true)?
@@ -77,10 +127,8 @@ impl Root {
     /// Opens the root and its state folder without creating anything; `None` when the root
     /// does not exist.
     pub fn open_read(&self) -> Result<Option<OpenedRead>, InstallError> {
-        let root = match rootfs::open_root(&self.dir) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(InstallError::io("cannot open", &self.dir, e)),
+        let Some(root) = self.open_dir(false)? else {
+            return Ok(None);
         };
         let state = rootfs::child_dir(&root, &self.dir, STATE_DIR, false)?;
         Ok(Some(OpenedRead { root, state }))
