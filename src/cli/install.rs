@@ -156,7 +156,7 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         limits: limits(&args.fetch.limits),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer);
+    let mut session = session(&env, &args.fetch, &transfer)?;
     let mut reports = Vec::new();
     let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>| {
         for spec in specs {
@@ -218,12 +218,21 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     Ok(ExitCode::FAILURE)
 }
 
-/// A fetch session configured from the environment, `--index` and `--max-size`.
-pub fn session<'p>(env: &Env, fetch: &FetchArgs, progress: &'p dyn Progress) -> Session<'p> {
-    Session::new(
-        Config::from_env(env.cwd.clone(), fetch.index.clone(), fetch.limits.max_size),
-        progress,
-    )
+/// A fetch session configured from the environment, `--index` and `--max-size`; an HTTP
+/// setting in the environment that is not a number in its range is a usage error.
+pub fn session<'p>(
+    env: &Env,
+    fetch: &FetchArgs,
+    progress: &'p dyn Progress,
+) -> Result<Session<'p>, Failure> {
+    let config = Config::from_env(env.cwd.clone(), fetch.index.clone(), fetch.limits.max_size)
+        .map_err(|e| {
+            Failure::usage(e.to_string()).hint(format!(
+                "set {} to a value in that range, or unset it",
+                e.var()
+            ))
+        })?;
+    Ok(Session::new(config, progress))
 }
 
 /// resolve + fetch for one SOURCE: one bundle, or one per `--skill` of a repository.

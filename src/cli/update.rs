@@ -101,7 +101,7 @@ pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         limits: limits(&args.fetch.limits),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer);
+    let mut session = session(&env, &args.fetch, &transfer)?;
     let mut results = Vec::new();
     let mut failed = false;
     for name in &names {

@@ -94,6 +94,26 @@ pub enum SourceError {
     )]
     TooLarge { url: String, limit: u64 },
 
+    #[error(
+        "the download of `{url}` is too slow: {got} bytes in the last {secs} s, under the minimum of {min_rate} bytes per second (lower SKILLPACK_HTTP_MIN_RATE to allow slower transfers)"
+    )]
+    TooSlow {
+        url: String,
+        got: u64,
+        secs: String,
+        min_rate: u64,
+    },
+
+    #[error(
+        "the download of `{url}` did not finish within {secs} s ({got}{} bytes arrived); raise SKILLPACK_HTTP_DEADLINE to allow longer", of_total(.expected)
+    )]
+    Deadline {
+        url: String,
+        got: u64,
+        expected: Option<u64>,
+        secs: String,
+    },
+
     #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
     ArchiveDigest {
         url: String,
@@ -329,16 +349,21 @@ pub struct Config {
 }
 
 impl Config {
-    /// Cache folder, GitHub base and HTTP settings from the environment.
-    pub fn from_env(cwd: PathBuf, index: Option<String>, max_size: u64) -> Config {
-        Config {
+    /// Cache folder, GitHub base and HTTP settings from the environment; an HTTP setting
+    /// that is not a number in its range is an error.
+    pub fn from_env(
+        cwd: PathBuf,
+        index: Option<String>,
+        max_size: u64,
+    ) -> Result<Config, http::SettingsError> {
+        Ok(Config {
             cache_dir: Cache::default_dir(),
             github_base: github::base_from_env(),
             index: index.filter(|i| !i.trim().is_empty()),
             max_size,
-            http: http::Settings::from_env(),
+            http: http::Settings::from_env()?,
             cwd,
-        }
+        })
     }
 }
 
