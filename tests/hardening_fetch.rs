@@ -1,12 +1,17 @@
 //! Faults and attacks on the fetch stage, driven through the real binary with a temporary
-//! HOME, cache and skills root, against HTTP servers on 127.0.0.1: trickling and endless
-//! downloads, bad numbers in the environment and redirects to `file:`.
+//! HOME, cache and skills root, against HTTP servers on 127.0.0.1: a local zip swapped while
+//! it is installed, trickling and endless downloads, huge local folders, bad numbers in the
+//! environment and redirects to `file:`.
 
 #[path = "common/net.rs"]
 mod net;
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -94,8 +99,112 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
+/// Every file under `dir` with its content, for before/after comparisons.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .map(|f| {
+            let data = fs::read(dir.join(&f)).unwrap();
+            (f, data)
+        })
+        .collect()
+}
+
 fn nothing_installed(root: &Path) -> bool {
     !root.exists() || files_under(root).is_empty()
+}
+
+// ------------------------------------------------------- the bytes unpacked are the bytes hashed
+
+#[test]
+fn a_zip_swapped_during_install_never_installs_the_other_bytes() {
+    let s = Sandbox::new();
+    let good = skill_zip("alpha", "1.0.0");
+    let evil = skill_zip("alpha", "6.6.6");
+    let good_sha = sha256_hex(&good);
+    let work = s.home.path().join("work");
+    fs::create_dir(&work).unwrap();
+    let target = work.join("f.zip");
+    fs::write(&target, &good).unwrap();
+
+    // Keeps replacing f.zip by renaming one or the other zip over it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, work, target) = (stop.clone(), work.clone(), target.clone());
+        let (good, evil) = (good.clone(), evil.clone());
+        thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                for (name, bytes) in [("g.tmp", &good), ("e.tmp", &evil)] {
+                    let tmp = work.join(name);
+                    fs::write(&tmp, bytes).unwrap();
+                    fs::rename(&tmp, &target).unwrap();
+                    swaps += 1;
+                }
+            }
+            swaps
+        })
+    };
+
+    let (mut installed, mut refused) = (0, 0);
+    for run in 0..40 {
+        let root = s.home.path().join(format!("root-{run}"));
+        let out = s
+            .install_into(&root, &["./work/f.zip", "--sha256", &good_sha])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            installed += 1;
+            let notes = fs::read_to_string(root.join("alpha/references/notes.md")).unwrap();
+            assert_eq!(notes, "Notes for alpha 1.0.0.\n", "run {run}: {stderr}");
+            let skill = fs::read_to_string(root.join("alpha/SKILL.md")).unwrap();
+            assert!(skill.contains("\"1.0.0\""), "run {run}: {skill}");
+            let lock: serde_json::Value =
+                serde_json::from_slice(&fs::read(root.join(".skillpack/lock.json")).unwrap())
+                    .unwrap();
+            assert_eq!(lock["skills"]["alpha"]["archive_sha256"], good_sha.as_str());
+        } else {
+            refused += 1;
+            assert_eq!(out.status.code(), Some(1), "run {run}: {stderr}");
+            assert!(
+                stderr.contains("archive digest mismatch"),
+                "run {run}: {stderr}"
+            );
+            assert!(!root.join("alpha").exists(), "run {run}");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    assert_eq!(installed + refused, 40);
+    assert!(swaps > 40, "the file was swapped {swaps} times");
+    // The private copies leave nothing behind in the cache or beside the zip.
+    assert!(
+        s.cache_files().is_empty(),
+        "cache debris: {:?}",
+        s.cache_files()
+    );
+    let beside: Vec<String> = files_under(&work)
+        .into_iter()
+        .filter(|f| !f.ends_with(".tmp"))
+        .collect();
+    assert_eq!(beside, ["f.zip"]);
+}
+
+#[test]
+fn a_local_zip_larger_than_max_size_is_refused_before_it_is_copied() {
+    let s = Sandbox::new();
+    let path = s.home.path().join("big.zip");
+    let f = fs::File::create(&path).unwrap();
+    f.set_len(1 << 30).unwrap();
+    drop(f);
+    s.install(&["./big.zip", "--max-size", "1048576"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is larger than 1048576 bytes"))
+        .stderr(predicate::str::contains("--max-size"));
+    assert!(nothing_installed(&s.root()));
+    assert!(s.cache_files().is_empty(), "{:?}", s.cache_files());
 }
 
 // ------------------------------------------------------- deadlines and minimum rate
@@ -180,6 +289,100 @@ fn a_download_past_its_deadline_is_abandoned_and_not_retried() {
     assert_eq!(srv.hits("/long.zip"), 1);
     no_partials(&s);
     assert!(nothing_installed(&s.root()));
+}
+
+// ------------------------------------------------------- local folders under the limits
+
+/// A file of `len` bytes that takes no room on disk.
+fn sparse(path: &Path, len: u64) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::File::create(path).unwrap().set_len(len).unwrap();
+}
+
+#[test]
+fn a_folder_without_skill_md_is_refused_before_it_is_read() {
+    let s = Sandbox::new();
+    let dir = s.home.path().join("not-a-skill");
+    sparse(&dir.join("huge.bin"), 1 << 30);
+    fs::write(dir.join("README.md"), "# not a skill\n").unwrap();
+    fs::create_dir_all(dir.join("deep/skill")).unwrap();
+    fs::write(
+        dir.join("deep/skill/SKILL.md"),
+        net::skill_md("deep", "1.0.0"),
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+
+    s.install(&["./not-a-skill"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a skill folder"))
+        .stderr(predicate::str::contains("no SKILL.md at its top"));
+    assert!(nothing_installed(&s.root()));
+    assert_eq!(snapshot(&dir), before);
+
+    // The home folder itself is the case that matters.
+    s.install(&["~"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not a skill folder"));
+    assert!(nothing_installed(&s.root()));
+}
+
+#[test]
+fn a_huge_file_in_a_skill_folder_is_refused_by_its_size() {
+    let s = Sandbox::new();
+    let dir = s.home.path().join("alpha");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("SKILL.md"), net::skill_md("alpha", "1.0.0")).unwrap();
+    sparse(&dir.join("assets/big.bin"), 1 << 30);
+
+    s.install(&["./alpha", "--max-size", "1048576"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "`assets/big.bin` is 1073741824 bytes, the limit is 1048576",
+        ))
+        .stderr(predicate::str::contains("[entry-too-large]"))
+        .stderr(predicate::str::contains("--max-size"));
+    assert!(nothing_installed(&s.root()));
+
+    // The default limit (128 MiB) refuses it too.
+    s.install(&["./alpha"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("[entry-too-large]"));
+    assert!(nothing_installed(&s.root()));
+}
+
+#[test]
+fn a_skill_folder_over_the_total_or_the_file_count_is_refused() {
+    let s = Sandbox::new();
+    let dir = s.home.path().join("alpha");
+    fs::create_dir_all(dir.join("refs")).unwrap();
+    fs::write(dir.join("SKILL.md"), net::skill_md("alpha", "1.0.0")).unwrap();
+    for i in 0..20 {
+        fs::write(dir.join(format!("refs/r{i:02}.md")), vec![b'r'; 600_000]).unwrap();
+    }
+
+    s.install(&["./alpha", "--max-files", "5"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("holds more than 5 files"))
+        .stderr(predicate::str::contains("[too-many-entries]"))
+        .stderr(predicate::str::contains("--max-files"));
+    s.install(&["./alpha", "--max-size", "2000000"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the files add up to more than 2000000 bytes",
+        ))
+        .stderr(predicate::str::contains("[total-too-large]"));
+    assert!(nothing_installed(&s.root()));
+
+    // Within the limits it installs.
+    s.install(&["./alpha"]).assert().success();
+    assert!(s.root().join("alpha/refs/r19.md").is_file());
 }
 
 // ------------------------------------------------------- numbers from the environment

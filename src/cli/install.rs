@@ -218,14 +218,14 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     Ok(ExitCode::FAILURE)
 }
 
-/// A fetch session configured from the environment, `--index` and `--max-size`; an HTTP
+/// A fetch session configured from the environment, `--index` and the limits; an HTTP
 /// setting in the environment that is not a number in its range is a usage error.
 pub fn session<'p>(
     env: &Env,
     fetch: &FetchArgs,
     progress: &'p dyn Progress,
 ) -> Result<Session<'p>, Failure> {
-    let config = Config::from_env(env.cwd.clone(), fetch.index.clone(), fetch.limits.max_size)
+    let config = Config::from_env(env.cwd.clone(), fetch.index.clone(), limits(&fetch.limits))
         .map_err(|e| {
             Failure::usage(e.to_string()).hint(format!(
                 "set {} to a value in that range, or unset it",
@@ -252,7 +252,9 @@ pub fn fetch_source(
             ])
         }
         Spec::Path(path) => Ok(vec![
-            source::fetch_path(&path, args.sha256.clone()).map_err(source_failure)?,
+            session
+                .fetch_path(&path, args.sha256.clone())
+                .map_err(source_failure)?,
         ]),
         Spec::Url(url) => {
             let fetched = session.fetch_url(&url, sha256).map_err(source_failure)?;

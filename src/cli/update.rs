@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::json;
 
 use skillpack::install::{self, Action, InstallError, LockEntry, LockFile, Report};
-use skillpack::source::{self, Fetched, InRepo, Session, cache, index};
+use skillpack::source::{Fetched, InRepo, Session, cache, index};
 
 use super::install::{
     Transfer, confirm_unpinned, describe_resolved, forget_if_refused, install_failure, limits,
@@ -238,7 +238,9 @@ fn refetch(
         }
         "file" | "path" => {
             let path = src.path.as_deref().ok_or_else(|| unknown("path"))?;
-            let fetched = source::fetch_path(Path::new(path), None).map_err(source_failure)?;
+            let fetched = session
+                .fetch_path(Path::new(path), None)
+                .map_err(source_failure)?;
             if src.kind == "file" && entry.archive_sha256.as_deref() == Some(&fetched.sha256) {
                 return Ok(None);
             }
