@@ -1,7 +1,7 @@
 //! Faults and attacks on the fetch stage, driven through the real binary with a temporary
 //! HOME, cache and skills root, against HTTP servers on 127.0.0.1: a local zip swapped while
-//! it is installed, trickling and endless downloads, huge local folders, bad numbers in the
-//! environment and redirects to `file:`.
+//! it is installed, a rewritten cache ref, trickling and endless downloads, huge local
+//! folders, bad numbers in the environment and redirects to `file:`.
 
 #[path = "common/net.rs"]
 mod net;
@@ -18,7 +18,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use net::{Reply, Server, sha256_hex, skill_zip};
+use net::{Reply, Server, sha256_hex, skill_files, skill_zip, zip};
 
 /// A temporary HOME and download cache, and a `skillpack` command using them.
 struct Sandbox {
@@ -205,6 +205,122 @@ fn a_local_zip_larger_than_max_size_is_refused_before_it_is_copied() {
         .stderr(predicate::str::contains("--max-size"));
     assert!(nothing_installed(&s.root()));
     assert!(s.cache_files().is_empty(), "{:?}", s.cache_files());
+}
+
+// ------------------------------------------------------- the cache is trusted only for a digest
+
+/// A repository archive with one skill `alpha` whose files say `version`.
+fn repo_with_alpha(top: &str, version: &str) -> Vec<u8> {
+    let entries: Vec<(String, Vec<u8>)> = skill_files("alpha", version)
+        .into_iter()
+        .map(|(p, d)| (format!("{top}/skills/alpha/{p}"), d))
+        .collect();
+    zip(&entries)
+}
+
+#[test]
+fn a_rewritten_commit_ref_in_the_cache_is_not_followed() {
+    let s = Sandbox::new();
+    let srv = Server::start();
+    let c1 = "1111111111111111111111111111111111111111";
+    let c2 = "2222222222222222222222222222222222222222";
+    let (p1, p2) = (
+        format!("/acme/skills/zip/{c1}"),
+        format!("/acme/skills/zip/{c2}"),
+    );
+    srv.route(
+        &p1,
+        vec![Reply::Body(repo_with_alpha("skills-1111", "1.0.0"))],
+    );
+    srv.route(
+        &p2,
+        vec![Reply::Body(repo_with_alpha("skills-2222", "2.0.0"))],
+    );
+    // An archive with no commit comment at all, cached by a plain URL install.
+    let plain = skill_zip("alpha", "6.6.6");
+    srv.route("/plain.zip", vec![Reply::Body(plain.clone())]);
+
+    let install = |root: &str, spec: &str| {
+        let mut c = s.install_into(&s.home.path().join(root), &[spec, "--skill", "alpha"]);
+        c.env("SKILLPACK_GITHUB_URL", srv.base());
+        c
+    };
+    install("r1", &format!("acme/skills@{c1}"))
+        .assert()
+        .success();
+    install("r2", &format!("acme/skills@{c2}"))
+        .assert()
+        .success();
+    s.install_into(
+        &s.home.path().join("r0"),
+        &[&srv.url("/plain.zip"), "--sha256", &sha256_hex(&plain)],
+    )
+    .assert()
+    .success();
+    assert_eq!((srv.hits(&p1), srv.hits(&p2)), (1, 1));
+
+    let ref1 = s.cache.path().join(format!("refs/github/acme/skills/{c1}"));
+    let digest1 = fs::read_to_string(&ref1).unwrap();
+    let digest2 =
+        fs::read_to_string(s.cache.path().join(format!("refs/github/acme/skills/{c2}"))).unwrap();
+    assert_ne!(digest1.trim(), digest2.trim());
+
+    for (round, wrong) in [digest2.trim().to_string(), sha256_hex(&plain)]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            s.cache
+                .path()
+                .join(format!("archives/{wrong}.zip"))
+                .is_file(),
+            "the archive pointed at is cached"
+        );
+        fs::write(&ref1, wrong).unwrap();
+        let root = format!("again-{round}");
+        install(&root, &format!("acme/skills@{c1}"))
+            .assert()
+            .success();
+        let notes = fs::read_to_string(s.home.path().join(&root).join("alpha/references/notes.md"))
+            .unwrap();
+        assert_eq!(notes, "Notes for alpha 1.0.0.\n", "round {round}");
+        // The commit was downloaded again, and the ref points at its own archive again.
+        assert_eq!(srv.hits(&p1), 2 + round);
+        assert_eq!(fs::read_to_string(&ref1).unwrap().trim(), digest1.trim());
+    }
+
+    // Intact, the ref is used: no further download.
+    install("last", &format!("acme/skills@{c1}"))
+        .assert()
+        .success();
+    assert_eq!(srv.hits(&p1), 3);
+}
+
+#[test]
+fn an_archive_of_another_commit_is_refused() {
+    let s = Sandbox::new();
+    let srv = Server::start();
+    let asked = "1111111111111111111111111111111111111111";
+    let other = "3333333333333333333333333333333333333333";
+    let path = format!("/acme/skills/zip/{asked}");
+    // The server answers for `asked` with an archive that says it is `other`.
+    let body = net::with_zip_comment(repo_with_alpha("skills-3333", "3.0.0"), other);
+    srv.route(&path, vec![Reply::Body(body)]);
+
+    let mut c = s.install(&[&format!("acme/skills@{asked}"), "--skill", "alpha"]);
+    c.env("SKILLPACK_GITHUB_URL", srv.base())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "is of commit {other}, not the commit requested"
+        )));
+    assert!(nothing_installed(&s.root()));
+    assert!(
+        !s.cache
+            .path()
+            .join(format!("refs/github/acme/skills/{asked}"))
+            .exists()
+    );
 }
 
 // ------------------------------------------------------- deadlines and minimum rate

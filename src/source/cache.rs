@@ -160,7 +160,8 @@ impl Cache {
         })
     }
 
-    /// The archive downloaded earlier for `repo` at a full commit id, if still cached intact.
+    /// The archive a ref file says `repo` at a full commit id gave, if still cached intact.
+    /// The ref file is only a hint: the caller checks that the archive is that commit's.
     pub fn commit_archive(&self, repo: &str, commit: &str) -> Option<CachedArchive> {
         let mut text = String::new();
         // A digest is 64 bytes; anything much longer is not one.

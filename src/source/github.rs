@@ -86,6 +86,14 @@ pub fn list(file: &ArchiveFile) -> Result<Listing, SourceError> {
     Ok(Listing { skills })
 }
 
+/// The commit a repository archive says it is: GitHub's archives (made by `git archive`)
+/// carry the full commit id as the zip comment. `None` when the comment is not one.
+pub fn archive_commit(file: &ArchiveFile) -> Option<String> {
+    let archive = bundle::open_archive(file.reader()).ok()?;
+    let comment = std::str::from_utf8(archive.comment()).ok()?.trim();
+    super::cache::is_commit(comment).then(|| comment.to_ascii_lowercase())
+}
+
 /// Where repositories usually keep skills, most common first.
 const USUAL_PARENTS: &[&str] = &[
     "skills/",

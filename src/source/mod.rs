@@ -120,6 +120,11 @@ pub enum SourceError {
     )]
     NotASkillFolder { path: PathBuf },
 
+    #[error(
+        "the archive downloaded for `{spec}` is of commit {found}, not the commit requested; nothing was installed"
+    )]
+    WrongCommit { spec: String, found: String },
+
     #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
     ArchiveDigest {
         url: String,
@@ -733,8 +738,23 @@ impl<'p> Session<'p> {
             return Ok(a.clone());
         }
         let pinned = cache::is_commit(reference);
+        // The ref file only says which cached archive to look at; the archive must say
+        // itself that it is this commit (a repository archive carries its commit id as
+        // the zip comment), or it is not used and the commit is downloaded again.
         let cached = if pinned {
-            self.cache.commit_archive(repo, reference)
+            match self.cache.commit_archive(repo, reference) {
+                Some(a)
+                    if github::archive_commit(&a.file)
+                        .is_some_and(|c| c.eq_ignore_ascii_case(reference)) =>
+                {
+                    Some(a)
+                }
+                Some(_) => {
+                    self.cache.forget_commit(repo, reference);
+                    None
+                }
+                None => None,
+            }
         } else {
             None
         };
@@ -758,7 +778,21 @@ impl<'p> Session<'p> {
                         _ => e,
                     })?;
                 if pinned {
-                    self.cache.remember_commit(repo, reference, &a.sha256);
+                    match github::archive_commit(&a.file) {
+                        Some(c) if c.eq_ignore_ascii_case(reference) => {
+                            self.cache.remember_commit(repo, reference, &a.sha256);
+                        }
+                        Some(found) => {
+                            self.cache.forget(&a.sha256);
+                            return Err(SourceError::WrongCommit {
+                                spec: format!("{repo}@{reference}"),
+                                found,
+                            });
+                        }
+                        // A mirror that does not say which commit its archive is: used for
+                        // this run, downloaded again the next.
+                        None => {}
+                    }
                 }
                 a
             }
