@@ -43,9 +43,18 @@ pub fn is_junk(component: &str) -> bool {
     ) || component.ends_with(".pyc")
 }
 
-/// Reads a skill folder into memory, sorted by path, junk excluded.
-/// Symlinks and special files are refused: a release must not depend on what they point at.
+/// Reads a skill folder into memory, sorted by path, junk excluded, under the default
+/// [`Limits`]. Symlinks and special files are refused: a release must not depend on what
+/// they point at.
 pub fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
+    collect_dir_within(dir, &Limits::default())
+}
+
+/// [`collect_dir`] under `limits`, checked while reading as for an archive: the walk stops
+/// at the entry past `max_entries`, a file larger than `max_entry` is refused from its size
+/// before it is read (and read no further than the limit if it grows meanwhile), and the
+/// total stops at `max_total`.
+pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, BundleError> {
     let meta = std::fs::metadata(dir).map_err(|e| BundleError::io("cannot read", dir, e))?;
     if !meta.is_dir() {
         return Err(BundleError::Pack {
@@ -54,6 +63,7 @@ pub fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
         });
     }
     let mut files = Vec::new();
+    let mut total: u64 = 0;
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
@@ -86,8 +96,19 @@ pub fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
             path: entry.path().to_path_buf(),
             message: e.to_string(),
         })?;
-        let data = std::fs::read(entry.path())
-            .map_err(|e| BundleError::io("cannot read", entry.path(), e))?;
+        if files.len() >= limits.max_entries {
+            return Err(BundleError::Limit {
+                rule: "too-many-entries",
+                message: format!(
+                    "`{}` holds more than {} files (at `{rel}`)",
+                    dir.display(),
+                    limits.max_entries
+                ),
+                flag: "--max-files",
+            });
+        }
+        let data = read_limited(entry.path(), &rel, limits, total)?;
+        total += data.len() as u64;
         files.push(PackFile {
             path: rel,
             data,
@@ -96,6 +117,57 @@ pub fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
     }
     files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     Ok(files)
+}
+
+/// Reads the regular file `path` (`rel` in messages) when it fits the entry limit and, with
+/// `before` bytes already read, the total limit; refused from its size before a byte is read,
+/// and read no further than the limit whatever the file turns into meanwhile.
+fn read_limited(
+    path: &Path,
+    rel: &str,
+    limits: &Limits,
+    before: u64,
+) -> Result<Vec<u8>, BundleError> {
+    use std::io::Read;
+    let entry_too_large = |size: String| BundleError::Limit {
+        rule: "entry-too-large",
+        message: format!("`{rel}` is {size} bytes, the limit is {}", limits.max_entry),
+        flag: "--max-size",
+    };
+    let total_too_large = || BundleError::Limit {
+        rule: "total-too-large",
+        message: format!(
+            "the files add up to more than {} bytes (at `{rel}`)",
+            limits.max_total
+        ),
+        flag: "--max-size",
+    };
+    let room = limits.max_total.saturating_sub(before);
+    let file =
+        super::open_regular(path, false).map_err(|e| BundleError::io("cannot read", path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| BundleError::io("cannot read", path, e))?;
+    if meta.len() > limits.max_entry {
+        return Err(entry_too_large(meta.len().to_string()));
+    }
+    if meta.len() > room {
+        return Err(total_too_large());
+    }
+    let cap = limits.max_entry.min(room);
+    // The size read above bounds the allocation; growth past `cap` is caught below.
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| BundleError::io("cannot read", path, e))?;
+    let read = data.len() as u64;
+    if read > limits.max_entry {
+        return Err(entry_too_large(format!("more than {}", limits.max_entry)));
+    }
+    if read > room {
+        return Err(total_too_large());
+    }
+    Ok(data)
 }
 
 /// The zip timestamp for `SOURCE_DATE_EPOCH` seconds (UTC), clamped to the DOS range;

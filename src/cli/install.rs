@@ -49,7 +49,9 @@ unpacked. HTTPS_PROXY is honoured.
 
 Environment: SKILLPACK_INDEX (as --index), SKILLPACK_CACHE_DIR (the download cache),
 SKILLPACK_GITHUB_URL (a mirror of https://codeload.github.com), SKILLPACK_HTTP_TIMEOUT
-(seconds a download may stall, default 30), SKILLPACK_RETRY_BASE_MS (first retry delay).";
+(seconds a download may stall, default 30), SKILLPACK_HTTP_MIN_RATE (bytes per second a
+download must average, default 100), SKILLPACK_HTTP_DEADLINE (seconds for a whole download,
+default 900), SKILLPACK_RETRY_BASE_MS (first retry delay).";
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -156,7 +158,7 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         limits: limits(&args.fetch.limits),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer);
+    let mut session = session(&env, &args.fetch, &transfer)?;
     let mut reports = Vec::new();
     let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>| {
         for spec in specs {
@@ -218,12 +220,21 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     Ok(ExitCode::FAILURE)
 }
 
-/// A fetch session configured from the environment, `--index` and `--max-size`.
-pub fn session<'p>(env: &Env, fetch: &FetchArgs, progress: &'p dyn Progress) -> Session<'p> {
-    Session::new(
-        Config::from_env(env.cwd.clone(), fetch.index.clone(), fetch.limits.max_size),
-        progress,
-    )
+/// A fetch session configured from the environment, `--index` and the limits; an HTTP
+/// setting in the environment that is not a number in its range is a usage error.
+pub fn session<'p>(
+    env: &Env,
+    fetch: &FetchArgs,
+    progress: &'p dyn Progress,
+) -> Result<Session<'p>, Failure> {
+    let config = Config::from_env(env.cwd.clone(), fetch.index.clone(), limits(&fetch.limits))
+        .map_err(|e| {
+            Failure::usage(e.to_string()).hint(format!(
+                "set {} to a value in that range, or unset it",
+                e.var()
+            ))
+        })?;
+    Ok(Session::new(config, progress))
 }
 
 /// resolve + fetch for one SOURCE: one bundle, or one per `--skill` of a repository.
@@ -243,7 +254,9 @@ pub fn fetch_source(
             ])
         }
         Spec::Path(path) => Ok(vec![
-            source::fetch_path(&path, args.sha256.clone()).map_err(source_failure)?,
+            session
+                .fetch_path(&path, args.sha256.clone())
+                .map_err(source_failure)?,
         ]),
         Spec::Url(url) => {
             let fetched = session.fetch_url(&url, sha256).map_err(source_failure)?;

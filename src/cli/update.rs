@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::json;
 
 use skillpack::install::{self, Action, InstallError, LockEntry, Report};
-use skillpack::source::{self, Fetched, InRepo, Session, cache, index};
+use skillpack::source::{Fetched, InRepo, Session, cache, index};
 
 use super::install::{
     Transfer, confirm_unpinned, describe_resolved, forget_if_refused, install_failure, limits,
@@ -101,7 +101,7 @@ pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         limits: limits(&args.fetch.limits),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer);
+    let mut session = session(&env, &args.fetch, &transfer)?;
     let mut results = Vec::new();
     let mut failed = false;
     for name in &names {
@@ -239,7 +239,9 @@ fn refetch(
         }
         "file" | "path" => {
             let path = src.path.as_deref().ok_or_else(|| unknown("path"))?;
-            let fetched = source::fetch_path(Path::new(path), None).map_err(source_failure)?;
+            let fetched = session
+                .fetch_path(Path::new(path), None)
+                .map_err(source_failure)?;
             if src.kind == "file" && entry.archive_sha256.as_deref() == Some(&fetched.sha256) {
                 return Ok(None);
             }

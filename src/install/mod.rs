@@ -9,7 +9,6 @@ pub mod rootfs;
 pub mod runlock;
 pub mod state;
 
-use std::fs::File;
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -218,9 +217,8 @@ pub struct Report {
 fn open<'a>(data: &'a ArchiveData) -> Result<Box<dyn ReadSeek + 'a>, BundleError> {
     Ok(match data {
         ArchiveData::Memory(bytes) => Box::new(Cursor::new(bytes.as_slice())),
-        ArchiveData::File(path) => {
-            Box::new(File::open(path).map_err(|e| BundleError::io("cannot open", path, e))?)
-        }
+        // The handle the bytes were hashed through, never the path opened again.
+        ArchiveData::File(file) => Box::new(file.reader()),
     })
 }
 

@@ -6,23 +6,30 @@
 //! writer), and `refs/github/<owner>/<repo>/<commit>` (the digest a commit's archive had).
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::SourceError;
-use crate::bundle::digest::hash_file;
+use crate::bundle::{ArchiveFile, open_regular};
 
 const PARTIAL_SUFFIX: &str = ".partial";
 
-/// An archive stored whole in the cache.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An archive stored whole in the cache, held open: `file` reads exactly the bytes that
+/// were hashed into `sha256`, whatever happens to the path afterwards.
+#[derive(Debug, Clone)]
 pub struct CachedArchive {
-    pub path: PathBuf,
+    pub file: ArchiveFile,
     /// Lowercase hex SHA-256 of the file.
     pub sha256: String,
     pub size: u64,
+}
+
+impl CachedArchive {
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -54,23 +61,27 @@ impl Cache {
         self.root.join("archives")
     }
 
-    /// The cached archive with digest `sha256`, re-hashed before it is trusted; a file whose
-    /// content no longer matches its name is removed.
+    /// The cached archive with digest `sha256`, re-hashed before it is trusted, through the
+    /// very handle that is then handed out; a file whose content no longer matches its name
+    /// is removed. Only regular files are opened (no FIFO can stall the run).
     pub fn get(&self, sha256: &str) -> Option<CachedArchive> {
         if !is_hex_digest(sha256) {
             return None;
         }
-        let path = self
-            .archives()
-            .join(format!("{}.zip", sha256.to_ascii_lowercase()));
-        let (digest, size) = hash_file(&path).ok()?;
-        if hex::encode(digest) != sha256.to_ascii_lowercase() {
+        let sha256 = sha256.to_ascii_lowercase();
+        let path = self.archives().join(format!("{sha256}.zip"));
+        let mut file = open_regular(&path, true).ok()?;
+        let mut reader = HashReader::new(&mut file);
+        io::copy(&mut reader, &mut io::sink()).ok()?;
+        let (digest, size) = reader.finish();
+        if digest != sha256 {
             let _ = fs::remove_file(&path);
             return None;
         }
+        file.rewind().ok()?;
         Some(CachedArchive {
-            path,
-            sha256: hex::encode(digest),
+            file: ArchiveFile::new(file, size, path),
+            sha256,
             size,
         })
     }
@@ -99,6 +110,20 @@ impl Cache {
             .try_lock()
             .map_err(|e| SourceError::io("cannot lock", file.path(), e.into()))?;
         Ok(Partial { file })
+    }
+
+    /// A new file only this process can reach (no name in the cache, or none for long), in
+    /// the archives folder when it can be made there, else in the temporary folder: where a
+    /// local archive is copied before it is hashed and unpacked.
+    pub fn private_file(&self) -> Result<File, SourceError> {
+        let dir = self.archives();
+        if fs::create_dir_all(&dir).is_ok()
+            && let Ok(file) = tempfile::tempfile_in(&dir)
+        {
+            return Ok(file);
+        }
+        tempfile::tempfile()
+            .map_err(|e| SourceError::io("cannot create a file in", std::env::temp_dir(), e))
     }
 
     /// Removes `.partial` files whose writer is gone; returns how many.
@@ -135,9 +160,16 @@ impl Cache {
         })
     }
 
-    /// The archive downloaded earlier for `repo` at a full commit id, if still cached intact.
+    /// The archive a ref file says `repo` at a full commit id gave, if still cached intact.
+    /// The ref file is only a hint: the caller checks that the archive is that commit's.
     pub fn commit_archive(&self, repo: &str, commit: &str) -> Option<CachedArchive> {
-        let text = fs::read_to_string(self.ref_file(repo, commit)?).ok()?;
+        let mut text = String::new();
+        // A digest is 64 bytes; anything much longer is not one.
+        open_regular(&self.ref_file(repo, commit)?, true)
+            .ok()?
+            .take(256)
+            .read_to_string(&mut text)
+            .ok()?;
         self.get(text.trim())
     }
 
@@ -186,8 +218,10 @@ impl Partial {
         self.file.path()
     }
 
-    /// Moves the complete file to `archives/<sha256>.zip`. `sha256` must be the digest of
-    /// what was written (see [`HashReader`]).
+    /// Moves the complete file to `archives/<sha256>.zip` and keeps it open: the archive
+    /// handed out reads the bytes that were written through this handle, never a file
+    /// found again by name. `sha256` must be the digest of what was written (see
+    /// [`HashReader`]).
     pub fn persist(self, sha256: &str, size: u64) -> Result<CachedArchive, SourceError> {
         let dir = self
             .file
@@ -196,16 +230,17 @@ impl Partial {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let path = dir.join(format!("{sha256}.zip"));
-        if let Err(e) = self.file.persist(&path) {
+        let mut file = match self.file.persist(&path) {
+            Ok(file) => file,
             // Another run may have stored the same bytes first and hold them open (Windows
-            // refuses to replace an open file); its copy serves as well as ours.
-            let same = hash_file(&path).is_ok_and(|(d, _)| hex::encode(d) == sha256);
-            if !same {
-                return Err(SourceError::io("cannot move a download to", &path, e.error));
-            }
-        }
+            // refuses to replace an open file): ours are read from our own handle anyway,
+            // and the name is dropped.
+            Err(e) => e.file.into_file(),
+        };
+        file.rewind()
+            .map_err(|e| SourceError::io("cannot read back", &path, e))?;
         Ok(CachedArchive {
-            path,
+            file: ArchiveFile::new(file, size, path),
             sha256: sha256.to_string(),
             size,
         })
@@ -257,7 +292,14 @@ impl<R: Read> HashReader<R> {
 impl<R: Read> Read for HashReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        // `Read` promises `n <= buf.len()`; `get` keeps a faulty reader from panicking here.
+        let read = buf.get(..n).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a read reported more bytes than asked",
+            )
+        })?;
+        self.hasher.update(read);
         self.len += n as u64;
         Ok(n)
     }
@@ -297,6 +339,7 @@ mod tests {
             r.finish()
         };
         let kept = live.persist(&sha, len).unwrap();
-        assert_eq!(cache.get(&sha), Some(kept));
+        let got = cache.get(&sha).unwrap();
+        assert_eq!((got.path(), got.size), (kept.path(), kept.size));
     }
 }

@@ -1,13 +1,10 @@
 //! GitHub repository archives: where `owner/repo@ref` is downloaded from, and which folder
 //! of the archive holds a named skill. Downloading itself is [`super::http`]'s job.
 
-use std::fs::File;
-use std::path::Path;
-
 use url::Url;
 
 use super::SourceError;
-use crate::bundle;
+use crate::bundle::{self, ArchiveFile};
 
 /// Where repository archives come from unless `SKILLPACK_GITHUB_URL` names a mirror.
 pub const DEFAULT_BASE: &str = "https://codeload.github.com";
@@ -72,10 +69,9 @@ pub struct Listing {
     pub skills: Vec<String>,
 }
 
-/// Lists the skill folders of the repository archive at `path`.
-pub fn list(path: &Path) -> Result<Listing, SourceError> {
-    let file = File::open(path).map_err(|e| SourceError::io("cannot open", path, e))?;
-    let archive = bundle::open_archive(file)?;
+/// Lists the skill folders of the repository archive `file`.
+pub fn list(file: &ArchiveFile) -> Result<Listing, SourceError> {
+    let archive = bundle::open_archive(file.reader())?;
     let mut skills: Vec<String> = archive
         .file_names()
         .filter_map(|n| {
@@ -88,6 +84,14 @@ pub fn list(path: &Path) -> Result<Listing, SourceError> {
     skills.sort();
     skills.dedup();
     Ok(Listing { skills })
+}
+
+/// The commit a repository archive says it is: GitHub's archives (made by `git archive`)
+/// carry the full commit id as the zip comment. `None` when the comment is not one.
+pub fn archive_commit(file: &ArchiveFile) -> Option<String> {
+    let archive = bundle::open_archive(file.reader()).ok()?;
+    let comment = std::str::from_utf8(archive.comment()).ok()?.trim();
+    super::cache::is_commit(comment).then(|| comment.to_ascii_lowercase())
 }
 
 /// Where repositories usually keep skills, most common first.

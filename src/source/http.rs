@@ -5,7 +5,7 @@
 use std::cell::OnceCell;
 use std::error::Error as StdError;
 use std::io::{self, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
@@ -33,13 +33,18 @@ pub struct Silent;
 
 impl Progress for Silent {}
 
-/// Timeouts and retry policy.
+/// Timeouts, pace and retry policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub connect_timeout: Duration,
-    /// Longest wait for the response headers, and for each read of the body: a slow but
-    /// steady transfer is never cut off, a stalled one is.
+    /// Longest wait for the response headers, and for each read of the body; also the
+    /// window over which [`Settings::min_rate`] is measured.
     pub read_timeout: Duration,
+    /// Slowest transfer kept going, in bytes per second averaged over each
+    /// `read_timeout`: a body trickling in a byte at a time is abandoned. 0: no minimum.
+    pub min_rate: u64,
+    /// Longest a whole download may take, retries included.
+    pub deadline: Duration,
     /// Attempts per request, the first included.
     pub attempts: u32,
     /// Delay before the first retry, doubled for each further one. `None`: 500 ms, or
@@ -53,6 +58,8 @@ impl Default for Settings {
         Settings {
             connect_timeout: Duration::from_secs(15),
             read_timeout: Duration::from_secs(30),
+            min_rate: 100,
+            deadline: Duration::from_secs(900),
             attempts: 4,
             retry_base: None,
             max_redirects: 5,
@@ -60,24 +67,130 @@ impl Default for Settings {
     }
 }
 
+/// The environment variables [`Settings::from_env`] reads.
+pub const TIMEOUT_VAR: &str = "SKILLPACK_HTTP_TIMEOUT";
+pub const DEADLINE_VAR: &str = "SKILLPACK_HTTP_DEADLINE";
+pub const MIN_RATE_VAR: &str = "SKILLPACK_HTTP_MIN_RATE";
+pub const RETRY_BASE_VAR: &str = "SKILLPACK_RETRY_BASE_MS";
+
+/// A setting from the environment that is not a number in its range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{var} is `{value}`, not {expected}")]
+    Invalid {
+        var: &'static str,
+        /// The value as given, escaped and shortened for display.
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl SettingsError {
+    /// The variable at fault.
+    pub fn var(&self) -> &'static str {
+        match self {
+            SettingsError::Invalid { var, .. } => var,
+        }
+    }
+}
+
+/// `var`'s value read as a number in `min..=max`; `None` when unset or blank.
+fn number_in(
+    get: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    var: &'static str,
+    min: f64,
+    max: f64,
+    expected: &'static str,
+) -> Result<Option<f64>, SettingsError> {
+    let Some(raw) = get(var) else {
+        return Ok(None);
+    };
+    let text = raw.to_string_lossy();
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(Some(v)),
+        _ => Err(SettingsError::Invalid {
+            var,
+            value: shorten(text),
+            expected,
+        }),
+    }
+}
+
+/// `text` with control characters escaped, cut at 40 characters.
+fn shorten(text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .collect();
+    if text.chars().nth(40).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
 impl Settings {
-    /// The defaults, with `SKILLPACK_HTTP_TIMEOUT` (seconds, for the read timeout) and
-    /// `SKILLPACK_RETRY_BASE_MS` applied.
-    pub fn from_env() -> Settings {
-        let number = |var: &str| {
-            std::env::var(var)
-                .ok()
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|v| v.is_finite() && *v >= 0.0)
-        };
+    /// The defaults, with `SKILLPACK_HTTP_TIMEOUT` (seconds), `SKILLPACK_HTTP_DEADLINE`
+    /// (seconds), `SKILLPACK_HTTP_MIN_RATE` (bytes per second) and
+    /// `SKILLPACK_RETRY_BASE_MS` applied. A value that is not a number in its range is an
+    /// error naming the variable, never silently ignored or clamped.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Settings::from_vars(&|var| std::env::var_os(var))
+    }
+
+    /// [`Settings::from_env`] with the variables looked up through `get`.
+    pub fn from_vars(
+        get: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Settings, SettingsError> {
         let mut s = Settings::default();
-        if let Some(secs) = number("SKILLPACK_HTTP_TIMEOUT").filter(|v| *v > 0.0) {
+        let timeout = number_in(
+            get,
+            TIMEOUT_VAR,
+            0.1,
+            3600.0,
+            "a number of seconds from 0.1 to 3600",
+        )?;
+        if let Some(secs) = timeout {
+            // In range, so the conversion cannot overflow.
             s.read_timeout = Duration::from_secs_f64(secs);
         }
-        if let Some(ms) = number("SKILLPACK_RETRY_BASE_MS") {
+        let deadline = number_in(
+            get,
+            DEADLINE_VAR,
+            1.0,
+            86_400.0,
+            "a number of seconds from 1 to 86400",
+        )?;
+        if let Some(secs) = deadline {
+            s.deadline = Duration::from_secs_f64(secs);
+        }
+        let rate = number_in(
+            get,
+            MIN_RATE_VAR,
+            0.0,
+            1e9,
+            "a number of bytes per second from 0 to 1000000000",
+        )?;
+        if let Some(rate) = rate {
+            // In range and not negative: the cast neither wraps nor saturates.
+            s.min_rate = rate as u64;
+        }
+        let base = number_in(
+            get,
+            RETRY_BASE_VAR,
+            0.0,
+            60_000.0,
+            "a number of milliseconds from 0 to 60000",
+        )?;
+        if let Some(ms) = base {
             s.retry_base = Some(Duration::from_secs_f64(ms / 1000.0));
         }
-        s
+        Ok(s)
     }
 }
 
@@ -121,6 +234,7 @@ fn redact_text(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
         return text.to_string();
     };
+    // Offsets of ASCII characters found in `rest` (and its end) are char boundaries.
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..end].rfind('@') {
         Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
@@ -238,6 +352,7 @@ impl Http {
     fn with_retries<T>(
         &self,
         url: &Url,
+        deadline: Option<Instant>,
         progress: &dyn Progress,
         mut once: impl FnMut() -> Result<T, Failed>,
     ) -> Result<T, SourceError> {
@@ -254,11 +369,12 @@ impl Http {
                 Err(Failed {
                     error,
                     retry: Some(at_least),
-                }) if attempt < attempts => {
-                    let delay = base
-                        .saturating_mul(2u32.saturating_pow(attempt - 1))
-                        .max(at_least)
-                        .min(Duration::from_secs(30));
+                }) if attempt < attempts
+                    && Instant::now()
+                        .checked_add(retry_delay(base, attempt, at_least))
+                        .is_some_and(|t| deadline.is_none_or(|d| t < d)) =>
+                {
+                    let delay = retry_delay(base, attempt, at_least);
                     progress.retry(&redact(url), attempt, attempts, delay, &reason(&error));
                     std::thread::sleep(delay);
                     attempt += 1;
@@ -266,9 +382,9 @@ impl Http {
                 Err(Failed {
                     error,
                     retry: Some(_),
-                }) if attempts > 1 => {
+                }) if attempt > 1 => {
                     return Err(SourceError::GaveUp {
-                        attempts,
+                        attempts: attempt,
                         source: Box::new(error),
                     });
                 }
@@ -287,6 +403,26 @@ impl Http {
         let status = response.status();
         if status.is_success() {
             return Ok(response);
+        }
+        if status.is_redirection()
+            && let Some(to) = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+        {
+            // The client follows redirects to http(s) itself (through the policy); one
+            // that comes back unfollowed points somewhere it cannot go, such as `file:`.
+            let shown = match response.url().join(to) {
+                Ok(next) => redact(&next),
+                Err(_) => redact_text(to),
+            };
+            return Err(Failed::fatal(SourceError::Redirect {
+                url: redact(url),
+                reason: format!(
+                    "refused a redirect to `{}`: only https:// is allowed (plain http only between loopback addresses)",
+                    shown.escape_debug()
+                ),
+            }));
         }
         let error = SourceError::Status {
             url: redact(url),
@@ -318,7 +454,8 @@ impl Http {
         check_url(url)?;
         let shown = redact(url);
         let mut buf = vec![0u8; 64 * 1024];
-        self.with_retries(url, progress, || {
+        let pace = self.pace();
+        self.with_retries(url, pace.deadline, progress, || {
             let mut response = self.send(url)?;
             let total = response.content_length();
             if total.is_some_and(|t| t > max_size) {
@@ -326,22 +463,21 @@ impl Http {
             }
             let mut part = cache.partial()?;
             progress.start(&shown, total);
-            let streamed = stream(&mut response, &mut part, &mut buf, max_size, progress);
+            let streamed = stream(
+                &mut response,
+                &mut part,
+                &mut buf,
+                max_size,
+                &pace,
+                progress,
+            );
             progress.finish();
             let (sha256, size) = match streamed {
                 Ok(done) => done,
-                Err(Stop::TooLarge) => return Err(too_large(&shown, max_size).into()),
                 Err(Stop::Write(e)) => {
                     return Err(SourceError::io("cannot write", part.path(), e).into());
                 }
-                Err(Stop::Read { got, error }) => {
-                    return Err(Failed::retry(SourceError::Truncated {
-                        url: shown.clone(),
-                        got,
-                        expected: total,
-                        reason: describe(&error),
-                    }));
-                }
+                Err(stop) => return Err(self.stopped(&shown, total, max_size, stop)),
             };
             if let Some(t) = total.filter(|t| *t != size) {
                 return Err(Failed::retry(SourceError::Truncated {
@@ -375,25 +511,95 @@ impl Http {
     ) -> Result<Vec<u8>, SourceError> {
         check_url(url)?;
         let shown = redact(url);
-        self.with_retries(url, progress, || {
-            let response = self.send(url)?;
+        let mut buf = vec![0u8; 16 * 1024];
+        let pace = self.pace();
+        self.with_retries(url, pace.deadline, progress, || {
+            let mut response = self.send(url)?;
             let total = response.content_length();
-            let mut body = Vec::new();
-            let read = response.take(max_size + 1).read_to_end(&mut body);
-            if let Err(error) = read {
-                return Err(Failed::retry(SourceError::Truncated {
-                    url: shown.clone(),
-                    got: body.len() as u64,
-                    expected: total,
-                    reason: describe(&error),
-                }));
-            }
-            if body.len() as u64 > max_size {
+            if total.is_some_and(|t| t > max_size) {
                 return Err(too_large(&shown, max_size).into());
             }
-            Ok(body)
+            let mut body = Vec::new();
+            let streamed = stream(
+                &mut response,
+                &mut body,
+                &mut buf,
+                max_size,
+                &pace,
+                progress,
+            );
+            match streamed {
+                Ok(_) => Ok(body),
+                Err(stop) => Err(self.stopped(&shown, total, max_size, stop)),
+            }
         })
     }
+
+    /// The pace a transfer starting now must keep.
+    fn pace(&self) -> Pace {
+        Pace {
+            // A deadline past what an Instant can hold is no deadline.
+            deadline: Instant::now().checked_add(self.settings.deadline),
+            window: self.settings.read_timeout,
+            min_rate: self.settings.min_rate,
+        }
+    }
+
+    /// The failed attempt a stopped transfer makes: a body broken off or too slow is worth
+    /// another attempt, one too large or past the deadline is not.
+    fn stopped(&self, shown: &str, total: Option<u64>, max_size: u64, stop: Stop) -> Failed {
+        match stop {
+            Stop::TooLarge => too_large(shown, max_size).into(),
+            Stop::Write(e) => Failed::fatal(SourceError::Network {
+                url: shown.to_string(),
+                reason: format!("cannot keep the body: {e}"),
+            }),
+            Stop::Read { got, error } => Failed::retry(SourceError::Truncated {
+                url: shown.to_string(),
+                got,
+                expected: total,
+                reason: describe(&error),
+            }),
+            Stop::TooSlow { got, window } => Failed::retry(SourceError::TooSlow {
+                url: shown.to_string(),
+                got,
+                secs: secs(window),
+                min_rate: self.settings.min_rate,
+            }),
+            Stop::Deadline { got } => Failed::fatal(SourceError::Deadline {
+                url: shown.to_string(),
+                got,
+                expected: total,
+                secs: secs(self.settings.deadline),
+            }),
+        }
+    }
+}
+
+/// `d` in seconds, for messages: whole when it is whole.
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+/// The delay before retry number `attempt` (from 1): `base` doubled each time, at least
+/// what the server asked for, at most 30 s.
+fn retry_delay(base: Duration, attempt: u32, at_least: Duration) -> Duration {
+    base.saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+        .max(at_least)
+        .min(Duration::from_secs(30))
+}
+
+/// What a transfer must keep up: done by `deadline`, and at least `min_rate` bytes per
+/// second over every `window`.
+struct Pace {
+    deadline: Option<Instant>,
+    window: Duration,
+    min_rate: u64,
 }
 
 /// What went wrong in a failed attempt, without the URL the retry line already shows.
@@ -412,6 +618,12 @@ fn reason(error: &SourceError) -> String {
             Some(total) => format!("broke off after {got} of {total} bytes ({reason})"),
             None => format!("broke off after {got} bytes ({reason})"),
         },
+        SourceError::TooSlow {
+            got,
+            secs,
+            min_rate,
+            ..
+        } => format!("too slow: {got} bytes in {secs} s, under {min_rate} bytes per second"),
         other => other.to_string(),
     }
 }
@@ -425,19 +637,37 @@ fn too_large(url: &str, limit: u64) -> SourceError {
 
 enum Stop {
     TooLarge,
-    Read { got: u64, error: io::Error },
+    Read {
+        got: u64,
+        error: io::Error,
+    },
     Write(io::Error),
+    /// Fewer than the minimum rate's bytes arrived over `window`.
+    TooSlow {
+        got: u64,
+        window: Duration,
+    },
+    Deadline {
+        got: u64,
+    },
 }
 
 /// Copies the body into `out` through a [`HashReader`]; returns the hex digest and size.
+/// Stops past `max_size` bytes, past the deadline, or when a window of the pace brought
+/// too few bytes: each read waits at most the read timeout, so a trickle of single bytes
+/// cannot hold the transfer open for ever.
 fn stream(
     body: &mut impl Read,
     out: &mut impl Write,
     buf: &mut [u8],
     max_size: u64,
+    pace: &Pace,
     progress: &dyn Progress,
 ) -> Result<(String, u64), Stop> {
     let mut reader = HashReader::new(body);
+    let mut window_start = Instant::now();
+    let mut window_bytes = 0u64;
+    let min_in_window = (pace.min_rate as f64 * pace.window.as_secs_f64()) as u64;
     loop {
         let n = match reader.read(buf) {
             Ok(0) => break,
@@ -453,8 +683,25 @@ fn stream(
         if reader.len() > max_size {
             return Err(Stop::TooLarge);
         }
+        // `n` is what `read` returned: at most `buf.len()`.
         out.write_all(&buf[..n]).map_err(Stop::Write)?;
         progress.advance(n as u64);
+        let now = Instant::now();
+        if pace.deadline.is_some_and(|d| now >= d) {
+            return Err(Stop::Deadline { got: reader.len() });
+        }
+        window_bytes += n as u64;
+        let elapsed = now.duration_since(window_start);
+        if elapsed >= pace.window {
+            if window_bytes < min_in_window {
+                return Err(Stop::TooSlow {
+                    got: window_bytes,
+                    window: elapsed,
+                });
+            }
+            window_start = now;
+            window_bytes = 0;
+        }
     }
     Ok(reader.finish())
 }
@@ -568,6 +815,79 @@ mod tests {
         for u in refused {
             assert!(check_url(&Url::parse(u).unwrap()).is_err(), "{u}");
         }
+    }
+
+    #[test]
+    fn settings_from_the_environment_are_checked() {
+        use std::collections::HashMap;
+        use std::ffi::OsString;
+        let with = |pairs: &[(&str, &str)]| {
+            let vars: HashMap<String, OsString> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect();
+            Settings::from_vars(&move |k| vars.get(k).cloned())
+        };
+        assert_eq!(with(&[]), Ok(Settings::default()));
+        let s = with(&[
+            (TIMEOUT_VAR, " 2.5 "),
+            (RETRY_BASE_VAR, "0"),
+            (DEADLINE_VAR, ""),
+            (MIN_RATE_VAR, "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.read_timeout, Duration::from_millis(2500));
+        assert_eq!(s.retry_base, Some(Duration::ZERO));
+        assert_eq!(s.deadline, Settings::default().deadline);
+        assert_eq!(s.min_rate, 0);
+        for (var, bad) in [
+            (TIMEOUT_VAR, "1e20"),
+            (TIMEOUT_VAR, "-1"),
+            (TIMEOUT_VAR, "NaN"),
+            (TIMEOUT_VAR, "inf"),
+            (TIMEOUT_VAR, "0.01"),
+            (RETRY_BASE_VAR, "1e300"),
+            (RETRY_BASE_VAR, "-0.5"),
+            (DEADLINE_VAR, "x"),
+            (MIN_RATE_VAR, "1e10"),
+        ] {
+            let e = with(&[(var, bad)]).unwrap_err();
+            assert_eq!(e.var(), var);
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+        let e = with(&[(TIMEOUT_VAR, &"é\u{7}".repeat(30))]).unwrap_err();
+        assert!(e.to_string().contains("\\u{7}…"), "{e}");
+    }
+
+    #[test]
+    fn a_trickle_is_stopped_by_the_pace() {
+        struct Trickle(u32);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Ok(0);
+                }
+                self.0 -= 1;
+                std::thread::sleep(Duration::from_millis(20));
+                buf[0] = b'x';
+                Ok(1)
+            }
+        }
+        let pace = |min_rate, deadline: Duration| Pace {
+            deadline: Instant::now().checked_add(deadline),
+            window: Duration::from_millis(50),
+            min_rate,
+        };
+        let mut buf = [0u8; 16];
+        let run = |pace: Pace, buf: &mut [u8]| {
+            stream(&mut Trickle(10), &mut Vec::new(), buf, 100, &pace, &Silent)
+        };
+        let slow = run(pace(1000, Duration::from_secs(60)), &mut buf);
+        assert!(matches!(slow, Err(Stop::TooSlow { .. })));
+        let late = run(pace(0, Duration::from_millis(60)), &mut buf);
+        assert!(matches!(late, Err(Stop::Deadline { got: 3.. })));
+        let fine = run(pace(0, Duration::from_secs(60)), &mut buf);
+        assert!(matches!(fine, Ok((_, 10))));
     }
 
     #[test]

@@ -10,14 +10,15 @@ pub mod http;
 pub mod index;
 
 use std::collections::HashMap;
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
 use crate::bundle::index::IndexEntry;
-use crate::bundle::{self, ArchiveData, BundleError};
+use crate::bundle::{self, ArchiveData, ArchiveFile, BundleError, Limits};
 use crate::install::{Request, SourceRecord};
-use cache::{Cache, CachedArchive};
+use cache::{Cache, CachedArchive, HashReader};
 use http::{Http, Progress};
 use index::RemoteIndex;
 
@@ -93,6 +94,36 @@ pub enum SourceError {
         "`{url}` is larger than {limit} bytes (raise the limit with --max-size if you trust it)"
     )]
     TooLarge { url: String, limit: u64 },
+
+    #[error(
+        "the download of `{url}` is too slow: {got} bytes in the last {secs} s, under the minimum of {min_rate} bytes per second (lower SKILLPACK_HTTP_MIN_RATE to allow slower transfers)"
+    )]
+    TooSlow {
+        url: String,
+        got: u64,
+        secs: String,
+        min_rate: u64,
+    },
+
+    #[error(
+        "the download of `{url}` did not finish within {secs} s ({got}{} bytes arrived); raise SKILLPACK_HTTP_DEADLINE to allow longer", of_total(.expected)
+    )]
+    Deadline {
+        url: String,
+        got: u64,
+        expected: Option<u64>,
+        secs: String,
+    },
+
+    #[error(
+        "`{}` is not a skill folder: it has no SKILL.md at its top, so nothing in it was read", path.display()
+    )]
+    NotASkillFolder { path: PathBuf },
+
+    #[error(
+        "the archive downloaded for `{spec}` is of commit {found}, not the commit requested; nothing was installed"
+    )]
+    WrongCommit { spec: String, found: String },
 
     #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
     ArchiveDigest {
@@ -259,58 +290,74 @@ pub fn fetch_embedded() -> Fetched {
     }
 }
 
-/// A local folder (packed in memory by the deterministic packer) or a `.zip`/`.skill` file.
-pub fn fetch_path(path: &Path, expected_sha256: Option<String>) -> Result<Fetched, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|_| SourceError::NotFound {
+/// A local skill folder, packed in memory by the deterministic packer. Nothing in the
+/// folder is read unless it has a `SKILL.md` at its top, and then only under `limits`,
+/// checked while reading, as for an archive.
+pub fn fetch_dir(path: &Path, limits: &Limits) -> Result<Fetched, SourceError> {
+    let canonical = std::fs::canonicalize(path).map_err(|e| SourceError::Io {
+        action: "cannot resolve",
         path: path.to_path_buf(),
+        source: e,
     })?;
-    let shown = path.to_string_lossy().into_owned();
-    if meta.is_dir() {
-        let canonical = std::fs::canonicalize(path).map_err(|e| SourceError::Io {
-            action: "cannot resolve",
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        let name = canonical
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let files = bundle::collect_dir(&canonical)?;
-        let bytes = bundle::pack_to_vec(&name, &files, None)?;
-        return Ok(Fetched {
-            sha256: bundle::sha256_hex(&bytes),
-            archive: ArchiveData::Memory(bytes),
-            record_archive: false,
-            expected_sha256: None,
-            expected_tree: None,
-            expected_name: None,
-            subpath: None,
-            source: SourceRecord {
-                kind: "path".into(),
-                path: Some(canonical.to_string_lossy().into_owned()),
-                ..Default::default()
-            },
-        });
+    let top = canonical.join("SKILL.md");
+    if !std::fs::symlink_metadata(&top).is_ok_and(|m| m.is_file()) {
+        return Err(SourceError::NotASkillFolder { path: canonical });
     }
-    let (sha, _) = bundle::digest::hash_file(path)?;
+    let name = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let files = bundle::collect_dir_within(&canonical, limits)?;
+    let bytes = bundle::pack_to_vec(&name, &files, None)?;
     Ok(Fetched {
-        sha256: hex::encode(sha),
-        archive: ArchiveData::File(path.to_path_buf()),
-        record_archive: true,
-        expected_sha256,
+        sha256: bundle::sha256_hex(&bytes),
+        archive: ArchiveData::Memory(bytes),
+        record_archive: false,
+        expected_sha256: None,
         expected_tree: None,
         expected_name: None,
         subpath: None,
         source: SourceRecord {
-            kind: "file".into(),
-            path: Some(
-                std::fs::canonicalize(path)
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or(shown),
-            ),
+            kind: "path".into(),
+            path: Some(canonical.to_string_lossy().into_owned()),
             ..Default::default()
         },
     })
+}
+
+/// Copies the regular file at `path` into `into` (a file only this process holds), hashing
+/// the bytes as they pass and refusing more than `max_size` of them. The copy is what is
+/// unpacked, so replacing `path` meanwhile cannot change what was hashed.
+fn private_copy(
+    path: &Path,
+    mut into: std::fs::File,
+    max_size: u64,
+) -> Result<(ArchiveFile, String), SourceError> {
+    let shown = path.to_string_lossy().into_owned();
+    let source =
+        bundle::open_regular(path, true).map_err(|e| SourceError::io("cannot read", path, e))?;
+    let declared = source
+        .metadata()
+        .map_err(|e| SourceError::io("cannot read", path, e))?
+        .len();
+    if declared > max_size {
+        return Err(SourceError::TooLarge {
+            url: shown,
+            limit: max_size,
+        });
+    }
+    let mut reader = HashReader::new(source.take(max_size.saturating_add(1)));
+    io::copy(&mut reader, &mut into).map_err(|e| SourceError::io("cannot copy", path, e))?;
+    if reader.len() > max_size {
+        return Err(SourceError::TooLarge {
+            url: shown,
+            limit: max_size,
+        });
+    }
+    let (sha256, len) = reader.finish();
+    into.rewind()
+        .map_err(|e| SourceError::io("cannot read back the copy of", path, e))?;
+    Ok((ArchiveFile::new(into, len, path), sha256))
 }
 
 /// Settings for fetching remote sources.
@@ -321,24 +368,34 @@ pub struct Config {
     pub github_base: String,
     /// The remote index consulted for catalog names (`--index` / `SKILLPACK_INDEX`).
     pub index: Option<String>,
-    /// Largest download, in bytes.
-    pub max_size: u64,
+    /// Limits on what is read: the largest download or local archive is `max_total` bytes.
+    pub limits: Limits,
     pub http: http::Settings,
     /// Relative index paths are resolved against this folder.
     pub cwd: PathBuf,
 }
 
 impl Config {
-    /// Cache folder, GitHub base and HTTP settings from the environment.
-    pub fn from_env(cwd: PathBuf, index: Option<String>, max_size: u64) -> Config {
-        Config {
+    /// Cache folder, GitHub base and HTTP settings from the environment; an HTTP setting
+    /// that is not a number in its range is an error.
+    pub fn from_env(
+        cwd: PathBuf,
+        index: Option<String>,
+        limits: Limits,
+    ) -> Result<Config, http::SettingsError> {
+        Ok(Config {
             cache_dir: Cache::default_dir(),
             github_base: github::base_from_env(),
             index: index.filter(|i| !i.trim().is_empty()),
-            max_size,
-            http: http::Settings::from_env(),
+            limits,
+            http: http::Settings::from_env()?,
             cwd,
-        }
+        })
+    }
+
+    /// The largest download or local archive, in bytes.
+    pub fn max_size(&self) -> u64 {
+        self.limits.max_total
     }
 }
 
@@ -449,8 +506,9 @@ impl<'p> Session<'p> {
                 .insert(spec.to_string(), loaded.as_ref().ok().cloned());
             loaded?;
         }
-        self.indexes[spec]
-            .as_ref()
+        self.indexes
+            .get(spec)
+            .and_then(Option::as_ref)
             .ok_or_else(|| SourceError::Index {
                 url: spec.to_string(),
                 message: "it could not be read earlier in this run".into(),
@@ -527,7 +585,7 @@ impl<'p> Session<'p> {
                         url: url.to_string(),
                         message: "not a local path".into(),
                     })?;
-                    fetch_path(&path, Some(entry.sha256.clone()))?
+                    self.fetch_path(&path, Some(entry.sha256.clone()))?
                 } else {
                     self.fetch_url(url.as_str(), Some(&entry.sha256))?
                 };
@@ -542,6 +600,42 @@ impl<'p> Session<'p> {
                 Ok(f)
             }
         }
+    }
+
+    /// A local folder (see [`fetch_dir`]) or a `.zip`/`.skill` file, copied into the cache
+    /// (else the temporary folder) while hashed, and unpacked from that copy.
+    pub fn fetch_path(
+        &self,
+        path: &Path,
+        expected_sha256: Option<String>,
+    ) -> Result<Fetched, SourceError> {
+        let meta = std::fs::metadata(path).map_err(|_| SourceError::NotFound {
+            path: path.to_path_buf(),
+        })?;
+        if meta.is_dir() {
+            return fetch_dir(path, &self.config.limits);
+        }
+        let copy = self.cache.private_file()?;
+        let (archive, sha256) = private_copy(path, copy, self.config.max_size())?;
+        let shown = path.to_string_lossy().into_owned();
+        Ok(Fetched {
+            sha256,
+            archive: ArchiveData::File(archive),
+            record_archive: true,
+            expected_sha256,
+            expected_tree: None,
+            expected_name: None,
+            subpath: None,
+            source: SourceRecord {
+                kind: "file".into(),
+                path: Some(
+                    std::fs::canonicalize(path)
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or(shown),
+                ),
+                ..Default::default()
+            },
+        })
     }
 
     /// Downloads the zip at `url` (https, or http on loopback). With `expected_sha256`, a
@@ -561,13 +655,13 @@ impl<'p> Session<'p> {
             None => self.http.download(
                 &parsed,
                 &self.cache,
-                self.config.max_size,
+                self.config.max_size(),
                 expected_sha256,
                 self.progress,
             )?,
         };
         Ok(Fetched {
-            archive: ArchiveData::File(archive.path),
+            archive: ArchiveData::File(archive.file),
             sha256: archive.sha256,
             record_archive: true,
             expected_sha256: expected_sha256.map(str::to_string),
@@ -594,7 +688,7 @@ impl<'p> Session<'p> {
         let reference = reference.unwrap_or(github::DEFAULT_REF);
         let spec = format!("{repo}@{reference}");
         let archive = self.repo_archive(repo, reference, expected_sha256)?;
-        let listing = github::list(&archive.path)?;
+        let listing = github::list(&archive.file)?;
         let subpath = match which {
             InRepo::Named(name) => listing.find(name, &spec)?,
             InRepo::Path(p) => p.trim_matches('/').to_string(),
@@ -616,7 +710,7 @@ impl<'p> Session<'p> {
             },
         };
         Ok(Fetched {
-            archive: ArchiveData::File(archive.path),
+            archive: ArchiveData::File(archive.file),
             sha256: archive.sha256,
             record_archive: true,
             expected_sha256: expected_sha256.map(str::to_string),
@@ -644,8 +738,23 @@ impl<'p> Session<'p> {
             return Ok(a.clone());
         }
         let pinned = cache::is_commit(reference);
+        // The ref file only says which cached archive to look at; the archive must say
+        // itself that it is this commit (a repository archive carries its commit id as
+        // the zip comment), or it is not used and the commit is downloaded again.
         let cached = if pinned {
-            self.cache.commit_archive(repo, reference)
+            match self.cache.commit_archive(repo, reference) {
+                Some(a)
+                    if github::archive_commit(&a.file)
+                        .is_some_and(|c| c.eq_ignore_ascii_case(reference)) =>
+                {
+                    Some(a)
+                }
+                Some(_) => {
+                    self.cache.forget_commit(repo, reference);
+                    None
+                }
+                None => None,
+            }
         } else {
             None
         };
@@ -658,7 +767,7 @@ impl<'p> Session<'p> {
                     .download(
                         &url,
                         &self.cache,
-                        self.config.max_size,
+                        self.config.max_size(),
                         expected_sha256,
                         self.progress,
                     )
@@ -669,7 +778,21 @@ impl<'p> Session<'p> {
                         _ => e,
                     })?;
                 if pinned {
-                    self.cache.remember_commit(repo, reference, &a.sha256);
+                    match github::archive_commit(&a.file) {
+                        Some(c) if c.eq_ignore_ascii_case(reference) => {
+                            self.cache.remember_commit(repo, reference, &a.sha256);
+                        }
+                        Some(found) => {
+                            self.cache.forget(&a.sha256);
+                            return Err(SourceError::WrongCommit {
+                                spec: format!("{repo}@{reference}"),
+                                found,
+                            });
+                        }
+                        // A mirror that does not say which commit its archive is: used for
+                        // this run, downloaded again the next.
+                        None => {}
+                    }
                 }
                 a
             }

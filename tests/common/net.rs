@@ -102,8 +102,20 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Answers `path` with `replies` in turn; the last one stays.
+    /// Answers `path` with `replies` in turn; the last one stays. A zip served at a
+    /// codeload-style commit address (`/OWNER/REPO/zip/<40 hex digits>`) carries that
+    /// commit id as its zip comment, as GitHub's archives do.
     pub fn route(&self, path: &str, replies: Vec<Reply>) {
+        let replies: Vec<Reply> = match commit_of_archive_path(path) {
+            Some(commit) => replies
+                .into_iter()
+                .map(|r| match r {
+                    Reply::Body(b) => Reply::Body(with_zip_comment(b, commit)),
+                    other => other,
+                })
+                .collect(),
+            None => replies,
+        };
         self.routes
             .lock()
             .unwrap()
@@ -171,6 +183,31 @@ fn answer(request: tiny_http::Request, reply: Option<Reply>) {
             r
         }
     };
+}
+
+/// The commit of a codeload-style archive path `/OWNER/REPO/zip/<40 hex digits>`.
+fn commit_of_archive_path(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts[..] {
+        [_, _, "zip", commit]
+            if commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Some(commit)
+        }
+        _ => None,
+    }
+}
+
+/// `zip` with `comment` as its archive comment, when it is a zip without one; else as it is.
+pub fn with_zip_comment(mut zip: Vec<u8>, comment: &str) -> Vec<u8> {
+    let n = zip.len();
+    let bare_end = n >= 22 && zip[n - 22..n - 18] == *b"PK\x05\x06" && zip[n - 2..] == [0, 0];
+    if !bare_end || comment.len() > u16::MAX as usize {
+        return zip;
+    }
+    zip[n - 2..].copy_from_slice(&(comment.len() as u16).to_le_bytes());
+    zip.extend_from_slice(comment.as_bytes());
+    zip
 }
 
 /// The head of a 200 answer declaring `len` body bytes, written by hand where the body
