@@ -559,17 +559,28 @@ fn binary_for_nobody(dir: &Path) -> PathBuf {
 
 fn as_nobody(bin: &Path, w: &World, args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
-    StdCommand::new(bin)
-        .args(args)
-        .args(["--scope", "project"])
-        .env("HOME", w.home())
-        .env("NO_COLOR", "1")
-        .env("SKILLPACK_CACHE_DIR", w.tmp.path().join("cache-nobody"))
-        .current_dir(w.project())
-        .uid(NOBODY)
-        .gid(NOBODY)
-        .output()
-        .unwrap()
+    // A freshly copied binary can be briefly "busy" while another test thread's fork still
+    // holds the copy's write handle; that passes within moments.
+    let mut tries = 0;
+    loop {
+        let out = StdCommand::new(bin)
+            .args(args)
+            .args(["--scope", "project"])
+            .env("HOME", w.home())
+            .env("NO_COLOR", "1")
+            .env("SKILLPACK_CACHE_DIR", w.tmp.path().join("cache-nobody"))
+            .current_dir(w.project())
+            .uid(NOBODY)
+            .gid(NOBODY)
+            .output();
+        match out {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            other => return other.unwrap(),
+        }
+    }
 }
 
 #[test]
@@ -639,6 +650,11 @@ fn a_read_only_state_folder_leaves_the_previous_skill_in_place_and_recorded() {
         &["install", v2.to_str().unwrap(), "--no-companions"],
     );
     assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        fs::read_dir(w.state().join("staging")).unwrap().count(),
+        0,
+        "a refused commit leaves no transaction folder"
+    );
     fs::set_permissions(w.root(), fs::Permissions::from_mode(0o755)).unwrap();
     let out = as_nobody(&bin, &w, &["verify"]);
     assert!(

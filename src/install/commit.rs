@@ -131,19 +131,21 @@ pub fn commit_install(
         Exchanged,
         Aside,
     }
-    let how = if !exists {
-        rootfs::rename(
-            &staging.handle,
-            TREE,
-            &tree_shown,
-            &opened.root,
-            &name,
-            &target,
-        )?;
-        How::Fresh
-    } else if rootfs::exchange(&staging.handle, TREE, &opened.root, &name).is_ok() {
-        How::Exchanged
-    } else {
+    let swapped = (|| {
+        if !exists {
+            rootfs::rename(
+                &staging.handle,
+                TREE,
+                &tree_shown,
+                &opened.root,
+                &name,
+                &target,
+            )?;
+            return Ok(How::Fresh);
+        }
+        if rootfs::exchange(&staging.handle, TREE, &opened.root, &name).is_ok() {
+            return Ok(How::Exchanged);
+        }
         // No atomic exchange here: move the old tree aside, then the new one in.
         rootfs::rename(
             &opened.root,
@@ -161,17 +163,29 @@ pub fn commit_install(
             &name,
             &target,
         ) {
-            let _ = rootfs::rename(
+            // Put the old tree back; if even that fails, the next run's recovery does.
+            rootfs::rename(
                 &staging.handle,
                 ASIDE,
                 &aside_shown,
                 &opened.root,
                 &name,
                 &target,
-            );
+            )?;
             return Err(e);
         }
-        How::Aside
+        Ok(How::Aside)
+    })();
+    let how = match swapped {
+        Ok(how) => how,
+        Err(e) => {
+            // Nothing of the new tree is in place: the transaction folder goes, unless the
+            // old tree is still inside it awaiting recovery.
+            if rootfs::kind(&staging.handle, ASIDE, &staging.dir)?.is_none() {
+                staging.discard();
+            }
+            return Err(e);
+        }
     };
     rootfs::sync(&opened.root);
     let previous = lock.skills.insert(name.clone(), entry);
@@ -231,14 +245,17 @@ pub fn commit_remove(
     }
     let moved = found.is_some();
     if moved {
-        rootfs::rename(
+        if let Err(e) = rootfs::rename(
             &opened.root,
             name,
             &target,
             &staging.handle,
             TREE,
             &staging.tree(),
-        )?;
+        ) {
+            staging.discard();
+            return Err(e);
+        }
         rootfs::sync(&opened.root);
     }
     let previous = lock.skills.remove(name);
