@@ -791,6 +791,19 @@ fn enforces_sizes_while_inflating_not_from_headers() {
     let sb = Sandbox::new();
     with_demo_installed(&sb);
     assert_refused(&sb, &z, &[], "demo/liar.bin");
+    // The rule that refused it is the size check made while inflating.
+    let path = sb.write("hostile.zip", &z);
+    let out = sb
+        .cmd()
+        .arg("install")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("size-mismatch"), "{text}");
 }
 
 #[test]
@@ -957,8 +970,19 @@ fn a_run_killed_while_staging_leaves_the_old_skill_and_the_next_run_cleans_up() 
 
 #[test]
 fn a_run_killed_at_any_moment_leaves_old_or_new_never_a_mix() {
-    // Kill runs at increasing delays, across staging and commit. After each kill the tree
-    // is exactly the old version or exactly the new one; the next run finishes the job.
+    killed_at_any_moment(false);
+}
+
+#[test]
+fn a_run_killed_at_any_moment_on_the_move_aside_path_leaves_old_or_new_never_a_mix() {
+    killed_at_any_moment(true);
+}
+
+/// Kill runs at increasing delays, across staging and commit. After each kill the tree is
+/// exactly the old version or exactly the new one; the next run finishes the job. With
+/// `move_aside`, commits take the path of systems without an atomic exchange.
+fn killed_at_any_moment(move_aside: bool) {
+    let mode = if move_aside { "move-aside" } else { "" };
     let sb = Sandbox::new();
     let v1 = sb.write("v1.zip", &big_skill_zip("1.0.0"));
     let v2 = sb.write("v2.zip", &big_skill_zip("2.0.0"));
@@ -982,6 +1006,7 @@ fn a_run_killed_at_any_moment_leaves_old_or_new_never_a_mix() {
             .arg("install")
             .arg(zip)
             .arg("--force")
+            .env("SKILLPACK_TEST_COMMIT", mode)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
@@ -997,6 +1022,7 @@ fn a_run_killed_at_any_moment_leaves_old_or_new_never_a_mix() {
             .arg("install")
             .arg(zip)
             .arg("--force")
+            .env("SKILLPACK_TEST_COMMIT", mode)
             .assert()
             .success();
         assert_eq!(&coreutils_digest(&sb.root(), "demo"), want);
@@ -1040,6 +1066,80 @@ fn a_crash_between_the_two_renames_is_undone_by_the_next_run() {
     let after: BTreeMap<_, _> = snapshot(&root.join("account-management"));
     assert_eq!(after, before);
     assert!(!txn.exists());
+}
+
+#[test]
+fn a_crash_exactly_between_the_two_renames_is_undone_by_the_next_run() {
+    // The failpoint aborts the run after the old tree moved aside, before the new one moved
+    // in: the skill folder is gone until the next run puts the old tree back.
+    let sb = Sandbox::new();
+    let v1 = sb.write("v1.zip", &demo_zip());
+    let md2 = SKILL_MD.replace("1.0.0", "2.0.0");
+    let v2 = sb.write("v2.zip", &zip_of(&[("demo/SKILL.md", md2.as_bytes())]));
+    sb.cmd().arg("install").arg(&v1).assert().success();
+    let root = sb.root();
+    let before = snapshot(&root.join("demo"));
+    let lock_before = sb.lock();
+    let out = sb
+        .std_cmd()
+        .arg("install")
+        .arg(&v2)
+        .env("SKILLPACK_TEST_COMMIT", "move-aside")
+        .env("SKILLPACK_TEST_CRASH", "between-renames")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the run was to crash");
+    assert!(
+        !root.join("demo").exists(),
+        "the crash fell between the renames"
+    );
+    assert_eq!(sb.lock(), lock_before);
+    sb.cmd()
+        .arg("verify")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Modified").not());
+    assert_eq!(snapshot(&root.join("demo")), before);
+    assert_eq!(
+        fs::read_dir(root.join(".skillpack/staging"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn a_crash_exactly_before_the_record_is_finished_by_the_next_run() {
+    for mode in ["", "move-aside"] {
+        let sb = Sandbox::new();
+        let v1 = sb.write("v1.zip", &demo_zip());
+        let md2 = SKILL_MD.replace("1.0.0", "2.0.0");
+        let v2 = sb.write("v2.zip", &zip_of(&[("demo/SKILL.md", md2.as_bytes())]));
+        sb.cmd().arg("install").arg(&v1).assert().success();
+        let out = sb
+            .std_cmd()
+            .arg("install")
+            .arg(&v2)
+            .env("SKILLPACK_TEST_COMMIT", mode)
+            .env("SKILLPACK_TEST_CRASH", "before-record")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the run was to crash");
+        assert_eq!(sb.lock()["skills"]["demo"]["version"], "1.0.0");
+        assert_eq!(
+            fs::read_to_string(sb.root().join("demo/SKILL.md")).unwrap(),
+            md2
+        );
+        // The next run (here a read-only command) records what is in place.
+        sb.cmd().arg("verify").assert().success();
+        assert_eq!(sb.lock()["skills"]["demo"]["version"], "2.0.0");
+        assert_eq!(
+            fs::read_dir(sb.root().join(".skillpack/staging"))
+                .unwrap()
+                .count(),
+            0
+        );
+    }
 }
 
 #[test]
@@ -1116,4 +1216,22 @@ fn concurrent_installs_into_one_root_serialise() {
             .count(),
         0
     );
+}
+
+#[test]
+fn refuses_an_entry_whose_bytes_do_not_match_its_checksum() {
+    // A stored entry edited after the archive was written: same size, other bytes.
+    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .system(System::Unix);
+    w.start_file("demo/SKILL.md", stored).unwrap();
+    w.write_all(SKILL_MD.as_bytes()).unwrap();
+    w.start_file("demo/notes.md", stored).unwrap();
+    w.write_all(b"ORIGINAL-PAYLOAD").unwrap();
+    let z = w.finish().unwrap().into_inner();
+    let z = replace_all(z, b"ORIGINAL-PAYLOAD", b"TAMPERED-PAYLOAD");
+    let sb = Sandbox::new();
+    with_demo_installed(&sb);
+    assert_refused(&sb, &z, &[], "checksum");
 }

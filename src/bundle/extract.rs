@@ -12,7 +12,7 @@ use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::fs::{Dir, OpenOptions};
 
 use sha2::{Digest, Sha256};
-use zip::ZipArchive;
+use zip::{CompressionMethod, ZipArchive};
 
 use super::BundleError;
 use super::digest::FileRecord;
@@ -44,12 +44,27 @@ pub fn extract<R: Read + Seek>(
         make_parents(&dir, dest, &pf.path)?;
         let mode = if pf.executable { 0o755 } else { 0o644 };
         let mut out = create_file(&dir, &pf.path, &target, mode)?;
-        let mut entry = archive
-            .by_index(pf.index)
+        // The raw stream, inflated here: the size rules below are then the ones that stop
+        // an entry inflating past its header, and the CRC is checked on the same bytes.
+        let raw = archive
+            .by_index_raw(pf.index)
             .map_err(|e| BundleError::Corrupt {
                 entry: pf.entry.clone(),
                 reason: e.to_string(),
             })?;
+        let expected_crc = raw.crc32();
+        let mut entry: Box<dyn Read + '_> = match raw.compression() {
+            CompressionMethod::Stored => Box::new(raw),
+            CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
+            other => {
+                // inspect admits only these two methods.
+                return Err(BundleError::Corrupt {
+                    entry: pf.entry.clone(),
+                    reason: format!("unsupported compression method {other}"),
+                });
+            }
+        };
+        let mut crc = crc32fast::Hasher::new();
         let mut hasher = Sha256::new();
         let mut written = 0u64;
         loop {
@@ -88,6 +103,7 @@ pub fn extract<R: Read + Seek>(
             }
             check_ratio(&pf.entry, written, pf.compressed, limits)?;
             hasher.update(&buf[..n]);
+            crc.update(&buf[..n]);
             out.write_all(&buf[..n])
                 .map_err(|e| BundleError::io("cannot write", &target, e))?;
         }
@@ -95,6 +111,12 @@ pub fn extract<R: Read + Seek>(
             return Err(BundleError::Corrupt {
                 entry: pf.entry.clone(),
                 reason: format!("{written} bytes inflated, the header declares {}", pf.size),
+            });
+        }
+        if crc.finalize() != expected_crc {
+            return Err(BundleError::Corrupt {
+                entry: pf.entry.clone(),
+                reason: "its contents do not match the checksum in its header".into(),
             });
         }
         out.sync_data()

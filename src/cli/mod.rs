@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use skillpack::agents::{Agent, Env, Scope};
-use skillpack::install::Root;
+use skillpack::install::{CommitOptions, Root};
 use skillpack::skill::Profile;
 
 use crate::{AgentArg, Cli, Command, ScopeArg, TargetArgs};
@@ -120,6 +120,27 @@ impl From<ScopeArg> for Scope {
 
 pub fn process_env() -> Result<Env, Failure> {
     Env::from_process().map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))
+}
+
+/// How commits are made. Debug builds (the ones the test suite runs) honour
+/// `SKILLPACK_TEST_COMMIT=move-aside` (the commit path of systems without an atomic
+/// exchange) and `SKILLPACK_TEST_CRASH=between-renames|before-record` (abort at that
+/// instant, as a crash would); release builds ignore both.
+pub fn commit_options() -> CommitOptions {
+    #[cfg(debug_assertions)]
+    {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        CommitOptions {
+            move_aside: var("SKILLPACK_TEST_COMMIT") == "move-aside",
+            crash_at: match var("SKILLPACK_TEST_CRASH").as_str() {
+                "between-renames" => Some(skillpack::install::CrashPoint::BetweenRenames),
+                "before-record" => Some(skillpack::install::CrashPoint::BeforeRecord),
+                _ => None,
+            },
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    CommitOptions::default()
 }
 
 /// The skills root the target arguments name.

@@ -99,6 +99,7 @@ pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         force: args.force,
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
+        commit: super::commit_options(),
     };
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;

@@ -24,6 +24,34 @@ use super::rootfs::{self, Kind};
 use crate::bundle::{hash_tree_in, tree_digest};
 use crate::skill::is_valid_name;
 
+/// How commits are made: the defaults, or for tests the move-aside path where an atomic
+/// exchange exists, and a crash at a chosen instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitOptions {
+    /// Never use an atomic exchange: move the old tree aside, then the new one in (the path
+    /// taken on systems and file systems without `renameat2(RENAME_EXCHANGE)`).
+    pub move_aside: bool,
+    /// Abort the process, as a crash would, at this instant of a commit.
+    pub crash_at: Option<CrashPoint>,
+}
+
+/// Instants of a commit at which [`CommitOptions::crash_at`] aborts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// On the move-aside path, after the old tree moved aside, before the new one moved in.
+    BetweenRenames,
+    /// After the new tree is in place, before the record is written.
+    BeforeRecord,
+}
+
+impl CommitOptions {
+    fn crash_if(&self, at: CrashPoint) {
+        if self.crash_at == Some(at) {
+            std::process::abort();
+        }
+    }
+}
+
 /// What a transaction folder is for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
@@ -109,6 +137,7 @@ pub fn commit_install(
     staging: Staging,
     entry: LockEntry,
     lock: &mut LockFile,
+    opts: &CommitOptions,
 ) -> Result<(), InstallError> {
     let name = entry.name.clone();
     if !is_valid_name(&name) {
@@ -143,7 +172,8 @@ pub fn commit_install(
             )?;
             return Ok(How::Fresh);
         }
-        if rootfs::exchange(&staging.handle, TREE, &opened.root, &name).is_ok() {
+        if !opts.move_aside && rootfs::exchange(&staging.handle, TREE, &opened.root, &name).is_ok()
+        {
             return Ok(How::Exchanged);
         }
         // No atomic exchange here: move the old tree aside, then the new one in.
@@ -155,6 +185,7 @@ pub fn commit_install(
             ASIDE,
             &aside_shown,
         )?;
+        opts.crash_if(CrashPoint::BetweenRenames);
         if let Err(e) = rootfs::rename(
             &staging.handle,
             TREE,
@@ -188,6 +219,7 @@ pub fn commit_install(
         }
     };
     rootfs::sync(&opened.root);
+    opts.crash_if(CrashPoint::BeforeRecord);
     let previous = lock.skills.insert(name.clone(), entry);
     if let Err(e) = lock.save_in(&opened.state, &root.state_dir()) {
         // The record cannot be written: put the previous tree back before saying so.

@@ -13,7 +13,7 @@ use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-pub use commit::{Recovered, Staging};
+pub use commit::{CommitOptions, CrashPoint, Recovered, Staging};
 pub use layout::Root;
 pub use lockfile::{LockEntry, LockFile, SourceRecord};
 pub use runlock::RunLock;
@@ -174,6 +174,7 @@ pub struct Options {
     pub force: bool,
     pub dry_run: bool,
     pub limits: Limits,
+    pub commit: CommitOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,7 +342,7 @@ pub fn install(
         installed_at: lockfile::rfc3339(SystemTime::now()),
         files: LockEntry::file_map(&records),
     };
-    commit::commit_install(root, &opened, staging, entry, &mut lock)?;
+    commit::commit_install(root, &opened, staging, entry, &mut lock, &opts.commit)?;
     let action = match previous {
         Some(p) => Action::Updated { from: p.version },
         None => Action::Installed,
