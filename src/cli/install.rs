@@ -13,6 +13,7 @@ use skillpack::agents::Env;
 use skillpack::bundle::{ArchiveData, BundleError, Limits};
 use skillpack::install::{self, Action, InstallError, Report, Root};
 use skillpack::skill::SkillError;
+use skillpack::source::SourceRecord;
 use skillpack::source::http::Progress;
 use skillpack::source::{self, Config, Fetched, InRepo, Resolved, Session, SourceError, Spec};
 
@@ -337,7 +338,10 @@ pub fn confirm_unpinned(
     yes: bool,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let url = fetched.source.url.as_deref().unwrap_or("the download");
+    let url = match &fetched.source {
+        SourceRecord::Url { url } | SourceRecord::Index { url, .. } => url.as_str(),
+        _ => "the download",
+    };
     let digest = &fetched.sha256;
     if dry_run {
         p.warn(format!(
@@ -395,7 +399,7 @@ pub fn forget_if_refused<T>(
         match f.kind.as_deref() {
             Some("archive-digest") => session.forget(&record, &sha256),
             // A repository archive serves several skills: keep it for the rest of this run.
-            Some("tree-digest") if record.kind == "github" => {
+            Some("tree-digest") if matches!(record, SourceRecord::Github { .. }) => {
                 session.forget_after_run(&record, &sha256)
             }
             Some("tree-digest") => session.forget(&record, &sha256),
@@ -424,8 +428,8 @@ pub fn run_pipeline(
     fetched: Fetched,
     opts: &install::Options,
 ) -> Result<Report, Failure> {
-    let request = fetched.into_request();
-    p.detail(format!("archive sha256:{}", request.archive_sha256));
+    let request = fetched;
+    p.detail(format!("archive sha256:{}", request.sha256));
     let mut on_wait = |lock: &Path| {
         p.status_warn(
             "Blocking",

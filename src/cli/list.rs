@@ -35,18 +35,15 @@ pub struct ListArgs {
 /// Where a skill came from, in a few words (a commit shortened to 12 characters). Not
 /// escaped: the caller escapes it for the terminal.
 pub fn source_label(s: &SourceRecord) -> String {
-    match s.kind.as_str() {
-        "url" => s.url.clone().unwrap_or_else(|| "url".into()),
-        "github" => format!(
-            "{}@{}",
-            s.repo.as_deref().unwrap_or("github"),
-            s.reference
-                .as_deref()
-                .map(|r| prefix_chars(r, 12))
-                .unwrap_or("HEAD")
-        ),
-        "path" | "file" => s.path.clone().unwrap_or_else(|| s.kind.clone()),
-        other => other.to_string(),
+    match s {
+        SourceRecord::Url { url } => url.clone(),
+        SourceRecord::Github {
+            repo, reference, ..
+        } => {
+            format!("{repo}@{}", prefix_chars(reference, 12))
+        }
+        SourceRecord::Path { path } | SourceRecord::File { path } => path.clone(),
+        SourceRecord::Embedded { .. } | SourceRecord::Index { .. } => s.kind().to_string(),
     }
 }
 

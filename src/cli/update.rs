@@ -8,13 +8,13 @@ use clap::Args;
 use serde_json::json;
 
 use skillpack::install::{self, Action, InstallError, LockEntry, Report};
-use skillpack::source::{Fetched, InRepo, Session, cache, index};
+use skillpack::source::{Fetched, InRepo, Session};
 
 use super::install::{
     Transfer, confirm_unpinned, describe_resolved, forget_if_refused, install_failure, limits,
     render, run_pipeline, session, source_failure,
 };
-use super::{CmdResult, Failure, Printer, command, display_path, process_env, target_root};
+use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
 
 pub const LONG_ABOUT: &str = "\
@@ -175,82 +175,56 @@ fn refetch(
     entry: &LockEntry,
     args: &UpdateArgs,
 ) -> Result<Option<Fetched>, Failure> {
-    let src = &entry.source;
-    let unknown = |what: &str| {
-        Failure::new(format!(
-            "`{}` has no {what} recorded in the lock file, so it cannot be updated",
-            entry.name
-        ))
-        .hint(format!(
-            "install it again with `skillpack install SOURCE --force`, then `{}` works",
-            command(["skillpack", "update", entry.name.as_str()])
-        ))
-    };
-    let by_name = matches!(src.kind.as_str(), "embedded" | "index")
-        || src.index.as_deref() == Some("catalog");
-    if by_name {
-        let recorded = (src.kind == "index")
-            .then_some(src.index.as_deref())
-            .flatten();
-        let index = args.fetch.index.as_deref().or(recorded);
-        let resolved = session
-            .resolve(&entry.name, index)
-            .map_err(source_failure)?;
-        describe_resolved(p, session, &resolved, index);
-        if resolved.tree().as_deref() == Some(entry.tree.as_str()) {
-            return Ok(None);
+    use skillpack::install::update::{self, Lookup, Verdict};
+    match update::lookup(entry, args.fetch.index.as_deref()) {
+        Lookup::Pinned(why) => {
+            p.detail(format!("{} {why}", entry.name));
+            Ok(None)
         }
-        if let Some(installed) = &entry.version
-            && index::newer(installed, resolved.version())
-        {
-            p.detail(format!(
-                "the installed {installed} is newer than {} offered for {}",
-                resolved.version(),
-                entry.name
-            ));
-            return Ok(None);
-        }
-        return session
-            .fetch_resolved(&resolved)
-            .map(Some)
-            .map_err(source_failure);
-    }
-    match src.kind.as_str() {
-        "github" => {
-            let repo = src.repo.as_deref().ok_or_else(|| unknown("repository"))?;
-            let reference = src.reference.as_deref();
-            if reference.is_some_and(cache::is_commit) {
-                p.detail(format!("{} is pinned to a commit", entry.name));
-                return Ok(None);
+        Lookup::ByName { index } => {
+            let resolved = session
+                .resolve(&entry.name, index)
+                .map_err(source_failure)?;
+            describe_resolved(p, session, &resolved, index);
+            match update::judge_resolved(entry, resolved.tree().as_deref(), resolved.version()) {
+                Verdict::Current => Ok(None),
+                Verdict::InstalledIsNewer { installed, offered } => {
+                    p.detail(format!(
+                        "the installed {} is newer than {} offered for {}",
+                        installed, offered, entry.name
+                    ));
+                    Ok(None)
+                }
+                Verdict::Install => session
+                    .fetch_resolved(&resolved)
+                    .map(Some)
+                    .map_err(source_failure),
             }
-            let path = src.path.as_deref().unwrap_or("");
-            session
-                .fetch_github(repo, reference, InRepo::Path(path), None)
-                .map(Some)
-                .map_err(source_failure)
         }
-        "url" => {
-            let url = src.url.as_deref().ok_or_else(|| unknown("URL"))?;
+        Lookup::Github {
+            repo,
+            reference,
+            path,
+        } => session
+            .fetch_github(repo, Some(reference), InRepo::Path(path), None)
+            .map(Some)
+            .map_err(source_failure),
+        Lookup::Url { url } => {
             let fetched = session.fetch_url(url, None).map_err(source_failure)?;
-            if entry.archive_sha256.as_deref() == Some(fetched.sha256.as_str()) {
+            if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
                 return Ok(None);
             }
             confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
             Ok(Some(fetched))
         }
-        "file" | "path" => {
-            let path = src.path.as_deref().ok_or_else(|| unknown("path"))?;
+        Lookup::Local { path } => {
             let fetched = session
                 .fetch_path(Path::new(path), None)
                 .map_err(source_failure)?;
-            if src.kind == "file" && entry.archive_sha256.as_deref() == Some(&fetched.sha256) {
+            if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
                 return Ok(None);
             }
             Ok(Some(fetched))
         }
-        other => Err(Failure::new(format!(
-            "`{}` came from a source of kind `{other}`, which this skillpack cannot update",
-            entry.name
-        ))),
     }
 }

@@ -11,24 +11,7 @@ use super::InstallError;
 use super::rootfs;
 use crate::bundle::FileRecord;
 use crate::skill::is_valid_name;
-
-/// Where a skill came from, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct SourceRecord {
-    /// `embedded`, `path`, `file`, `url`, `github` or `index`.
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repo: Option<String>,
-    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// The catalog or index name the source was resolved from, for `update`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub index: Option<String>,
-}
+use crate::source::SourceRecord;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockEntry {
@@ -152,4 +135,25 @@ pub fn rfc3339(t: SystemTime) -> String {
         (r % 3600) / 60,
         r % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-1 `lock.json` with every kind of source, laid out as earlier releases
+    /// wrote it: read, and written back byte for byte.
+    const V1: &str = include_str!("../../tests/fixtures/lock-v1.json");
+
+    #[test]
+    fn reads_and_rewrites_a_version_1_lock_unchanged() {
+        let lock = LockFile::parse(V1.as_bytes(), Path::new("lock.json")).unwrap();
+        assert_eq!(lock.skills.len(), 6);
+        let kinds: Vec<&str> = lock.skills.values().map(|e| e.source.kind()).collect();
+        assert_eq!(
+            kinds,
+            ["embedded", "github", "path", "index", "url", "file"]
+        );
+        assert_eq!(String::from_utf8(lock.to_bytes()).unwrap(), V1);
+    }
 }

@@ -8,14 +8,16 @@ pub mod lockfile;
 pub mod rootfs;
 pub mod runlock;
 pub mod state;
+pub mod update;
 
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub use crate::source::SourceRecord;
 pub use commit::{CommitOptions, CrashPoint, Recovered, Staging};
 pub use layout::Root;
-pub use lockfile::{LockEntry, LockFile, SourceRecord};
+pub use lockfile::{LockEntry, LockFile};
 pub use runlock::RunLock;
 pub use state::{TreeState, tree_state};
 
@@ -153,21 +155,8 @@ impl InstallError {
     }
 }
 
-/// One bundle to install, as the source stage resolved and fetched it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub archive: ArchiveData,
-    /// SHA-256 of the archive bytes, computed while they were fetched.
-    pub archive_sha256: String,
-    /// Whether to record the archive digest (false when the archive was packed on the fly).
-    pub record_archive: bool,
-    pub expected_sha256: Option<String>,
-    pub expected_tree: Option<String>,
-    pub expected_name: Option<String>,
-    /// Sub-folder of a repository archive holding the skill.
-    pub subpath: Option<String>,
-    pub source: SourceRecord,
-}
+/// One bundle to install: what the source stage fetched, with the digests it must have.
+pub use crate::source::Fetched as Request;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -237,10 +226,10 @@ pub fn install(
     // verify: before a single entry is read.
     if let Some(expected) = &req.expected_sha256 {
         let expected = expected.trim_start_matches("sha256:").to_ascii_lowercase();
-        if expected != req.archive_sha256 {
+        if expected != req.sha256 {
             return Err(InstallError::ArchiveDigest {
                 expected,
-                actual: req.archive_sha256.clone(),
+                actual: req.sha256.clone(),
             });
         }
     }
@@ -337,7 +326,7 @@ pub fn install(
         name: name.clone(),
         version: meta.version.clone(),
         source: req.source.clone(),
-        archive_sha256: req.record_archive.then(|| req.archive_sha256.clone()),
+        archive_sha256: req.record_archive.then(|| req.sha256.clone()),
         tree: digest.clone(),
         installed_at: lockfile::rfc3339(SystemTime::now()),
         files: LockEntry::file_map(&records),

@@ -8,6 +8,7 @@ pub mod embedded;
 pub mod github;
 pub mod http;
 pub mod index;
+pub mod record;
 
 use std::collections::HashMap;
 use std::io::{self, Read, Seek};
@@ -17,10 +18,10 @@ use url::Url;
 
 use crate::bundle::index::IndexEntry;
 use crate::bundle::{self, ArchiveData, ArchiveFile, BundleError, Limits};
-use crate::install::{Request, SourceRecord};
 use cache::{Cache, CachedArchive, HashReader};
 use http::{Http, Progress};
 use index::RemoteIndex;
+pub use record::SourceRecord;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -242,33 +243,21 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
     Spec::Catalog(arg.to_string())
 }
 
-/// Archive bytes and what they must be, ready for the install pipeline.
+/// Archive bytes and what they must be: what the source stage hands the install pipeline
+/// (`install::install` takes it as it is).
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub archive: ArchiveData,
+    /// SHA-256 of the archive bytes, computed while they were fetched or copied.
     pub sha256: String,
     /// False when the archive was packed on the fly (embedded, folder): no digest to record.
     pub record_archive: bool,
     pub expected_sha256: Option<String>,
     pub expected_tree: Option<String>,
     pub expected_name: Option<String>,
+    /// Sub-folder of a repository archive holding the skill.
     pub subpath: Option<String>,
     pub source: SourceRecord,
-}
-
-impl Fetched {
-    pub fn into_request(self) -> Request {
-        Request {
-            archive: self.archive,
-            archive_sha256: self.sha256,
-            record_archive: self.record_archive,
-            expected_sha256: self.expected_sha256,
-            expected_tree: self.expected_tree,
-            expected_name: self.expected_name,
-            subpath: self.subpath,
-            source: self.source,
-        }
-    }
 }
 
 /// The embedded account-management skill.
@@ -282,10 +271,8 @@ pub fn fetch_embedded() -> Fetched {
         expected_tree: Some(embedded::tree()),
         expected_name: Some(embedded::NAME.to_string()),
         subpath: None,
-        source: SourceRecord {
-            kind: "embedded".into(),
-            index: Some("catalog".into()),
-            ..Default::default()
+        source: SourceRecord::Embedded {
+            index: Some(record::CATALOG.into()),
         },
     }
 }
@@ -317,10 +304,8 @@ pub fn fetch_dir(path: &Path, limits: &Limits) -> Result<Fetched, SourceError> {
         expected_tree: None,
         expected_name: None,
         subpath: None,
-        source: SourceRecord {
-            kind: "path".into(),
-            path: Some(canonical.to_string_lossy().into_owned()),
-            ..Default::default()
+        source: SourceRecord::Path {
+            path: canonical.to_string_lossy().into_owned(),
         },
     })
 }
@@ -576,7 +561,9 @@ impl<'p> Session<'p> {
                 let mut f = self.fetch_github(repo, Some(commit), InRepo::Path(path), None)?;
                 f.expected_tree = e.tree.map(str::to_string);
                 f.expected_name = Some(e.name.to_string());
-                f.source.index = Some("catalog".into());
+                if let SourceRecord::Github { index, .. } = &mut f.source {
+                    *index = Some(record::CATALOG.into());
+                }
                 Ok(f)
             }
             Resolved::Index { entry, url, index } => {
@@ -591,11 +578,9 @@ impl<'p> Session<'p> {
                 };
                 f.expected_tree = Some(entry.tree.clone());
                 f.expected_name = Some(entry.name.clone());
-                f.source = SourceRecord {
-                    kind: "index".into(),
-                    url: Some(http::redact(url)),
-                    index: Some(index.clone()),
-                    ..Default::default()
+                f.source = SourceRecord::Index {
+                    url: http::redact(url),
+                    index: index.clone(),
                 };
                 Ok(f)
             }
@@ -626,14 +611,10 @@ impl<'p> Session<'p> {
             expected_tree: None,
             expected_name: None,
             subpath: None,
-            source: SourceRecord {
-                kind: "file".into(),
-                path: Some(
-                    std::fs::canonicalize(path)
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or(shown),
-                ),
-                ..Default::default()
+            source: SourceRecord::File {
+                path: std::fs::canonicalize(path)
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or(shown),
             },
         })
     }
@@ -668,10 +649,8 @@ impl<'p> Session<'p> {
             expected_tree: None,
             expected_name: None,
             subpath: None,
-            source: SourceRecord {
-                kind: "url".into(),
-                url: Some(http::redact(&parsed)),
-                ..Default::default()
+            source: SourceRecord::Url {
+                url: http::redact(&parsed),
             },
         })
     }
@@ -717,12 +696,11 @@ impl<'p> Session<'p> {
             expected_tree: None,
             expected_name: None,
             subpath: Some(subpath.clone()),
-            source: SourceRecord {
-                kind: "github".into(),
-                repo: Some(repo.to_string()),
-                reference: Some(reference.to_string()),
-                path: Some(subpath),
-                ..Default::default()
+            source: SourceRecord::Github {
+                repo: repo.to_string(),
+                reference: reference.to_string(),
+                path: subpath,
+                index: None,
             },
         })
     }
@@ -811,10 +789,13 @@ impl<'p> Session<'p> {
     }
 
     pub fn forget(&mut self, source: &SourceRecord, sha256: &str) {
-        if !matches!(source.kind.as_str(), "url" | "github" | "index") {
+        if !source.is_downloaded() {
             return;
         }
-        if let (Some(repo), Some(reference)) = (&source.repo, &source.reference) {
+        if let SourceRecord::Github {
+            repo, reference, ..
+        } = source
+        {
             self.cache.forget_commit(repo, reference);
         }
         self.repos.retain(|_, a| a.sha256 != sha256);

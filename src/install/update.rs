@@ -1,0 +1,210 @@
+//! Update policy: for a recorded skill, where a newer version may come from, and whether
+//! what was found is newer. The command line fetches and installs; the decisions are here.
+
+use super::lockfile::LockEntry;
+use crate::source::SourceRecord;
+use crate::source::cache::is_commit;
+use crate::source::index;
+
+/// Where to look for a newer version of a recorded skill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// Resolve its name again through the catalog, or this index (`--index`, else the one
+    /// it was installed from).
+    ByName { index: Option<&'a str> },
+    /// The repository folder at the recorded ref (a branch or tag may have moved).
+    Github {
+        repo: &'a str,
+        reference: &'a str,
+        path: &'a str,
+    },
+    /// The recorded URL, downloaded again.
+    Url { url: &'a str },
+    /// The local folder or file it came from, read again.
+    Local { path: &'a str },
+    /// Nothing can move: the reason, for the user.
+    Pinned(&'static str),
+}
+
+/// Where to look for a newer `entry`; `index` is the `--index` the user gave, if any.
+pub fn lookup<'a>(entry: &'a LockEntry, index: Option<&'a str>) -> Lookup<'a> {
+    let src = &entry.source;
+    if src.resolves_by_name() {
+        return Lookup::ByName {
+            index: index.or(src.remote_index()),
+        };
+    }
+    match src {
+        // A commit never moves.
+        SourceRecord::Github { reference, .. } if is_commit(reference) => {
+            Lookup::Pinned("is pinned to a commit")
+        }
+        SourceRecord::Github {
+            repo,
+            reference,
+            path,
+            ..
+        } => Lookup::Github {
+            repo,
+            reference,
+            path,
+        },
+        SourceRecord::Url { url } => Lookup::Url { url },
+        SourceRecord::Path { path } | SourceRecord::File { path } => Lookup::Local { path },
+        SourceRecord::Embedded { .. } | SourceRecord::Index { .. } => Lookup::ByName { index },
+    }
+}
+
+/// What to do with a candidate found for a recorded skill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The same archive or tree: nothing to do.
+    Current,
+    /// What is installed is newer than what was offered: never downgraded by `update`.
+    InstalledIsNewer { installed: String, offered: String },
+    /// Install it.
+    Install,
+}
+
+/// A catalog or index entry offered for `entry`, with its tree digest and version.
+pub fn judge_resolved(entry: &LockEntry, tree: Option<&str>, version: &str) -> Verdict {
+    if tree == Some(entry.tree.as_str()) {
+        return Verdict::Current;
+    }
+    match &entry.version {
+        Some(installed) if index::newer(installed, version) => Verdict::InstalledIsNewer {
+            installed: installed.clone(),
+            offered: version.to_string(),
+        },
+        _ => Verdict::Install,
+    }
+}
+
+/// An archive fetched again from the recorded location, by its digest. The same digest as
+/// recorded is current (a URL or a file that did not change); anything else goes through
+/// the pipeline, which reports an unchanged tree as unchanged.
+pub fn judge_fetched(entry: &LockEntry, archive_sha256: &str) -> Verdict {
+    let same_archive = entry.archive_sha256.as_deref() == Some(archive_sha256);
+    match &entry.source {
+        SourceRecord::Url { .. } | SourceRecord::File { .. } if same_archive => Verdict::Current,
+        _ => Verdict::Install,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn entry(source: SourceRecord, version: Option<&str>) -> LockEntry {
+        LockEntry {
+            name: "demo".into(),
+            version: version.map(str::to_string),
+            source,
+            archive_sha256: Some("aa".into()),
+            tree: "sha256:t1".into(),
+            installed_at: "2026-01-01T00:00:00Z".into(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    fn github(reference: &str) -> SourceRecord {
+        SourceRecord::Github {
+            repo: "o/r".into(),
+            reference: reference.into(),
+            path: "skills/demo".into(),
+            index: None,
+        }
+    }
+
+    #[test]
+    fn a_commit_pinned_ref_never_moves_and_a_branch_is_fetched_again() {
+        let pinned = entry(github(&"a".repeat(40)), None);
+        assert!(matches!(lookup(&pinned, None), Lookup::Pinned(_)));
+        let branch = entry(github("main"), None);
+        assert_eq!(
+            lookup(&branch, None),
+            Lookup::Github {
+                repo: "o/r",
+                reference: "main",
+                path: "skills/demo"
+            }
+        );
+    }
+
+    #[test]
+    fn catalog_and_index_entries_resolve_by_name_through_the_recorded_index() {
+        let catalog = entry(
+            SourceRecord::Github {
+                repo: "o/r".into(),
+                reference: "b".repeat(40),
+                path: "skills/demo".into(),
+                index: Some("catalog".into()),
+            },
+            Some("1.0.0"),
+        );
+        assert_eq!(lookup(&catalog, None), Lookup::ByName { index: None });
+        let indexed = entry(
+            SourceRecord::Index {
+                url: "https://x.test/a.zip".into(),
+                index: "https://x.test/index.json".into(),
+            },
+            Some("1.0.0"),
+        );
+        assert_eq!(
+            lookup(&indexed, None),
+            Lookup::ByName {
+                index: Some("https://x.test/index.json")
+            }
+        );
+        assert_eq!(
+            lookup(&indexed, Some("./other.json")),
+            Lookup::ByName {
+                index: Some("./other.json")
+            }
+        );
+    }
+
+    #[test]
+    fn the_same_url_digest_is_current_and_another_is_installed() {
+        let e = entry(
+            SourceRecord::Url {
+                url: "https://x.test/a.zip".into(),
+            },
+            None,
+        );
+        assert_eq!(judge_fetched(&e, "aa"), Verdict::Current);
+        assert_eq!(judge_fetched(&e, "bb"), Verdict::Install);
+        // A folder is packed afresh each time: the pipeline decides.
+        let folder = entry(SourceRecord::Path { path: "/s".into() }, None);
+        assert_eq!(judge_fetched(&folder, "aa"), Verdict::Install);
+    }
+
+    #[test]
+    fn a_newer_installed_version_is_never_downgraded() {
+        let e = entry(SourceRecord::Embedded { index: None }, Some("2.0.0"));
+        assert_eq!(
+            judge_resolved(&e, Some("sha256:t2"), "1.9.0"),
+            Verdict::InstalledIsNewer {
+                installed: "2.0.0".into(),
+                offered: "1.9.0".into()
+            }
+        );
+        assert_eq!(
+            judge_resolved(&e, Some("sha256:t2"), "2.1.0"),
+            Verdict::Install
+        );
+        assert_eq!(
+            judge_resolved(&e, Some("sha256:t1"), "0.1.0"),
+            Verdict::Current
+        );
+        // Not a version: never taken as newer than the installed one, nor older.
+        assert_eq!(
+            judge_resolved(&e, Some("sha256:t2"), "zzz"),
+            Verdict::InstalledIsNewer {
+                installed: "2.0.0".into(),
+                offered: "zzz".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Where an installed skill came from, as `lock.json` records it: one variant per kind of
+//! source, written as a JSON object tagged by `kind` (the version-1 layout).
+
+use serde::{Deserialize, Serialize};
+
+/// The index name recorded for skills resolved through the embedded catalog.
+pub const CATALOG: &str = "catalog";
+
+/// A source, as recorded. Fields that every install of a kind writes are required; a
+/// record without them is damaged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SourceRecord {
+    /// The skill compiled into the binary.
+    Embedded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        index: Option<String>,
+    },
+    /// A local folder, packed on the fly (its absolute path).
+    Path { path: String },
+    /// A local `.zip`/`.skill` file (its absolute path).
+    File { path: String },
+    /// A zip downloaded from a URL (credentials removed).
+    Url { url: String },
+    /// A folder of a GitHub repository archive at a ref.
+    Github {
+        repo: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        /// The folder inside the repository (empty: its root).
+        #[serde(default)]
+        path: String,
+        /// `catalog` when the embedded catalog named it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        index: Option<String>,
+    },
+    /// An entry of a remote index.
+    Index { url: String, index: String },
+}
+
+impl SourceRecord {
+    /// The stable kind id, as written in `lock.json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceRecord::Embedded { .. } => "embedded",
+            SourceRecord::Path { .. } => "path",
+            SourceRecord::File { .. } => "file",
+            SourceRecord::Url { .. } => "url",
+            SourceRecord::Github { .. } => "github",
+            SourceRecord::Index { .. } => "index",
+        }
+    }
+
+    /// Whether the skill is updated by resolving its name again (the catalog or an index)
+    /// rather than by fetching its recorded location.
+    pub fn resolves_by_name(&self) -> bool {
+        match self {
+            SourceRecord::Embedded { .. } | SourceRecord::Index { .. } => true,
+            SourceRecord::Github { index, .. } => index.as_deref() == Some(CATALOG),
+            _ => false,
+        }
+    }
+
+    /// The index a name was resolved through, when it was a remote one.
+    pub fn remote_index(&self) -> Option<&str> {
+        match self {
+            SourceRecord::Index { index, .. } => Some(index),
+            _ => None,
+        }
+    }
+
+    /// Whether the archive came over the network into the cache (and may be dropped from it).
+    pub fn is_downloaded(&self) -> bool {
+        matches!(
+            self,
+            SourceRecord::Url { .. } | SourceRecord::Github { .. } | SourceRecord::Index { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_keep_the_version_1_layout() {
+        let r = SourceRecord::Github {
+            repo: "o/r".into(),
+            reference: "main".into(),
+            path: "skills/x".into(),
+            index: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({"kind": "github", "repo": "o/r", "ref": "main", "path": "skills/x"})
+        );
+        let e: SourceRecord =
+            serde_json::from_value(serde_json::json!({"kind": "embedded", "index": "catalog"}))
+                .unwrap();
+        assert!(e.resolves_by_name());
+        assert!(
+            serde_json::from_value::<SourceRecord>(serde_json::json!({"kind": "url"})).is_err()
+        );
+    }
+}
