@@ -185,21 +185,64 @@ fn hash_walked_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
     hash_reader(file, path)
 }
 
-fn hash_reader(mut file: std::fs::File, path: &Path) -> Result<([u8; 32], u64), BundleError> {
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(BundleError::io("cannot read", path, e)),
-        };
-        h.update(&buf[..n]);
-        size += n as u64;
+fn hash_reader(file: std::fs::File, path: &Path) -> Result<([u8; 32], u64), BundleError> {
+    let mut reader = HashReader::new(file);
+    io::copy(&mut reader, &mut io::sink()).map_err(|e| BundleError::io("cannot read", path, e))?;
+    Ok(reader.finish_raw())
+}
+
+/// Feeds every byte read through it to SHA-256, so the digest is of exactly the bytes that
+/// passed on their way to disk: no second read, nothing to drift.
+pub struct HashReader<R> {
+    inner: R,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl<R: Read> HashReader<R> {
+    pub fn new(inner: R) -> HashReader<R> {
+        HashReader {
+            inner,
+            hasher: Sha256::new(),
+            len: 0,
+        }
     }
-    Ok((h.finalize().into(), size))
+
+    /// Bytes read so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The hex digest and length of everything read.
+    pub fn finish(self) -> (String, u64) {
+        let (digest, len) = self.finish_raw();
+        (hex::encode(digest), len)
+    }
+
+    /// The digest bytes and length of everything read.
+    pub fn finish_raw(self) -> ([u8; 32], u64) {
+        (self.hasher.finalize().into(), self.len)
+    }
+}
+
+impl<R: Read> Read for HashReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // `Read` promises `n <= buf.len()`; `get` keeps a faulty reader from panicking here.
+        let read = buf.get(..n).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a read reported more bytes than asked",
+            )
+        })?;
+        self.hasher.update(read);
+        self.len += n as u64;
+        Ok(n)
+    }
 }
 
 pub(crate) fn relative_slash_path(base: &Path, path: &Path) -> String {
@@ -224,6 +267,20 @@ pub(crate) fn is_executable(_path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn hash_reader_digests_what_passes() {
+        let mut r = HashReader::new(&b"abc"[..]);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        let (hex, len) = r.finish();
+        assert_eq!(len, 3);
+        assert_eq!(
+            hex,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn digest_is_order_independent_and_matches_coreutils_format() {

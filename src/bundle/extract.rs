@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::fs::{Dir, OpenOptions};
 
-use sha2::{Digest, Sha256};
 use zip::{CompressionMethod, ZipArchive};
 
 use super::BundleError;
-use super::digest::FileRecord;
+use super::digest::{FileRecord, HashReader};
 use super::inspect::{Plan, check_ratio};
 use super::rules::Limits;
 
@@ -53,7 +52,7 @@ pub fn extract<R: Read + Seek>(
                 reason: e.to_string(),
             })?;
         let expected_crc = raw.crc32();
-        let mut entry: Box<dyn Read + '_> = match raw.compression() {
+        let inflated: Box<dyn Read + '_> = match raw.compression() {
             CompressionMethod::Stored => Box::new(raw),
             CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
             other => {
@@ -64,8 +63,8 @@ pub fn extract<R: Read + Seek>(
                 });
             }
         };
+        let mut entry = HashReader::new(inflated);
         let mut crc = crc32fast::Hasher::new();
-        let mut hasher = Sha256::new();
         let mut written = 0u64;
         loop {
             let n = match entry.read(&mut buf) {
@@ -102,7 +101,6 @@ pub fn extract<R: Read + Seek>(
                 });
             }
             check_ratio(&pf.entry, written, pf.compressed, limits)?;
-            hasher.update(&buf[..n]);
             crc.update(&buf[..n]);
             out.write_all(&buf[..n])
                 .map_err(|e| BundleError::io("cannot write", &target, e))?;
@@ -123,7 +121,7 @@ pub fn extract<R: Read + Seek>(
             .map_err(|e| BundleError::io("cannot write", &target, e))?;
         records.push(FileRecord {
             path: pf.path.clone(),
-            sha256: hasher.finalize().into(),
+            sha256: entry.finish_raw().0,
             size: written,
             executable: pf.executable,
         });

@@ -11,7 +11,9 @@ pub mod inspect;
 pub mod pack;
 pub mod rules;
 
-pub use digest::{FileRecord, hash_tree, hash_tree_in, sha256_hex, tree_digest, walk_tree_in};
+pub use digest::{
+    FileRecord, HashReader, hash_tree, hash_tree_in, sha256_hex, tree_digest, walk_tree_in,
+};
 pub use error::BundleError;
 pub use extract::extract;
 pub use inspect::{Plan, PlannedFile, inspect, open_archive};

@@ -3,7 +3,7 @@
 
 use super::lockfile::LockEntry;
 use crate::source::SourceRecord;
-use crate::source::cache::is_commit;
+use crate::source::github::is_commit;
 use crate::source::index;
 
 /// Where to look for a newer version of a recorded skill.

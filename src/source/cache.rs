@@ -9,10 +9,8 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use super::SourceError;
-use crate::bundle::{ArchiveFile, open_regular};
+use super::error::SourceError;
+use crate::bundle::{ArchiveFile, HashReader, open_regular};
 
 const PARTIAL_SUFFIX: &str = ".partial";
 
@@ -149,23 +147,28 @@ impl Cache {
         removed
     }
 
-    fn ref_file(&self, repo: &str, commit: &str) -> Option<PathBuf> {
-        let (owner, name) = super::github::split_repo(repo)?;
-        is_commit(commit).then(|| {
-            self.root
-                .join("refs/github")
-                .join(owner)
-                .join(name)
-                .join(commit.to_ascii_lowercase())
-        })
+    /// `refs/<parts…>/<id>`: where the digest an immutable reference gave is remembered.
+    /// The parts are opaque to the cache (a repository host, owner and name, say); each
+    /// must be a plain file name, so nothing is written outside `refs/`.
+    fn ref_file(&self, parts: &[&str], id: &str) -> Option<PathBuf> {
+        let plain = |p: &&str| {
+            !p.is_empty() && *p != "." && *p != ".." && !p.contains(['/', '\\', '\0', ':'])
+        };
+        if parts.is_empty() || !parts.iter().all(plain) || !plain(&id) {
+            return None;
+        }
+        let mut path = self.root.join("refs");
+        path.extend(parts);
+        Some(path.join(id.to_ascii_lowercase()))
     }
 
-    /// The archive a ref file says `repo` at a full commit id gave, if still cached intact.
-    /// The ref file is only a hint: the caller checks that the archive is that commit's.
-    pub fn commit_archive(&self, repo: &str, commit: &str) -> Option<CachedArchive> {
+    /// The archive a ref file says `parts` at the immutable reference `id` gave, if still
+    /// cached intact. The ref file is only a hint: the caller checks that the archive is
+    /// that reference's.
+    pub fn commit_archive(&self, parts: &[&str], id: &str) -> Option<CachedArchive> {
         let mut text = String::new();
         // A digest is 64 bytes; anything much longer is not one.
-        open_regular(&self.ref_file(repo, commit)?, true)
+        open_regular(&self.ref_file(parts, id)?, true)
             .ok()?
             .take(256)
             .read_to_string(&mut text)
@@ -173,10 +176,10 @@ impl Cache {
         self.get(text.trim())
     }
 
-    /// Remembers which archive `repo` at a full commit id gave. Best effort: a failure only
-    /// costs a download next time.
-    pub fn remember_commit(&self, repo: &str, commit: &str, sha256: &str) {
-        let Some(path) = self.ref_file(repo, commit) else {
+    /// Remembers which archive `parts` at the immutable reference `id` gave. Best effort: a
+    /// failure only costs a download next time.
+    pub fn remember_commit(&self, parts: &[&str], id: &str, sha256: &str) {
+        let Some(path) = self.ref_file(parts, id) else {
             return;
         };
         let Some(dir) = path.parent() else { return };
@@ -190,17 +193,12 @@ impl Cache {
         }
     }
 
-    /// Forgets what `repo` at `commit` gave.
-    pub fn forget_commit(&self, repo: &str, commit: &str) {
-        if let Some(path) = self.ref_file(repo, commit) {
+    /// Forgets what `parts` at `id` gave.
+    pub fn forget_commit(&self, parts: &[&str], id: &str) {
+        if let Some(path) = self.ref_file(parts, id) {
             let _ = fs::remove_file(path);
         }
     }
-}
-
-/// A full 40-digit hexadecimal commit id (the only kind of ref whose archive cannot change).
-pub fn is_commit(reference: &str) -> bool {
-    reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn is_hex_digest(s: &str) -> bool {
@@ -257,70 +255,9 @@ impl Write for Partial {
     }
 }
 
-/// Feeds every byte read through it to SHA-256, so the digest is of exactly the bytes that
-/// passed on their way to disk: no second read, nothing to drift.
-pub struct HashReader<R> {
-    inner: R,
-    hasher: Sha256,
-    len: u64,
-}
-
-impl<R: Read> HashReader<R> {
-    pub fn new(inner: R) -> HashReader<R> {
-        HashReader {
-            inner,
-            hasher: Sha256::new(),
-            len: 0,
-        }
-    }
-
-    /// Bytes read so far.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The hex digest and length of everything read.
-    pub fn finish(self) -> (String, u64) {
-        (hex::encode(self.hasher.finalize()), self.len)
-    }
-}
-
-impl<R: Read> Read for HashReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        // `Read` promises `n <= buf.len()`; `get` keeps a faulty reader from panicking here.
-        let read = buf.get(..n).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a read reported more bytes than asked",
-            )
-        })?;
-        self.hasher.update(read);
-        self.len += n as u64;
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hash_reader_digests_what_passes() {
-        let mut r = HashReader::new(&b"abc"[..]);
-        let mut out = Vec::new();
-        r.read_to_end(&mut out).unwrap();
-        let (hex, len) = r.finish();
-        assert_eq!(len, 3);
-        assert_eq!(
-            hex,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
 
     #[test]
     fn partial_files_of_dead_writers_are_swept() {

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::SourceError;
+use super::error::SourceError;
 use crate::bundle::{self, ArchiveFile};
 
 /// Where repository archives come from unless `SKILLPACK_GITHUB_URL` names a mirror.
@@ -18,6 +18,16 @@ pub fn base_from_env() -> String {
         .ok()
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_BASE.to_string())
+}
+
+/// A full 40-digit hexadecimal commit id (the only kind of ref whose archive cannot change).
+pub fn is_commit(reference: &str) -> bool {
+    reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The cache's key parts for `owner/repo` (`github`, owner, name).
+pub fn cache_parts(repo: &str) -> Option<[&str; 3]> {
+    split_repo(repo).map(|(owner, name)| ["github", owner, name])
 }
 
 /// `owner/repo` split in two, when each part is a plain name (letters, digits, `-`, `_`,
@@ -46,8 +56,8 @@ pub fn archive_url(base: &str, repo: &str, reference: &str) -> Result<Url, Sourc
     if !reference.split('/').all(plain) || reference.chars().any(|c| c.is_control()) {
         return Err(bad("the ref is not a valid branch, tag or commit name"));
     }
-    let mut url = super::http::parse_url(base.trim_end_matches('/'))?;
-    let shown = super::http::redact(&url);
+    let mut url = super::url_policy::parse_url(base.trim_end_matches('/'))?;
+    let shown = super::url_policy::redact(&url);
     {
         let mut segments = url.path_segments_mut().map_err(|_| SourceError::BadUrl {
             url: shown,
@@ -91,7 +101,7 @@ pub fn list(file: &ArchiveFile) -> Result<Listing, SourceError> {
 pub fn archive_commit(file: &ArchiveFile) -> Option<String> {
     let archive = bundle::open_archive(file.reader()).ok()?;
     let comment = std::str::from_utf8(archive.comment()).ok()?.trim();
-    super::cache::is_commit(comment).then(|| comment.to_ascii_lowercase())
+    is_commit(comment).then(|| comment.to_ascii_lowercase())
 }
 
 /// Where repositories usually keep skills, most common first.

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use reqwest::redirect;
-use url::{Host, Url};
+use url::Url;
 
-use super::SourceError;
-use super::cache::{Cache, CachedArchive, HashReader};
+use super::cache::{Cache, CachedArchive};
+use super::error::SourceError;
+use super::url_policy::{check_url, is_loopback, redact, redact_text, redirect_allowed};
+use crate::bundle::HashReader;
 
 /// Hears about transfers as they happen; the command line draws a progress bar from it.
 /// The library itself never prints.
@@ -194,54 +196,6 @@ impl Settings {
     }
 }
 
-/// Whether `url` names this machine: 127.0.0.0/8, `::1` or `localhost`.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-/// Refuses anything but `https://`, and `http://` to a loopback address.
-pub fn check_url(url: &Url) -> Result<(), SourceError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(url) => Ok(()),
-        _ => Err(SourceError::Insecure { url: redact(url) }),
-    }
-}
-
-/// `url` as it may be shown or recorded: without user name and password.
-pub fn redact(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.to_string()
-}
-
-/// Parses a URL argument; the error message never repeats credentials.
-pub fn parse_url(text: &str) -> Result<Url, SourceError> {
-    Url::parse(text).map_err(|e| SourceError::BadUrl {
-        url: redact_text(text),
-        message: e.to_string(),
-    })
-}
-
-/// Drops a `user:password@` part from text that did not parse as a URL.
-fn redact_text(text: &str) -> String {
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return text.to_string();
-    };
-    // Offsets of ASCII characters found in `rest` (and its end) are char boundaries.
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => text.to_string(),
-    }
-}
-
 /// Why the redirect policy stopped a chain; found again in the error's source chain.
 #[derive(Debug)]
 struct RedirectRefused(String);
@@ -264,12 +218,7 @@ fn redirect_policy(max: usize) -> redirect::Policy {
             return attempt.error(RedirectRefused(why));
         }
         let next = attempt.url();
-        // Plain HTTP stays allowed only while the whole chain is on this machine, so a
-        // remote server cannot steer a download to a local service or downgrade it.
-        let from_loopback = attempt.previous().last().is_some_and(is_loopback);
-        let allowed = next.scheme() == "https"
-            || (next.scheme() == "http" && is_loopback(next) && from_loopback);
-        if allowed {
+        if redirect_allowed(attempt.previous().last(), next) {
             attempt.follow()
         } else {
             let why = format!(
@@ -793,6 +742,7 @@ fn describe(e: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::url_policy::parse_url;
 
     #[test]
     fn only_https_or_loopback_http() {

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use url::Url;
 
-use super::SourceError;
-use super::http::{self, Http, Progress};
+use super::error::SourceError;
+use super::http::{Http, Progress};
 use crate::bundle::index::{Index, IndexEntry};
 use crate::skill::is_valid_name;
 
@@ -31,9 +31,9 @@ pub struct RemoteIndex {
 /// Where `spec` points: a URL when it has a scheme, else a local path (against `cwd`).
 pub fn location(spec: &str, cwd: &Path) -> Result<Url, SourceError> {
     if spec.contains("://") {
-        let url = http::parse_url(spec)?;
+        let url = super::url_policy::parse_url(spec)?;
         if url.scheme() != "file" {
-            http::check_url(&url)?;
+            super::url_policy::check_url(&url)?;
         }
         return Ok(url);
     }
@@ -65,7 +65,7 @@ pub fn load(
 impl RemoteIndex {
     pub fn parse(location: Url, bytes: &[u8]) -> Result<RemoteIndex, SourceError> {
         let bad = |message: String| SourceError::Index {
-            url: http::redact(&location),
+            url: super::url_policy::redact(&location),
             message,
         };
         let mut index: Index = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
@@ -90,7 +90,7 @@ impl RemoteIndex {
 
     /// The index's address as it may be shown and recorded.
     pub fn shown(&self) -> String {
-        http::redact(&self.location)
+        super::url_policy::redact(&self.location)
     }
 
     /// The entry called `name`; with several, the newest.

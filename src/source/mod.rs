@@ -5,10 +5,12 @@
 pub mod cache;
 pub mod catalog;
 pub mod embedded;
+mod error;
 pub mod github;
 pub mod http;
 pub mod index;
 pub mod record;
+pub mod url_policy;
 
 use std::collections::HashMap;
 use std::io::{self, Read, Seek};
@@ -16,168 +18,18 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::bundle::HashReader;
 use crate::bundle::index::IndexEntry;
 use crate::bundle::{self, ArchiveData, ArchiveFile, BundleError, Limits};
-use cache::{Cache, CachedArchive, HashReader};
+use cache::{Cache, CachedArchive};
+pub use error::SourceError;
 use http::{Http, Progress};
 use index::RemoteIndex;
 pub use record::SourceRecord;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("unknown skill `{name}`: it is not in the catalog{hint}")]
-    UnknownSkill { name: String, hint: String },
-
-    #[error("no such file or folder: `{}`", path.display())]
-    NotFound { path: PathBuf },
-
-    #[error("cannot use `{url}`: {message}")]
-    BadUrl { url: String, message: String },
-
-    #[error("`{spec}` holds several skills ({available}); name one with --skill NAME")]
-    ManySkills { spec: String, available: String },
-
-    #[error("no skill `{name}` in `{repo}` (it holds: {available})")]
-    SkillNotInRepo {
-        name: String,
-        repo: String,
-        available: String,
-    },
-
-    #[error(
-        "`{repo}` holds several skills named `{name}` ({paths}); pass one of these paths to --skill"
-    )]
-    AmbiguousSkill {
-        name: String,
-        repo: String,
-        paths: String,
-    },
-
-    #[error("cannot use `{spec}`: {message}")]
-    BadRepo { spec: String, message: String },
-
-    #[error("`{spec}` was not found: no such public repository, or no such branch, tag or commit")]
-    RepoNotFound { spec: String },
-
-    #[error(
-        "refusing `{url}`: only https:// is allowed (plain http:// only for loopback addresses)"
-    )]
-    Insecure { url: String },
-
-    #[error("cannot set up the HTTPS client: {message}")]
-    Client { message: String },
-
-    #[error("cannot download `{url}`: {reason}")]
-    Network { url: String, reason: String },
-
-    #[error("cannot download `{url}`: {reason}")]
-    Redirect { url: String, reason: String },
-
-    #[error("cannot download `{url}`: the secure connection failed ({reason})")]
-    Tls { url: String, reason: String },
-
-    #[error("cannot download `{url}`: the server answered {status} {reason}")]
-    Status {
-        url: String,
-        status: u16,
-        reason: String,
-    },
-
-    #[error("the download of `{url}` broke off after {got}{} bytes: {reason}", of_total(.expected))]
-    Truncated {
-        url: String,
-        got: u64,
-        expected: Option<u64>,
-        reason: String,
-    },
-
-    #[error(
-        "`{url}` is larger than {limit} bytes (raise the limit with --max-size if you trust it)"
-    )]
-    TooLarge { url: String, limit: u64 },
-
-    #[error(
-        "the download of `{url}` is too slow: {got} bytes in the last {secs} s, under the minimum of {min_rate} bytes per second (lower SKILLPACK_HTTP_MIN_RATE to allow slower transfers)"
-    )]
-    TooSlow {
-        url: String,
-        got: u64,
-        secs: String,
-        min_rate: u64,
-    },
-
-    #[error(
-        "the download of `{url}` did not finish within {secs} s ({got}{} bytes arrived); raise SKILLPACK_HTTP_DEADLINE to allow longer", of_total(.expected)
-    )]
-    Deadline {
-        url: String,
-        got: u64,
-        expected: Option<u64>,
-        secs: String,
-    },
-
-    #[error(
-        "`{}` is not a skill folder: it has no SKILL.md at its top, so nothing in it was read", path.display()
-    )]
-    NotASkillFolder { path: PathBuf },
-
-    #[error(
-        "the archive downloaded for `{spec}` is of commit {found}, not the commit requested; nothing was installed"
-    )]
-    WrongCommit { spec: String, found: String },
-
-    #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
-    ArchiveDigest {
-        url: String,
-        expected: String,
-        actual: String,
-    },
-
-    #[error("{source} (gave up after {attempts} attempts)")]
-    GaveUp {
-        attempts: u32,
-        source: Box<SourceError>,
-    },
-
-    #[error("cannot use the index `{url}`: {message}")]
-    Index { url: String, message: String },
-
-    #[error(transparent)]
-    Bundle(#[from] BundleError),
-
-    #[error("{action} `{}`: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-fn of_total(expected: &Option<u64>) -> String {
-    expected.map(|t| format!(" of {t}")).unwrap_or_default()
-}
-
-impl SourceError {
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
-        SourceError::Io {
-            action,
-            path: path.into(),
-            source,
-        }
-    }
-
-    /// The error at the root of retries, for callers that match on it.
-    pub fn last_attempt(&self) -> &SourceError {
-        match self {
-            SourceError::GaveUp { source, .. } => source.last_attempt(),
-            other => other,
-        }
-    }
+/// The cache key parts of a GitHub repository (none for a malformed name: never cached).
+fn parts(repo: &str) -> Vec<&str> {
+    github::cache_parts(repo).map(Vec::from).unwrap_or_default()
 }
 
 /// A SOURCE argument, classified (DESIGN section 2).
@@ -579,7 +431,7 @@ impl<'p> Session<'p> {
                 f.expected_tree = Some(entry.tree.clone());
                 f.expected_name = Some(entry.name.clone());
                 f.source = SourceRecord::Index {
-                    url: http::redact(url),
+                    url: url_policy::redact(url),
                     index: index.clone(),
                 };
                 Ok(f)
@@ -627,8 +479,8 @@ impl<'p> Session<'p> {
         url: &str,
         expected_sha256: Option<&str>,
     ) -> Result<Fetched, SourceError> {
-        let parsed = http::parse_url(url)?;
-        http::check_url(&parsed)?;
+        let parsed = url_policy::parse_url(url)?;
+        url_policy::check_url(&parsed)?;
         let cached =
             expected_sha256.and_then(|sha| self.cache.get(sha.trim_start_matches("sha256:")));
         let archive = match cached {
@@ -650,7 +502,7 @@ impl<'p> Session<'p> {
             expected_name: None,
             subpath: None,
             source: SourceRecord::Url {
-                url: http::redact(&parsed),
+                url: url_policy::redact(&parsed),
             },
         })
     }
@@ -715,12 +567,12 @@ impl<'p> Session<'p> {
         if let Some(a) = self.repos.get(&key) {
             return Ok(a.clone());
         }
-        let pinned = cache::is_commit(reference);
+        let pinned = github::is_commit(reference);
         // The ref file only says which cached archive to look at; the archive must say
         // itself that it is this commit (a repository archive carries its commit id as
         // the zip comment), or it is not used and the commit is downloaded again.
         let cached = if pinned {
-            match self.cache.commit_archive(repo, reference) {
+            match self.cache.commit_archive(&parts(repo), reference) {
                 Some(a)
                     if github::archive_commit(&a.file)
                         .is_some_and(|c| c.eq_ignore_ascii_case(reference)) =>
@@ -728,7 +580,7 @@ impl<'p> Session<'p> {
                     Some(a)
                 }
                 Some(_) => {
-                    self.cache.forget_commit(repo, reference);
+                    self.cache.forget_commit(&parts(repo), reference);
                     None
                 }
                 None => None,
@@ -758,7 +610,8 @@ impl<'p> Session<'p> {
                 if pinned {
                     match github::archive_commit(&a.file) {
                         Some(c) if c.eq_ignore_ascii_case(reference) => {
-                            self.cache.remember_commit(repo, reference, &a.sha256);
+                            self.cache
+                                .remember_commit(&parts(repo), reference, &a.sha256);
                         }
                         Some(found) => {
                             self.cache.forget(&a.sha256);
@@ -796,7 +649,7 @@ impl<'p> Session<'p> {
             repo, reference, ..
         } = source
         {
-            self.cache.forget_commit(repo, reference);
+            self.cache.forget_commit(&parts(repo), reference);
         }
         self.repos.retain(|_, a| a.sha256 != sha256);
         self.cache.forget(sha256);

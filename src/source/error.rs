@@ -1,0 +1,162 @@
+//! The errors of resolving and fetching, one enum for the source layer.
+
+use std::path::PathBuf;
+
+use crate::bundle::BundleError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("unknown skill `{name}`: it is not in the catalog{hint}")]
+    UnknownSkill { name: String, hint: String },
+
+    #[error("no such file or folder: `{}`", path.display())]
+    NotFound { path: PathBuf },
+
+    #[error("cannot use `{url}`: {message}")]
+    BadUrl { url: String, message: String },
+
+    #[error("`{spec}` holds several skills ({available}); name one with --skill NAME")]
+    ManySkills { spec: String, available: String },
+
+    #[error("no skill `{name}` in `{repo}` (it holds: {available})")]
+    SkillNotInRepo {
+        name: String,
+        repo: String,
+        available: String,
+    },
+
+    #[error(
+        "`{repo}` holds several skills named `{name}` ({paths}); pass one of these paths to --skill"
+    )]
+    AmbiguousSkill {
+        name: String,
+        repo: String,
+        paths: String,
+    },
+
+    #[error("cannot use `{spec}`: {message}")]
+    BadRepo { spec: String, message: String },
+
+    #[error("`{spec}` was not found: no such public repository, or no such branch, tag or commit")]
+    RepoNotFound { spec: String },
+
+    #[error(
+        "refusing `{url}`: only https:// is allowed (plain http:// only for loopback addresses)"
+    )]
+    Insecure { url: String },
+
+    #[error("cannot set up the HTTPS client: {message}")]
+    Client { message: String },
+
+    #[error("cannot download `{url}`: {reason}")]
+    Network { url: String, reason: String },
+
+    #[error("cannot download `{url}`: {reason}")]
+    Redirect { url: String, reason: String },
+
+    #[error("cannot download `{url}`: the secure connection failed ({reason})")]
+    Tls { url: String, reason: String },
+
+    #[error("cannot download `{url}`: the server answered {status} {reason}")]
+    Status {
+        url: String,
+        status: u16,
+        reason: String,
+    },
+
+    #[error("the download of `{url}` broke off after {got}{} bytes: {reason}", of_total(.expected))]
+    Truncated {
+        url: String,
+        got: u64,
+        expected: Option<u64>,
+        reason: String,
+    },
+
+    #[error(
+        "`{url}` is larger than {limit} bytes (raise the limit with --max-size if you trust it)"
+    )]
+    TooLarge { url: String, limit: u64 },
+
+    #[error(
+        "the download of `{url}` is too slow: {got} bytes in the last {secs} s, under the minimum of {min_rate} bytes per second (lower SKILLPACK_HTTP_MIN_RATE to allow slower transfers)"
+    )]
+    TooSlow {
+        url: String,
+        got: u64,
+        secs: String,
+        min_rate: u64,
+    },
+
+    #[error(
+        "the download of `{url}` did not finish within {secs} s ({got}{} bytes arrived); raise SKILLPACK_HTTP_DEADLINE to allow longer", of_total(.expected)
+    )]
+    Deadline {
+        url: String,
+        got: u64,
+        expected: Option<u64>,
+        secs: String,
+    },
+
+    #[error(
+        "`{}` is not a skill folder: it has no SKILL.md at its top, so nothing in it was read", path.display()
+    )]
+    NotASkillFolder { path: PathBuf },
+
+    #[error(
+        "the archive downloaded for `{spec}` is of commit {found}, not the commit requested; nothing was installed"
+    )]
+    WrongCommit { spec: String, found: String },
+
+    #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
+    ArchiveDigest {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("{source} (gave up after {attempts} attempts)")]
+    GaveUp {
+        attempts: u32,
+        source: Box<SourceError>,
+    },
+
+    #[error("cannot use the index `{url}`: {message}")]
+    Index { url: String, message: String },
+
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn of_total(expected: &Option<u64>) -> String {
+    expected.map(|t| format!(" of {t}")).unwrap_or_default()
+}
+
+impl SourceError {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        SourceError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The error at the root of retries, for callers that match on it.
+    pub fn last_attempt(&self) -> &SourceError {
+        match self {
+            SourceError::GaveUp { source, .. } => source.last_attempt(),
+            other => other,
+        }
+    }
+}

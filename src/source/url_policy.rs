@@ -1,0 +1,85 @@
+//! URL policy, in one place: https only (plain http between loopback addresses alone),
+//! which redirects may be followed, and how a URL is shown without its credentials.
+
+use url::{Host, Url};
+
+use super::error::SourceError;
+
+/// Whether `url` names this machine: 127.0.0.0/8, `::1` or `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Refuses anything but `https://`, and `http://` to a loopback address.
+pub fn check_url(url: &Url) -> Result<(), SourceError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        _ => Err(SourceError::Insecure { url: redact(url) }),
+    }
+}
+
+/// `url` as it may be shown or recorded: without user name and password.
+pub fn redact(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+/// Parses a URL argument; the error message never repeats credentials.
+pub fn parse_url(text: &str) -> Result<Url, SourceError> {
+    Url::parse(text).map_err(|e| SourceError::BadUrl {
+        url: redact_text(text),
+        message: e.to_string(),
+    })
+}
+
+/// Drops a `user:password@` part from text that did not parse as a URL.
+pub(crate) fn redact_text(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_string();
+    };
+    // Offsets of ASCII characters found in `rest` (and its end) are char boundaries.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+/// Whether a redirect from `previous` to `next` may be followed: to https, or plain http
+/// only while the whole chain stays on this machine, so a remote server cannot steer a
+/// download to a local service or downgrade it.
+pub fn redirect_allowed(previous: Option<&Url>, next: &Url) -> bool {
+    let from_loopback = previous.is_some_and(is_loopback);
+    next.scheme() == "https" || (next.scheme() == "http" && is_loopback(next) && from_loopback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_between_loopback_addresses() {
+        let local = Url::parse("http://127.0.0.1:9/a").unwrap();
+        let remote = Url::parse("http://example.test/a").unwrap();
+        let secure = Url::parse("https://example.test/a").unwrap();
+        let file = Url::parse("file:///etc/passwd").unwrap();
+        assert!(check_url(&local).is_ok() && check_url(&secure).is_ok());
+        assert!(check_url(&remote).is_err() && check_url(&file).is_err());
+        assert!(redirect_allowed(Some(&local), &local));
+        assert!(!redirect_allowed(Some(&secure), &local));
+        assert!(!redirect_allowed(Some(&local), &file));
+        assert!(redirect_allowed(Some(&local), &secure));
+        assert_eq!(
+            redact(&Url::parse("https://u:p@x.test/a").unwrap()),
+            "https://x.test/a"
+        );
+    }
+}
