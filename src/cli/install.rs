@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use skillpack::agents::Env;
-use skillpack::bundle::{ArchiveData, BundleError, Limits};
+use skillpack::bundle::{BundleError, Limits};
 use skillpack::install::{self, Action, InstallError, Report, Root};
 use skillpack::skill::SkillError;
 use skillpack::source::SourceRecord;
@@ -165,9 +165,7 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>| {
         for spec in specs {
             for fetched in fetch_source(p, &mut session, spec, &args)? {
-                let report = forget_if_refused(&mut session, fetched, |f| {
-                    install_one(p, &env, &root, f, &opts)
-                })?;
+                let report = install_one(p, &env, &root, &mut session, fetched, &opts)?;
                 reports.push(report);
             }
         }
@@ -383,40 +381,16 @@ pub fn confirm_unpinned(
     })
 }
 
-/// Runs `step` (the pipeline) on `fetched`; when the archive or tree turns out not to be
-/// the one pinned, the cached download is dropped so that the next run fetches it afresh.
-pub fn forget_if_refused<T>(
-    session: &mut Session<'_>,
-    fetched: Fetched,
-    step: impl FnOnce(Fetched) -> Result<T, Failure>,
-) -> Result<T, Failure> {
-    let downloaded = matches!(fetched.archive, ArchiveData::File(_));
-    let (record, sha256) = (fetched.source.clone(), fetched.sha256.clone());
-    step(fetched).inspect_err(|f| {
-        if !downloaded {
-            return;
-        }
-        match f.kind.as_deref() {
-            Some("archive-digest") => session.forget(&record, &sha256),
-            // A repository archive serves several skills: keep it for the rest of this run.
-            Some("tree-digest") if matches!(record, SourceRecord::Github { .. }) => {
-                session.forget_after_run(&record, &sha256)
-            }
-            Some("tree-digest") => session.forget(&record, &sha256),
-            _ => {}
-        }
-    })
-}
-
 /// verify → inspect → stage → check → commit → record, with progress lines.
 pub fn install_one(
     p: &Printer,
     env: &Env,
     root: &Root,
+    session: &mut Session<'_>,
     fetched: Fetched,
     opts: &install::Options,
 ) -> Result<Report, Failure> {
-    let report = run_pipeline(p, root, fetched, opts)?;
+    let report = run_pipeline(p, root, session, fetched, opts)?;
     render(p, env, &report);
     Ok(report)
 }
@@ -425,11 +399,11 @@ pub fn install_one(
 pub fn run_pipeline(
     p: &Printer,
     root: &Root,
+    session: &mut Session<'_>,
     fetched: Fetched,
     opts: &install::Options,
 ) -> Result<Report, Failure> {
-    let request = fetched;
-    p.detail(format!("archive sha256:{}", request.sha256));
+    p.detail(format!("archive sha256:{}", fetched.sha256));
     let mut on_wait = |lock: &Path| {
         p.status_warn(
             "Blocking",
@@ -439,7 +413,8 @@ pub fn run_pipeline(
             ),
         )
     };
-    let report = install::install(root, &request, opts, &mut on_wait).map_err(install_failure)?;
+    let report = install::install_fetched(session, root, &fetched, opts, &mut on_wait)
+        .map_err(install_failure)?;
     if report.recovered > 0 {
         p.status_warn(
             "Recovered",

@@ -11,8 +11,8 @@ use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{Fetched, InRepo, Session};
 
 use super::install::{
-    Transfer, confirm_unpinned, describe_resolved, forget_if_refused, install_failure, limits,
-    render, run_pipeline, session, source_failure,
+    Transfer, confirm_unpinned, describe_resolved, install_failure, limits, render, run_pipeline,
+    session, source_failure,
 };
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
@@ -160,7 +160,7 @@ fn update_one(
     };
     // Whatever the source now holds, it must still be this skill.
     fetched.expected_name = Some(entry.name.clone());
-    let report = forget_if_refused(session, fetched, |f| run_pipeline(p, root, f, opts))?;
+    let report = run_pipeline(p, root, session, fetched, opts)?;
     Ok(match report.action {
         Action::Unchanged => Outcome::UpToDate(String::new()),
         _ => Outcome::Changed(report),

@@ -341,6 +341,34 @@ pub fn install(
     ))
 }
 
+/// [`install`] for a bundle `session` fetched. When the bundle is refused for its digests,
+/// the downloaded archive is dropped from the cache so that the next run fetches it afresh
+/// instead of trusting it (a repository archive only once this run is over, since other
+/// skills of the run may come from it).
+pub fn install_fetched(
+    session: &mut crate::source::Session<'_>,
+    root: &Root,
+    fetched: &Request,
+    opts: &Options,
+    on_wait: &mut dyn FnMut(&Path),
+) -> Result<Report, InstallError> {
+    let result = install(root, fetched, opts, on_wait);
+    if let Err(e) = &result
+        && matches!(fetched.archive, ArchiveData::File(_))
+    {
+        let (record, sha256) = (&fetched.source, fetched.sha256.as_str());
+        match e {
+            InstallError::ArchiveDigest { .. } => session.forget(record, sha256),
+            InstallError::TreeDigest { .. } if matches!(record, SourceRecord::Github { .. }) => {
+                session.forget_after_run(record, sha256)
+            }
+            InstallError::TreeDigest { .. } => session.forget(record, sha256),
+            _ => {}
+        }
+    }
+    result
+}
+
 fn report(
     name: String,
     meta: skill::SkillMeta,
