@@ -78,15 +78,20 @@ pub struct Env {
 }
 
 impl Env {
-    /// Reads `$CLAUDE_CONFIG_DIR`, the home folder (via `dirs`) and the current folder.
-    pub fn from_process() -> std::io::Result<Env> {
-        Ok(Env {
-            home: dirs::home_dir(),
-            claude_config_dir: std::env::var_os("CLAUDE_CONFIG_DIR")
+    /// The environment from values the caller read: the home folder, `$CLAUDE_CONFIG_DIR`
+    /// (empty counts as unset) and the current folder.
+    pub fn new(
+        home: Option<PathBuf>,
+        claude_config_dir: Option<std::ffi::OsString>,
+        cwd: PathBuf,
+    ) -> Env {
+        Env {
+            home,
+            claude_config_dir: claude_config_dir
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
-            cwd: std::env::current_dir()?,
-        })
+            cwd,
+        }
     }
 
     /// Claude Code's configuration folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.

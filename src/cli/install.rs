@@ -227,13 +227,18 @@ pub fn session<'p>(
     fetch: &FetchArgs,
     progress: &'p dyn Progress,
 ) -> Result<Session<'p>, Failure> {
-    let config = Config::from_env(env.cwd.clone(), fetch.index.clone(), limits(&fetch.limits))
-        .map_err(|e| {
-            Failure::usage(e.to_string()).hint(format!(
-                "set {} to a value in that range, or unset it",
-                e.var()
-            ))
-        })?;
+    let config = Config::from_vars(
+        env.cwd.clone(),
+        fetch.index.clone(),
+        limits(&fetch.limits),
+        &|var| std::env::var_os(var),
+    )
+    .map_err(|e| {
+        Failure::usage(e.to_string()).hint(format!(
+            "set {} to a value in that range, or unset it",
+            e.var()
+        ))
+    })?;
     Ok(Session::new(config, progress))
 }
 

@@ -119,7 +119,13 @@ impl From<ScopeArg> for Scope {
 }
 
 pub fn process_env() -> Result<Env, Failure> {
-    Env::from_process().map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))?;
+    Ok(Env::new(
+        dirs::home_dir(),
+        std::env::var_os("CLAUDE_CONFIG_DIR"),
+        cwd,
+    ))
 }
 
 /// How commits are made. Debug builds (the ones the test suite runs) honour

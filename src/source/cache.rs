@@ -40,10 +40,10 @@ impl Cache {
         Cache { root: root.into() }
     }
 
-    /// `SKILLPACK_CACHE_DIR`, else `<platform cache dir>/skillpack`, else a folder in the
-    /// temporary directory.
-    pub fn default_dir() -> PathBuf {
-        if let Some(dir) = std::env::var_os("SKILLPACK_CACHE_DIR").filter(|d| !d.is_empty()) {
+    /// `configured` (`SKILLPACK_CACHE_DIR`, as the caller read it), else
+    /// `<platform cache dir>/skillpack`, else a folder in the temporary directory.
+    pub fn default_dir(configured: Option<std::ffi::OsString>) -> PathBuf {
+        if let Some(dir) = configured.filter(|d| !d.is_empty()) {
             return PathBuf::from(dir);
         }
         dirs::cache_dir()

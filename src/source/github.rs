@@ -12,10 +12,9 @@ pub const DEFAULT_BASE: &str = "https://codeload.github.com";
 /// The ref downloaded when `owner/repo` names none: the default branch.
 pub const DEFAULT_REF: &str = "HEAD";
 
-/// `SKILLPACK_GITHUB_URL`, else [`DEFAULT_BASE`].
-pub fn base_from_env() -> String {
-    std::env::var("SKILLPACK_GITHUB_URL")
-        .ok()
+/// `configured` (`SKILLPACK_GITHUB_URL`, as the caller read it), else [`DEFAULT_BASE`].
+pub fn base_or_default(configured: Option<String>) -> String {
+    configured
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_BASE.to_string())
 }

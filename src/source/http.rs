@@ -69,7 +69,7 @@ impl Default for Settings {
     }
 }
 
-/// The environment variables [`Settings::from_env`] reads.
+/// The environment variables [`Settings::from_vars`] reads.
 pub const TIMEOUT_VAR: &str = "SKILLPACK_HTTP_TIMEOUT";
 pub const DEADLINE_VAR: &str = "SKILLPACK_HTTP_DEADLINE";
 pub const MIN_RATE_VAR: &str = "SKILLPACK_HTTP_MIN_RATE";
@@ -140,12 +140,8 @@ impl Settings {
     /// The defaults, with `SKILLPACK_HTTP_TIMEOUT` (seconds), `SKILLPACK_HTTP_DEADLINE`
     /// (seconds), `SKILLPACK_HTTP_MIN_RATE` (bytes per second) and
     /// `SKILLPACK_RETRY_BASE_MS` applied. A value that is not a number in its range is an
-    /// error naming the variable, never silently ignored or clamped.
-    pub fn from_env() -> Result<Settings, SettingsError> {
-        Settings::from_vars(&|var| std::env::var_os(var))
-    }
-
-    /// [`Settings::from_env`] with the variables looked up through `get`.
+    /// error naming the variable, never silently ignored or clamped. The variables are
+    /// looked up through `get` (the process environment, read by the command line).
     pub fn from_vars(
         get: &dyn Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Settings, SettingsError> {

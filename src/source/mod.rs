@@ -213,19 +213,23 @@ pub struct Config {
 }
 
 impl Config {
-    /// Cache folder, GitHub base and HTTP settings from the environment; an HTTP setting
-    /// that is not a number in its range is an error.
-    pub fn from_env(
+    /// The configuration for one run: the folder relative paths start from, the index to
+    /// consult, the archive limits, and the environment variables (`SKILLPACK_CACHE_DIR`,
+    /// `SKILLPACK_GITHUB_URL`, the HTTP settings) looked up through `get`, which the
+    /// command line reads once at start-up; library code reads no process globals.
+    pub fn from_vars(
         cwd: PathBuf,
         index: Option<String>,
         limits: Limits,
+        get: &dyn Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Config, http::SettingsError> {
+        let text = |var: &str| get(var).map(|v| v.to_string_lossy().into_owned());
         Ok(Config {
-            cache_dir: Cache::default_dir(),
-            github_base: github::base_from_env(),
+            cache_dir: Cache::default_dir(get("SKILLPACK_CACHE_DIR")),
+            github_base: github::base_or_default(text("SKILLPACK_GITHUB_URL")),
             index: index.filter(|i| !i.trim().is_empty()),
             limits,
-            http: http::Settings::from_env()?,
+            http: http::Settings::from_vars(get)?,
             cwd,
         })
     }
