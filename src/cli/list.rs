@@ -67,7 +67,7 @@ pub fn run(p: &Printer, args: ListArgs) -> CmdResult {
             ),
         )
     };
-    let view = install::view(&root, &mut on_wait).map_err(super::install::install_failure)?;
+    let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
     let lock = &view.lock;
     let mut rows = Vec::new();
     for (name, entry) in &lock.skills {

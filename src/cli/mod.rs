@@ -3,10 +3,13 @@
 
 pub mod companions;
 pub mod completions;
+pub mod failure;
 pub mod install;
 pub mod list;
 pub mod output;
 pub mod pack;
+pub mod pipeline;
+pub mod progress;
 pub mod uninstall;
 pub mod update;
 pub mod validate;

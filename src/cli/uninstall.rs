@@ -8,7 +8,7 @@ use serde_json::json;
 
 use skillpack::install;
 
-use super::install::install_failure;
+use super::failure::install_failure;
 use super::{CmdResult, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
 

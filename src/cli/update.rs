@@ -10,10 +10,10 @@ use serde_json::json;
 use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{Fetched, InRepo, Session};
 
-use super::install::{
-    Transfer, confirm_unpinned, describe_resolved, install_failure, limits, render, run_pipeline,
-    session, source_failure,
-};
+use super::failure::{install_failure, source_failure};
+use super::install::{limits, session};
+use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
+use super::progress::Transfer;
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
 

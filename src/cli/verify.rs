@@ -46,7 +46,7 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
             ),
         )
     };
-    let view = install::view(&root, &mut on_wait).map_err(super::install::install_failure)?;
+    let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
     let lock = &view.lock;
     let names: Vec<String> = if args.names.is_empty() {
         lock.skills.keys().cloned().collect()

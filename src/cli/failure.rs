@@ -1,0 +1,137 @@
+//! Library errors as failures to print: the message, a hint saying what to do next, the
+//! exit code, and the stable kind for `--json`.
+
+use skillpack::bundle::BundleError;
+use skillpack::install::InstallError;
+use skillpack::skill::SkillError;
+use skillpack::source::SourceError;
+
+use super::{Failure, command};
+
+pub fn source_failure(e: SourceError) -> Failure {
+    let with_kind = |kind: &str, f: Failure| Failure {
+        kind: Some(kind.into()),
+        ..f
+    };
+    let retry_hint =
+        "check the address and the network (HTTPS_PROXY is honoured), then run the command again";
+    if let SourceError::Bundle(b) = e {
+        return bundle_failure(b);
+    }
+    match e.last_attempt() {
+        SourceError::NotFound { .. } => Failure::new(e.to_string())
+            .hint("check the path, or name a catalog skill such as account-management"),
+        SourceError::UnknownSkill { .. } => with_kind(
+            "unknown-skill",
+            Failure::new(e.to_string()).hint(
+                "name a folder, zip, https:// URL or owner/repo --skill NAME, or add a catalog with --index URL",
+            ),
+        ),
+        SourceError::ManySkills { .. }
+        | SourceError::SkillNotInRepo { .. }
+        | SourceError::AmbiguousSkill { .. } => with_kind(
+            "skill-not-found",
+            Failure::new(e.to_string())
+                .hint("name the skill's folder with --skill NAME (e.g. --skill crm-management)"),
+        ),
+        SourceError::RepoNotFound { .. } => with_kind(
+            "repo-not-found",
+            Failure::new(e.to_string())
+                .hint("check the owner/repo spelling and the ref after @; private repositories are not supported"),
+        ),
+        SourceError::Insecure { .. } => with_kind(
+            "insecure-url",
+            Failure::new(e.to_string()).hint("use the https:// address of the archive"),
+        ),
+        SourceError::Redirect { .. } => with_kind(
+            "redirect",
+            Failure::new(e.to_string())
+                .hint("ask the server's owner for a direct https:// address"),
+        ),
+        SourceError::Tls { .. } => with_kind(
+            "tls",
+            Failure::new(e.to_string()).hint(
+                "certificates are always checked; check the system clock, the system's trusted certificates and any proxy",
+            ),
+        ),
+        SourceError::Network { .. } | SourceError::Status { .. } => {
+            with_kind("network", Failure::new(e.to_string()).hint(retry_hint))
+        }
+        SourceError::Truncated { .. } => with_kind(
+            "truncated",
+            Failure::new(e.to_string())
+                .hint(format!("nothing was kept or installed; {retry_hint}")),
+        ),
+        SourceError::TooLarge { .. } => with_kind("too-large", Failure::new(e.to_string())),
+        SourceError::ArchiveDigest { .. } => with_kind(
+            "archive-digest",
+            Failure::new(e.to_string()).hint(
+                "the archive is not the one expected; nothing was installed. Check the digest with its publisher",
+            ),
+        ),
+        SourceError::Index { .. } => with_kind(
+            "index",
+            Failure::new(e.to_string()).hint("check --index or SKILLPACK_INDEX"),
+        ),
+        _ => Failure::new(e.to_string()),
+    }
+}
+
+fn bundle_failure(e: BundleError) -> Failure {
+    let kind = e.rule().map(str::to_string);
+    let hint = match &e {
+        BundleError::Unsafe { .. }
+        | BundleError::MultipleSkills { .. }
+        | BundleError::NoSkill { .. } => Some("the archive was refused whole; nothing was written"),
+        BundleError::NotAZip { .. } | BundleError::Corrupt { .. } => {
+            Some("download it again, or ask its publisher for a valid zip")
+        }
+        BundleError::Pack { .. } => Some("fix the folder, then run the command again"),
+        _ => None,
+    };
+    Failure {
+        message: e.to_string(),
+        hint: hint.map(str::to_string),
+        code: 1,
+        kind,
+    }
+}
+
+pub fn install_failure(e: InstallError) -> Failure {
+    match e {
+        InstallError::Bundle(b) => bundle_failure(b),
+        InstallError::ArchiveDigest { .. } => Failure {
+            kind: Some("archive-digest".into()),
+            ..Failure::new(e.to_string()).hint("the archive is not the one expected; nothing was installed. Check the digest with its publisher")
+        },
+        InstallError::TreeDigest { .. } => Failure {
+            kind: Some("tree-digest".into()),
+            ..Failure::new(e.to_string()).hint("the skill's files differ from the pinned release; nothing was installed")
+        },
+        InstallError::Skill(SkillError::Invalid { ref diagnostics }) => {
+            let n = diagnostics.iter().filter(|d| d.severity == skillpack::skill::Severity::Error).count();
+            Failure {
+                kind: Some("invalid-skill".into()),
+                ..Failure::new(e.to_string()).hint(format!(
+                    "{n} problem{} in all; nothing was installed. Run `skillpack validate` on the skill folder to see them",
+                    if n == 1 { "" } else { "s" }
+                ))
+            }
+        }
+        InstallError::Modified { ref path, .. } => {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Failure {
+                kind: Some("modified".into()),
+                ..Failure::new(e.to_string()).hint(format!("`{}` lists the changes", command(["skillpack", "verify", name.as_str()])))
+            }
+        }
+        InstallError::Unmanaged { .. } => Failure {
+            kind: Some("unmanaged".into()),
+            ..Failure::new(e.to_string())
+        },
+        other => Failure {
+            kind: Some(other.kind().into()),
+            ..Failure::new(other.to_string())
+        },
+    }
+}

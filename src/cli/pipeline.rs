@@ -1,0 +1,205 @@
+//! The steps `install` and `update` share: describing what was resolved, confirming an
+//! unpinned download, running the library pipeline, and rendering its report.
+
+use std::path::Path;
+
+use serde_json::json;
+use skillpack::agents::Env;
+use skillpack::install::{self, Action, Report, Root};
+use skillpack::source::{self, Fetched, Resolved, Session, SourceRecord};
+
+use super::failure::install_failure;
+use super::progress::human_size;
+use super::{Failure, Printer, command, display_path};
+
+/// A `-v` line saying where a catalog name resolved to, after any warning the resolution
+/// left (an index that could not be read, entries of the index `index` that were set aside).
+pub fn describe_resolved(
+    p: &Printer,
+    session: &mut Session<'_>,
+    resolved: &Resolved,
+    index: Option<&str>,
+) {
+    for w in session.take_warnings() {
+        p.warn(format!("{w}; using the catalog compiled into skillpack"));
+    }
+    // Read once per run already: this looks the index up again, it does not fetch it again.
+    if let Some(spec) = index.filter(|i| !i.trim().is_empty())
+        && let Ok(idx) = session.index(spec)
+    {
+        for name in &idx.ignored {
+            p.warn_once(
+                &format!("index-entry\0{spec}\0{name}"),
+                format!(
+                    "ignoring the entry `{name}` of the index {}: it is not a skill name (lowercase letters, digits and single hyphens)",
+                    idx.shown()
+                ),
+            );
+        }
+    }
+    match resolved {
+        Resolved::Embedded => p.detail(format!("{} is compiled into skillpack", resolved.name())),
+        Resolved::Catalog(e) => {
+            if let source::catalog::Origin::Github { repo, commit, path } = &e.origin {
+                p.detail(format!(
+                    "{} {} is {path} of {repo} at {commit}",
+                    e.name, e.version
+                ));
+            }
+        }
+        Resolved::Index { entry, index, .. } => p.detail(format!(
+            "{} {} comes from the index {index}",
+            entry.name, entry.version
+        )),
+    }
+}
+
+/// A download nothing vouches for is installed only when the user says so: on a terminal
+/// by answering a question, elsewhere with `--yes`. Its digest is recorded either way.
+pub fn confirm_unpinned(
+    p: &Printer,
+    fetched: &Fetched,
+    yes: bool,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let url = match &fetched.source {
+        SourceRecord::Url { url } | SourceRecord::Index { url, .. } => url.as_str(),
+        _ => "the download",
+    };
+    let digest = &fetched.sha256;
+    if dry_run {
+        p.warn(format!(
+            "`{url}` is not pinned with --sha256; its sha256 is {digest}"
+        ));
+        return Ok(());
+    }
+    if yes {
+        p.warn(format!(
+            "installing `{url}` without --sha256; recording its sha256 {digest}"
+        ));
+        return Ok(());
+    }
+    let pin_hint = format!(
+        "its sha256 is {digest}; if its publisher confirms that, run `{}`, or pass --yes to trust it as it is",
+        command(["skillpack", "install", url, "--sha256", digest])
+    );
+    if p.interactive() {
+        let answer = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "`{}` is not pinned with --sha256 (its sha256 is {digest}). Install it?",
+                skillpack::text::escape(url)
+            ))
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        return if answer {
+            Ok(())
+        } else {
+            Err(Failure::new(format!("did not install `{url}`")).hint(pin_hint))
+        };
+    }
+    Err(Failure {
+        kind: Some("unpinned".into()),
+        ..Failure::new(format!(
+            "refusing to install `{url}` without --sha256: nothing vouches for its content"
+        ))
+        .hint(pin_hint)
+    })
+}
+
+/// verify → inspect → stage → check → commit → record, with progress lines.
+pub fn install_one(
+    p: &Printer,
+    env: &Env,
+    root: &Root,
+    session: &mut Session<'_>,
+    fetched: Fetched,
+    opts: &install::Options,
+) -> Result<Report, Failure> {
+    let report = run_pipeline(p, root, session, fetched, opts)?;
+    render(p, env, &report);
+    Ok(report)
+}
+
+/// The pipeline alone, reporting only waits for the root's lock and recovered debris.
+pub fn run_pipeline(
+    p: &Printer,
+    root: &Root,
+    session: &mut Session<'_>,
+    fetched: Fetched,
+    opts: &install::Options,
+) -> Result<Report, Failure> {
+    p.detail(format!("archive sha256:{}", fetched.sha256));
+    let mut on_wait = |lock: &Path| {
+        p.status_warn(
+            "Blocking",
+            format!(
+                "waiting for another skillpack run (lock {})",
+                lock.display()
+            ),
+        )
+    };
+    let report = install::install_fetched(session, root, &fetched, opts, &mut on_wait)
+        .map_err(install_failure)?;
+    if report.recovered > 0 {
+        p.status_warn(
+            "Recovered",
+            format!(
+                "cleaned {} folder(s) left by an interrupted run",
+                report.recovered
+            ),
+        );
+    }
+    Ok(report)
+}
+
+/// The status line for what the pipeline did.
+pub fn render(p: &Printer, env: &Env, report: &Report) {
+    let where_ = display_path(env, &report.path);
+    let version = report
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    let what = format!("{}{version}", report.name);
+    let size = format!(
+        "{} file{}, {}",
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        human_size(report.size)
+    );
+    match &report.action {
+        Action::Installed => p.status("Installed", format!("{what} to {where_} ({size})")),
+        Action::Updated { from } => p.status(
+            "Replaced",
+            format!(
+                "{} {} with{version} at {where_} ({size})",
+                report.name,
+                from.as_deref().unwrap_or("(unversioned)")
+            ),
+        ),
+        Action::Unchanged => p.status("Fresh", format!("{what} is already installed at {where_}")),
+        Action::WouldInstall { replaces } => p.status(
+            "Would install",
+            format!(
+                "{what} to {where_} ({size}){}; nothing was changed",
+                if *replaces { ", replacing it" } else { "" }
+            ),
+        ),
+    }
+    p.detail(format!("tree {}", report.tree));
+}
+
+pub fn report_json(r: &Report) -> serde_json::Value {
+    json!({
+        "name": r.name,
+        "version": r.version,
+        "action": r.action.id(),
+        "path": r.path,
+        "tree": r.tree,
+        "files": r.files,
+        "size": r.size,
+        // Only names that are skill names: the others were reported as ignored.
+        "companions": r.companions.iter().filter(|c| skillpack::skill::is_valid_name(c)).collect::<Vec<_>>(),
+    })
+}
