@@ -10,7 +10,7 @@ use serde_json::json;
 
 use skillpack::agents::{Agent, Env};
 use skillpack::install::companions::{self, Companion};
-use skillpack::skill::{SkillFile, is_valid_name};
+use skillpack::skill::is_valid_name;
 use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
 
@@ -47,74 +47,6 @@ pub struct CompanionsArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
-}
-
-/// The companions `name` declares: from its installed copy in a place the agent reads,
-/// else from the catalog's embedded copy. `None` when the skill is unknown.
-fn declared(
-    env: &Env,
-    agent: Agent,
-    explicit: Option<&std::path::Path>,
-    name: &str,
-) -> Option<Vec<String>> {
-    let found = companions::discover(env, agent, explicit, &[name.to_string()]);
-    if let Some(f) = found.first().and_then(|c| c.found.first()) {
-        return companions::declared(&f.path);
-    }
-    if name == embedded::NAME {
-        let file = SkillFile::parse(
-            std::path::Path::new("SKILL.md"),
-            embedded::skill_md().to_string(),
-        );
-        return Some(file.meta().companions);
-    }
-    None
-}
-
-/// The companion graph of a skill: each companion with the skill that declared it, and the
-/// declared names that are not skill names, which are ignored (also with their declarer).
-#[derive(Debug, Default)]
-pub struct Graph {
-    pub list: Vec<(String, Companion)>,
-    pub ignored: Vec<(String, String)>,
-}
-
-/// Resolves the companion graph from `name`, `depth` levels deep, visiting each skill once
-/// (companion graphs have cycles).
-pub fn resolve(
-    env: &Env,
-    agent: Agent,
-    explicit: Option<&std::path::Path>,
-    name: &str,
-    depth: u32,
-) -> Option<Graph> {
-    let mut visited: BTreeSet<String> = BTreeSet::from([name.to_string()]);
-    let mut out = Vec::new();
-    let mut ignored = Vec::new();
-    let mut frontier = vec![name.to_string()];
-    let root_declared = declared(env, agent, explicit, name)?;
-    for level in 0..depth {
-        let mut next = Vec::new();
-        for parent in &frontier {
-            let names = if level == 0 {
-                root_declared.clone()
-            } else {
-                declared(env, agent, explicit, parent).unwrap_or_default()
-            };
-            let (valid, invalid) = companions::split_names(&names);
-            ignored.extend(invalid.into_iter().map(|n| (parent.clone(), n)));
-            let fresh: Vec<String> = valid
-                .into_iter()
-                .filter(|n| visited.insert(n.clone()))
-                .collect();
-            for c in companions::discover(env, agent, explicit, &fresh) {
-                next.push(c.name.clone());
-                out.push((parent.clone(), c));
-            }
-        }
-        frontier = next;
-    }
-    Some(Graph { list: out, ignored })
 }
 
 /// Warns about a declared companion name that is not a skill name; it is not looked for,
@@ -232,8 +164,8 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         ))
         .hint("`skillpack list` shows the installed skills by name"));
     }
-    let graph =
-        resolve(&env, agent, explicit.as_deref(), &args.name, args.depth).ok_or_else(|| {
+    let graph = companions::resolve(&env, agent, explicit.as_deref(), &args.name, args.depth)
+        .ok_or_else(|| {
             Failure::new(format!(
                 "`{}` is not installed where {} reads skills, and not in the catalog",
                 args.name,

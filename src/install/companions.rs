@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::agents::{Agent, Env, Scope};
 use crate::skill::{SkillFile, is_valid_name};
+use crate::source::embedded;
 
 /// One place a companion was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +182,71 @@ pub fn declared(skill_dir: &Path) -> Option<Vec<String>> {
         .map(|f| f.meta().companions)
 }
 
+/// The companions `name` declares: from its installed copy in a place the agent reads,
+/// else from the catalog's embedded copy. `None` when the skill is unknown.
+fn declared_by(
+    env: &Env,
+    agent: Agent,
+    explicit: Option<&Path>,
+    name: &str,
+) -> Option<Vec<String>> {
+    let found = discover(env, agent, explicit, &[name.to_string()]);
+    if let Some(f) = found.first().and_then(|c| c.found.first()) {
+        return declared(&f.path);
+    }
+    if name == embedded::NAME {
+        let file = SkillFile::parse(Path::new("SKILL.md"), embedded::skill_md().to_string());
+        return Some(file.meta().companions);
+    }
+    None
+}
+
+/// The companion graph of a skill: each companion with the skill that declared it, and the
+/// declared names that are not skill names, which are ignored (also with their declarer).
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub list: Vec<(String, Companion)>,
+    pub ignored: Vec<(String, String)>,
+}
+
+/// Resolves the companion graph from `name`, `depth` levels deep, visiting each skill once
+/// (companion graphs have cycles).
+pub fn resolve(
+    env: &Env,
+    agent: Agent,
+    explicit: Option<&Path>,
+    name: &str,
+    depth: u32,
+) -> Option<Graph> {
+    let mut visited: BTreeSet<String> = BTreeSet::from([name.to_string()]);
+    let mut out = Vec::new();
+    let mut ignored = Vec::new();
+    let mut frontier = vec![name.to_string()];
+    let root_declared = declared_by(env, agent, explicit, name)?;
+    for level in 0..depth {
+        let mut next = Vec::new();
+        for parent in &frontier {
+            let names = if level == 0 {
+                root_declared.clone()
+            } else {
+                declared_by(env, agent, explicit, parent).unwrap_or_default()
+            };
+            let (valid, invalid) = split_names(&names);
+            ignored.extend(invalid.into_iter().map(|n| (parent.clone(), n)));
+            let fresh: Vec<String> = valid
+                .into_iter()
+                .filter(|n| visited.insert(n.clone()))
+                .collect();
+            for c in discover(env, agent, explicit, &fresh) {
+                next.push(c.name.clone());
+                out.push((parent.clone(), c));
+            }
+        }
+        frontier = next;
+    }
+    Some(Graph { list: out, ignored })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +322,63 @@ mod tests {
         let got = discover(&env, Agent::ClaudeCode, None, &names);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].name, "a");
+    }
+
+    fn skill_with(root: &Path, name: &str, companions: &str) {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        std::fs::write(
+            root.join(name).join("SKILL.md"),
+            format!(
+                "---\nname: {name}\ndescription: d\nmetadata:\n  recommended_skills: \"{companions}\"\n---\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_graph_walk_visits_each_skill_once_to_the_depth_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let env = Env {
+            home: Some(home.clone()),
+            claude_config_dir: None,
+            cwd: tmp.path().to_path_buf(),
+        };
+        let root = home.join(".claude/skills");
+        // a -> b, c; b -> a (a cycle), d, ../x (not a name); c -> d; d -> e
+        skill_with(&root, "a", "b, c");
+        skill_with(&root, "b", "a ../x d");
+        skill_with(&root, "c", "d");
+        skill_with(&root, "d", "e");
+        let names = |g: &Graph| -> Vec<(String, String)> {
+            g.list
+                .iter()
+                .map(|(p, c)| (p.clone(), c.name.clone()))
+                .collect()
+        };
+        let one = resolve(&env, Agent::ClaudeCode, None, "a", 1).unwrap();
+        assert_eq!(
+            names(&one),
+            [("a".into(), "b".into()), ("a".into(), "c".into())]
+        );
+        let two = resolve(&env, Agent::ClaudeCode, None, "a", 2).unwrap();
+        assert_eq!(
+            names(&two),
+            [
+                ("a".into(), "b".into()),
+                ("a".into(), "c".into()),
+                ("b".into(), "d".into())
+            ]
+        );
+        assert_eq!(two.ignored, [("b".to_string(), "../x".to_string())]);
+        let deep = resolve(&env, Agent::ClaudeCode, None, "a", 10).unwrap();
+        let mut seen: Vec<String> = deep.list.iter().map(|(_, c)| c.name.clone()).collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            ["b", "c", "d", "e"],
+            "each once, the cycle back to a cut"
+        );
+        assert!(resolve(&env, Agent::ClaudeCode, None, "unknown", 1).is_none());
     }
 }
