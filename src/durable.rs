@@ -44,3 +44,44 @@ pub fn sync_dir(dir: &Path) {
     #[cfg(not(unix))]
     let _ = dir;
 }
+
+/// Flushes the entries of an opened folder to disk; best effort. Folder handles are often
+/// opened only as a path (`O_PATH` on Linux), on which `fsync` fails with `EBADF`: the
+/// folder is opened again for reading, relative to the handle (`.`, so nothing else can be
+/// reached), and that descriptor synced.
+pub fn sync_dir_handle(dir: &cap_std::fs::Dir) {
+    let _ = try_sync_dir_handle(dir);
+}
+
+fn try_sync_dir_handle(dir: &cap_std::fs::Dir) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::openat(
+            dir,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            Mode::empty(),
+        )?;
+        rustix::fs::fsync(&fd)?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_handles_are_synced_through_a_readable_descriptor() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir =
+            cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
+        let sub = cap_fs_ext::DirExt::open_dir_nofollow(&dir, ".").unwrap();
+        // The handles themselves may be path-only descriptors that cannot be synced.
+        try_sync_dir_handle(&dir).unwrap();
+        try_sync_dir_handle(&sub).unwrap();
+    }
+}

@@ -161,12 +161,7 @@ fn sync_files(files: &mut Vec<(File, PathBuf)>) -> Result<(), BundleError> {
 }
 
 fn sync_dir(dir: &Dir) {
-    #[cfg(unix)]
-    {
-        let _ = rustix::fs::fsync(dir);
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::durable::sync_dir_handle(dir);
 }
 
 /// Creates the folders above `rel` inside `dir` (0755), adding each to `folders`.

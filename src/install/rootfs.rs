@@ -329,10 +329,5 @@ pub fn remove_tree(dir: &Dir, name: &str) -> io::Result<()> {
 
 /// Flushes a folder's entries (the renames in it) to disk; best effort.
 pub fn sync(dir: &Dir) {
-    #[cfg(unix)]
-    {
-        let _ = rustix::fs::fsync(dir);
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::durable::sync_dir_handle(dir);
 }
