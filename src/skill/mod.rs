@@ -15,7 +15,7 @@ use rayon::prelude::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use discover::{DiscoverError, discover};
 use rules::Sink;
-pub use rules::{Profile, RULES, Rule, is_valid_name};
+pub use rules::{Profile, RULES, Rule, RuleId, is_valid_name};
 use yaml::{Node, Value};
 
 /// What skillpack needs to know about a skill, read from its frontmatter.
@@ -80,7 +80,7 @@ impl SkillFile {
         if text.starts_with('\u{feff}') {
             start = '\u{feff}'.len_utf8();
             sink.push(
-                "byte-order-mark",
+                RuleId::ByteOrderMark,
                 1,
                 1,
                 "SKILL.md starts with a byte-order mark, which hides the opening `---`; save it as UTF-8 without BOM",
@@ -98,10 +98,10 @@ impl SkillFile {
                         truncate(first, 40)
                     )
                 };
-                sink.push("frontmatter-missing", 1, 1, message);
+                sink.push(RuleId::FrontmatterMissing, 1, 1, message);
             }
             Err(frontmatter::SplitError::NotClosed) => sink.push(
-                "frontmatter-unclosed",
+                RuleId::FrontmatterUnclosed,
                 1,
                 1,
                 "the frontmatter opened on line 1 is never closed; add a `---` line after the last field",
@@ -111,7 +111,7 @@ impl SkillFile {
                 body_offset = Some(text.len() - split.body.len());
                 if split.yaml.trim().is_empty() {
                     sink.push(
-                        "frontmatter-not-mapping",
+                        RuleId::FrontmatterNotMapping,
                         split.yaml_line,
                         1,
                         "the frontmatter is empty; add at least `name` and `description`",
@@ -202,7 +202,7 @@ fn yaml_error(sink: &mut Sink<'_>, e: &yaml::YamlError) {
             .strip_prefix("duplicate mapping key: ")
             .unwrap_or("a key");
         sink.push(
-            "duplicate-key",
+            RuleId::DuplicateKey,
             e.line,
             e.col,
             format!("`{key}` appears twice in the same mapping; keep one of them"),
@@ -217,7 +217,7 @@ fn yaml_error(sink: &mut Sink<'_>, e: &yaml::YamlError) {
         "quote values that contain `: ` or ` #`, or that start with a YAML indicator such as `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a backquote"
     };
     sink.push(
-        "yaml-syntax",
+        RuleId::YamlSyntax,
         e.line,
         e.col,
         format!("invalid YAML: {}; {fix}", e.message),
@@ -353,7 +353,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
     let Some(path) = find_skill_md(dir) else {
         let mut sink = Sink::new(&missing, opts.profile);
         sink.push(
-            "missing-skill-md",
+            RuleId::MissingSkillMd,
             0,
             0,
             "the folder has no SKILL.md; a skill is a folder holding a SKILL.md that starts with `name` and `description` frontmatter",
@@ -363,7 +363,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
     let mut sink = Sink::new(&path, opts.profile);
     if path.file_name().is_some_and(|n| n != "SKILL.md") {
         sink.push(
-            "skill-md-case",
+            RuleId::SkillMdCase,
             0,
             0,
             "the file is named `skill.md`; rename it to `SKILL.md`, the name agents look for on case-sensitive file systems",
@@ -373,7 +373,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
         Ok(b) => b,
         Err(e) => {
             sink.push(
-                "unreadable",
+                RuleId::Unreadable,
                 0,
                 0,
                 format!("cannot read the file: {e}; check its permissions"),
@@ -416,7 +416,7 @@ fn utf8_text(sink: &mut Sink<'_>, bytes: Vec<u8>) -> String {
                 .count()
                 + 1;
             sink.push(
-                "not-utf8",
+                RuleId::NotUtf8,
                 line,
                 col,
                 "SKILL.md is not valid UTF-8; save it as UTF-8",
