@@ -16,7 +16,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use discover::{DiscoverError, discover};
 use rules::Sink;
 pub use rules::{Profile, RULES, Rule, RuleId, is_valid_name};
-use yaml::{Node, Value};
+use yaml::{Node, Value, YamlErrorKind};
 
 /// What skillpack needs to know about a skill, read from its frontmatter.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -196,25 +196,24 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// A YAML error, with the usual fix for the usual causes.
 fn yaml_error(sink: &mut Sink<'_>, e: &yaml::YamlError) {
-    if e.duplicate_key {
-        let key = e
-            .message
-            .strip_prefix("duplicate mapping key: ")
-            .unwrap_or("a key");
-        sink.push(
-            RuleId::DuplicateKey,
-            e.line,
-            e.col,
-            format!("`{key}` appears twice in the same mapping; keep one of them"),
-        );
-        return;
-    }
-    let fix = if e.message.contains("mapping values are not allowed") {
-        "quote the value: an unquoted `: ` inside a value starts a new mapping"
-    } else if e.message.contains('\t') || e.message.to_lowercase().contains("tab") {
-        "indent with spaces, not tabs"
-    } else {
-        "quote values that contain `: ` or ` #`, or that start with a YAML indicator such as `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a backquote"
+    let fix = match &e.kind {
+        YamlErrorKind::DuplicateKey { key } => {
+            let key = key.as_deref().unwrap_or("a key");
+            sink.push(
+                RuleId::DuplicateKey,
+                e.line,
+                e.col,
+                format!("`{key}` appears twice in the same mapping; keep one of them"),
+            );
+            return;
+        }
+        YamlErrorKind::MappingValueNotAllowed => {
+            "quote the value: an unquoted `: ` inside a value starts a new mapping"
+        }
+        YamlErrorKind::Tab => "indent with spaces, not tabs",
+        YamlErrorKind::Other => {
+            "quote values that contain `: ` or ` #`, or that start with a YAML indicator such as `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a backquote"
+        }
     };
     sink.push(
         RuleId::YamlSyntax,
@@ -459,4 +458,42 @@ fn finish(
 /// Validates many skill folders in parallel; the reports keep the order of `dirs`.
 pub fn validate_all(dirs: &[PathBuf], opts: &ValidateOptions) -> Vec<SkillReport> {
     dirs.par_iter().map(|d| validate_dir(d, opts)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml_messages(frontmatter: &str) -> Vec<String> {
+        let text = format!("---\n{frontmatter}---\nbody\n");
+        SkillFile::parse(Path::new("s/SKILL.md"), text)
+            .diagnostics
+            .into_iter()
+            .map(|d| format!("{}: {}", d.rule, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn yaml_errors_get_the_fix_for_their_kind() {
+        let colon = yaml_messages("name: s\ndescription: Use it when: asked\n");
+        assert!(
+            colon[0].starts_with("yaml-syntax: ")
+                && colon[0].ends_with(
+                    "; quote the value: an unquoted `: ` inside a value starts a new mapping"
+                ),
+            "{colon:?}"
+        );
+        let tab = yaml_messages("name: s\nmetadata:\n\ta: b\n");
+        assert!(
+            tab[0].ends_with("; indent with spaces, not tabs"),
+            "{tab:?}"
+        );
+        let other = yaml_messages("name: s\ndescription: \"open\n");
+        assert!(other[0].ends_with("or a backquote"), "{other:?}");
+        let dup = yaml_messages("name: s\nname: t\n");
+        assert_eq!(
+            dup,
+            ["duplicate-key: `name` appears twice in the same mapping; keep one of them"]
+        );
+    }
 }
