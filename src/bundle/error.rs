@@ -34,7 +34,12 @@ pub enum BundleError {
     },
 
     #[error("cannot pack `{path}`: {message}")]
-    Pack { path: PathBuf, message: String },
+    Pack {
+        path: PathBuf,
+        /// What kind of problem it is, for callers that act on it.
+        reason: PackReason,
+        message: String,
+    },
 
     #[error("{action} `{path}`: {source}")]
     Io {
@@ -43,6 +48,27 @@ pub enum BundleError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Why a folder could not be packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackReason {
+    /// The path given is not a folder.
+    NotAFolder,
+    /// The folder holds a symbolic link.
+    Symlink,
+    /// The folder holds something that is neither a file, a folder nor a link.
+    SpecialFile,
+    /// A file's path inside the folder cannot be an archive entry name.
+    EntryName,
+    /// The release name or version cannot be part of a file name.
+    ReleaseName,
+    /// The folder has no `SKILL.md`.
+    NoSkillMd,
+    /// The archive could not be written.
+    Archive,
+    /// `install` would refuse the archive.
+    WouldNotInstall,
 }
 
 impl BundleError {

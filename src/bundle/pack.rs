@@ -12,6 +12,7 @@ use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use super::BundleError;
 use super::digest::{FileRecord, relative_slash_path, sha256_hex, tree_digest};
+use super::error::PackReason;
 use super::rules::{Limits, check_entry_name};
 
 /// A file to pack, with its contents in memory (skills are small; the limits cap them).
@@ -59,6 +60,7 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
     if !meta.is_dir() {
         return Err(BundleError::Pack {
             path: dir.to_path_buf(),
+            reason: PackReason::NotAFolder,
             message: "not a folder".into(),
         });
     }
@@ -81,6 +83,7 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
         if ft.is_symlink() {
             return Err(BundleError::Pack {
                 path: entry.path().to_path_buf(),
+                reason: PackReason::Symlink,
                 message: "symbolic links are not packed; replace it with the file it points to"
                     .into(),
             });
@@ -88,12 +91,14 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
         if !ft.is_file() {
             return Err(BundleError::Pack {
                 path: entry.path().to_path_buf(),
+                reason: PackReason::SpecialFile,
                 message: "not a regular file".into(),
             });
         }
         let rel = relative_slash_path(dir, entry.path());
         check_entry_name(rel.as_bytes()).map_err(|e| BundleError::Pack {
             path: entry.path().to_path_buf(),
+            reason: PackReason::EntryName,
             message: e.to_string(),
         })?;
         if files.len() >= limits.max_entries {
@@ -225,6 +230,7 @@ pub fn write_zip<W: Write + Seek>(
         .large_file(false);
     let zip_err = |e: zip::result::ZipError| BundleError::Pack {
         path: name.into(),
+        reason: PackReason::Archive,
         message: e.to_string(),
     };
     let mut zip = ZipWriter::new(out);
@@ -285,28 +291,34 @@ pub fn pack_release(
     version: &str,
     epoch: Option<u64>,
 ) -> Result<Release, BundleError> {
-    let refuse = |message: String| BundleError::Pack {
+    let refuse = |reason: PackReason, message: String| BundleError::Pack {
         path: dir.to_path_buf(),
+        reason,
         message,
     };
-    check_file_name_part(name, true).map_err(|why| refuse(format!("the name `{name}` {why}")))?;
+    check_file_name_part(name, true)
+        .map_err(|why| refuse(PackReason::ReleaseName, format!("the name `{name}` {why}")))?;
     check_file_name_part(version, false).map_err(|why| {
-        refuse(format!(
-            "the version `{version}` {why}; use letters, digits, `.`, `-`, `+` and `_`"
-        ))
+        refuse(
+            PackReason::ReleaseName,
+            format!("the version `{version}` {why}; use letters, digits, `.`, `-`, `+` and `_`"),
+        )
     })?;
     let files = collect_dir(dir)?;
     if !files.iter().any(|f| f.path == "SKILL.md") {
         let found = files
             .iter()
             .find(|f| f.path.eq_ignore_ascii_case("SKILL.md"));
-        return Err(refuse(match found {
-            Some(f) => format!("rename `{}` to `SKILL.md`, the name agents load", f.path),
-            None => "the folder has no SKILL.md".into(),
-        }));
+        return Err(refuse(
+            PackReason::NoSkillMd,
+            match found {
+                Some(f) => format!("rename `{}` to `SKILL.md`, the name agents load", f.path),
+                None => "the folder has no SKILL.md".into(),
+            },
+        ));
     }
     let bytes = pack_to_vec(name, &files, epoch)?;
-    check_installs(&bytes, name).map_err(refuse)?;
+    check_installs(&bytes, name).map_err(|m| refuse(PackReason::WouldNotInstall, m))?;
     let records: Vec<FileRecord> = files.iter().map(PackFile::record).collect();
     Ok(Release {
         name: name.to_string(),
@@ -422,6 +434,26 @@ mod tests {
             assert!(check_file_name_part(bad, false).is_err(), "{bad:?}");
         }
         assert!(check_file_name_part("café-notes", true).is_ok());
+    }
+
+    #[test]
+    fn refusals_carry_their_reason() {
+        let tmp = tempfile::tempdir().unwrap();
+        let reason = |dir: &Path| match collect_dir(dir) {
+            Err(BundleError::Pack { reason, .. }) => Some(reason),
+            _ => None,
+        };
+        let file = tmp.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(reason(&file), Some(PackReason::NotAFolder));
+        #[cfg(unix)]
+        {
+            let skill = tmp.path().join("s");
+            std::fs::create_dir(&skill).unwrap();
+            std::fs::write(skill.join("SKILL.md"), "x").unwrap();
+            std::os::unix::fs::symlink("SKILL.md", skill.join("link.md")).unwrap();
+            assert_eq!(reason(&skill), Some(PackReason::Symlink));
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use skillpack::bundle::BundleError;
+use skillpack::bundle::error::PackReason;
 use skillpack::bundle::index::{Index, IndexEntry};
 use skillpack::bundle::pack::{Release, pack_release, sha256sums, write_atomic};
 use skillpack::skill::{
@@ -447,7 +448,10 @@ fn check_unique_names(reports: &[(Input, SkillReport)]) -> Result<(), Failure> {
 
 fn pack_failure(e: BundleError) -> Failure {
     let kind = match &e {
-        BundleError::Pack { message, .. } if message.contains("symbolic link") => "symlink",
+        BundleError::Pack {
+            reason: PackReason::Symlink,
+            ..
+        } => "symlink",
         _ => e.rule().unwrap_or("pack"),
     };
     Failure {

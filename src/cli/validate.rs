@@ -11,7 +11,7 @@ use console::Style;
 use serde_json::json;
 
 use skillpack::skill::{
-    self, DiscoverError, Profile, Severity, SkillReport, ValidateOptions, discover,
+    self, DiscoverError, Profile, RuleId, Severity, SkillReport, ValidateOptions, discover,
 };
 
 use skillpack::text::escape;
@@ -273,8 +273,8 @@ fn render_human(d: &skill::Diagnostic, source: Option<&str>) -> String {
         // The line is shown escaped, so the caret is placed and sized on escaped text.
         let indent = console::measure_text_width(&escape(&text[..start]));
         let rest = &text[start..];
-        let len = match d.rule {
-            "broken-link" | "link-outside-skill" | "missing-reference" => rest
+        let len = match RuleId::from_id(d.rule) {
+            Some(RuleId::BrokenLink | RuleId::LinkOutsideSkill | RuleId::MissingReference) => rest
                 .split(|c: char| c.is_whitespace() || "()<>`'\"".contains(c))
                 .next()
                 .unwrap_or_default(),
@@ -411,7 +411,7 @@ mod tests {
     fn human_diagnostic_shows_the_line_and_a_caret() {
         console::set_colors_enabled_stderr(false);
         let d = skill::Diagnostic {
-            rule: "name-mismatch",
+            rule: RuleId::NameMismatch.id(),
             severity: Severity::Error,
             file: PathBuf::from("s/SKILL.md"),
             line: 2,
@@ -429,7 +429,7 @@ mod tests {
     fn human_diagnostic_escapes_what_the_file_holds() {
         console::set_colors_enabled_stderr(false);
         let d = skill::Diagnostic {
-            rule: "name-invalid-char",
+            rule: RuleId::NameInvalidChar.id(),
             severity: Severity::Error,
             file: PathBuf::from("s/SKILL.md"),
             line: 2,

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use super::rules::Sink;
+use super::rules::{RuleId, Sink};
 
 /// The specification's advice: keep `SKILL.md` under 500 lines, detail in other files.
 pub const BODY_MAX_LINES: usize = 500;
@@ -20,7 +20,7 @@ pub fn check_body(sink: &mut Sink<'_>, dir: &Path, body: &str, first_line: usize
     let lines = body.lines().count();
     if lines > BODY_MAX_LINES {
         sink.push(
-            "body-too-long",
+            RuleId::BodyTooLong,
             first_line + BODY_MAX_LINES,
             1,
             format!(
@@ -53,7 +53,7 @@ pub fn check_body(sink: &mut Sink<'_>, dir: &Path, body: &str, first_line: usize
         for (col, path) in resource_paths(line, &targets) {
             if checked.insert(path.clone()) && !dir.join(&path).exists() {
                 sink.push(
-                    "missing-reference",
+                    RuleId::MissingReference,
                     line_no,
                     col,
                     format!(
@@ -88,7 +88,7 @@ fn check_link(
     }
     match normalize(&path) {
         None => sink.push(
-            "link-outside-skill",
+            RuleId::LinkOutsideSkill,
             line,
             link.col,
             format!(
@@ -97,7 +97,7 @@ fn check_link(
             ),
         ),
         Some(rel) if !dir.join(&rel).exists() => sink.push(
-            "broken-link",
+            RuleId::BrokenLink,
             line,
             link.col,
             format!(
@@ -411,7 +411,7 @@ fn scan(sink: &mut Sink<'_>, dir: &Path, top: bool) {
         if kind.is_dir() {
             if name == "__pycache__" {
                 sink.push_file(
-                    "junk-file",
+                    RuleId::JunkFile,
                     entry.path(),
                     "`__pycache__` is Python's compiled cache, not part of the skill; delete it and list it in .gitignore",
                 );
@@ -420,7 +420,7 @@ fn scan(sink: &mut Sink<'_>, dir: &Path, top: bool) {
             }
         } else if name == ".DS_Store" || name.ends_with(".pyc") {
             sink.push_file(
-                "junk-file",
+                RuleId::JunkFile,
                 entry.path(),
                 format!(
                     "`{name}` is a generated file, not part of the skill; delete it and list it in .gitignore"
@@ -431,7 +431,7 @@ fn scan(sink: &mut Sink<'_>, dir: &Path, top: bool) {
             && meta.len() > LARGE_FILE
         {
             sink.push_file(
-                "large-file",
+                RuleId::LargeFile,
                 entry.path(),
                 format!(
                     "the file is {:.1} MiB; files over 1 MiB slow every install and upload: shrink it, or fetch it from a script at run time",

@@ -23,6 +23,8 @@ impl fmt::Display for Severity {
 /// concerns the file or folder as a whole). Columns count characters, not bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The stable id of the rule: [`RuleId::id`](super::rules::RuleId::id) for what
+    /// validation finds.
     pub rule: &'static str,
     pub severity: Severity,
     pub file: PathBuf,

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 pub use diagnostic::{Diagnostic, Severity};
 pub use discover::{DiscoverError, discover};
 use rules::Sink;
-pub use rules::{Profile, RULES, Rule, is_valid_name};
-use yaml::{Node, Value};
+pub use rules::{Profile, RULES, Rule, RuleId, is_valid_name};
+use yaml::{Node, Value, YamlErrorKind};
 
 /// What skillpack needs to know about a skill, read from its frontmatter.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -80,7 +80,7 @@ impl SkillFile {
         if text.starts_with('\u{feff}') {
             start = '\u{feff}'.len_utf8();
             sink.push(
-                "byte-order-mark",
+                RuleId::ByteOrderMark,
                 1,
                 1,
                 "SKILL.md starts with a byte-order mark, which hides the opening `---`; save it as UTF-8 without BOM",
@@ -98,10 +98,10 @@ impl SkillFile {
                         truncate(first, 40)
                     )
                 };
-                sink.push("frontmatter-missing", 1, 1, message);
+                sink.push(RuleId::FrontmatterMissing, 1, 1, message);
             }
             Err(frontmatter::SplitError::NotClosed) => sink.push(
-                "frontmatter-unclosed",
+                RuleId::FrontmatterUnclosed,
                 1,
                 1,
                 "the frontmatter opened on line 1 is never closed; add a `---` line after the last field",
@@ -111,7 +111,7 @@ impl SkillFile {
                 body_offset = Some(text.len() - split.body.len());
                 if split.yaml.trim().is_empty() {
                     sink.push(
-                        "frontmatter-not-mapping",
+                        RuleId::FrontmatterNotMapping,
                         split.yaml_line,
                         1,
                         "the frontmatter is empty; add at least `name` and `description`",
@@ -196,28 +196,27 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// A YAML error, with the usual fix for the usual causes.
 fn yaml_error(sink: &mut Sink<'_>, e: &yaml::YamlError) {
-    if e.duplicate_key {
-        let key = e
-            .message
-            .strip_prefix("duplicate mapping key: ")
-            .unwrap_or("a key");
-        sink.push(
-            "duplicate-key",
-            e.line,
-            e.col,
-            format!("`{key}` appears twice in the same mapping; keep one of them"),
-        );
-        return;
-    }
-    let fix = if e.message.contains("mapping values are not allowed") {
-        "quote the value: an unquoted `: ` inside a value starts a new mapping"
-    } else if e.message.contains('\t') || e.message.to_lowercase().contains("tab") {
-        "indent with spaces, not tabs"
-    } else {
-        "quote values that contain `: ` or ` #`, or that start with a YAML indicator such as `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a backquote"
+    let fix = match &e.kind {
+        YamlErrorKind::DuplicateKey { key } => {
+            let key = key.as_deref().unwrap_or("a key");
+            sink.push(
+                RuleId::DuplicateKey,
+                e.line,
+                e.col,
+                format!("`{key}` appears twice in the same mapping; keep one of them"),
+            );
+            return;
+        }
+        YamlErrorKind::MappingValueNotAllowed => {
+            "quote the value: an unquoted `: ` inside a value starts a new mapping"
+        }
+        YamlErrorKind::Tab => "indent with spaces, not tabs",
+        YamlErrorKind::Other => {
+            "quote values that contain `: ` or ` #`, or that start with a YAML indicator such as `[`, `{`, `*`, `&`, `!`, `|`, `>`, `%`, `@` or a backquote"
+        }
     };
     sink.push(
-        "yaml-syntax",
+        RuleId::YamlSyntax,
         e.line,
         e.col,
         format!("invalid YAML: {}; {fix}", e.message),
@@ -353,7 +352,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
     let Some(path) = find_skill_md(dir) else {
         let mut sink = Sink::new(&missing, opts.profile);
         sink.push(
-            "missing-skill-md",
+            RuleId::MissingSkillMd,
             0,
             0,
             "the folder has no SKILL.md; a skill is a folder holding a SKILL.md that starts with `name` and `description` frontmatter",
@@ -363,7 +362,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
     let mut sink = Sink::new(&path, opts.profile);
     if path.file_name().is_some_and(|n| n != "SKILL.md") {
         sink.push(
-            "skill-md-case",
+            RuleId::SkillMdCase,
             0,
             0,
             "the file is named `skill.md`; rename it to `SKILL.md`, the name agents look for on case-sensitive file systems",
@@ -373,7 +372,7 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
         Ok(b) => b,
         Err(e) => {
             sink.push(
-                "unreadable",
+                RuleId::Unreadable,
                 0,
                 0,
                 format!("cannot read the file: {e}; check its permissions"),
@@ -416,7 +415,7 @@ fn utf8_text(sink: &mut Sink<'_>, bytes: Vec<u8>) -> String {
                 .count()
                 + 1;
             sink.push(
-                "not-utf8",
+                RuleId::NotUtf8,
                 line,
                 col,
                 "SKILL.md is not valid UTF-8; save it as UTF-8",
@@ -459,4 +458,42 @@ fn finish(
 /// Validates many skill folders in parallel; the reports keep the order of `dirs`.
 pub fn validate_all(dirs: &[PathBuf], opts: &ValidateOptions) -> Vec<SkillReport> {
     dirs.par_iter().map(|d| validate_dir(d, opts)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml_messages(frontmatter: &str) -> Vec<String> {
+        let text = format!("---\n{frontmatter}---\nbody\n");
+        SkillFile::parse(Path::new("s/SKILL.md"), text)
+            .diagnostics
+            .into_iter()
+            .map(|d| format!("{}: {}", d.rule, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn yaml_errors_get_the_fix_for_their_kind() {
+        let colon = yaml_messages("name: s\ndescription: Use it when: asked\n");
+        assert!(
+            colon[0].starts_with("yaml-syntax: ")
+                && colon[0].ends_with(
+                    "; quote the value: an unquoted `: ` inside a value starts a new mapping"
+                ),
+            "{colon:?}"
+        );
+        let tab = yaml_messages("name: s\nmetadata:\n\ta: b\n");
+        assert!(
+            tab[0].ends_with("; indent with spaces, not tabs"),
+            "{tab:?}"
+        );
+        let other = yaml_messages("name: s\ndescription: \"open\n");
+        assert!(other[0].ends_with("or a backquote"), "{other:?}");
+        let dup = yaml_messages("name: s\nname: t\n");
+        assert_eq!(
+            dup,
+            ["duplicate-key: `name` appears twice in the same mapping; keep one of them"]
+        );
+    }
 }

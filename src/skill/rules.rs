@@ -1,8 +1,8 @@
 //! The validation rules of DESIGN section 6, each with a stable id.
 //!
-//! [`RULES`] is the one list of rule ids and of how severe each is in each [`Profile`];
-//! the checks below read a parsed frontmatter tree and push [`Diagnostic`]s through a
-//! [`Sink`], which looks the severity up there.
+//! [`RuleId`] names every rule and its stable id; [`RULES`] says how severe each is in each
+//! [`Profile`]. The checks below read a parsed frontmatter tree and push [`Diagnostic`]s
+//! through a [`Sink`], which looks the severity up there.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -44,10 +44,98 @@ impl Profile {
     }
 }
 
+/// Declares [`RuleId`], with one variant per rule and the stable id each is known by.
+macro_rules! rule_ids {
+    ($($variant:ident = $id:literal,)*) => {
+        /// A validation rule. Every finding names its rule through this type, so that a
+        /// misspelt rule does not compile; [`RuleId::id`] is the stable id shown to users.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $($variant,)*
+        }
+
+        impl RuleId {
+            /// Every rule, in declaration order (the order of [`RULES`]).
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            /// The stable id, as shown in every output format and in the documentation.
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(RuleId::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+rule_ids! {
+    MissingSkillMd = "missing-skill-md",
+    SkillMdCase = "skill-md-case",
+    Unreadable = "unreadable",
+    NotUtf8 = "not-utf8",
+    ByteOrderMark = "byte-order-mark",
+    FrontmatterMissing = "frontmatter-missing",
+    FrontmatterUnclosed = "frontmatter-unclosed",
+    FrontmatterNotMapping = "frontmatter-not-mapping",
+    YamlSyntax = "yaml-syntax",
+    DuplicateKey = "duplicate-key",
+    KeyType = "key-type",
+    NullValue = "null-value",
+    UnknownField = "unknown-field",
+    RegistryField = "registry-field",
+    ScalarNotString = "scalar-not-string",
+    NameMissing = "name-missing",
+    NameType = "name-type",
+    NameEmpty = "name-empty",
+    NameTooLong = "name-too-long",
+    NameNotLowercase = "name-not-lowercase",
+    NameHyphenEdge = "name-hyphen-edge",
+    NameDoubleHyphen = "name-double-hyphen",
+    NameInvalidChar = "name-invalid-char",
+    NameMismatch = "name-mismatch",
+    NameNotAscii = "name-not-ascii",
+    NameReservedWord = "name-reserved-word",
+    DescriptionMissing = "description-missing",
+    DescriptionType = "description-type",
+    DescriptionEmpty = "description-empty",
+    DescriptionTooLong = "description-too-long",
+    DescriptionAngleBracket = "description-angle-bracket",
+    LicenseType = "license-type",
+    CompatibilityType = "compatibility-type",
+    CompatibilityTooLong = "compatibility-too-long",
+    CompatibilityEmpty = "compatibility-empty",
+    MetadataType = "metadata-type",
+    MetadataValueType = "metadata-value-type",
+    AllowedToolsType = "allowed-tools-type",
+    FieldType = "field-type",
+    FieldValue = "field-value",
+    BodyTooLong = "body-too-long",
+    BrokenLink = "broken-link",
+    MissingReference = "missing-reference",
+    LinkOutsideSkill = "link-outside-skill",
+    LargeFile = "large-file",
+    JunkFile = "junk-file",
+}
+
+impl RuleId {
+    /// The rule with this stable id.
+    pub fn from_id(id: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.id() == id)
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
 /// One rule: its stable id, its severity in each profile (`None`: not checked there), and
 /// what it checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
+    pub rule: RuleId,
+    /// `rule.id()`.
     pub id: &'static str,
     /// Severity in `spec`, `claude-code` and `upload`, in that order.
     pub levels: [Option<Severity>; 3],
@@ -64,69 +152,80 @@ const E: Option<Severity> = Some(Severity::Error);
 const W: Option<Severity> = Some(Severity::Warning);
 const N: Option<Severity> = None;
 
-const fn rule(id: &'static str, levels: [Option<Severity>; 3], summary: &'static str) -> Rule {
+const fn rule(rule: RuleId, levels: [Option<Severity>; 3], summary: &'static str) -> Rule {
     Rule {
-        id,
+        rule,
+        id: rule.id(),
         levels,
         summary,
     }
 }
 
-/// Every rule, in the order the documentation lists them. Ids are stable: tools match on
-/// them.
+/// Every rule, in the order the documentation lists them and [`RuleId`] declares them (one
+/// entry per rule, checked when compiling). Ids are stable: tools match on them.
 #[rustfmt::skip]
 pub const RULES: &[Rule] = &[
-    rule("missing-skill-md",          [E, E, E], "the folder holds no SKILL.md"),
-    rule("skill-md-case",             [W, W, W], "the file is named skill.md rather than SKILL.md"),
-    rule("unreadable",                [E, E, E], "SKILL.md cannot be read"),
-    rule("not-utf8",                  [E, E, E], "SKILL.md is not UTF-8"),
-    rule("byte-order-mark",           [E, E, E], "SKILL.md starts with a byte-order mark"),
-    rule("frontmatter-missing",       [E, E, E], "line 1 is not `---`"),
-    rule("frontmatter-unclosed",      [E, E, E], "no `---` line closes the frontmatter"),
-    rule("frontmatter-not-mapping",   [E, E, E], "the frontmatter is empty or not a mapping"),
-    rule("yaml-syntax",               [E, E, E], "the frontmatter is not valid YAML"),
-    rule("duplicate-key",             [E, E, E], "a key appears twice in one mapping"),
-    rule("key-type",                  [E, E, E], "a key is a list or a mapping"),
-    rule("null-value",                [E, E, E], "a key has no value (empty, `~` or `null`)"),
-    rule("unknown-field",             [E, W, E], "a top-level key the profile does not know"),
-    rule("registry-field",            [E, W, E], "a registry key (`version`, `tags`…) outside `metadata`"),
-    rule("scalar-not-string",         [W, W, W], "a boolean or number where a string is expected"),
-    rule("name-missing",              [E, E, E], "no `name`"),
-    rule("name-type",                 [E, E, E], "`name` is a list or a mapping"),
-    rule("name-empty",                [E, E, E], "`name` is empty or blank"),
-    rule("name-too-long",             [E, E, E], "`name` is over 64 characters after NFKC"),
-    rule("name-not-lowercase",        [E, E, E], "`name` has uppercase letters"),
-    rule("name-hyphen-edge",          [E, E, E], "`name` starts or ends with a hyphen"),
-    rule("name-double-hyphen",        [E, E, E], "`name` contains `--`"),
-    rule("name-invalid-char",         [E, E, E], "`name` has a character other than a letter, digit or hyphen"),
-    rule("name-mismatch",             [E, E, E], "`name` differs from the folder name"),
-    rule("name-not-ascii",            [N, N, E], "`name` has a non-ASCII character"),
-    rule("name-reserved-word",        [N, N, E], "`name` contains `anthropic` or `claude`"),
-    rule("description-missing",       [E, E, E], "no `description`"),
-    rule("description-type",          [E, E, E], "`description` is a list or a mapping"),
-    rule("description-empty",         [E, E, E], "`description` is empty or blank"),
-    rule("description-too-long",      [E, E, E], "`description` is over 1024 characters"),
-    rule("description-angle-bracket", [N, N, E], "`description` contains `<` or `>`"),
-    rule("license-type",              [E, E, E], "`license` is a list or a mapping"),
-    rule("compatibility-type",        [E, E, E], "`compatibility` is a list or a mapping"),
-    rule("compatibility-too-long",    [E, E, E], "`compatibility` is over 500 characters"),
-    rule("compatibility-empty",       [W, W, W], "`compatibility` is empty or blank"),
-    rule("metadata-type",             [E, E, E], "`metadata` is not a mapping"),
-    rule("metadata-value-type",       [E, E, E], "a `metadata` value is a list or a mapping"),
-    rule("allowed-tools-type",        [E, E, E], "`allowed-tools` is not a string (claude-code: or a list of strings)"),
-    rule("field-type",                [N, E, N], "a Claude Code field has the wrong type"),
-    rule("field-value",               [N, W, N], "a Claude Code field has a value Claude Code does not know"),
-    rule("body-too-long",             [W, W, W], "the body is over 500 lines"),
-    rule("broken-link",               [W, W, W], "a relative link points to a file missing from the folder"),
-    rule("missing-reference",         [W, W, W], "a `references/`, `scripts/` or `assets/` path in the body is missing"),
-    rule("link-outside-skill",        [W, W, W], "a relative link leaves the skill folder"),
-    rule("large-file",                [W, W, W], "a file is over 1 MiB"),
-    rule("junk-file",                 [W, W, W], "`.DS_Store`, `__pycache__` or `*.pyc` in the folder"),
+    rule(RuleId::MissingSkillMd,          [E, E, E], "the folder holds no SKILL.md"),
+    rule(RuleId::SkillMdCase,             [W, W, W], "the file is named skill.md rather than SKILL.md"),
+    rule(RuleId::Unreadable,              [E, E, E], "SKILL.md cannot be read"),
+    rule(RuleId::NotUtf8,                 [E, E, E], "SKILL.md is not UTF-8"),
+    rule(RuleId::ByteOrderMark,           [E, E, E], "SKILL.md starts with a byte-order mark"),
+    rule(RuleId::FrontmatterMissing,      [E, E, E], "line 1 is not `---`"),
+    rule(RuleId::FrontmatterUnclosed,     [E, E, E], "no `---` line closes the frontmatter"),
+    rule(RuleId::FrontmatterNotMapping,   [E, E, E], "the frontmatter is empty or not a mapping"),
+    rule(RuleId::YamlSyntax,              [E, E, E], "the frontmatter is not valid YAML"),
+    rule(RuleId::DuplicateKey,            [E, E, E], "a key appears twice in one mapping"),
+    rule(RuleId::KeyType,                 [E, E, E], "a key is a list or a mapping"),
+    rule(RuleId::NullValue,               [E, E, E], "a key has no value (empty, `~` or `null`)"),
+    rule(RuleId::UnknownField,            [E, W, E], "a top-level key the profile does not know"),
+    rule(RuleId::RegistryField,           [E, W, E], "a registry key (`version`, `tags`…) outside `metadata`"),
+    rule(RuleId::ScalarNotString,         [W, W, W], "a boolean or number where a string is expected"),
+    rule(RuleId::NameMissing,             [E, E, E], "no `name`"),
+    rule(RuleId::NameType,                [E, E, E], "`name` is a list or a mapping"),
+    rule(RuleId::NameEmpty,               [E, E, E], "`name` is empty or blank"),
+    rule(RuleId::NameTooLong,             [E, E, E], "`name` is over 64 characters after NFKC"),
+    rule(RuleId::NameNotLowercase,        [E, E, E], "`name` has uppercase letters"),
+    rule(RuleId::NameHyphenEdge,          [E, E, E], "`name` starts or ends with a hyphen"),
+    rule(RuleId::NameDoubleHyphen,        [E, E, E], "`name` contains `--`"),
+    rule(RuleId::NameInvalidChar,         [E, E, E], "`name` has a character other than a letter, digit or hyphen"),
+    rule(RuleId::NameMismatch,            [E, E, E], "`name` differs from the folder name"),
+    rule(RuleId::NameNotAscii,            [N, N, E], "`name` has a non-ASCII character"),
+    rule(RuleId::NameReservedWord,        [N, N, E], "`name` contains `anthropic` or `claude`"),
+    rule(RuleId::DescriptionMissing,      [E, E, E], "no `description`"),
+    rule(RuleId::DescriptionType,         [E, E, E], "`description` is a list or a mapping"),
+    rule(RuleId::DescriptionEmpty,        [E, E, E], "`description` is empty or blank"),
+    rule(RuleId::DescriptionTooLong,      [E, E, E], "`description` is over 1024 characters"),
+    rule(RuleId::DescriptionAngleBracket, [N, N, E], "`description` contains `<` or `>`"),
+    rule(RuleId::LicenseType,             [E, E, E], "`license` is a list or a mapping"),
+    rule(RuleId::CompatibilityType,       [E, E, E], "`compatibility` is a list or a mapping"),
+    rule(RuleId::CompatibilityTooLong,    [E, E, E], "`compatibility` is over 500 characters"),
+    rule(RuleId::CompatibilityEmpty,      [W, W, W], "`compatibility` is empty or blank"),
+    rule(RuleId::MetadataType,            [E, E, E], "`metadata` is not a mapping"),
+    rule(RuleId::MetadataValueType,       [E, E, E], "a `metadata` value is a list or a mapping"),
+    rule(RuleId::AllowedToolsType,        [E, E, E], "`allowed-tools` is not a string (claude-code: or a list of strings)"),
+    rule(RuleId::FieldType,               [N, E, N], "a Claude Code field has the wrong type"),
+    rule(RuleId::FieldValue,              [N, W, N], "a Claude Code field has a value Claude Code does not know"),
+    rule(RuleId::BodyTooLong,             [W, W, W], "the body is over 500 lines"),
+    rule(RuleId::BrokenLink,              [W, W, W], "a relative link points to a file missing from the folder"),
+    rule(RuleId::MissingReference,        [W, W, W], "a `references/`, `scripts/` or `assets/` path in the body is missing"),
+    rule(RuleId::LinkOutsideSkill,        [W, W, W], "a relative link leaves the skill folder"),
+    rule(RuleId::LargeFile,               [W, W, W], "a file is over 1 MiB"),
+    rule(RuleId::JunkFile,                [W, W, W], "`.DS_Store`, `__pycache__` or `*.pyc` in the folder"),
 ];
 
-/// The rule with this id.
-pub fn find_rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+// `RULES[i]` is the entry of the `i`th variant of `RuleId`, for every variant.
+const _: () = {
+    assert!(RULES.len() == RuleId::ALL.len());
+    let mut i = 0;
+    while i < RULES.len() {
+        assert!(RULES[i].rule as usize == i && RuleId::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+/// The table entry of `rule`.
+pub fn find_rule(rule: RuleId) -> &'static Rule {
+    &RULES[rule as usize]
 }
 
 /// The top-level keys the specification allows.
@@ -211,45 +310,33 @@ impl<'a> Sink<'a> {
     }
 
     /// Whether `rule` is checked in this profile.
-    pub fn enabled(&self, rule: &str) -> bool {
+    pub fn enabled(&self, rule: RuleId) -> bool {
         self.level(rule).is_some()
     }
 
-    fn level(&self, rule: &str) -> Option<Severity> {
-        match find_rule(rule) {
-            Some(r) => r.level(self.profile),
-            None => {
-                debug_assert!(false, "rule `{rule}` is not in RULES");
-                Some(Severity::Error)
-            }
-        }
+    fn level(&self, rule: RuleId) -> Option<Severity> {
+        find_rule(rule).level(self.profile)
     }
 
     /// Records a finding in [`Sink::file`] at a 1-based line and column (0: the whole file).
-    pub fn push(
-        &mut self,
-        rule: &'static str,
-        line: usize,
-        col: usize,
-        message: impl Into<String>,
-    ) {
+    pub fn push(&mut self, rule: RuleId, line: usize, col: usize, message: impl Into<String>) {
         let file = self.file.to_path_buf();
         self.push_in(rule, file, line, col, message);
     }
 
     /// Records a finding at the position of `node`.
-    pub fn at(&mut self, rule: &'static str, node: &Node, message: impl Into<String>) {
+    pub fn at(&mut self, rule: RuleId, node: &Node, message: impl Into<String>) {
         self.push(rule, node.line, node.col, message);
     }
 
     /// Records a finding about another file of the skill, as a whole.
-    pub fn push_file(&mut self, rule: &'static str, file: PathBuf, message: impl Into<String>) {
+    pub fn push_file(&mut self, rule: RuleId, file: PathBuf, message: impl Into<String>) {
         self.push_in(rule, file, 0, 0, message);
     }
 
     fn push_in(
         &mut self,
-        rule: &'static str,
+        rule: RuleId,
         file: PathBuf,
         line: usize,
         col: usize,
@@ -257,7 +344,7 @@ impl<'a> Sink<'a> {
     ) {
         if let Some(severity) = self.level(rule) {
             self.out.push(Diagnostic {
-                rule,
+                rule: rule.id(),
                 severity,
                 file,
                 line,
@@ -316,7 +403,7 @@ fn string_value<'n>(
     sink: &mut Sink<'_>,
     field: &str,
     node: &'n Node,
-    type_rule: &'static str,
+    type_rule: RuleId,
 ) -> Option<Cow<'n, str>> {
     match &node.value {
         Value::Str(s) => Some(Cow::Borrowed(s)),
@@ -335,7 +422,7 @@ fn string_value<'n>(
         Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
             let text = node.text().unwrap_or_default();
             sink.at(
-                "scalar-not-string",
+                RuleId::ScalarNotString,
                 node,
                 format!(
                     "`{field}` is read as a {} by typed YAML readers; quote it: `\"{text}\"`",
@@ -353,7 +440,7 @@ fn null_value(sink: &mut Sink<'_>, field: &str, node: &Node) {
         _ => String::new(),
     };
     sink.at(
-        "null-value",
+        RuleId::NullValue,
         node,
         format!("`{field}` has no value{spelled}; give it a value or remove the key"),
     );
@@ -375,14 +462,14 @@ fn suggest_name(name: &str) -> String {
 
 /// Checks the `name` value; `folder` is the name of the folder holding `SKILL.md`.
 pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
-    let Some(raw) = string_value(sink, "name", node, "name-type") else {
+    let Some(raw) = string_value(sink, "name", node, RuleId::NameType) else {
         return;
     };
     let name: String = py_strip(&raw).nfkc().collect();
     if name.is_empty() {
         let fix = folder.map_or(String::new(), |f| format!(": `name: {f}`"));
         sink.at(
-            "name-empty",
+            RuleId::NameEmpty,
             node,
             format!("`name` is empty; set it to the folder name{fix}"),
         );
@@ -391,7 +478,7 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
     let len = char_len(&name);
     if len > NAME_MAX {
         sink.at(
-            "name-too-long",
+            RuleId::NameTooLong,
             node,
             format!(
                 "`name` is {len} characters long; shorten it to at most {NAME_MAX} and rename the folder to match"
@@ -401,28 +488,28 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
     let suggestion = suggest_name(&name);
     if name != name.to_lowercase() {
         sink.at(
-            "name-not-lowercase",
+            RuleId::NameNotLowercase,
             node,
             format!("`name` must be lowercase: use `{suggestion}` and rename the folder to match"),
         );
     }
     if name.starts_with('-') || name.ends_with('-') {
         sink.at(
-            "name-hyphen-edge",
+            RuleId::NameHyphenEdge,
             node,
             format!("`name` must not start or end with a hyphen: use `{suggestion}`"),
         );
     }
     if name.contains("--") {
         sink.at(
-            "name-double-hyphen",
+            RuleId::NameDoubleHyphen,
             node,
             format!("`name` must not contain consecutive hyphens: use `{suggestion}`"),
         );
     }
     if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
         sink.at(
-            "name-invalid-char",
+            RuleId::NameInvalidChar,
             node,
             format!(
                 "`name` may hold only letters, digits and hyphens, not {bad:?} (U+{:04X}): use `{suggestion}`",
@@ -430,22 +517,22 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
             ),
         );
     }
-    if sink.enabled("name-not-ascii")
+    if sink.enabled(RuleId::NameNotAscii)
         && let Some(bad) = name.chars().find(|c| !c.is_ascii())
     {
         sink.at(
-            "name-not-ascii",
+            RuleId::NameNotAscii,
             node,
             format!(
                 "`name` has the non-ASCII character {bad:?}; claude.ai upload accepts only a-z, 0-9 and `-`"
             ),
         );
     }
-    if sink.enabled("name-reserved-word") {
+    if sink.enabled(RuleId::NameReservedWord) {
         let lower = name.to_lowercase();
         if let Some(word) = RESERVED_WORDS.iter().find(|w| lower.contains(*w)) {
             sink.at(
-                "name-reserved-word",
+                RuleId::NameReservedWord,
                 node,
                 format!(
                     "`name` contains the reserved word `{word}`, which claude.ai upload refuses; choose another name"
@@ -457,7 +544,7 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
         let folder: String = folder.nfkc().collect();
         if folder != name {
             sink.at(
-                "name-mismatch",
+                RuleId::NameMismatch,
                 node,
                 format!(
                     "`name` is `{name}` but the folder is `{folder}`; rename the folder or set `name: {folder}`"
@@ -469,12 +556,12 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
 
 /// Checks the `description` value.
 pub fn check_description(sink: &mut Sink<'_>, node: &Node) {
-    let Some(text) = string_value(sink, "description", node, "description-type") else {
+    let Some(text) = string_value(sink, "description", node, RuleId::DescriptionType) else {
         return;
     };
     if py_strip(&text).is_empty() {
         sink.at(
-            "description-empty",
+            RuleId::DescriptionEmpty,
             node,
             "`description` is blank; say what the skill does and when to use it",
         );
@@ -483,18 +570,18 @@ pub fn check_description(sink: &mut Sink<'_>, node: &Node) {
     let len = char_len(&text);
     if len > DESCRIPTION_MAX {
         sink.at(
-            "description-too-long",
+            RuleId::DescriptionTooLong,
             node,
             format!(
                 "`description` is {len} characters long; shorten it to at most {DESCRIPTION_MAX} and move detail into the body"
             ),
         );
     }
-    if sink.enabled("description-angle-bracket")
+    if sink.enabled(RuleId::DescriptionAngleBracket)
         && let Some(bad) = text.chars().find(|c| matches!(c, '<' | '>'))
     {
         sink.at(
-            "description-angle-bracket",
+            RuleId::DescriptionAngleBracket,
             node,
             format!(
                 "`description` contains `{bad}`, which claude.ai upload refuses; reword it without `<` and `>`"
@@ -507,7 +594,7 @@ pub fn check_description(sink: &mut Sink<'_>, node: &Node) {
 pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     let Some(entries) = root.entries() else {
         sink.at(
-            "frontmatter-not-mapping",
+            RuleId::FrontmatterNotMapping,
             root,
             format!(
                 "the frontmatter must be a mapping of `key: value` lines, found a {}",
@@ -519,7 +606,7 @@ pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>)
     for (key, value) in entries {
         let Some(k) = key.text() else {
             sink.at(
-                "key-type",
+                RuleId::KeyType,
                 key,
                 format!("keys must be plain words, found a {}", key.type_name()),
             );
@@ -530,13 +617,13 @@ pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>)
             "name" => check_name(sink, value, folder),
             "description" => check_description(sink, value),
             "license" => {
-                string_value(sink, "license", value, "license-type");
+                string_value(sink, "license", value, RuleId::LicenseType);
             }
             "compatibility" => check_compatibility(sink, value),
             "metadata" => check_metadata(sink, value),
             "allowed-tools" => check_allowed_tools(sink, value),
             _ if REGISTRY_FIELDS.contains(&k) => sink.at(
-                "registry-field",
+                RuleId::RegistryField,
                 key,
                 format!(
                     "`{k}` is not a specification field; move it under `metadata` as a string: `metadata:` then `  {k}: \"{}\"`",
@@ -548,14 +635,14 @@ pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>)
                     check_claude_code_field(sink, field, *kind, value)
                 }
                 Some(_) => sink.at(
-                    "unknown-field",
+                    RuleId::UnknownField,
                     key,
                     format!(
                         "`{k}` is a Claude Code field, not a specification one; remove it, or validate with `--profile claude-code` if the skill is only for Claude Code"
                     ),
                 ),
                 None => sink.at(
-                    "unknown-field",
+                    RuleId::UnknownField,
                     key,
                     format!(
                         "`{k}` is not a known field (the specification allows {}); remove it or move it under `metadata`",
@@ -573,7 +660,7 @@ pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>)
 pub fn check_required(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     if root.get("name").is_none() {
         sink.push(
-            "name-missing",
+            RuleId::NameMissing,
             root.line.max(1),
             1,
             match folder {
@@ -584,7 +671,7 @@ pub fn check_required(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     }
     if root.get("description").is_none() {
         sink.push(
-            "description-missing",
+            RuleId::DescriptionMissing,
             root.line.max(1),
             1,
             "the frontmatter has no `description`; add one saying what the skill does and when to use it",
@@ -605,13 +692,13 @@ fn as_one_string(node: &Node) -> String {
 }
 
 fn check_compatibility(sink: &mut Sink<'_>, node: &Node) {
-    let Some(text) = string_value(sink, "compatibility", node, "compatibility-type") else {
+    let Some(text) = string_value(sink, "compatibility", node, RuleId::CompatibilityType) else {
         return;
     };
     let len = char_len(&text);
     if len > COMPATIBILITY_MAX {
         sink.at(
-            "compatibility-too-long",
+            RuleId::CompatibilityTooLong,
             node,
             format!(
                 "`compatibility` is {len} characters long; shorten it to at most {COMPATIBILITY_MAX}"
@@ -619,7 +706,7 @@ fn check_compatibility(sink: &mut Sink<'_>, node: &Node) {
         );
     } else if py_strip(&text).is_empty() {
         sink.at(
-            "compatibility-empty",
+            RuleId::CompatibilityEmpty,
             node,
             "`compatibility` is blank; say what the skill needs (a product, packages, network access) or remove it",
         );
@@ -632,7 +719,7 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
     }
     let Some(entries) = node.entries() else {
         sink.at(
-            "metadata-type",
+            RuleId::MetadataType,
             node,
             format!(
                 "`metadata` must be a mapping of keys to strings (`metadata:` then indented `key: \"value\"` lines), found a {}",
@@ -644,7 +731,7 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
     for (k, v) in entries {
         let Some(key) = k.text() else {
             sink.at(
-                "key-type",
+                RuleId::KeyType,
                 k,
                 format!(
                     "`metadata` keys must be plain words, found a {}",
@@ -656,7 +743,7 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
         let field = format!("metadata.{key}");
         match &v.value {
             Value::Seq(_) | Value::Map(_) => sink.at(
-                "metadata-value-type",
+                RuleId::MetadataValueType,
                 v,
                 format!(
                     "`{field}` must be a string, found a {}; write it on one line, e.g. comma-separated, and quote it",
@@ -664,7 +751,7 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
                 ),
             ),
             _ => {
-                string_value(sink, &field, v, "metadata-value-type");
+                string_value(sink, &field, v, RuleId::MetadataValueType);
             }
         }
     }
@@ -673,11 +760,11 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
 fn check_allowed_tools(sink: &mut Sink<'_>, node: &Node) {
     let list_ok = sink.profile == Profile::ClaudeCode;
     match &node.value {
-        Value::Seq(items) if list_ok => string_items(sink, "allowed-tools", items, "allowed-tools-type"),
+        Value::Seq(items) if list_ok => string_items(sink, "allowed-tools", items, RuleId::AllowedToolsType),
         Value::Seq(items) => {
             let joined: Vec<Cow<'_, str>> = items.iter().filter_map(Node::text).collect();
             sink.at(
-                "allowed-tools-type",
+                RuleId::AllowedToolsType,
                 node,
                 format!(
                     "`allowed-tools` must be one space-separated string, not a list: `allowed-tools: {}`",
@@ -686,18 +773,18 @@ fn check_allowed_tools(sink: &mut Sink<'_>, node: &Node) {
             );
         }
         Value::Map(_) => sink.at(
-            "allowed-tools-type",
+            RuleId::AllowedToolsType,
             node,
             "`allowed-tools` must be a space-separated string of tool names, such as `Read Grep Bash(git:*)`, not a mapping",
         ),
         _ => {
-            string_value(sink, "allowed-tools", node, "allowed-tools-type");
+            string_value(sink, "allowed-tools", node, RuleId::AllowedToolsType);
         }
     }
 }
 
 /// Each item of a list that must hold strings.
-fn string_items(sink: &mut Sink<'_>, field: &str, items: &[Node], type_rule: &'static str) {
+fn string_items(sink: &mut Sink<'_>, field: &str, items: &[Node], type_rule: RuleId) {
     for (i, item) in items.iter().enumerate() {
         string_value(sink, &format!("{field}[{i}]"), item, type_rule);
     }
@@ -709,7 +796,7 @@ fn check_claude_code_field(sink: &mut Sink<'_>, field: &str, kind: FieldKind, no
     }
     match kind {
         FieldKind::Str => {
-            string_value(sink, field, node, "field-type");
+            string_value(sink, field, node, RuleId::FieldType);
         }
         FieldKind::Bool => {
             if !matches!(node.value, Value::Bool(_)) {
@@ -718,27 +805,27 @@ fn check_claude_code_field(sink: &mut Sink<'_>, field: &str, kind: FieldKind, no
                     v => format!("a {}", v.type_name()),
                 };
                 sink.at(
-                    "field-type",
+                    RuleId::FieldType,
                     node,
                     format!("`{field}` must be a boolean, found {found}; write `true` or `false` without quotes"),
                 );
             }
         }
         FieldKind::StrOrList => match &node.value {
-            Value::Seq(items) => string_items(sink, field, items, "field-type"),
+            Value::Seq(items) => string_items(sink, field, items, RuleId::FieldType),
             Value::Map(_) => sink.at(
-                "field-type",
+                RuleId::FieldType,
                 node,
                 format!("`{field}` must be a string or a list of strings, found a mapping"),
             ),
             _ => {
-                string_value(sink, field, node, "field-type");
+                string_value(sink, field, node, RuleId::FieldType);
             }
         },
         FieldKind::Map => {
             if node.entries().is_none() {
                 sink.at(
-                    "field-type",
+                    RuleId::FieldType,
                     node,
                     format!(
                         "`{field}` must be a mapping (indented `key: value` lines), found a {}",
@@ -748,11 +835,11 @@ fn check_claude_code_field(sink: &mut Sink<'_>, field: &str, kind: FieldKind, no
             }
         }
         FieldKind::OneOf(known) => {
-            if let Some(text) = string_value(sink, field, node, "field-type")
+            if let Some(text) = string_value(sink, field, node, RuleId::FieldType)
                 && !known.contains(&text.as_ref())
             {
                 sink.at(
-                    "field-value",
+                    RuleId::FieldValue,
                     node,
                     format!(
                         "`{field}` is `{text}`, which Claude Code does not know; use one of {}",
@@ -782,6 +869,19 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_rule_id_has_exactly_one_table_entry() {
+        assert_eq!(RuleId::ALL.len(), RULES.len());
+        for &rule in RuleId::ALL {
+            let entries: Vec<&Rule> = RULES.iter().filter(|r| r.rule == rule).collect();
+            assert_eq!(entries.len(), 1, "{rule}");
+            assert_eq!(entries[0].id, rule.id());
+            assert_eq!(find_rule(rule).rule, rule);
+            assert_eq!(RuleId::from_id(rule.id()), Some(rule));
+        }
+        assert_eq!(RuleId::from_id("no-such-rule"), None);
     }
 
     #[test]

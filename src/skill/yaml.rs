@@ -137,9 +137,53 @@ impl Value {
 pub struct YamlError {
     pub line: usize,
     pub col: usize,
+    /// The parser's own description, for people to read.
     pub message: String,
-    /// The error is a key repeated in one mapping.
-    pub duplicate_key: bool,
+    pub kind: YamlErrorKind,
+}
+
+/// What a [`YamlError`] is, as far as choosing a fix goes; taken from the parser's error
+/// type, never from its wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// A key repeated in one mapping: the key, when it is a scalar.
+    DuplicateKey { key: Option<String> },
+    /// A `: ` where no mapping value may start, as in an unquoted `key: value: more`.
+    MappingValueNotAllowed,
+    /// A tab where YAML allows only spaces.
+    Tab,
+    /// Any other syntax error.
+    Other,
+}
+
+impl YamlErrorKind {
+    fn of(e: &serde_saphyr::Error) -> YamlErrorKind {
+        use serde_saphyr::granit_parser::ErrorKind as Scan;
+        use serde_saphyr::{Error, ExternalMessageSource};
+        // The error the message describes, without the alias and snippet wrappers.
+        let mut e = e;
+        while let Error::AliasError { error, .. } | Error::WithSnippet { error, .. } = e {
+            e = error;
+        }
+        match e {
+            Error::DuplicateMappingKey { key, .. } => YamlErrorKind::DuplicateKey {
+                key: key.as_deref().map(printable),
+            },
+            Error::ExternalMessage { source, .. } => match source.as_ref() {
+                ExternalMessageSource::Parser(scan) => match scan.kind() {
+                    Scan::MappingValueNotAllowed => YamlErrorKind::MappingValueNotAllowed,
+                    Scan::TabNotAllowed
+                    | Scan::TabInBlockIndentation
+                    | Scan::TabAtBlockScalarStart
+                    | Scan::TabInIndentation
+                    | Scan::TabInPlainScalar => YamlErrorKind::Tab,
+                    _ => YamlErrorKind::Other,
+                },
+                _ => YamlErrorKind::Other,
+            },
+            _ => YamlErrorKind::Other,
+        }
+    }
 }
 
 /// Parses `text`, whose first line is line `first_line` of the file.
@@ -163,18 +207,28 @@ pub fn parse(text: &str, first_line: usize) -> Result<Node, YamlError> {
                 .location()
                 .map(|l| (l.line() as usize, l.column() as usize))
                 .unwrap_or((0, 0));
-            let duplicate_key = matches!(
-                e.without_snippet(),
-                serde_saphyr::Error::DuplicateMappingKey { .. }
-            );
             Err(YamlError {
                 line: if line > 0 { line + shift } else { first_line },
                 col: col.max(1),
                 message: error_message(&e.to_string()),
-                duplicate_key,
+                kind: YamlErrorKind::of(&e),
             })
         }
     }
+}
+
+/// `text` with control characters and line separators escaped, as the parser's own
+/// messages have them.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The first line of a parser message, without the `error: line L column C:` prefix that
@@ -317,12 +371,38 @@ mod tests {
     #[test]
     fn duplicate_keys_and_syntax_errors_have_positions() {
         let e = parse("a: 1\na: 2\n", 2).unwrap_err();
-        assert!(e.duplicate_key);
+        assert_eq!(
+            e.kind,
+            YamlErrorKind::DuplicateKey {
+                key: Some("a".into())
+            }
+        );
         assert_eq!((e.line, e.col), (3, 1));
         assert_eq!(e.message, "duplicate mapping key: a");
         let e = parse("a: b: c\n", 2).unwrap_err();
-        assert!(!e.duplicate_key);
+        assert_eq!(e.kind, YamlErrorKind::MappingValueNotAllowed);
         assert_eq!((e.line, e.col), (2, 5));
         assert_eq!(e.message, "mapping values are not allowed in this context");
+    }
+
+    #[test]
+    fn tabs_and_odd_duplicate_keys_are_told_apart_by_kind() {
+        for text in ["a:\n\tb: c\n", "a: |\n\tx\n", "meta:\n  a: 1\n\t  b: 2\n"] {
+            assert_eq!(
+                parse(text, 1).unwrap_err().kind,
+                YamlErrorKind::Tab,
+                "{text:?}"
+            );
+        }
+        assert_eq!(parse("a: [1\n", 1).unwrap_err().kind, YamlErrorKind::Other);
+        let e = parse("\"x\\u001by\": 1\n\"x\\u001by\": 2\n", 1).unwrap_err();
+        assert_eq!(
+            e.kind,
+            YamlErrorKind::DuplicateKey {
+                key: Some("x\\u{1b}y".into())
+            }
+        );
+        let e = parse("? [a]\n: 1\n? [a]\n: 2\n", 1).unwrap_err();
+        assert_eq!(e.kind, YamlErrorKind::DuplicateKey { key: None });
     }
 }
