@@ -1,48 +1,71 @@
-//! Durable file replacement, shared by the lock file, transaction records and release
-//! files: a reader, or a run killed half-way, sees the old file or the new one, never a part.
+//! Durable writes, shared by the lock file, transaction records and release files: a
+//! reader, or a run killed half-way, sees the old file or the new one, never a part; and
+//! folder syncs that work on the path-only handles folders are opened with.
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
 
-/// Replaces `path` with `bytes`: a temporary file beside it, fsync, rename, fsync the folder.
-/// `mode` sets the new file's permissions on Unix (before the umask); `None` keeps the
-/// temporary file's private 0600. Nothing else in the folder is touched.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(mode));
+use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
+use cap_std::fs::{Dir, OpenOptions};
+
+/// Replaces the file `name` in the opened folder `dir` with `bytes`: a fresh temporary
+/// file beside it (created exclusively, never through a link, with `mode` on Unix), fsync,
+/// rename over `name`, fsync the folder. A reader, or a run killed half-way, sees the old
+/// file or the new one; on error the temporary file is removed. The one atomic write of
+/// skillpack: lock files, transaction records and release files all go through it.
+pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let (tmp, mut file) = create_temp(dir, &format!(".{name}."), ".tmp", mode)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| dir.rename(&tmp, dir, name));
+    drop(file);
+    if let Err(e) = written {
+        let _ = dir.remove_file(&tmp);
+        return Err(e);
     }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir);
+    sync_dir_handle(dir);
     Ok(())
 }
 
-/// Flushes a folder's entries (the renames in it) to disk; best effort where unsupported.
-pub fn sync_dir(dir: &Path) {
+/// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+/// Creates a new file named `{prefix}{random}{suffix}` in `dir`, exclusively.
+fn create_temp(dir: &Dir, prefix: &str, suffix: &str, mode: u32) -> io::Result<(String, File)> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true).follow(FollowSymlinks::No);
     #[cfg(unix)]
-    if let Ok(f) = File::open(dir) {
-        let _ = f.sync_all();
+    {
+        use cap_std::fs::OpenOptionsExt;
+        opts.mode(mode);
     }
     #[cfg(not(unix))]
-    let _ = dir;
+    let _ = mode;
+    let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
+    for _ in 0..16 {
+        let name = format!("{prefix}{}{suffix}", random_suffix());
+        match dir.open_with(&name, &opts) {
+            Ok(f) => return Ok((name, f.into_std())),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
+/// Twelve hex digits that differ between calls and processes, for temporary names.
+pub fn random_suffix() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
 /// Flushes the entries of an opened folder to disk; best effort. Folder handles are often

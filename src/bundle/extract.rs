@@ -141,7 +141,7 @@ pub fn extract<R: Read + Seek>(
             cap_fs_ext::DirExt::open_dir_nofollow(&dir, folder)
         };
         if let Ok(sub) = sub {
-            sync_dir(&sub);
+            crate::durable::sync_dir_handle(&sub);
         }
     }
     records.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
@@ -158,10 +158,6 @@ fn sync_files(files: &mut Vec<(File, PathBuf)>) -> Result<(), BundleError> {
             .map_err(|e| BundleError::io("cannot write", &path, e))?;
     }
     Ok(())
-}
-
-fn sync_dir(dir: &Dir) {
-    crate::durable::sync_dir_handle(dir);
 }
 
 /// Creates the folders above `rel` inside `dir` (0755), adding each to `folders`.

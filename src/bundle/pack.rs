@@ -386,11 +386,16 @@ pub fn sha256sums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
         .collect()
 }
 
-/// Writes `bytes` to `dir/file_name` atomically, readable by all as the umask allows
-/// (release files are meant to be served). Nothing else in `dir` is touched.
-pub fn write_atomic(dir: &Path, file_name: &str, bytes: &[u8]) -> Result<PathBuf, BundleError> {
+/// Writes the release file `file_name` in `dir` atomically (0644), returning its path.
+pub fn write_release_file(
+    dir: &Path,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, BundleError> {
     let target = dir.join(file_name);
-    crate::durable::write_atomic(&target, bytes, Some(0o644))
+    let opened = cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority())
+        .map_err(|e| BundleError::io("cannot open", dir, e))?;
+    crate::durable::write_atomic(&opened, file_name, bytes, 0o644)
         .map_err(|e| BundleError::io("cannot write", &target, e))?;
     Ok(target)
 }

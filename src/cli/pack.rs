@@ -11,7 +11,7 @@ use serde_json::json;
 use skillpack::bundle::BundleError;
 use skillpack::bundle::error::PackReason;
 use skillpack::bundle::index::{Index, IndexEntry};
-use skillpack::bundle::pack::{Release, pack_release, sha256sums, write_atomic};
+use skillpack::bundle::pack::{Release, pack_release, sha256sums, write_release_file};
 use skillpack::skill::{
     Diagnostic, Severity, SkillReport, ValidateOptions, find_skill_md, validate_dir,
 };
@@ -209,7 +209,7 @@ fn write_out(p: &Printer, args: &PackArgs, packed: &[Packed]) -> Result<(), Fail
             .hint("choose another --out folder")
     })?;
     let write = |file: &str, bytes: &[u8]| {
-        write_atomic(&args.out, file, bytes).map_err(|e| {
+        write_release_file(&args.out, file, bytes).map_err(|e| {
             Failure::new(e.to_string()).hint("check that the --out folder is writable")
         })
     };

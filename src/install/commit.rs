@@ -119,7 +119,7 @@ impl Staging {
     fn write_txn(&self, txn: &Txn) -> Result<(), InstallError> {
         // Plain structs and maps of strings: serialising cannot fail.
         let json = serde_json::to_vec(txn).unwrap_or_default();
-        rootfs::write_atomic(&self.handle, &self.dir, TXN_FILE, &json)
+        rootfs::write_record(&self.handle, &self.dir, TXN_FILE, &json)
     }
 
     /// Deletes the folder and everything in it (links inside are removed, not followed).

@@ -110,7 +110,7 @@ impl LockFile {
 
     /// Writes `lock.json` in the opened state folder atomically.
     pub fn save_in(&self, state: &Dir, state_shown: &Path) -> Result<(), InstallError> {
-        rootfs::write_atomic(state, state_shown, LOCK_NAME, &self.to_bytes())
+        rootfs::write_record(state, state_shown, LOCK_NAME, &self.to_bytes())
     }
 
     fn to_bytes(&self) -> Vec<u8> {

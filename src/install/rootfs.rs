@@ -11,7 +11,7 @@
 //! Anything else is refused with [`InstallError::UnsafeState`] and nothing is cleaned
 //! through it.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncExt};
@@ -185,65 +185,18 @@ pub fn read_capped(
     Ok(Some(bytes))
 }
 
-/// Replaces the file `name` in `dir` with `bytes`: a fresh temporary file beside it
-/// (created exclusively, never through a link), fsync, rename over `name`, fsync the
-/// folder. Readers, and a run killed half-way, see the old file or the new one. On error
-/// the temporary file is removed.
-pub fn write_atomic(
+/// Replaces the state file `name` in `dir` atomically ([`crate::durable::write_atomic`]).
+pub fn write_record(
     dir: &Dir,
     dir_shown: &Path,
     name: &str,
     bytes: &[u8],
 ) -> Result<(), InstallError> {
-    let shown = dir_shown.join(name);
-    let (tmp, mut file) = create_temp(dir, dir_shown, &format!(".{name}."), ".tmp")?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| dir.rename(&tmp, dir, name));
-    drop(file);
-    if let Err(e) = written {
-        let _ = dir.remove_file(&tmp);
-        return Err(InstallError::io("cannot write", shown, e));
-    }
-    sync(dir);
-    Ok(())
+    crate::durable::write_atomic(dir, name, bytes, 0o644)
+        .map_err(|e| InstallError::io("cannot write", dir_shown.join(name), e))
 }
 
-/// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.
-pub fn is_temp_name(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".tmp")
-}
-
-/// Creates a new file named `{prefix}{random}{suffix}` in `dir`, exclusively.
-fn create_temp(
-    dir: &Dir,
-    dir_shown: &Path,
-    prefix: &str,
-    suffix: &str,
-) -> Result<(String, std::fs::File), InstallError> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true).follow(FollowSymlinks::No);
-    #[cfg(unix)]
-    {
-        use cap_std::fs::OpenOptionsExt;
-        opts.mode(0o644);
-    }
-    let mut last = None;
-    for _ in 0..16 {
-        let name = format!("{prefix}{}{suffix}", random_suffix());
-        match dir.open_with(&name, &opts) {
-            Ok(f) => return Ok((name, f.into_std())),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(InstallError::io("cannot create a file in", dir_shown, e)),
-        }
-    }
-    Err(InstallError::io(
-        "cannot create a file in",
-        dir_shown,
-        last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)),
-    ))
-}
+pub use crate::durable::is_temp_name;
 
 /// Creates a new folder named `{prefix}{random}` in `dir`, exclusively, and opens it.
 pub fn create_temp_dir(
@@ -252,7 +205,7 @@ pub fn create_temp_dir(
     prefix: &str,
 ) -> Result<(String, Dir), InstallError> {
     for _ in 0..16 {
-        let name = format!("{prefix}{}", random_suffix());
+        let name = format!("{prefix}{}", crate::durable::random_suffix());
         match dir.create_dir(&name) {
             Ok(()) => {
                 let opened = dir
@@ -269,17 +222,6 @@ pub fn create_temp_dir(
         dir_shown,
         io::Error::from(io::ErrorKind::AlreadyExists),
     ))
-}
-
-fn random_suffix() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.write_u32(std::process::id());
-    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
 }
 
 /// Renames `from` in `from_dir` to `to` in `to_dir`. Names are single components; a link at
