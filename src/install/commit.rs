@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 
-use super::InstallError;
+use super::error::InstallError;
 use super::layout::{Opened, Root};
 use super::lockfile::{LockEntry, LockFile};
 use super::rootfs::{self, Kind};

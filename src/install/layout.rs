@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use cap_std::fs::Dir;
 
-use super::InstallError;
+use super::error::InstallError;
 use super::rootfs;
 
 pub const STATE_DIR: &str = ".skillpack";

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 
-use super::InstallError;
+use super::error::InstallError;
 use super::rootfs;
 use crate::bundle::FileRecord;
 use crate::skill::is_valid_name;

@@ -3,6 +3,7 @@
 
 pub mod commit;
 pub mod companions;
+mod error;
 pub mod layout;
 pub mod lockfile;
 pub mod rootfs;
@@ -16,144 +17,14 @@ use std::time::SystemTime;
 
 pub use crate::source::SourceRecord;
 pub use commit::{CommitOptions, CrashPoint, Recovered, Staging};
+pub use error::InstallError;
 pub use layout::Root;
 pub use lockfile::{LockEntry, LockFile};
 pub use runlock::RunLock;
 pub use state::{TreeState, tree_state};
 
 use crate::bundle::{self, ArchiveData, BundleError, FileRecord, Limits};
-use crate::skill::{self, SkillError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum InstallError {
-    #[error("archive digest mismatch: expected sha256:{expected}, got sha256:{actual}")]
-    ArchiveDigest { expected: String, actual: String },
-
-    #[error("tree digest mismatch for `{name}`: expected {expected}, got {actual}")]
-    TreeDigest {
-        name: String,
-        expected: String,
-        actual: String,
-    },
-
-    #[error(transparent)]
-    Bundle(#[from] BundleError),
-
-    #[error("the skill does not load: {0}")]
-    Skill(#[from] SkillError),
-
-    #[error("the archive holds `{found}`, not the requested `{expected}`")]
-    WrongSkill { expected: String, found: String },
-
-    #[error("`{}` has local changes ({}); pass --force to overwrite them", path.display(), summary)]
-    Modified { path: PathBuf, summary: String },
-
-    #[error("`{}` exists and was not installed by skillpack; pass --force to replace it", path.display())]
-    Unmanaged { path: PathBuf },
-
-    #[error("`{name}` is not installed in `{}`", root.display())]
-    NotInstalled { name: String, root: PathBuf },
-
-    #[error("cannot move `{}` to `{}`: {source}", from.display(), to.display())]
-    Commit {
-        from: PathBuf,
-        to: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-
-    #[error(
-        "`{}` is damaged: {message}. Move it aside (for example to lock.json.damaged) and run again: `skillpack list` then shows the skills as unmanaged, and `skillpack install --force NAME` records each one afresh",
-        path.display()
-    )]
-    LockFile { path: PathBuf, message: String },
-
-    #[error(
-        "`{}` was written by a newer skillpack (format version {version}; this one reads version 1): upgrade skillpack to use this skills folder",
-        path.display()
-    )]
-    NewerLock { path: PathBuf, version: u64 },
-
-    #[error(
-        "`{}` is {found}, but skillpack keeps {expected} there and did not make this one; nothing was read, changed or cleaned through it. Remove it (or move it out of the skills folder) and run again",
-        path.display()
-    )]
-    UnsafeState {
-        path: PathBuf,
-        found: &'static str,
-        expected: &'static str,
-    },
-
-    #[error(
-        "`{}` is larger than {cap} bytes, which no record skillpack writes reaches; move it aside and run again",
-        path.display()
-    )]
-    TooLarge { path: PathBuf, cap: u64 },
-
-    #[error(
-        "`{}` is a damaged record of an interrupted run: {message}; nothing was done with it. Remove that folder and run again",
-        path.display()
-    )]
-    DamagedTxn { path: PathBuf, message: String },
-
-    #[error("`{}` is not a valid skill name (lowercase letters, digits and single hyphens)", crate::text::escape(.name))]
-    BadName { name: String },
-
-    #[error(
-        "`{}` is {found}, not the folder skillpack installed; nothing was removed. Remove it yourself if you no longer need it, then run `skillpack uninstall {name}` again to drop the record",
-        path.display()
-    )]
-    NotAFolder {
-        name: String,
-        path: PathBuf,
-        found: &'static str,
-    },
-
-    #[error("{action} `{}`: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl InstallError {
-    /// A stable id for the kind of failure (`--json` consumers match on it, never on text).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            InstallError::ArchiveDigest { .. } => "archive-digest",
-            InstallError::TreeDigest { .. } => "tree-digest",
-            InstallError::Bundle(_) => "bundle",
-            InstallError::Skill(_) => "invalid-skill",
-            InstallError::WrongSkill { .. } => "wrong-skill",
-            InstallError::Modified { .. } => "modified",
-            InstallError::Unmanaged { .. } => "unmanaged",
-            InstallError::NotInstalled { .. } => "not-installed",
-            InstallError::Commit { .. } => "commit",
-            InstallError::LockFile { .. } => "damaged-lock",
-            InstallError::NewerLock { .. } => "newer-lock",
-            InstallError::UnsafeState { .. } => "unsafe-state",
-            InstallError::TooLarge { .. } => "state-too-large",
-            InstallError::DamagedTxn { .. } => "damaged-record",
-            InstallError::BadName { .. } => "bad-name",
-            InstallError::NotAFolder { .. } => "not-a-folder",
-            InstallError::Io { .. } => "io",
-        }
-    }
-
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
-        InstallError::Io {
-            action,
-            path: path.into(),
-            source,
-        }
-    }
-}
+use crate::skill;
 
 /// One bundle to install: what the source stage fetched, with the digests it must have.
 pub use crate::source::Fetched as Request;

@@ -18,7 +18,7 @@ use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncEx
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions};
 
-use super::InstallError;
+use super::error::InstallError;
 
 /// What sits at a name inside an opened folder, seen without following links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

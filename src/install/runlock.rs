@@ -11,7 +11,7 @@ use std::path::Path;
 
 use cap_std::fs::Dir;
 
-use super::InstallError;
+use super::error::InstallError;
 use super::layout::RUN_LOCK;
 use super::rootfs::{self, Access};
 

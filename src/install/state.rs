@@ -5,7 +5,7 @@ use std::path::Path;
 
 use cap_std::fs::Dir;
 
-use super::InstallError;
+use super::error::InstallError;
 use super::lockfile::LockEntry;
 use super::rootfs::{self, Kind};
 use crate::bundle::{tree_digest, walk_tree_in};
