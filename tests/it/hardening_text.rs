@@ -4,8 +4,7 @@
 //! SKILL.md as strictly as validate; a version that is not one never replaces a release;
 //! closed pipes and non-ASCII records do not make skillpack panic.
 
-#[path = "common/net.rs"]
-mod net;
+use crate::net;
 
 use std::fs;
 use std::path::PathBuf;

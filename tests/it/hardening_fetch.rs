@@ -3,8 +3,7 @@
 //! it is installed, a rewritten cache ref, trickling and endless downloads, huge local
 //! folders, bad numbers in the environment and redirects to `file:`.
 
-#[path = "common/net.rs"]
-mod net;
+use crate::net;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use skillpack::skill::{Profile, RULES, Severity, ValidateOptions, validate_dir};
 
-const CASES: &str = include_str!("fixtures/validate/cases.yaml");
-const DOC: &str = include_str!("../docs/validate.md");
+const CASES: &str = include_str!("../fixtures/validate/cases.yaml");
+const DOC: &str = include_str!("../../docs/validate.md");
 const EMBEDDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/skill/account-management");
 
 #[derive(Debug, Deserialize)]

@@ -3,8 +3,7 @@
 //! catalog's companions, retries, timeouts, redirects, size caps, interrupted downloads and
 //! `skillpack update`. Nothing here reaches beyond the loopback address.
 
-#[path = "common/net.rs"]
-mod net;
+use crate::net;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,17 @@
+//! The integration tests, in one test binary: each module drives the real `skillpack`
+//! binary (through `assert_cmd`) against temporary homes, skills roots and a loopback
+//! HTTP server (`net`).
+
+mod cli;
+mod companions;
+mod hardening_fetch;
+mod hardening_root;
+mod hardening_text;
+mod install;
+mod install_script;
+mod json;
+mod net;
+mod network;
+mod pack;
+mod skill_content;
+mod validate;
