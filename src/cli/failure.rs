@@ -19,8 +19,11 @@ pub fn source_failure(e: SourceError) -> Failure {
         return bundle_failure(b);
     }
     match e.last_attempt() {
-        SourceError::NotFound { .. } => Failure::new(e.to_string())
-            .hint("check the path, or name a catalog skill such as account-management"),
+        SourceError::NotFound { .. } => with_kind(
+            "not-found",
+            Failure::new(e.to_string())
+                .hint("check the path, or name a catalog skill such as account-management"),
+        ),
         SourceError::UnknownSkill { .. } => with_kind(
             "unknown-skill",
             Failure::new(e.to_string()).hint(
@@ -73,7 +76,7 @@ pub fn source_failure(e: SourceError) -> Failure {
             "index",
             Failure::new(e.to_string()).hint("check --index or SKILLPACK_INDEX"),
         ),
-        _ => Failure::new(e.to_string()),
+        other => with_kind(other.kind(), Failure::new(e.to_string())),
     }
 }
 

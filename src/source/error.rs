@@ -160,3 +160,63 @@ impl SourceError {
         }
     }
 }
+
+impl SourceError {
+    /// A stable id for the kind of failure (`--json` consumers match on it, never on text).
+    /// Retries report the kind of their last attempt; archive refusals their rule.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceError::UnknownSkill { .. } => "unknown-skill",
+            SourceError::NotFound { .. } => "not-found",
+            SourceError::BadUrl { .. } => "bad-url",
+            SourceError::ManySkills { .. }
+            | SourceError::SkillNotInRepo { .. }
+            | SourceError::AmbiguousSkill { .. } => "skill-not-found",
+            SourceError::BadRepo { .. } => "bad-repo",
+            SourceError::RepoNotFound { .. } => "repo-not-found",
+            SourceError::Insecure { .. } => "insecure-url",
+            SourceError::Client { .. } => "client",
+            SourceError::Network { .. } | SourceError::Status { .. } => "network",
+            SourceError::Redirect { .. } => "redirect",
+            SourceError::Tls { .. } => "tls",
+            SourceError::Truncated { .. } => "truncated",
+            SourceError::TooLarge { .. } => "too-large",
+            SourceError::TooSlow { .. } => "too-slow",
+            SourceError::Deadline { .. } => "deadline",
+            SourceError::NotASkillFolder { .. } => "not-a-skill-folder",
+            SourceError::WrongCommit { .. } => "wrong-commit",
+            SourceError::ArchiveDigest { .. } => "archive-digest",
+            SourceError::GaveUp { source, .. } => source.kind(),
+            SourceError::Index { .. } => "index",
+            SourceError::Bundle(b) => b.rule().unwrap_or("bundle"),
+            SourceError::Io { .. } => "io",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_report_the_kind_of_their_last_attempt() {
+        let last = SourceError::Truncated {
+            url: "https://x.test/a.zip".into(),
+            got: 1,
+            expected: Some(2),
+            reason: "reset".into(),
+        };
+        let e = SourceError::GaveUp {
+            attempts: 4,
+            source: Box::new(SourceError::GaveUp {
+                attempts: 1,
+                source: Box::new(last),
+            }),
+        };
+        assert_eq!(e.kind(), "truncated");
+        assert_eq!(
+            SourceError::NotASkillFolder { path: "/h".into() }.kind(),
+            "not-a-skill-folder"
+        );
+    }
+}
