@@ -17,7 +17,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use net::{Reply, Server, sha256_hex, skill_files, skill_zip, zip};
+use net::{Reply, Server, files_under, sha256_hex, skill_files, skill_zip, zip};
 
 /// A temporary HOME and download cache, and a `skillpack` command using them.
 struct Sandbox {
@@ -39,29 +39,7 @@ impl Sandbox {
 
     fn cmd(&self) -> Command {
         let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        for var in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "HTTPS_PROXY",
-            "https_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-            "SKILLPACK_INDEX",
-            "SKILLPACK_GITHUB_URL",
-            "SKILLPACK_HTTP_TIMEOUT",
-            "SKILLPACK_HTTP_DEADLINE",
-            "SKILLPACK_HTTP_MIN_RATE",
-            "CLAUDE_CONFIG_DIR",
-        ] {
-            c.env_remove(var);
-        }
-        c.env("HOME", self.home.path())
-            .env("SKILLPACK_CACHE_DIR", self.cache.path())
-            .env("SKILLPACK_RETRY_BASE_MS", "1")
-            .env("NO_COLOR", "1")
-            .current_dir(self.home.path());
+        net::isolate(&mut c, self.home.path(), self.cache.path());
         Command::from_std(c)
     }
 
@@ -79,23 +57,6 @@ impl Sandbox {
     fn cache_files(&self) -> Vec<String> {
         files_under(self.cache.path())
     }
-}
-
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// Every file under `dir` with its content, for before/after comparisons.

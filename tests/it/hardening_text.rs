@@ -38,26 +38,7 @@ impl Sandbox {
 
     fn std_cmd(&self) -> StdCommand {
         let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        for var in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "HTTPS_PROXY",
-            "https_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-            "SKILLPACK_INDEX",
-            "SKILLPACK_GITHUB_URL",
-            "CLAUDE_CONFIG_DIR",
-        ] {
-            c.env_remove(var);
-        }
-        c.env("HOME", self.home.path())
-            .env("SKILLPACK_CACHE_DIR", self.cache.path())
-            .env("SKILLPACK_RETRY_BASE_MS", "1")
-            .env("NO_COLOR", "1")
-            .current_dir(self.home.path());
+        net::isolate(&mut c, self.home.path(), self.cache.path());
         c
     }
 

@@ -333,3 +333,58 @@ pub fn index_entry(name: &str, version: &str, url: &str) -> serde_json::Value {
 pub fn index(entries: Vec<serde_json::Value>) -> Vec<u8> {
     serde_json::to_vec_pretty(&serde_json::json!({"version": 1, "skills": entries})).unwrap()
 }
+
+/// Environment variables that would make a test depend on the machine it runs on.
+const MACHINE_VARS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SKILLPACK_INDEX",
+    "SKILLPACK_GITHUB_URL",
+    "SKILLPACK_HTTP_TIMEOUT",
+    "SKILLPACK_HTTP_DEADLINE",
+    "SKILLPACK_HTTP_MIN_RATE",
+    "SKILLPACK_TEST_COMMIT",
+    "SKILLPACK_TEST_CRASH",
+    "CLAUDE_CONFIG_DIR",
+];
+
+/// `c` isolated from the machine: its proxy and skillpack variables removed, `home` as HOME
+/// and working folder, `cache` as the download cache, fast retries and no colour.
+pub fn isolate<'c>(
+    c: &'c mut std::process::Command,
+    home: &std::path::Path,
+    cache: &std::path::Path,
+) -> &'c mut std::process::Command {
+    for var in MACHINE_VARS {
+        c.env_remove(var);
+    }
+    c.env("HOME", home)
+        .env("SKILLPACK_CACHE_DIR", cache)
+        .env("SKILLPACK_RETRY_BASE_MS", "1")
+        .env("NO_COLOR", "1")
+        .current_dir(home)
+}
+
+/// The regular files under `dir`, relative, with forward slashes, sorted.
+pub fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    out.sort();
+    out
+}

@@ -6,7 +6,7 @@
 use crate::net;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command as StdCommand, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use net::{Reply, Server, index, index_entry, repo_zip, sha256_hex, skill_zip};
+use net::{Reply, Server, files_under, index, index_entry, repo_zip, sha256_hex, skill_zip};
 
 const COMPANION_COMMIT: &str = "c916c4ebbcd65bbc0f4d5f64764a84e746c90afc";
 
@@ -38,27 +38,7 @@ impl Sandbox {
     }
 
     fn env<'c>(&self, c: &'c mut StdCommand) -> &'c mut StdCommand {
-        for var in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "HTTPS_PROXY",
-            "https_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-            "SKILLPACK_INDEX",
-            "SKILLPACK_GITHUB_URL",
-            "SKILLPACK_HTTP_TIMEOUT",
-            "CLAUDE_CONFIG_DIR",
-        ] {
-            c.env_remove(var);
-        }
-        c.env("HOME", self.home.path())
-            .env("SKILLPACK_CACHE_DIR", self.cache.path())
-            .env("SKILLPACK_RETRY_BASE_MS", "1")
-            .env("NO_COLOR", "1")
-            .current_dir(self.home.path())
+        net::isolate(c, self.home.path(), self.cache.path())
     }
 
     fn cmd(&self) -> Command {
@@ -104,23 +84,6 @@ impl Sandbox {
             .filter(|f| f.starts_with("archives/"))
             .collect()
     }
-}
-
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 fn stderr_of(out: &std::process::Output) -> String {
