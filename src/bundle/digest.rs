@@ -24,6 +24,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The one comparison of an archive's SHA-256 with the digest it must have: `expected`
+/// may carry a `sha256:` prefix and any case. On a mismatch, the two digests as shown to
+/// the user (lowercase hex), expected first.
+pub fn check_sha256(expected: &str, actual: &str) -> Result<(), (String, String)> {
+    let expected = expected.trim_start_matches("sha256:").to_ascii_lowercase();
+    if expected == actual.to_ascii_lowercase() {
+        Ok(())
+    } else {
+        Err((expected, actual.to_ascii_lowercase()))
+    }
+}
+
 /// The tree digest of `files` as installed under a folder called `name`.
 pub fn tree_digest(name: &str, files: &[FileRecord]) -> String {
     let mut sorted: Vec<&FileRecord> = files.iter().collect();
@@ -279,6 +291,16 @@ mod tests {
         assert_eq!(
             hex,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn archive_digests_compare_without_prefix_or_case() {
+        let d = "ab".repeat(32);
+        assert!(check_sha256(&format!("sha256:{}", d.to_uppercase()), &d).is_ok());
+        assert_eq!(
+            check_sha256("sha256:00", &d),
+            Err(("00".to_string(), d.clone()))
         );
     }
 

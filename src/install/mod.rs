@@ -95,14 +95,12 @@ pub fn install(
     on_wait: &mut dyn FnMut(&Path),
 ) -> Result<Report, InstallError> {
     // verify: before a single entry is read.
-    if let Some(expected) = &req.expected_sha256 {
-        let expected = expected.trim_start_matches("sha256:").to_ascii_lowercase();
-        if expected != req.sha256 {
-            return Err(InstallError::ArchiveDigest {
-                expected,
-                actual: req.sha256.clone(),
-            });
-        }
+    if let Some(Err((expected, actual))) = req
+        .expected_sha256
+        .as_deref()
+        .map(|e| bundle::check_sha256(e, &req.sha256))
+    {
+        return Err(InstallError::ArchiveDigest { expected, actual });
     }
     // inspect: the whole central directory, before anything is written.
     let mut archive = bundle::open_archive(open(&req.archive)?)?;

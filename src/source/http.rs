@@ -432,16 +432,16 @@ impl Http {
                     reason: "the body does not match its Content-Length".into(),
                 }));
             }
-            if let Some(expected) = expected {
-                let expected = expected.trim_start_matches("sha256:").to_ascii_lowercase();
-                if expected != sha256 {
-                    return Err(SourceError::ArchiveDigest {
-                        url: shown.clone(),
-                        expected,
-                        actual: sha256,
-                    }
-                    .into());
+            // Kept out of the cache when it is not the archive expected.
+            if let Some(Err((expected, actual))) =
+                expected.map(|e| crate::bundle::check_sha256(e, &sha256))
+            {
+                return Err(SourceError::ArchiveDigest {
+                    url: shown.clone(),
+                    expected,
+                    actual,
                 }
+                .into());
             }
             Ok(part.persist(&sha256, size)?)
         })
