@@ -124,7 +124,15 @@ impl Staging {
 
     /// Deletes the folder and everything in it (links inside are removed, not followed).
     pub fn discard(self) {
-        let _ = self.parent.remove_dir_all(&self.name);
+        let Staging {
+            name,
+            handle,
+            parent,
+            ..
+        } = self;
+        // Windows refuses to delete a folder while a handle to it is open.
+        drop(handle);
+        let _ = parent.remove_dir_all(&name);
     }
 }
 
@@ -324,7 +332,7 @@ pub fn pending(root: &Root, state: &Dir) -> Result<Vec<String>, InstallError> {
         return Ok(Vec::new());
     };
     let mut names = Vec::new();
-    for (_, txn) in transactions(root, &staging)? {
+    for (_, _, txn) in transactions(root, &staging)? {
         if let Some(txn) = txn {
             names.push(txn.name().to_string());
         }
@@ -334,10 +342,13 @@ pub fn pending(root: &Root, state: &Dir) -> Result<Vec<String>, InstallError> {
     Ok(names)
 }
 
-/// The transaction folders under `staging/` and what each one's `txn.json` says (`None`
-/// for a folder without one, which a run killed before its first rename leaves). Refuses
-/// anything but real folders, and records naming an invalid skill.
-fn transactions(root: &Root, staging: &Dir) -> Result<Vec<(String, Option<Txn>)>, InstallError> {
+/// The transaction folders under `staging/`, opened, and what each one's `txn.json` says
+/// (`None` for a folder without one, which a run killed before its first rename leaves).
+/// Refuses anything but real folders, and records naming an invalid skill.
+fn transactions(
+    root: &Root,
+    staging: &Dir,
+) -> Result<Vec<(String, Dir, Option<Txn>)>, InstallError> {
     let shown = root.staging_dir();
     let entries = staging
         .entries()
@@ -372,7 +383,7 @@ fn transactions(root: &Root, staging: &Dir) -> Result<Vec<(String, Option<Txn>)>
                 Some(txn)
             }
         };
-        out.push((name, txn));
+        out.push((name, dir, txn));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
@@ -393,14 +404,10 @@ pub fn recover(
     sweep_temp_files(&opened.state);
     let txns = transactions(root, &opened.staging)?;
     let mut done = Recovered::default();
-    let mut changed = false;
+    // Folders whose record change is still to be written: they go once it is.
     let mut keep_txn = Vec::new();
-    for (dir_name, txn) in txns {
+    for (dir_name, dir, txn) in txns {
         let shown = root.staging_dir().join(&dir_name);
-        let Some(dir) = rootfs::child_dir(&opened.staging, &root.staging_dir(), &dir_name, false)?
-        else {
-            continue;
-        };
         match txn {
             Some(Txn::Install { entry }) => {
                 let name = entry.name.clone();
@@ -423,7 +430,6 @@ pub fn recover(
                 {
                     // The new tree is in place but was not recorded yet: record it.
                     lock.skills.insert(name, *entry);
-                    changed = true;
                     keep_txn.push(dir_name.clone());
                 }
             }
@@ -432,7 +438,6 @@ pub fn recover(
                 if rootfs::kind(&opened.root, &name, &root.dir)?.is_none() =>
             {
                 if lock.skills.remove(&name).is_some() {
-                    changed = true;
                     keep_txn.push(dir_name.clone());
                 }
                 done.removed.push(name);
@@ -442,6 +447,8 @@ pub fn recover(
         // Free the trees first; the folder itself (with its txn.json) goes once recorded.
         let _ = rootfs::remove_tree(&dir, TREE);
         let _ = rootfs::remove_tree(&dir, ASIDE);
+        // Windows refuses to delete a folder while a handle to it is open.
+        drop(dir);
         if !keep_txn.contains(&dir_name) {
             opened
                 .staging
@@ -450,7 +457,7 @@ pub fn recover(
         }
         done.cleaned += 1;
     }
-    if changed {
+    if !keep_txn.is_empty() {
         lock.save_in(&opened.state, &root.state_dir())?;
     }
     for dir_name in keep_txn {
