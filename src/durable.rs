@@ -44,11 +44,23 @@ fn create_temp(dir: &Dir, prefix: &str, suffix: &str, mode: u32) -> io::Result<(
     }
     #[cfg(not(unix))]
     let _ = mode;
+    unique_name(prefix, suffix, |name| {
+        dir.open_with(name, &opts).map(|f| f.into_std())
+    })
+}
+
+/// Calls `create` with `{prefix}{random}{suffix}` names until one does not exist yet (at
+/// most 16 tries), returning the name and what `create` made.
+pub fn unique_name<T>(
+    prefix: &str,
+    suffix: &str,
+    mut create: impl FnMut(&str) -> io::Result<T>,
+) -> io::Result<(String, T)> {
     let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
     for _ in 0..16 {
         let name = format!("{prefix}{}{suffix}", random_suffix());
-        match dir.open_with(&name, &opts) {
-            Ok(f) => return Ok((name, f.into_std())),
+        match create(&name) {
+            Ok(made) => return Ok((name, made)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = e,
             Err(e) => return Err(e),
         }
@@ -57,7 +69,7 @@ fn create_temp(dir: &Dir, prefix: &str, suffix: &str, mode: u32) -> io::Result<(
 }
 
 /// Twelve hex digits that differ between calls and processes, for temporary names.
-pub fn random_suffix() -> String {
+fn random_suffix() -> String {
     use std::collections::hash_map::RandomState;
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -52,36 +52,9 @@ pub fn tree_digest(name: &str, files: &[FileRecord]) -> String {
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
-/// Hashes every regular file under `dir` (symlinks and special files are not
-/// followed and not counted, as `find -type f` does), sorted by path.
-pub fn hash_tree(dir: &Path) -> Result<Vec<FileRecord>, BundleError> {
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .follow_root_links(false)
-    {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            BundleError::io("cannot read", path, e.into())
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = relative_slash_path(dir, entry.path());
-        let (sha256, size) = hash_walked_file(entry.path())?;
-        out.push(FileRecord {
-            path: rel,
-            sha256,
-            size,
-            executable: is_executable(entry.path()),
-        });
-    }
-    out.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    Ok(out)
-}
-
-/// [`hash_tree`] for the folder `name` inside the opened folder `parent` (shown as
-/// `shown`), reached only through handles: the folder and every folder below it are opened
+/// Hashes every regular file under the folder `name` inside the opened folder `parent`
+/// (shown as `shown`), sorted by path; links and special files are not followed and not
+/// counted, as `find -type f` does. The folder is reached only through handles: the folder and every folder below it are opened
 /// without following a link, and each file with `O_NOFOLLOW`, so nothing outside it is
 /// read whatever was planted inside.
 pub fn hash_tree_in(
@@ -173,28 +146,6 @@ fn file_is_executable(file: &std::fs::File) -> bool {
 #[cfg(not(unix))]
 fn file_is_executable(_file: &std::fs::File) -> bool {
     false
-}
-
-/// Streams one file through SHA-256.
-pub fn hash_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
-    let file = std::fs::File::open(path).map_err(|e| BundleError::io("cannot open", path, e))?;
-    hash_reader(file, path)
-}
-
-/// [`hash_file`] for a file found by a walk that does not follow links: the last component
-/// is opened without following a link, and without blocking should a FIFO have replaced it.
-fn hash_walked_file(path: &Path) -> Result<([u8; 32], u64), BundleError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    let file = opts
-        .open(path)
-        .map_err(|e| BundleError::io("cannot open", path, e))?;
-    hash_reader(file, path)
 }
 
 fn hash_reader(file: std::fs::File, path: &Path) -> Result<([u8; 32], u64), BundleError> {

@@ -12,8 +12,7 @@ pub mod pack;
 pub mod rules;
 
 pub use digest::{
-    FileRecord, HashReader, check_sha256, hash_tree, hash_tree_in, sha256_hex, tree_digest,
-    walk_tree_in,
+    FileRecord, HashReader, check_sha256, hash_tree_in, sha256_hex, tree_digest, walk_tree_in,
 };
 pub use error::BundleError;
 pub use extract::extract;

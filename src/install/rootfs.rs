@@ -204,24 +204,12 @@ pub fn create_temp_dir(
     dir_shown: &Path,
     prefix: &str,
 ) -> Result<(String, Dir), InstallError> {
-    for _ in 0..16 {
-        let name = format!("{prefix}{}", crate::durable::random_suffix());
-        match dir.create_dir(&name) {
-            Ok(()) => {
-                let opened = dir
-                    .open_dir_nofollow(&name)
-                    .map_err(|e| InstallError::io("cannot open", dir_shown.join(&name), e))?;
-                return Ok((name, opened));
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(InstallError::io("cannot create a folder in", dir_shown, e)),
-        }
-    }
-    Err(InstallError::io(
-        "cannot create a folder in",
-        dir_shown,
-        io::Error::from(io::ErrorKind::AlreadyExists),
-    ))
+    let (name, ()) = crate::durable::unique_name(prefix, "", |name| dir.create_dir(name))
+        .map_err(|e| InstallError::io("cannot create a folder in", dir_shown, e))?;
+    let opened = dir
+        .open_dir_nofollow(&name)
+        .map_err(|e| InstallError::io("cannot open", dir_shown.join(&name), e))?;
+    Ok((name, opened))
 }
 
 /// Renames `from` in `from_dir` to `to` in `to_dir`. Names are single components; a link at
