@@ -6,8 +6,7 @@
 use crate::net;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -15,32 +14,27 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use tempfile::TempDir;
 
 use net::{Reply, Server, files_under, sha256_hex, skill_files, skill_zip, zip};
 
 /// A temporary HOME and download cache, and a `skillpack` command using them.
-struct Sandbox {
-    home: TempDir,
-    cache: TempDir,
+struct Sandbox(net::Home);
+
+impl std::ops::Deref for Sandbox {
+    type Target = net::Home;
+
+    fn deref(&self) -> &net::Home {
+        &self.0
+    }
 }
 
 impl Sandbox {
     fn new() -> Sandbox {
-        Sandbox {
-            home: TempDir::new().unwrap(),
-            cache: TempDir::new().unwrap(),
-        }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.home.path().join("skills")
+        Sandbox(net::Home::new())
     }
 
     fn cmd(&self) -> Command {
-        let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        net::isolate(&mut c, self.home.path(), self.cache.path());
-        Command::from_std(c)
+        Command::from_std(self.std_cmd())
     }
 
     /// `skillpack install --dir DIR ARGS…`

@@ -8,10 +8,9 @@ use crate::net;
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 
 use assert_cmd::Command;
-use tempfile::TempDir;
 
 use net::{Reply, Server, index, index_entry, skill_zip};
 
@@ -19,27 +18,19 @@ const ESC_VERSION: &str = "1.0.0\u{1b}[2J\u{1b}[31m";
 const ESC_DESCRIPTION: &str = "Clears your screen \u{1b}]0;pwned\u{7} and \u{1b}[2J";
 
 /// A temporary HOME and skills root, and a `skillpack` command using them.
-struct Sandbox {
-    home: TempDir,
-    cache: TempDir,
+struct Sandbox(net::Home);
+
+impl std::ops::Deref for Sandbox {
+    type Target = net::Home;
+
+    fn deref(&self) -> &net::Home {
+        &self.0
+    }
 }
 
 impl Sandbox {
     fn new() -> Sandbox {
-        Sandbox {
-            home: TempDir::new().unwrap(),
-            cache: TempDir::new().unwrap(),
-        }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.home.path().join("skills")
-    }
-
-    fn std_cmd(&self) -> StdCommand {
-        let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        net::isolate(&mut c, self.home.path(), self.cache.path());
-        c
+        Sandbox(net::Home::new())
     }
 
     fn cmd(&self) -> Command {

@@ -388,3 +388,30 @@ pub fn files_under(dir: &std::path::Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// A temporary HOME and download cache, with the skills root at `<home>/skills`: the
+/// sandbox the network and hardening tests build their own on (through `Deref`).
+pub struct Home {
+    pub home: tempfile::TempDir,
+    pub cache: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            home: tempfile::TempDir::new().unwrap(),
+            cache: tempfile::TempDir::new().unwrap(),
+        }
+    }
+
+    pub fn root(&self) -> std::path::PathBuf {
+        self.home.path().join("skills")
+    }
+
+    /// The `skillpack` binary, isolated from the machine ([`isolate`]).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillpack"));
+        isolate(&mut c, self.home.path(), self.cache.path());
+        c
+    }
+}

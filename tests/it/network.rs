@@ -6,35 +6,31 @@
 use crate::net;
 
 use std::fs;
-use std::path::PathBuf;
 use std::process::{Command as StdCommand, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use tempfile::TempDir;
 
 use net::{Reply, Server, files_under, index, index_entry, repo_zip, sha256_hex, skill_zip};
 
 const COMPANION_COMMIT: &str = "c916c4ebbcd65bbc0f4d5f64764a84e746c90afc";
 
 /// A temporary HOME, download cache and skills root, and a `skillpack` command using them.
-struct Sandbox {
-    home: TempDir,
-    cache: TempDir,
+struct Sandbox(net::Home);
+
+impl std::ops::Deref for Sandbox {
+    type Target = net::Home;
+
+    fn deref(&self) -> &net::Home {
+        &self.0
+    }
 }
 
 impl Sandbox {
     fn new() -> Sandbox {
-        Sandbox {
-            home: TempDir::new().unwrap(),
-            cache: TempDir::new().unwrap(),
-        }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.home.path().join("skills")
+        Sandbox(net::Home::new())
     }
 
     fn env<'c>(&self, c: &'c mut StdCommand) -> &'c mut StdCommand {
@@ -42,9 +38,7 @@ impl Sandbox {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        self.env(&mut c);
-        Command::from_std(c)
+        Command::from_std(self.std_cmd())
     }
 
     /// `skillpack install --dir ROOT ARGS…`
