@@ -9,6 +9,7 @@ pub mod extract;
 pub mod index;
 pub mod inspect;
 pub mod pack;
+pub mod release;
 pub mod rules;
 
 pub use digest::{

@@ -175,21 +175,19 @@ fn read_limited(
     Ok(data)
 }
 
-/// The zip timestamp for `SOURCE_DATE_EPOCH` seconds (UTC), clamped to the DOS range;
-/// `None` gives 1980-01-01 00:00:00.
+/// The zip timestamp for `SOURCE_DATE_EPOCH` seconds (UTC), clamped to
+/// [`ZIP_EPOCH_RANGE`](super::release::ZIP_EPOCH_RANGE); `None` gives 1980-01-01 00:00:00.
 pub fn zip_time(epoch: Option<u64>) -> DateTime {
     let Some(secs) = epoch else {
         return DateTime::default();
     };
+    let range = super::release::ZIP_EPOCH_RANGE;
+    let secs = secs.clamp(range.start, range.end - 1);
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    if y < 1980 {
-        return DateTime::default();
-    }
-    let y = y.min(2107) as u16;
     DateTime::from_date_and_time(
-        y,
+        y as u16,
         m,
         d,
         (rem / 3600) as u8,
