@@ -13,7 +13,7 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();
-    let mut out = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
+    let mut out = String::from("pub(crate) static FILES: &[(&str, &[u8])] = &[\n");
     for (rel, abs) in &files {
         println!("cargo:rerun-if-changed={abs}");
         writeln!(out, "    ({rel:?}, include_bytes!({abs:?})),").unwrap();

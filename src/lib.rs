@@ -4,6 +4,8 @@
 //! (`resolve → fetch → verify → inspect → stage → check → commit → record`)
 //! and never prints: the binary's `cli` module turns its values and typed errors into output.
 
+#![warn(unreachable_pub)]
+
 pub mod agents;
 pub mod bundle;
 pub mod durable;

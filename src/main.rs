@@ -1,4 +1,5 @@
 //! The `skillpack` command line: argument parsing (clap derive) and dispatch only.
+#![warn(unreachable_pub)]
 
 mod cli;
 

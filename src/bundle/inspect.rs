@@ -23,10 +23,6 @@ impl Plan {
     pub fn folder_name(&self) -> Option<&str> {
         self.root.rsplit('/').next().filter(|s| !s.is_empty())
     }
-
-    pub fn total_size(&self) -> u64 {
-        self.files.iter().map(|f| f.size).sum()
-    }
 }
 
 #[derive(Debug, Clone)]

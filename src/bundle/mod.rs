@@ -17,8 +17,8 @@ pub use digest::{
 };
 pub use error::BundleError;
 pub use extract::extract;
-pub use inspect::{Plan, PlannedFile, inspect, open_archive};
-pub use pack::{PackFile, collect_dir, collect_dir_within, is_junk, pack_to_vec, write_zip};
+pub use inspect::{Plan, inspect, open_archive};
+pub use pack::{PackFile, collect_dir_within, is_junk, pack_to_vec};
 pub use rules::Limits;
 
 /// Archive bytes as the fetch stage hands them over: in memory (embedded skills and local

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::TargetArgs;
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Show the companion skills a skill recommends: where each is installed (scope, path,
 version), whether the agent can see it there, or that it is missing, with the command that
 installs it.
@@ -29,7 +29,7 @@ or space-separated string) or a top-level `recommended_skills` list. Places sear
 agent's user and project folders (the current folder up to the repository root), Claude
 Code plugin skills, and other agents' folders, which are reported as not visible.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack companions                         companions of account-management
   skillpack companions crm-management --depth 2
@@ -57,11 +57,11 @@ fn warn_ignored(p: &Printer, of: &str, name: &str) {
     ));
 }
 
-pub fn describe(name: &str) -> &'static str {
+pub(crate) fn describe(name: &str) -> &'static str {
     catalog::find(name).map(|e| e.description).unwrap_or("")
 }
 
-pub fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::Value {
+pub(crate) fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::Value {
     json!({
         "of": of,
         "name": c.name,
@@ -90,7 +90,7 @@ fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
 
 /// The companions table on stdout: a header, then one line per companion, each missing one
 /// with the command that installs it into `target`.
-pub fn render(
+pub(crate) fn render(
     p: &Printer,
     env: &Env,
     agent: Agent,
@@ -132,7 +132,7 @@ pub fn render(
 
 /// The exact command that installs `missing` for the chosen target, every word quoted for
 /// the shell (not escaped for the terminal).
-pub fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
+pub(crate) fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
     let dir = target.dir.as_ref().map(|d| d.to_string_lossy());
     let mut words: Vec<&str> = vec!["skillpack", "install"];
     words.extend(missing);
@@ -150,7 +150,7 @@ pub fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
     command(words)
 }
 
-pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
     let env = process_env()?;
     let agent: Agent = args.target.agent.into();
     let explicit = match &args.target.dir {
@@ -211,7 +211,7 @@ pub fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
 
 /// What to do about missing companions after an install.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Ask on a terminal (none pre-selected); otherwise print the command and install nothing.
     Ask,
     /// `--with-companions`: install every missing one.
@@ -223,7 +223,7 @@ pub enum Step {
 /// The companion step after `install`: reports the companions of the installed skills and
 /// returns the ones to install now (chosen by the user, or all with `--with-companions`),
 /// with a JSON description of each.
-pub fn after_install(
+pub(crate) fn after_install(
     p: &Printer,
     env: &Env,
     target: &TargetArgs,

@@ -9,7 +9,7 @@ use clap_complete::Shell;
 
 use super::{CmdResult, Failure, Printer};
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Print a completion script for SHELL on stdout.
 
 Install it where your shell looks for completions, for example:
@@ -19,7 +19,7 @@ Install it where your shell looks for completions, for example:
   powershell  skillpack completions powershell >> $PROFILE
   elvish      skillpack completions elvish >> ~/.config/elvish/rc.elv";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack completions bash > /etc/bash_completion.d/skillpack
   source <(skillpack completions zsh)";
@@ -31,14 +31,14 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn run(_p: &Printer, args: CompletionsArgs) -> CmdResult {
+pub(crate) fn run(_p: &Printer, args: CompletionsArgs) -> CmdResult {
     let mut cmd = crate::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "skillpack", &mut out);
     write_stdout(&out)
 }
 
-pub const MAN_LONG_ABOUT: &str = "\
+pub(crate) const MAN_LONG_ABOUT: &str = "\
 Print the skillpack(1) man page (roff) on stdout.
 
   skillpack man > /usr/local/share/man/man1/skillpack.1";
@@ -46,7 +46,7 @@ Print the skillpack(1) man page (roff) on stdout.
 #[derive(Debug, Args)]
 pub struct ManArgs {}
 
-pub fn run_man(_p: &Printer, _args: ManArgs) -> CmdResult {
+pub(crate) fn run_man(_p: &Printer, _args: ManArgs) -> CmdResult {
     let cmd = crate::Cli::command();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd)

@@ -8,7 +8,7 @@ use skillpack::source::SourceError;
 
 use super::{Failure, command};
 
-pub fn source_failure(e: SourceError) -> Failure {
+pub(crate) fn source_failure(e: SourceError) -> Failure {
     let with_kind = |kind: &str, f: Failure| Failure {
         kind: Some(kind.into()),
         ..f
@@ -100,7 +100,7 @@ fn bundle_failure(e: BundleError) -> Failure {
     }
 }
 
-pub fn install_failure(e: InstallError) -> Failure {
+pub(crate) fn install_failure(e: InstallError) -> Failure {
     match e {
         InstallError::Bundle(b) => bundle_failure(b),
         InstallError::ArchiveDigest { .. } => Failure {

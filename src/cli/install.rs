@@ -15,11 +15,11 @@ use super::companions::{self, Step};
 use super::failure::source_failure;
 use super::pipeline::{confirm_unpinned, describe_resolved, install_one, report_json};
 use super::progress::Transfer;
-pub use super::progress::human_size;
+pub(crate) use super::progress::human_size;
 use super::{CmdResult, Failure, Printer, process_env, target_root};
 use crate::{FetchArgs, LimitArgs, TargetArgs};
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Install skills into an agent's skills folder.
 
 With no SOURCE, installs the account-management skill compiled into skillpack: no network
@@ -52,7 +52,7 @@ SKILLPACK_GITHUB_URL (a mirror of https://codeload.github.com), SKILLPACK_HTTP_T
 download must average, default 100), SKILLPACK_HTTP_DEADLINE (seconds for a whole download,
 default 900), SKILLPACK_RETRY_BASE_MS (first retry delay).";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack install                              the embedded account-management skill
   skillpack install --scope project              into ./.claude/skills of this project
@@ -119,7 +119,7 @@ fn parse_sha256(text: &str) -> Result<String, String> {
     }
 }
 
-pub fn limits(l: &LimitArgs) -> Limits {
+pub(crate) fn limits(l: &LimitArgs) -> Limits {
     Limits {
         max_total: l.max_size,
         max_entry: l.max_size,
@@ -129,7 +129,7 @@ pub fn limits(l: &LimitArgs) -> Limits {
     }
 }
 
-pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
     let sources = if args.sources.is_empty() {
@@ -220,7 +220,7 @@ pub fn run(p: &Printer, args: InstallArgs) -> CmdResult {
 
 /// A fetch session configured from the environment, `--index` and the limits; an HTTP
 /// setting in the environment that is not a number in its range is a usage error.
-pub fn session<'p>(
+pub(crate) fn session<'p>(
     env: &Env,
     fetch: &FetchArgs,
     progress: &'p dyn Progress,
@@ -241,7 +241,7 @@ pub fn session<'p>(
 }
 
 /// resolve + fetch for one SOURCE: one bundle, or one per `--skill` of a repository.
-pub fn fetch_source(
+pub(crate) fn fetch_source(
     p: &Printer,
     session: &mut Session<'_>,
     spec: Spec,

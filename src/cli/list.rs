@@ -13,14 +13,14 @@ use skillpack::text::escape;
 use super::{CmdResult, Printer, column_width, display_path, pad, process_env, target_root};
 use crate::TargetArgs;
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 List the skills in a skills folder.
 
 Each skill skillpack installed is re-hashed and shown as ok, modified (files changed or
 added), missing-files, or missing (the folder is gone). Folders holding a SKILL.md that
 skillpack did not install are shown as unmanaged; skillpack never touches them.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack list
   skillpack list --scope project
@@ -34,7 +34,7 @@ pub struct ListArgs {
 
 /// Where a skill came from, in a few words (a commit shortened to 12 characters). Not
 /// escaped: the caller escapes it for the terminal.
-pub fn source_label(s: &SourceRecord) -> String {
+pub(crate) fn source_label(s: &SourceRecord) -> String {
     match s {
         SourceRecord::Url { url } => url.clone(),
         SourceRecord::Github {
@@ -55,7 +55,7 @@ fn prefix_chars(s: &str, n: usize) -> &str {
     }
 }
 
-pub fn run(p: &Printer, args: ListArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
     let mut on_wait = |lock: &Path| {
@@ -68,6 +68,7 @@ pub fn run(p: &Printer, args: ListArgs) -> CmdResult {
         )
     };
     let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
+    super::pipeline::say_recovered(p, view.recovered);
     let lock = &view.lock;
     let mut rows = Vec::new();
     for (name, entry) in &lock.skills {

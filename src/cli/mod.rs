@@ -1,19 +1,19 @@
 //! Commands: each turns parsed arguments into library calls and renders the result.
 //! This is the only module that prints.
 
-pub mod companions;
-pub mod completions;
-pub mod failure;
-pub mod install;
-pub mod list;
-pub mod output;
-pub mod pack;
-pub mod pipeline;
-pub mod progress;
-pub mod uninstall;
-pub mod update;
-pub mod validate;
-pub mod verify;
+pub(crate) mod companions;
+pub(crate) mod completions;
+pub(crate) mod failure;
+pub(crate) mod install;
+pub(crate) mod list;
+pub(crate) mod output;
+pub(crate) mod pack;
+pub(crate) mod pipeline;
+pub(crate) mod progress;
+pub(crate) mod uninstall;
+pub(crate) mod update;
+pub(crate) mod validate;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,11 +24,11 @@ use skillpack::install::{CommitOptions, Root};
 use skillpack::skill::Profile;
 
 use crate::{AgentArg, Cli, Command, ScopeArg, TargetArgs};
-pub use output::Printer;
+pub(crate) use output::Printer;
 
 /// A failure to report: the message, an optional hint, and the exit code.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub message: String,
     pub hint: Option<String>,
     pub code: u8,
@@ -37,7 +37,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(message: impl Into<String>) -> Failure {
+    pub(crate) fn new(message: impl Into<String>) -> Failure {
         Failure {
             message: message.into(),
             hint: None,
@@ -46,12 +46,12 @@ impl Failure {
         }
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Failure {
         self.hint = Some(hint.into());
         self
     }
 
-    pub fn usage(message: impl Into<String>) -> Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: 2,
             ..Failure::new(message)
@@ -59,9 +59,9 @@ impl Failure {
     }
 }
 
-pub type CmdResult = Result<ExitCode, Failure>;
+pub(crate) type CmdResult = Result<ExitCode, Failure>;
 
-pub fn run(cli: Cli) -> ExitCode {
+pub(crate) fn run(cli: Cli) -> ExitCode {
     let printer = Printer::new(&cli.global);
     let result = match cli.command {
         Command::Install(args) => install::run(&printer, args),
@@ -121,7 +121,7 @@ impl From<ScopeArg> for Scope {
     }
 }
 
-pub fn process_env() -> Result<Env, Failure> {
+pub(crate) fn process_env() -> Result<Env, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))?;
     Ok(Env::new(
@@ -135,7 +135,7 @@ pub fn process_env() -> Result<Env, Failure> {
 /// `SKILLPACK_TEST_COMMIT=move-aside` (the commit path of systems without an atomic
 /// exchange) and `SKILLPACK_TEST_CRASH=between-renames|before-record` (abort at that
 /// instant, as a crash would); release builds ignore both.
-pub fn commit_options() -> CommitOptions {
+pub(crate) fn commit_options() -> CommitOptions {
     #[cfg(debug_assertions)]
     {
         let var = |name: &str| std::env::var(name).unwrap_or_default();
@@ -153,7 +153,7 @@ pub fn commit_options() -> CommitOptions {
 }
 
 /// The skills root the target arguments name.
-pub fn target_root(env: &Env, target: &TargetArgs) -> Result<Root, Failure> {
+pub(crate) fn target_root(env: &Env, target: &TargetArgs) -> Result<Root, Failure> {
     if let Some(dir) = &target.dir {
         return Ok(Root::new(absolute(env, dir)));
     }
@@ -178,13 +178,13 @@ fn absolute(env: &Env, p: &std::path::Path) -> PathBuf {
 }
 
 /// `text` padded with spaces to `width` terminal columns (wide characters count twice).
-pub fn pad(text: &str, width: usize) -> String {
+pub(crate) fn pad(text: &str, width: usize) -> String {
     let used = console::measure_text_width(text);
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
 /// The widest of `texts` in terminal columns, at least `min`.
-pub fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
+pub(crate) fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
     texts
         .into_iter()
         .map(console::measure_text_width)
@@ -194,12 +194,12 @@ pub fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: usize) ->
 }
 
 /// A command for the user to run, each word shell-quoted.
-pub fn command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
     skillpack::text::shell_command(words)
 }
 
 /// Shortens a path under the home folder to `~/…` for display.
-pub fn display_path(env: &Env, p: &std::path::Path) -> String {
+pub(crate) fn display_path(env: &Env, p: &std::path::Path) -> String {
     if let Some(home) = &env.home
         && let Ok(rest) = p.strip_prefix(home)
     {

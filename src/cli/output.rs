@@ -18,7 +18,7 @@ use crate::{ColorChoice, GlobalArgs};
 
 use super::Failure;
 
-pub struct Printer {
+pub(crate) struct Printer {
     pub json: bool,
     pub quiet: bool,
     pub verbose: u8,
@@ -32,7 +32,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(g: &GlobalArgs) -> Printer {
+    pub(crate) fn new(g: &GlobalArgs) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match g.color {
@@ -55,7 +55,7 @@ impl Printer {
     }
 
     /// Whether prompts and progress bars may appear.
-    pub fn interactive(&self) -> bool {
+    pub(crate) fn interactive(&self) -> bool {
         self.stderr_tty && self.stdin_tty && !self.json && !self.quiet
     }
 
@@ -68,7 +68,7 @@ impl Printer {
     }
 
     /// `    Verb message` on stderr, unless quiet or JSON.
-    pub fn status(&self, verb: &str, message: impl AsRef<str>) {
+    pub(crate) fn status(&self, verb: &str, message: impl AsRef<str>) {
         if self.quiet || self.json {
             return;
         }
@@ -81,7 +81,7 @@ impl Printer {
     }
 
     /// A status line in a warning colour.
-    pub fn status_warn(&self, verb: &str, message: impl AsRef<str>) {
+    pub(crate) fn status_warn(&self, verb: &str, message: impl AsRef<str>) {
         if self.quiet || self.json {
             return;
         }
@@ -94,7 +94,7 @@ impl Printer {
     }
 
     /// Extra detail, shown with `-v`.
-    pub fn detail(&self, message: impl AsRef<str>) {
+    pub(crate) fn detail(&self, message: impl AsRef<str>) {
         if self.verbose > 0 && !self.json {
             self.err(self.paint(
                 Style::new().dim(),
@@ -103,7 +103,7 @@ impl Printer {
         }
     }
 
-    pub fn warn(&self, message: impl AsRef<str>) {
+    pub(crate) fn warn(&self, message: impl AsRef<str>) {
         if self.quiet || self.json {
             return;
         }
@@ -115,14 +115,14 @@ impl Printer {
     }
 
     /// [`Printer::warn`], once per `key` in a run.
-    pub fn warn_once(&self, key: &str, message: impl AsRef<str>) {
+    pub(crate) fn warn_once(&self, key: &str, message: impl AsRef<str>) {
         if self.warned.borrow_mut().insert(key.to_string()) {
             self.warn(message);
         }
     }
 
     /// A line on stdout (tables, lists), unless JSON. The caller escapes outside text in it.
-    pub fn out(&self, line: impl AsRef<str>) {
+    pub(crate) fn out(&self, line: impl AsRef<str>) {
         if !self.json {
             self.write_stdout(format!("{}\n", line.as_ref()).as_bytes());
         }
@@ -130,7 +130,7 @@ impl Printer {
 
     /// A line on stderr as it is; the caller escapes outside text in it. A stderr that
     /// cannot be written to is no reason to stop (nor to panic).
-    pub fn err(&self, line: impl AsRef<str>) {
+    pub(crate) fn err(&self, line: impl AsRef<str>) {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{}", line.as_ref());
     }
@@ -147,28 +147,28 @@ impl Printer {
         }
     }
 
-    pub fn bold(&self, text: &str) -> String {
+    pub(crate) fn bold(&self, text: &str) -> String {
         self.paint(Style::new().bold(), text)
     }
 
-    pub fn red(&self, text: &str) -> String {
+    pub(crate) fn red(&self, text: &str) -> String {
         self.paint(Style::new().red(), text)
     }
 
-    pub fn yellow(&self, text: &str) -> String {
+    pub(crate) fn yellow(&self, text: &str) -> String {
         self.paint(Style::new().yellow(), text)
     }
 
-    pub fn green(&self, text: &str) -> String {
+    pub(crate) fn green(&self, text: &str) -> String {
         self.paint(Style::new().green(), text)
     }
 
-    pub fn dim(&self, text: &str) -> String {
+    pub(crate) fn dim(&self, text: &str) -> String {
         self.paint(Style::new().dim(), text)
     }
 
     /// Writes a JSON document on stdout, in one piece.
-    pub fn json_out(&self, value: &serde_json::Value) {
+    pub(crate) fn json_out(&self, value: &serde_json::Value) {
         let mut text = serde_json::to_vec_pretty(value).unwrap_or_default();
         text.push(b'\n');
         self.write_stdout(&text);
@@ -176,7 +176,7 @@ impl Printer {
 
     /// Reports a failure: one line on stderr (`error: …`, then `  hint: …`), and with
     /// `--json` also an error document on stdout.
-    pub fn failure(&self, f: &Failure) {
+    pub(crate) fn failure(&self, f: &Failure) {
         if self.json {
             self.json_out(&serde_json::json!({
                 "version": skillpack::SCHEMA_VERSION,

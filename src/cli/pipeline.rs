@@ -14,7 +14,7 @@ use super::{Failure, Printer, command, display_path};
 
 /// A `-v` line saying where a catalog name resolved to, after any warning the resolution
 /// left (an index that could not be read, entries of the index `index` that were set aside).
-pub fn describe_resolved(
+pub(crate) fn describe_resolved(
     p: &Printer,
     session: &mut Session<'_>,
     resolved: &Resolved,
@@ -56,7 +56,7 @@ pub fn describe_resolved(
 
 /// A download nothing vouches for is installed only when the user says so: on a terminal
 /// by answering a question, elsewhere with `--yes`. Its digest is recorded either way.
-pub fn confirm_unpinned(
+pub(crate) fn confirm_unpinned(
     p: &Printer,
     fetched: &Fetched,
     yes: bool,
@@ -108,7 +108,7 @@ pub fn confirm_unpinned(
 }
 
 /// verify → inspect → stage → check → commit → record, with progress lines.
-pub fn install_one(
+pub(crate) fn install_one(
     p: &Printer,
     env: &Env,
     root: &Root,
@@ -122,7 +122,7 @@ pub fn install_one(
 }
 
 /// The pipeline alone, reporting only waits for the root's lock and recovered debris.
-pub fn run_pipeline(
+pub(crate) fn run_pipeline(
     p: &Printer,
     root: &Root,
     session: &mut Session<'_>,
@@ -141,20 +141,22 @@ pub fn run_pipeline(
     };
     let report = install::install_fetched(session, root, &fetched, opts, &mut on_wait)
         .map_err(install_failure)?;
-    if report.recovered > 0 {
-        p.status_warn(
-            "Recovered",
-            format!(
-                "cleaned {} folder(s) left by an interrupted run",
-                report.recovered
-            ),
-        );
-    }
+    say_recovered(p, report.recovered);
     Ok(report)
 }
 
+/// Says that `cleaned` folders left by an interrupted run were finished or removed.
+pub(crate) fn say_recovered(p: &Printer, cleaned: usize) {
+    if cleaned > 0 {
+        p.status_warn(
+            "Recovered",
+            format!("cleaned {cleaned} folder(s) left by an interrupted run"),
+        );
+    }
+}
+
 /// The status line for what the pipeline did.
-pub fn render(p: &Printer, env: &Env, report: &Report) {
+pub(crate) fn render(p: &Printer, env: &Env, report: &Report) {
     let where_ = display_path(env, &report.path);
     let version = report
         .version
@@ -190,7 +192,7 @@ pub fn render(p: &Printer, env: &Env, report: &Report) {
     p.detail(format!("tree {}", report.tree));
 }
 
-pub fn report_json(r: &Report) -> serde_json::Value {
+pub(crate) fn report_json(r: &Report) -> serde_json::Value {
     json!({
         "name": r.name,
         "version": r.version,

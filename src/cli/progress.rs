@@ -10,13 +10,13 @@ use super::Printer;
 
 /// Download progress for the command line: a `Downloading` line, a progress bar on a
 /// terminal, and a line per retry.
-pub struct Transfer<'a> {
+pub(crate) struct Transfer<'a> {
     p: &'a Printer,
     bar: RefCell<Option<ProgressBar>>,
 }
 
 impl<'a> Transfer<'a> {
-    pub fn new(p: &'a Printer) -> Transfer<'a> {
+    pub(crate) fn new(p: &'a Printer) -> Transfer<'a> {
         Transfer {
             p,
             bar: RefCell::new(None),
@@ -75,7 +75,7 @@ impl Progress for Transfer<'_> {
     }
 }
 
-pub fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut v = bytes as f64;
     let mut unit = 0;

@@ -12,14 +12,14 @@ use super::failure::install_failure;
 use super::{CmdResult, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Remove skills that skillpack installed.
 
 Only folders recorded in the lock file are removed. A skill whose files were changed since
 it was installed is kept unless --force is given; folders skillpack did not install are
 never touched.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack uninstall account-management
   skillpack uninstall account-management --force   also when its files were edited";
@@ -38,7 +38,7 @@ pub struct UninstallArgs {
     pub force: bool,
 }
 
-pub fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
     let mut removed = Vec::new();

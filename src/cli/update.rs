@@ -17,7 +17,7 @@ use super::progress::Transfer;
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Re-resolve installed skills and install newer versions.
 
 Each skill recorded in <root>/.skillpack/lock.json is looked up again where it came from:
@@ -30,7 +30,7 @@ pipeline: verified, staged, checked to load, swapped in atomically and recorded.
 Skills with local changes are left alone unless --force. A URL whose content changed is
 installed only when confirmed, or with --yes, as at install time.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack update                          every skill skillpack installed for Claude Code
   skillpack update crm-management           one skill
@@ -70,7 +70,7 @@ enum Outcome {
     Changed(Report),
 }
 
-pub fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
     let lock = install::read_lock(&root).map_err(install_failure)?;

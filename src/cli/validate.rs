@@ -18,7 +18,7 @@ use skillpack::text::escape;
 
 use super::{CmdResult, Failure, Printer, ProfileArg};
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Check skills against the Agent Skills rules and report every problem with its file, line
 and column, a stable rule id, and how to fix it.
 
@@ -37,7 +37,7 @@ Every profile also warns about a body over 500 lines, links and references/, scr
 assets/ paths that point to missing files, files over 1 MiB, and junk files (.DS_Store,
 __pycache__, *.pyc). The rule list and the JSON schema are in docs/validate.md.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack validate                                 every skill under the current folder
   skillpack validate skill/account-management        one skill
@@ -74,7 +74,7 @@ pub enum Format {
     Github,
 }
 
-pub fn run(p: &Printer, args: ValidateArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: ValidateArgs) -> CmdResult {
     let format = match (p.json, args.format) {
         (true, Some(f)) if f != Format::Json => {
             return Err(Failure::usage(

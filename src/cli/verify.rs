@@ -13,12 +13,12 @@ use skillpack::text::escape;
 use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Re-hash installed skills and compare every file with the digest recorded at install time.
 
 Exits 1 and names each differing file if anything was modified, added or removed.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack verify                       every skill skillpack installed
   skillpack verify account-management
@@ -34,7 +34,7 @@ pub struct VerifyArgs {
     pub target: TargetArgs,
 }
 
-pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
     let mut on_wait = |lock: &Path| {
@@ -47,6 +47,7 @@ pub fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
         )
     };
     let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
+    super::pipeline::say_recovered(p, view.recovered);
     let lock = &view.lock;
     let names: Vec<String> = if args.names.is_empty() {
         lock.skills.keys().cloned().collect()

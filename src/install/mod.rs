@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 pub use crate::source::SourceRecord;
-pub use commit::{CommitOptions, CrashPoint, Recovered, Staging};
+pub use commit::{CommitOptions, CrashPoint, Staging};
 pub use error::InstallError;
 pub use layout::Root;
 pub use lockfile::{LockEntry, LockFile};

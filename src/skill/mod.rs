@@ -57,7 +57,6 @@ fn first_error(d: &[Diagnostic]) -> String {
 /// A parsed `SKILL.md`.
 #[derive(Debug, Clone)]
 pub struct SkillFile {
-    pub path: PathBuf,
     pub text: String,
     /// The frontmatter tree, when it split and parsed.
     pub frontmatter: Option<Node>,
@@ -125,7 +124,6 @@ impl SkillFile {
             }
         }
         SkillFile {
-            path: path.to_path_buf(),
             text,
             frontmatter,
             body_line,

@@ -30,11 +30,6 @@ pub trait Progress {
     fn retry(&self, _what: &str, _attempt: u32, _attempts: u32, _delay: Duration, _reason: &str) {}
 }
 
-/// A [`Progress`] that ignores everything.
-pub struct Silent;
-
-impl Progress for Silent {}
-
 /// Timeouts, pace and retry policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -737,6 +732,11 @@ fn describe(e: &(dyn StdError + 'static)) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A [`Progress`] that ignores everything.
+    struct Silent;
+
+    impl Progress for Silent {}
+
     use super::*;
     use crate::source::url_policy::parse_url;
 

@@ -18,7 +18,7 @@ use super::{CmdResult, Failure, Printer, ProfileArg, process_env};
 mod inputs;
 use inputs::{Input, resolve_inputs, resolve_out};
 
-pub const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Validate skill folders, then build release archives that are byte-identical on every run
 and every machine.
 
@@ -38,7 +38,7 @@ Entries are sorted, with a fixed timestamp (1980-01-01, or SOURCE_DATE_EPOCH), U
 through a temporary file and a rename; other files in DIR are never touched, and
 SHA256SUMS and index.json list exactly the skills of this run.";
 
-pub const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack pack skill/account-management --out dist
   skillpack pack skills/* --out dist --format skill     also write <name>.skill files
@@ -74,7 +74,7 @@ pub enum PackFormat {
     Skill,
 }
 
-pub fn run(p: &Printer, args: PackArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
     let env = process_env()?;
     let epoch = release::parse_source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())
         .map_err(|e| {
