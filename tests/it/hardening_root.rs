@@ -1,8 +1,10 @@
-#![cfg(unix)]
 //! The skills root as hostile input: planted links, FIFOs and devices in `.skillpack/`,
 //! poisoned `lock.json` and `txn.json`, swapped skill folders, interrupted runs, a full
 //! disk and a read-only state folder. Each test builds the attack against the real binary
 //! and shows that nothing outside the root was read, written or deleted.
+//!
+//! Unix only, as a whole: nearly every attack here is a symbolic link, a FIFO, a device,
+//! a mode or another user, which other systems either lack or reserve for administrators.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,4 +1,3 @@
-#![cfg(unix)]
 //! The install pipeline driven through the real binary: install, reinstall, the modified-file
 //! guard, verify, list, uninstall, every refusal rule with a hostile archive (and a target left
 //! byte-for-byte unchanged), interrupted runs and concurrent runs.
@@ -71,7 +70,6 @@ impl Sandbox {
 
 /// Every file and folder under `dir` with its contents and mode, to prove a tree unchanged.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
-    use std::os::unix::fs::PermissionsExt;
     let mut out = BTreeMap::new();
     if !dir.exists() {
         return out;
@@ -84,12 +82,54 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
         } else {
             Vec::new()
         };
-        out.insert(e.path().to_path_buf(), (data, meta.permissions().mode()));
+        out.insert(e.path().to_path_buf(), (data, mode_of(&meta)));
     }
     out
 }
 
-/// Digest the way DESIGN section 5 spells it with coreutils, computed independently.
+/// The Unix mode bits, where there are any.
+fn mode_of(meta: &fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode()
+    }
+    #[cfg(not(unix))]
+    {
+        u32::from(meta.permissions().readonly())
+    }
+}
+
+/// The tree digest of `root/name` as DESIGN section 5 defines it, computed here
+/// independently of the binary: one `<sha256>  <name>/<path>` line per file, sorted by
+/// path bytes, then hashed.
+fn tree_digest(root: &Path, name: &str) -> String {
+    let mut lines: Vec<(String, String)> = walkdir::WalkDir::new(root.join(name))
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap();
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_str().unwrap().to_owned())
+                .collect();
+            (
+                rel.join("/"),
+                hex::encode(Sha256::digest(fs::read(e.path()).unwrap())),
+            )
+        })
+        .collect();
+    lines.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let text: String = lines
+        .iter()
+        .map(|(path, hex)| format!("{hex}  {path}\n"))
+        .collect();
+    format!("sha256:{}", hex::encode(Sha256::digest(text)))
+}
+
+/// Digest the way DESIGN section 5 spells it with coreutils.
+#[cfg(unix)]
 fn coreutils_digest(root: &Path, name: &str) -> String {
     let out = StdCommand::new("sh")
         .arg("-c")
@@ -177,6 +217,8 @@ fn install_puts_the_embedded_skill_in_place_and_records_it() {
     let entry = &lock["skills"]["account-management"];
     assert_eq!(entry["source"]["kind"], "embedded");
     assert_eq!(entry["version"], "0.1.0");
+    assert_eq!(entry["tree"], tree_digest(&sb.root(), "account-management"));
+    #[cfg(unix)]
     assert_eq!(
         entry["tree"],
         coreutils_digest(&sb.root(), "account-management")
@@ -188,6 +230,7 @@ fn install_puts_the_embedded_skill_in_place_and_records_it() {
     assert_eq!(fs::read(dir.join("SKILL.md")).unwrap(), embedded);
 }
 
+#[cfg(unix)]
 #[test]
 fn installed_files_get_normalised_modes() {
     use std::os::unix::fs::PermissionsExt;
@@ -474,7 +517,7 @@ fn a_local_folder_installs_through_the_same_pipeline() {
     assert_eq!(sb.lock()["skills"]["demo"]["source"]["kind"], "path");
     assert_eq!(
         sb.lock()["skills"]["demo"]["tree"],
-        coreutils_digest(&sb.root(), "demo")
+        tree_digest(&sb.root(), "demo")
     );
 }
 
@@ -992,9 +1035,9 @@ fn killed_at_any_moment(move_aside: bool) {
         .args(["--dir", "probe"])
         .assert()
         .success();
-    let t2 = coreutils_digest(&sb.home().join("probe"), "demo");
+    let t2 = tree_digest(&sb.home().join("probe"), "demo");
     sb.cmd().arg("install").arg(&v1).assert().success();
-    let t1 = coreutils_digest(&sb.root(), "demo");
+    let t1 = tree_digest(&sb.root(), "demo");
     assert_ne!(t1, t2);
     for (i, delay_ms) in [5u64, 20, 50, 100, 200, 400, 800, 1600]
         .into_iter()
@@ -1013,7 +1056,7 @@ fn killed_at_any_moment(move_aside: bool) {
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         child.wait().unwrap();
-        let now = coreutils_digest(&sb.root(), "demo");
+        let now = tree_digest(&sb.root(), "demo");
         assert!(
             now == t1 || now == t2,
             "after a kill at {delay_ms} ms the tree is a mix: {now}"
@@ -1025,7 +1068,7 @@ fn killed_at_any_moment(move_aside: bool) {
             .env("SKILLPACK_TEST_COMMIT", mode)
             .assert()
             .success();
-        assert_eq!(&coreutils_digest(&sb.root(), "demo"), want);
+        assert_eq!(&tree_digest(&sb.root(), "demo"), want);
         assert_eq!(&sb.lock()["skills"]["demo"]["tree"], want);
         assert_eq!(
             fs::read_dir(sb.root().join(".skillpack/staging"))
@@ -1151,7 +1194,7 @@ fn a_crash_after_the_swap_but_before_the_record_is_recorded_by_the_next_run() {
     // Put a v2 tree in place by hand, with the transaction file a run writes before swapping.
     let md2 = SKILL_MD.replace("1.0.0", "2.0.0");
     fs::write(root.join("demo/SKILL.md"), &md2).unwrap();
-    let digest = coreutils_digest(&root, "demo");
+    let digest = tree_digest(&root, "demo");
     let mut entry = sb.lock()["skills"]["demo"].clone();
     entry["tree"] = digest.clone().into();
     entry["version"] = "2.0.0".into();

@@ -5,6 +5,7 @@
 mod cli;
 mod companions;
 mod hardening_fetch;
+#[cfg(unix)]
 mod hardening_root;
 mod hardening_text;
 mod install;
