@@ -18,7 +18,7 @@ pub use digest::{
 pub use error::BundleError;
 pub use extract::extract;
 pub use inspect::{Plan, inspect, open_archive};
-pub use pack::{PackFile, collect_dir_within, is_junk, pack_to_vec};
+pub use pack::{PackFile, Packing, collect_dir_within, is_junk, pack_to_vec};
 pub use rules::Limits;
 
 /// Archive bytes as the fetch stage hands them over: in memory (embedded skills and local

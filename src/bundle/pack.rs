@@ -211,18 +211,33 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u8, u8) {
     (y, m, d)
 }
 
+/// How entries are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// Deflate at level 9: release archives, published and downloaded.
+    Release,
+    /// Stored uncompressed: bundles that only pass through memory on their way to the
+    /// install pipeline (the embedded skill, a local folder), where compressing is wasted.
+    Transient,
+}
+
 /// Writes `files` as a zip with every entry under `<name>/`.
 pub fn write_zip<W: Write + Seek>(
     name: &str,
     files: &[PackFile],
     epoch: Option<u64>,
+    packing: Packing,
     out: W,
 ) -> Result<W, BundleError> {
     let mut sorted: Vec<&PackFile> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    let (method, level) = match packing {
+        Packing::Release => (CompressionMethod::Deflated, Some(9)),
+        Packing::Transient => (CompressionMethod::Stored, None),
+    };
     let base = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(9))
+        .compression_method(method)
+        .compression_level(level)
         .last_modified_time(zip_time(epoch))
         .system(System::Unix)
         .large_file(false);
@@ -250,8 +265,9 @@ pub fn pack_to_vec(
     name: &str,
     files: &[PackFile],
     epoch: Option<u64>,
+    packing: Packing,
 ) -> Result<Vec<u8>, BundleError> {
-    Ok(write_zip(name, files, epoch, Cursor::new(Vec::new()))?.into_inner())
+    Ok(write_zip(name, files, epoch, packing, Cursor::new(Vec::new()))?.into_inner())
 }
 
 /// One skill folder packed for release, in memory, already checked to install.
@@ -315,7 +331,7 @@ pub fn pack_release(
             },
         ));
     }
-    let bytes = pack_to_vec(name, &files, epoch)?;
+    let bytes = pack_to_vec(name, &files, epoch, Packing::Release)?;
     check_installs(&bytes, name).map_err(|m| refuse(PackReason::WouldNotInstall, m))?;
     let records: Vec<FileRecord> = files.iter().map(PackFile::record).collect();
     Ok(Release {
@@ -421,8 +437,8 @@ mod tests {
             data: b"y".to_vec(),
             executable: true,
         };
-        let z1 = pack_to_vec("s", &[a.clone(), b.clone()], None).unwrap();
-        let z2 = pack_to_vec("s", &[b, a], None).unwrap();
+        let z1 = pack_to_vec("s", &[a.clone(), b.clone()], None, Packing::Release).unwrap();
+        let z2 = pack_to_vec("s", &[b, a], None, Packing::Release).unwrap();
         assert_eq!(z1, z2);
     }
 

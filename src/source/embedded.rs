@@ -1,7 +1,7 @@
 //! The account-management skill compiled into the binary, packed on demand by the same
 //! deterministic packer `pack` uses, so the embedded, packed and installed trees agree.
 
-use crate::bundle::{PackFile, is_junk, pack_to_vec, tree_digest};
+use crate::bundle::{PackFile, Packing, is_junk, pack_to_vec, tree_digest};
 
 mod files {
     include!(concat!(env!("OUT_DIR"), "/embedded_skill.rs"));
@@ -23,9 +23,11 @@ pub fn files() -> Vec<PackFile> {
         .collect()
 }
 
-/// The embedded skill as a zip (folder `account-management/` at its root).
-pub fn archive() -> Vec<u8> {
-    pack_to_vec(NAME, &files(), None).expect("packing in memory cannot fail")
+/// The embedded skill as a zip (folder `account-management/` at its root): with
+/// [`Packing::Release`], the bytes `pack` publishes; the install pipeline takes it
+/// [`Packing::Transient`], uncompressed.
+pub fn archive(packing: Packing) -> Vec<u8> {
+    pack_to_vec(NAME, &files(), None, packing).expect("packing in memory cannot fail")
 }
 
 /// The tree digest the embedded skill installs as.

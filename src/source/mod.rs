@@ -114,7 +114,7 @@ pub struct Fetched {
 
 /// The embedded account-management skill.
 pub fn fetch_embedded() -> Fetched {
-    let bytes = embedded::archive();
+    let bytes = embedded::archive(bundle::Packing::Transient);
     Fetched {
         sha256: bundle::sha256_hex(&bytes),
         archive: ArchiveData::Memory(bytes),
@@ -147,7 +147,7 @@ pub fn fetch_dir(path: &Path, limits: &Limits) -> Result<Fetched, SourceError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let files = bundle::collect_dir_within(&canonical, limits)?;
-    let bytes = bundle::pack_to_vec(&name, &files, None)?;
+    let bytes = bundle::pack_to_vec(&name, &files, None, bundle::Packing::Transient)?;
     Ok(Fetched {
         sha256: bundle::sha256_hex(&bytes),
         archive: ArchiveData::Memory(bytes),

@@ -349,7 +349,7 @@ fn the_repository_skill_packs_to_the_embedded_bundle() {
     // Same packer, same files: the embedded archive is the release zip, byte for byte.
     assert_eq!(
         fs::read(out.join(zip_name)).unwrap(),
-        skillpack::source::embedded::archive()
+        skillpack::source::embedded::archive(skillpack::bundle::Packing::Release)
     );
 }
 
