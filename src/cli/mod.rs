@@ -183,6 +183,12 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
+/// `text` cut to `width` terminal columns, ending in `…` when it had to be cut (colours
+/// kept intact).
+pub fn fit(text: &str, width: usize) -> String {
+    console::truncate_str(text, width, "…").into_owned()
+}
+
 /// The widest of `texts` in terminal columns, at least `min`.
 pub fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
     texts

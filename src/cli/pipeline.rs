@@ -178,7 +178,10 @@ pub fn render(p: &Printer, env: &Env, report: &Report) {
                 from.as_deref().unwrap_or("(unversioned)")
             ),
         ),
-        Action::Unchanged => p.status("Fresh", format!("{what} is already installed at {where_}")),
+        Action::Unchanged => p.status(
+            "Up to date",
+            format!("{what} is already installed at {where_}"),
+        ),
         Action::WouldInstall { replaces } => p.status(
             "Would install",
             format!(
