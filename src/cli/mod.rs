@@ -6,8 +6,10 @@ pub mod completions;
 pub mod failure;
 pub mod install;
 pub mod list;
+pub mod offer;
 pub mod output;
 pub mod pack;
+pub mod picker;
 pub mod pipeline;
 pub mod progress;
 pub mod uninstall;
@@ -49,6 +51,15 @@ impl Failure {
     pub fn hint(mut self, hint: impl Into<String>) -> Failure {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Ctrl-C at a prompt: exit status 130, as a shell reports an interrupted command.
+    pub fn interrupted(message: impl Into<String>) -> Failure {
+        Failure {
+            code: picker::INTERRUPTED,
+            kind: Some("interrupted".into()),
+            ..Failure::new(message)
+        }
     }
 
     pub fn usage(message: impl Into<String>) -> Failure {

@@ -136,6 +136,11 @@ impl Printer {
         self.out(fitted(line.as_ref(), &console::Term::stdout()));
     }
 
+    /// A row on stderr, cut with `…` to the terminal's width (a pipe gets it whole).
+    pub fn err_row(&self, line: impl AsRef<str>) {
+        self.err(fitted(line.as_ref(), &console::Term::stderr()));
+    }
+
     /// A line on stderr as it is; the caller escapes outside text in it. A stderr that
     /// cannot be written to is no reason to stop (nor to panic).
     pub fn err(&self, line: impl AsRef<str>) {

@@ -13,5 +13,7 @@ mod json;
 mod net;
 mod network;
 mod pack;
+#[cfg(unix)]
+mod picker;
 mod skill_content;
 mod validate;
