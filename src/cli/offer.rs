@@ -201,21 +201,16 @@ fn ask(
         // Esc, `q`, or a terminal that went away: no decision, asked again next time.
         Ok(Answer::Cancelled) | Err(_) => return Ok(Vec::new()),
     };
-    let (chosen, left): (Vec<String>, Vec<String>) = offered
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (picked.contains(&i), c.name.clone()))
-        .fold(
-            (Vec::new(), Vec::new()),
-            |(mut yes, mut no), (take, name)| {
-                if take {
-                    yes.push(name)
-                } else {
-                    no.push(name)
-                }
-                (yes, no)
-            },
-        );
+    let mut chosen = Vec::new();
+    let mut left = Vec::new();
+    for (i, c) in offered.iter().enumerate() {
+        let side = if picked.contains(&i) {
+            &mut chosen
+        } else {
+            &mut left
+        };
+        side.push(c.name.clone());
+    }
     if !left.is_empty() && !t.dry_run && remember(p, t, &left, &[]) {
         p.status(
             "Declined",
