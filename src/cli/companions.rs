@@ -2,7 +2,6 @@
 //! skills are installed where, which are missing, and (only when the user says so) which
 //! to install.
 
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -10,6 +9,7 @@ use serde_json::json;
 
 use skillpack::agents::{Agent, Env};
 use skillpack::install::companions::{self, Companion};
+use skillpack::install::declined::{self, Declined};
 use skillpack::skill::is_valid_name;
 use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
@@ -51,21 +51,30 @@ pub struct CompanionsArgs {
 
 /// Warns about a declared companion name that is not a skill name; it is not looked for,
 /// offered or put in a command.
-fn warn_ignored(p: &Printer, of: &str, name: &str) {
+pub(crate) fn warn_ignored(p: &Printer, of: &str, name: &str) {
     p.warn(format!(
         "ignoring the companion `{name}` declared by {of}: it is not a skill name (lowercase letters, digits and single hyphens)"
     ));
 }
 
+/// The catalog's description of a companion; empty for one it does not know.
 pub(crate) fn describe(name: &str) -> &'static str {
     catalog::find(name).map(|e| e.description).unwrap_or("")
 }
 
-pub(crate) fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::Value {
+/// One companion for `--json`: `declined` says the user declined it in the target root
+/// (it is not offered again there, and its status stays what it is).
+pub(crate) fn companion_json(
+    env: &Env,
+    of: &str,
+    c: &Companion,
+    declined: bool,
+) -> serde_json::Value {
     json!({
         "of": of,
         "name": c.name,
         "status": c.status(),
+        "declined": declined,
         "description": describe(&c.name),
         "locations": c.found.iter().map(|f| json!({
             "path": f.path,
@@ -80,7 +89,7 @@ pub(crate) fn companion_json(env: &Env, of: &str, c: &Companion) -> serde_json::
 }
 
 /// "found in ~/.agents/skills, which Claude Code does not read" (not escaped).
-fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
+pub(crate) fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
     format!(
         "found in {}, which {} does not read",
         display_path(env, f.path.parent().unwrap_or(&f.path)),
@@ -88,23 +97,37 @@ fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> String {
     )
 }
 
-/// The companions table on stdout: a header, then one line per companion, each missing one
-/// with the command that installs it into `target`.
+/// The status word of a companion, padded so that the words line up: `installed`,
+/// `not visible`, `missing`, or `declined` for a missing one the user declined.
+pub(crate) fn status_word(p: &Printer, c: &Companion, declined: bool) -> String {
+    let word = match c.status() {
+        "installed" => p.green("installed"),
+        "not-visible" => p.yellow("not visible"),
+        _ if declined => p.dim("declined"),
+        _ => p.red("missing"),
+    };
+    pad(&word, STATUS_WIDTH)
+}
+
+const STATUS_WIDTH: usize = 11;
+
+/// The companions table on stdout, each row fitted to the terminal: a header, then one
+/// line per companion, each missing one with the command that installs it into `target`.
 pub(crate) fn render(
     p: &Printer,
     env: &Env,
     agent: Agent,
     target: &TargetArgs,
     list: &[(String, Companion)],
+    declined: &Declined,
 ) {
     let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
-    p.out(p.bold(&format!("{}  {:<11}  WHERE", pad("COMPANION", w), "STATUS")));
+    p.out_row(p.bold(&format!(
+        "{}  {}  WHERE",
+        pad("COMPANION", w),
+        pad("STATUS", STATUS_WIDTH)
+    )));
     for (_, c) in list {
-        let status = match c.status() {
-            "installed" => p.green("installed  "),
-            "not-visible" => p.yellow("not visible"),
-            _ => p.red("missing    "),
-        };
         let detail = match c.found.first() {
             Some(f) if f.visible => format!(
                 "{} {}{}",
@@ -122,9 +145,10 @@ pub(crate) fn render(
             ),
             None => format!("`{}`", install_command(target, &[c.name.as_str()])),
         };
-        p.out(format!(
-            "{}  {status}  {}",
+        p.out_row(format!(
+            "{}  {}  {}",
             pad(&escape(&c.name), w),
+            status_word(p, c, declined.contains(&c.name)),
             escape(&detail)
         ));
     }
@@ -177,12 +201,19 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         warn_ignored(p, of, name);
     }
     let list = graph.list;
+    let root = target_root(&env, &args.target)?;
+    let declined = declined::read(&root);
+    if let Some(problem) = &declined.problem {
+        p.detail(format!(
+            "ignoring the record of declined companions: {problem}"
+        ));
+    }
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
             "skill": args.name,
             "agent": agent.id(),
-            "companions": list.iter().map(|(of, c)| companion_json(&env, of, c)).collect::<Vec<_>>(),
+            "companions": list.iter().map(|(of, c)| companion_json(&env, of, c, declined.contains(&c.name))).collect::<Vec<_>>(),
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -193,7 +224,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    render(p, &env, agent, &args.target, &list);
+    render(p, &env, agent, &args.target, &list, &declined);
     let missing: Vec<&str> = list
         .iter()
         .filter(|(_, c)| c.is_missing())
@@ -207,137 +238,4 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         ));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// What to do about missing companions after an install.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// Ask on a terminal (none pre-selected); otherwise print the command and install nothing.
-    Ask,
-    /// `--with-companions`: install every missing one.
-    All,
-    /// `--no-companions`.
-    Skip,
-}
-
-/// The companion step after `install`: reports the companions of the installed skills and
-/// returns the ones to install now (chosen by the user, or all with `--with-companions`),
-/// with a JSON description of each.
-pub(crate) fn after_install(
-    p: &Printer,
-    env: &Env,
-    target: &TargetArgs,
-    explicit: Option<&std::path::Path>,
-    installed: &[skillpack::install::Report],
-    step: Step,
-) -> (Vec<String>, Vec<serde_json::Value>) {
-    if step == Step::Skip {
-        return (Vec::new(), Vec::new());
-    }
-    let agent: Agent = target.agent.into();
-    let just: BTreeSet<&str> = installed.iter().map(|r| r.name.as_str()).collect();
-    let mut seen = BTreeSet::new();
-    let mut list: Vec<(String, Companion)> = Vec::new();
-    for r in installed {
-        let (valid, invalid) = companions::split_names(&r.companions);
-        for name in &invalid {
-            warn_ignored(p, &r.name, name);
-        }
-        let names: Vec<String> = valid
-            .iter()
-            .filter(|c| !just.contains(c.as_str()) && seen.insert((*c).clone()))
-            .cloned()
-            .collect();
-        for c in companions::discover(env, agent, explicit, &names) {
-            list.push((r.name.clone(), c));
-        }
-    }
-    let json: Vec<serde_json::Value> = list
-        .iter()
-        .map(|(of, c)| companion_json(env, of, c))
-        .collect();
-    let missing: Vec<&str> = list
-        .iter()
-        .filter(|(_, c)| c.is_missing())
-        .map(|(_, c)| c.name.as_str())
-        .collect();
-    if list.is_empty() {
-        return (Vec::new(), json);
-    }
-    let owners: BTreeSet<&str> = list.iter().map(|(of, _)| of.as_str()).collect();
-    let owners = owners.into_iter().collect::<Vec<_>>().join(", ");
-    if missing.is_empty() {
-        p.status(
-            "Companions",
-            format!("all {} companions of {owners} are installed", list.len()),
-        );
-        return (Vec::new(), json);
-    }
-    if !p.quiet && !p.json {
-        p.status(
-            "Companions",
-            format!(
-                "{} of {} companions of {owners} are not available to {}",
-                missing.len(),
-                list.len(),
-                agent.display_name()
-            ),
-        );
-        render_to_stderr(p, env, agent, &list);
-    }
-    let chosen: Vec<String> = match step {
-        Step::All => missing.iter().map(|s| s.to_string()).collect(),
-        Step::Ask if p.interactive() => {
-            let items: Vec<String> = missing
-                .iter()
-                .map(|n| {
-                    let d = describe(n);
-                    if d.is_empty() {
-                        n.to_string()
-                    } else {
-                        format!("{n} - {d}")
-                    }
-                })
-                .collect();
-            let picked = dialoguer::MultiSelect::new()
-                .with_prompt("Install companions? (space selects, enter confirms; none is fine)")
-                .items(&items)
-                .interact_opt()
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            picked
-                .into_iter()
-                .filter_map(|i| missing.get(i).map(|s| s.to_string()))
-                .collect()
-        }
-        Step::Ask | Step::Skip => {
-            if !p.quiet && !p.json {
-                p.err(format!(
-                    "  {}: {}",
-                    p.dim("to install them"),
-                    escape(&install_command(target, &missing))
-                ));
-                p.err(format!("  {}", p.dim("or re-run with --with-companions")));
-            }
-            Vec::new()
-        }
-    };
-    (chosen, json)
-}
-
-/// The companion table on stderr (stdout is kept for the command's own output).
-fn render_to_stderr(p: &Printer, env: &Env, agent: Agent, list: &[(String, Companion)]) {
-    for (_, c) in list {
-        let (status, detail) = match (c.status(), c.found.first()) {
-            ("installed", Some(f)) => (p.green("installed"), display_path(env, &f.path)),
-            ("not-visible", Some(f)) => (p.yellow("not visible"), not_visible(env, agent, f)),
-            _ => (p.red("missing"), describe(&c.name).to_string()),
-        };
-        p.err(format!(
-            "             {} {status}  {}",
-            pad(&escape(&c.name), 26),
-            p.dim(&escape(&detail))
-        ));
-    }
 }

@@ -11,8 +11,8 @@ use skillpack::install::{self, Report};
 use skillpack::source::http::Progress;
 use skillpack::source::{self, Config, Fetched, InRepo, Session, Spec};
 
-use super::companions::{self, Step};
 use super::failure::source_failure;
+use super::offer::{self, Step};
 use super::pipeline::{confirm_unpinned, describe_resolved, install_one, report_json};
 use super::progress::Transfer;
 pub(crate) use super::progress::human_size;
@@ -180,8 +180,14 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         Step::Ask
     };
     let explicit = args.target.dir.is_some().then(|| root.dir.clone());
-    let (chosen, companions) =
-        companions::after_install(p, &env, &args.target, explicit.as_deref(), &reports, step);
+    let target = offer::Target {
+        env: &env,
+        args: &args.target,
+        root: &root,
+        explicit: explicit.as_deref(),
+        dry_run: args.dry_run,
+    };
+    let (chosen, companions) = offer::after_install(p, &target, &reports, step)?;
     // Each companion on its own: one that fails is reported and the others still install;
     // what was installed before stays installed.
     let mut failed = Vec::new();

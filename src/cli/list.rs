@@ -136,7 +136,7 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         .collect();
     let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
     let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7);
-    p.out(p.bold(&format!(
+    p.out_row(p.bold(&format!(
         "{}  {}  {:<13}  SOURCE",
         pad("NAME", w),
         pad("VERSION", vw),
@@ -148,11 +148,11 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
             "unmanaged" => p.dim(state),
             _ => p.red(state),
         };
-        let gap = " ".repeat(13usize.saturating_sub(state.len()));
-        p.out(format!(
-            "{}  {}  {painted}{gap}  {source}",
+        p.out_row(format!(
+            "{}  {}  {}  {source}",
             pad(name, w),
-            pad(version, vw)
+            pad(version, vw),
+            pad(&painted, 13)
         ));
     }
     p.out(p.dim(&format!("root: {}", escape(&display_path(&env, &root.dir)))));

@@ -6,8 +6,10 @@ pub(crate) mod completions;
 pub(crate) mod failure;
 pub(crate) mod install;
 pub(crate) mod list;
+pub(crate) mod offer;
 pub(crate) mod output;
 pub(crate) mod pack;
+pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;
 pub(crate) mod uninstall;
@@ -49,6 +51,15 @@ impl Failure {
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Failure {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Ctrl-C at a prompt: exit status 130, as a shell reports an interrupted command.
+    pub(crate) fn interrupted(message: impl Into<String>) -> Failure {
+        Failure {
+            code: picker::INTERRUPTED,
+            kind: Some("interrupted".into()),
+            ..Failure::new(message)
+        }
     }
 
     pub(crate) fn usage(message: impl Into<String>) -> Failure {
@@ -181,6 +192,12 @@ fn absolute(env: &Env, p: &std::path::Path) -> PathBuf {
 pub(crate) fn pad(text: &str, width: usize) -> String {
     let used = console::measure_text_width(text);
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
+/// `text` cut to `width` terminal columns, ending in `…` when it had to be cut (colours
+/// kept intact).
+pub(crate) fn fit(text: &str, width: usize) -> String {
+    console::truncate_str(text, width, "…").into_owned()
 }
 
 /// The widest of `texts` in terminal columns, at least `min`.

@@ -16,7 +16,10 @@ use skillpack::text::escape;
 
 use crate::{ColorChoice, GlobalArgs};
 
-use super::Failure;
+use super::{Failure, fit};
+
+/// The width of the verb column of status lines: the longest verb, `Would install`.
+pub(crate) const VERB_WIDTH: usize = 13;
 
 pub(crate) struct Printer {
     pub json: bool,
@@ -72,7 +75,7 @@ impl Printer {
         if self.quiet || self.json {
             return;
         }
-        let verb = format!("{verb:>12}");
+        let verb = format!("{verb:>VERB_WIDTH$}");
         self.err(format!(
             "{} {}",
             self.paint(Style::new().green().bold(), &verb),
@@ -85,7 +88,7 @@ impl Printer {
         if self.quiet || self.json {
             return;
         }
-        let verb = format!("{verb:>12}");
+        let verb = format!("{verb:>VERB_WIDTH$}");
         self.err(format!(
             "{} {}",
             self.paint(Style::new().yellow().bold(), &verb),
@@ -98,7 +101,7 @@ impl Printer {
         if self.verbose > 0 && !self.json {
             self.err(self.paint(
                 Style::new().dim(),
-                &format!("             {}", escape(message.as_ref())),
+                &format!("{:VERB_WIDTH$} {}", "", escape(message.as_ref())),
             ));
         }
     }
@@ -126,6 +129,16 @@ impl Printer {
         if !self.json {
             self.write_stdout(format!("{}\n", line.as_ref()).as_bytes());
         }
+    }
+
+    /// A table row on stdout, cut with `…` to the terminal's width (a pipe gets it whole).
+    pub(crate) fn out_row(&self, line: impl AsRef<str>) {
+        self.out(fitted(line.as_ref(), &console::Term::stdout()));
+    }
+
+    /// A row on stderr, cut with `…` to the terminal's width (a pipe gets it whole).
+    pub(crate) fn err_row(&self, line: impl AsRef<str>) {
+        self.err(fitted(line.as_ref(), &console::Term::stderr()));
     }
 
     /// A line on stderr as it is; the caller escapes outside text in it. A stderr that
@@ -195,5 +208,14 @@ impl Printer {
                 escape(h)
             ));
         }
+    }
+}
+
+/// `line` cut to one column less than `term` is wide, so that it never wraps (nor leaves
+/// the cursor past the edge); whole when `term` is not a terminal.
+fn fitted(line: &str, term: &console::Term) -> String {
+    match term.size_checked() {
+        Some((_, cols)) if cols > 1 => fit(line, usize::from(cols) - 1),
+        _ => line.to_string(),
     }
 }

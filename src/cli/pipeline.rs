@@ -9,6 +9,7 @@ use skillpack::install::{self, Action, Report, Root};
 use skillpack::source::{self, Fetched, Resolved, Session, SourceRecord};
 
 use super::failure::install_failure;
+use super::picker::{self, Answer};
 use super::progress::human_size;
 use super::{Failure, Printer, command, display_path};
 
@@ -84,18 +85,18 @@ pub(crate) fn confirm_unpinned(
         command(["skillpack", "install", url, "--sha256", digest])
     );
     if p.interactive() {
-        let answer = dialoguer::Confirm::new()
-            .with_prompt(format!(
-                "`{}` is not pinned with --sha256 (its sha256 is {digest}). Install it?",
-                skillpack::text::escape(url)
-            ))
-            .default(false)
-            .interact()
-            .unwrap_or(false);
-        return if answer {
-            Ok(())
-        } else {
-            Err(Failure::new(format!("did not install `{url}`")).hint(pin_hint))
+        // The details on their own line (it may wrap: it is written once); the question
+        // on one row, fitted to the terminal.
+        p.warn(format!(
+            "`{url}` is not pinned with --sha256; its sha256 is {digest}"
+        ));
+        let question = "Install it as it is, unpinned?";
+        return match picker::confirm(&console::Term::stderr(), question) {
+            Ok(Answer::Chosen(true)) => Ok(()),
+            Ok(Answer::Interrupted) => Err(Failure::interrupted(format!(
+                "interrupted: did not install `{url}`"
+            ))),
+            _ => Err(Failure::new(format!("did not install `{url}`")).hint(pin_hint)),
         };
     }
     Err(Failure {
@@ -180,7 +181,10 @@ pub(crate) fn render(p: &Printer, env: &Env, report: &Report) {
                 from.as_deref().unwrap_or("(unversioned)")
             ),
         ),
-        Action::Unchanged => p.status("Fresh", format!("{what} is already installed at {where_}")),
+        Action::Unchanged => p.status(
+            "Up to date",
+            format!("{what} is already installed at {where_}"),
+        ),
         Action::WouldInstall { replaces } => p.status(
             "Would install",
             format!(

@@ -14,8 +14,11 @@ use super::failure::{install_failure, source_failure};
 use super::install::{limits, session};
 use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
 use super::progress::Transfer;
-use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use super::{
+    CmdResult, Failure, Printer, column_width, display_path, pad, process_env, target_root,
+};
 use crate::{FetchArgs, TargetArgs};
+use skillpack::text::escape;
 
 pub(crate) const LONG_ABOUT: &str = "\
 Re-resolve installed skills and install newer versions.
@@ -88,7 +91,7 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     };
     if names.is_empty() {
         p.status(
-            "Fresh",
+            "Empty",
             format!(
                 "no skills installed by skillpack in {}",
                 display_path(&env, &root.dir)
@@ -104,6 +107,7 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;
     let mut results = Vec::new();
+    let mut rows = Vec::new();
     let mut failed = false;
     for name in &names {
         // Every name is a key of the lock: taken from it, or checked against it above.
@@ -112,16 +116,23 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         let outcome = update_one(p, &root, &mut session, entry, &args, &opts);
         let result = match outcome {
             Ok(Outcome::UpToDate(why)) => {
-                p.status("Fresh", format!("{name} {from} is up to date{why}"));
+                rows.push((name, "up to date", entry.version.clone()));
+                if !args.dry_run {
+                    p.status("Up to date", format!("{name} {from} is up to date{why}"));
+                }
                 json!({"name": name, "from": entry.version, "to": entry.version,
                        "action": "up-to-date", "tree": entry.tree})
             }
             Ok(Outcome::Changed(report)) => {
-                render(p, &env, &report);
+                rows.push((name, "would install", report.version.clone()));
+                if !args.dry_run {
+                    render(p, &env, &report);
+                }
                 json!({"name": name, "from": entry.version, "to": report.version,
                        "action": report.action.id(), "tree": report.tree, "path": report.path})
             }
             Err(f) => {
+                rows.push((name, "failed", None));
                 failed = true;
                 if !p.json {
                     p.failure(&f);
@@ -131,6 +142,9 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
             }
         };
         results.push(result);
+    }
+    if args.dry_run && !rows.is_empty() {
+        dry_run_table(p, &lock, &rows);
     }
     if p.json {
         p.json_out(&json!({
@@ -145,6 +159,48 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What `--dry-run` found, one row per skill fitted to the terminal: the status words line
+/// up, and the versions come last (they are cut first).
+fn dry_run_table(
+    p: &Printer,
+    lock: &install::LockFile,
+    rows: &[(&String, &'static str, Option<String>)],
+) {
+    let cells: Vec<(String, &str, String, String)> = rows
+        .iter()
+        .map(|(name, status, to)| {
+            let from = lock.skills[*name].version.as_deref().unwrap_or("-");
+            (
+                escape(name).into_owned(),
+                *status,
+                escape(from).into_owned(),
+                escape(to.as_deref().unwrap_or("-")).into_owned(),
+            )
+        })
+        .collect();
+    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
+    let vw = column_width(cells.iter().map(|c| c.2.as_str()), 9);
+    p.out_row(p.bold(&format!(
+        "{}  {}  {}  AVAILABLE",
+        pad("NAME", w),
+        pad("STATUS", 13),
+        pad("INSTALLED", vw)
+    )));
+    for (name, status, from, to) in &cells {
+        let painted = match *status {
+            "up to date" => p.green(status),
+            "failed" => p.red(status),
+            _ => p.yellow(status),
+        };
+        p.out_row(format!(
+            "{}  {}  {}  {to}",
+            pad(name, w),
+            pad(&painted, 13),
+            pad(from, vw)
+        ));
+    }
 }
 
 fn update_one(

@@ -71,6 +71,9 @@ pub enum InstallError {
     )]
     TooLarge { path: PathBuf, cap: u64 },
 
+    #[error("`{}` is damaged: {message}", path.display())]
+    Damaged { path: PathBuf, message: String },
+
     #[error(
         "`{}` is a damaged record of an interrupted run: {message}; nothing was done with it. Remove that folder and run again",
         path.display()
@@ -116,6 +119,7 @@ impl InstallError {
             InstallError::NewerLock { .. } => "newer-lock",
             InstallError::UnsafeState { .. } => "unsafe-state",
             InstallError::TooLarge { .. } => "state-too-large",
+            InstallError::Damaged { .. } => "damaged-state",
             InstallError::DamagedTxn { .. } => "damaged-record",
             InstallError::BadName { .. } => "bad-name",
             InstallError::NotAFolder { .. } => "not-a-folder",

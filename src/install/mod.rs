@@ -3,6 +3,7 @@
 
 pub mod commit;
 pub mod companions;
+pub mod declined;
 mod error;
 pub mod layout;
 pub mod lockfile;

@@ -155,7 +155,7 @@ fn escape_sequences_in_a_skill_are_shown_escaped_by_every_command() {
     s.run("verify", &[]).assert_clean("verify");
     let again = s.run("install", &[dir, "-v"]);
     again.assert_clean("install again");
-    assert!(again.stderr.contains("Fresh"), "{}", again.stderr);
+    assert!(again.stderr.contains("Up to date"), "{}", again.stderr);
     s.run("update", &["-v"]).assert_clean("update");
     s.run("companions", &["evil-skill"])
         .assert_clean("companions");

@@ -14,5 +14,7 @@ mod json;
 mod net;
 mod network;
 mod pack;
+#[cfg(unix)]
+mod picker;
 mod skill_content;
 mod validate;

@@ -1,0 +1,270 @@
+//! The companion step after `install`: the companions of the installed skills that are
+//! missing are offered in a picker on a terminal (none ticked; those left unticked are
+//! remembered as declined for the skills root and not offered there again), and listed
+//! with the command that installs them elsewhere. Nothing is installed silently.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use console::Term;
+use skillpack::agents::{Agent, Env};
+use skillpack::install::companions::{self, Companion};
+use skillpack::install::declined::{self, Declined};
+use skillpack::install::{Report, Root};
+use skillpack::text::escape;
+
+use super::companions::{
+    companion_json, describe, install_command, not_visible, status_word, warn_ignored,
+};
+use super::picker::{self, Answer};
+use super::{Failure, Printer, display_path, pad};
+use crate::TargetArgs;
+
+/// What to do about missing companions after an install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Ask on a terminal (none pre-selected; declined ones are not offered again);
+    /// otherwise list them with the command and install nothing.
+    Ask,
+    /// `--with-companions`: install every missing one, declined or not.
+    All,
+    /// `--no-companions`.
+    Skip,
+}
+
+/// Where the install went.
+pub(crate) struct Target<'a> {
+    pub env: &'a Env,
+    pub args: &'a TargetArgs,
+    pub root: &'a Root,
+    /// The root, when the user named it with `--dir` (it is searched first).
+    pub explicit: Option<&'a Path>,
+    /// `--dry-run`: ask, but remember nothing.
+    pub dry_run: bool,
+}
+
+/// The names to install now, and a JSON description of every companion.
+pub(crate) type Offer = (Vec<String>, Vec<serde_json::Value>);
+
+/// The companion step after `install`: reports the companions of the installed skills and
+/// returns the ones to install now (chosen by the user, or all with `--with-companions`).
+/// Ctrl-C at the picker is a failure with exit status 130, and nothing more is done.
+pub(crate) fn after_install(
+    p: &Printer,
+    t: &Target<'_>,
+    installed: &[Report],
+    step: Step,
+) -> Result<Offer, Failure> {
+    if step == Step::Skip {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let agent: Agent = t.args.agent.into();
+    let list = discover(p, t, agent, installed);
+    let declined = declined::read(t.root);
+    if let Some(problem) = &declined.problem {
+        p.detail(format!(
+            "ignoring the record of declined companions: {problem}"
+        ));
+    }
+    let json: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(of, c)| companion_json(t.env, of, c, declined.contains(&c.name)))
+        .collect();
+    let missing: Vec<&Companion> = list
+        .iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.is_missing())
+        .collect();
+    if list.is_empty() {
+        return Ok((Vec::new(), json));
+    }
+    let owners: BTreeSet<&str> = list.iter().map(|(of, _)| of.as_str()).collect();
+    let owners = owners.into_iter().collect::<Vec<_>>().join(", ");
+    if missing.is_empty() {
+        p.status(
+            "Companions",
+            format!("all {} companions of {owners} are installed", list.len()),
+        );
+        return Ok((Vec::new(), json));
+    }
+    let names = |cs: &[&Companion]| cs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let offered: Vec<&Companion> = missing
+        .iter()
+        .copied()
+        .filter(|c| !declined.contains(&c.name))
+        .collect();
+    if step == Step::Ask && p.interactive() {
+        if offered.is_empty() {
+            p.status(
+                "Companions",
+                format!(
+                    "{} missing companions of {owners} were declined here before; `skillpack companions` lists them, --with-companions installs them",
+                    missing.len()
+                ),
+            );
+            return Ok((Vec::new(), json));
+        }
+        let chosen = ask(p, t, agent, &owners, &offered)?;
+        return Ok((chosen, json));
+    }
+    if !p.quiet && !p.json {
+        p.status(
+            "Companions",
+            format!(
+                "{} of {} companions of {owners} are not available to {}",
+                missing.len(),
+                list.len(),
+                agent.display_name()
+            ),
+        );
+        render_to_stderr(p, t.env, agent, &list, &declined);
+    }
+    let all = names(&missing);
+    if step == Step::All {
+        // Installed now: no longer declined, should they go missing again.
+        let again: Vec<String> = all
+            .iter()
+            .filter(|n| declined.contains(n))
+            .cloned()
+            .collect();
+        if !again.is_empty() && !t.dry_run {
+            remember(p, t, &[], &again);
+        }
+        return Ok((all, json));
+    }
+    if !p.quiet && !p.json {
+        let words: Vec<&str> = all.iter().map(String::as_str).collect();
+        p.err(format!(
+            "  {}: {}",
+            p.dim("to install them"),
+            escape(&install_command(t.args, &words))
+        ));
+        p.err(format!("  {}", p.dim("or re-run with --with-companions")));
+    }
+    Ok((Vec::new(), json))
+}
+
+/// The companions the installed skills declare (one level), each with its declarer,
+/// leaving out the skills just installed and warning about names that are not skill names.
+fn discover(
+    p: &Printer,
+    t: &Target<'_>,
+    agent: Agent,
+    installed: &[Report],
+) -> Vec<(String, Companion)> {
+    let just: BTreeSet<&str> = installed.iter().map(|r| r.name.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    let mut list = Vec::new();
+    for r in installed {
+        let (valid, invalid) = companions::split_names(&r.companions);
+        for name in &invalid {
+            warn_ignored(p, &r.name, name);
+        }
+        let names: Vec<String> = valid
+            .iter()
+            .filter(|c| !just.contains(c.as_str()) && seen.insert((*c).clone()))
+            .cloned()
+            .collect();
+        for c in companions::discover(t.env, agent, t.explicit, &names) {
+            list.push((r.name.clone(), c));
+        }
+    }
+    list
+}
+
+/// The picker: the ticked companions are returned, the others remembered as declined.
+fn ask(
+    p: &Printer,
+    t: &Target<'_>,
+    agent: Agent,
+    owners: &str,
+    offered: &[&Companion],
+) -> Result<Vec<String>, Failure> {
+    let items: Vec<(&str, String)> = offered
+        .iter()
+        .map(|c| {
+            let about = match c.found.first() {
+                Some(f) => not_visible(t.env, agent, f),
+                None => describe(&c.name).to_string(),
+            };
+            (c.name.as_str(), about)
+        })
+        .collect();
+    let prompt = format!("Install companions of {owners}?");
+    let picked = match picker::pick(&Term::stderr(), &prompt, &items) {
+        Ok(Answer::Chosen(picked)) => picked,
+        Ok(Answer::Interrupted) => {
+            return Err(Failure::interrupted(
+                "interrupted: no companion was installed",
+            ));
+        }
+        // Esc, `q`, or a terminal that went away: no decision, asked again next time.
+        Ok(Answer::Cancelled) | Err(_) => return Ok(Vec::new()),
+    };
+    let mut chosen = Vec::new();
+    let mut left = Vec::new();
+    for (i, c) in offered.iter().enumerate() {
+        let side = if picked.contains(&i) {
+            &mut chosen
+        } else {
+            &mut left
+        };
+        side.push(c.name.clone());
+    }
+    if !left.is_empty() && !t.dry_run && remember(p, t, &left, &[]) {
+        p.status(
+            "Declined",
+            format!(
+                "{}: not offered again here; `skillpack companions` lists them",
+                left.join(", ")
+            ),
+        );
+    }
+    Ok(chosen)
+}
+
+/// Records declined and accepted companions for the root; a failure is only a warning.
+fn remember(p: &Printer, t: &Target<'_>, declined: &[String], accepted: &[String]) -> bool {
+    let mut on_wait = |lock: &Path| {
+        p.status_warn(
+            "Blocking",
+            format!(
+                "waiting for another skillpack run (lock {})",
+                lock.display()
+            ),
+        )
+    };
+    match declined::record(t.root, declined, accepted, &mut on_wait) {
+        Ok(_) => true,
+        Err(e) => {
+            p.warn(format!("could not remember the declined companions: {e}"));
+            false
+        }
+    }
+}
+
+/// The companion list on stderr (stdout is kept for the command's own output), each row
+/// fitted to the terminal.
+fn render_to_stderr(
+    p: &Printer,
+    env: &Env,
+    agent: Agent,
+    list: &[(String, Companion)],
+    declined: &Declined,
+) {
+    let w = super::column_width(list.iter().map(|(_, c)| c.name.as_str()), 0);
+    for (_, c) in list {
+        let detail = match (c.status(), c.found.first()) {
+            ("installed", Some(f)) => display_path(env, &f.path),
+            ("not-visible", Some(f)) => not_visible(env, agent, f),
+            _ => describe(&c.name).to_string(),
+        };
+        p.err_row(format!(
+            "{:13} {}  {}  {}",
+            "",
+            pad(&escape(&c.name), w),
+            status_word(p, c, declined.contains(&c.name)),
+            p.dim(&escape(&detail))
+        ));
+    }
+}
