@@ -15,3 +15,4 @@ mod network;
 mod pack;
 mod skill_content;
 mod validate;
+mod validate_ci;
