@@ -75,6 +75,43 @@ pub struct Env {
     pub home: Option<PathBuf>,
     pub claude_config_dir: Option<PathBuf>,
     pub cwd: PathBuf,
+    /// What GitHub Actions tells a step about where it runs ([`GithubEnv`]).
+    pub github: GithubEnv,
+}
+
+/// The GitHub Actions settings skillpack uses, read once at start-up like the rest of
+/// [`Env`]; all unset outside Actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GithubEnv {
+    /// `$GITHUB_STEP_SUMMARY`: the Markdown file shown as the job's summary.
+    pub step_summary: Option<PathBuf>,
+    /// Where the checked-out commit's files are browsed:
+    /// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA/`, when all three are set.
+    pub blob_url: Option<String>,
+}
+
+impl GithubEnv {
+    /// From the values of `GITHUB_STEP_SUMMARY`, `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`
+    /// and `GITHUB_SHA` (empty counts as unset).
+    pub fn new(
+        step_summary: Option<std::ffi::OsString>,
+        server: Option<String>,
+        repository: Option<String>,
+        sha: Option<String>,
+    ) -> GithubEnv {
+        let set = |v: Option<String>| v.filter(|v| !v.is_empty());
+        let blob_url = match (set(server), set(repository), set(sha)) {
+            (Some(server), Some(repo), Some(sha)) => Some(format!(
+                "{}/{repo}/blob/{sha}/",
+                server.trim_end_matches('/')
+            )),
+            _ => None,
+        };
+        GithubEnv {
+            step_summary: step_summary.filter(|v| !v.is_empty()).map(PathBuf::from),
+            blob_url,
+        }
+    }
 }
 
 impl Env {
@@ -91,7 +128,14 @@ impl Env {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             cwd,
+            github: GithubEnv::default(),
         }
+    }
+
+    /// The same environment, with the GitHub Actions settings `github`.
+    pub fn with_github(mut self, github: GithubEnv) -> Env {
+        self.github = github;
+        self
     }
 
     /// Claude Code's configuration folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
@@ -149,6 +193,7 @@ mod tests {
             home: Some(PathBuf::from("/h")),
             claude_config_dir: None,
             cwd: PathBuf::from("/p"),
+            github: GithubEnv::default(),
         }
     }
 
@@ -177,6 +222,31 @@ mod tests {
             e.skills_root(Agent::ClaudeCode, Scope::User).unwrap(),
             Path::new("/c/skills")
         );
+    }
+
+    #[test]
+    fn github_links_need_server_repository_and_commit() {
+        let g = GithubEnv::new(
+            Some("/tmp/summary.md".into()),
+            Some("https://github.com/".into()),
+            Some("o/r".into()),
+            Some("abc".into()),
+        );
+        assert_eq!(
+            g.step_summary.as_deref(),
+            Some(Path::new("/tmp/summary.md"))
+        );
+        assert_eq!(
+            g.blob_url.as_deref(),
+            Some("https://github.com/o/r/blob/abc/")
+        );
+        let g = GithubEnv::new(
+            Some("".into()),
+            None,
+            Some("o/r".into()),
+            Some("abc".into()),
+        );
+        assert_eq!(g, GithubEnv::default());
     }
 
     #[test]

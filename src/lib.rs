@@ -9,6 +9,7 @@
 pub mod agents;
 pub mod bundle;
 pub mod durable;
+pub mod git;
 pub mod install;
 pub mod skill;
 pub mod source;

@@ -27,6 +27,17 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` with each line escaped as [`escape`] does, the line breaks kept: for multi-line
+/// text such as a diff of a file.
+pub fn escape_lines(s: &str) -> String {
+    s.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(l) => format!("{}\n", escape(l)),
+            None => escape(line).into_owned(),
+        })
+        .collect()
+}
+
 /// `word` as one word of a POSIX shell command: unchanged when the shell would read it as
 /// it is, else single-quoted, so that a name or path holding `;`, `|`, `$`, spaces or quotes
 /// cannot become a second command when the user pastes what skillpack printed. A word
@@ -47,6 +58,21 @@ pub fn shell_command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
         .join(" ")
 }
 
+/// Bytes kept as they are in a URI path: the unreserved characters and `/`.
+const URI_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A relative file path (either slash) as the path of a relative URI reference: forward
+/// slashes, every other byte outside the unreserved characters percent-encoded, so that
+/// spaces, `#`, `%` or non-ASCII names stay one valid link.
+pub fn uri_path(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(&path.replace('\\', "/"), URI_PATH).to_string()
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
@@ -54,7 +80,19 @@ fn needs_escape(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape, shell_command, shell_quote};
+    use super::{escape, shell_command, shell_quote, uri_path};
+
+    #[test]
+    fn uri_paths_encode_what_a_link_cannot_hold() {
+        assert_eq!(
+            uri_path("skills/a-b_c.d~/SKILL.md"),
+            "skills/a-b_c.d~/SKILL.md"
+        );
+        assert_eq!(
+            uri_path("my skills\\x#1%/é.md"),
+            "my%20skills/x%231%25/%C3%A9.md"
+        );
+    }
 
     #[test]
     fn escapes_terminal_control() {

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use skillpack::agents::{Agent, Env, Scope};
+use skillpack::agents::{Agent, Env, GithubEnv, Scope};
 use skillpack::install::{CommitOptions, Root};
 use skillpack::skill::Profile;
 
@@ -135,11 +135,17 @@ impl From<ScopeArg> for Scope {
 pub(crate) fn process_env() -> Result<Env, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))?;
-    Ok(Env::new(
-        dirs::home_dir(),
-        std::env::var_os("CLAUDE_CONFIG_DIR"),
-        cwd,
-    ))
+    let var = |name: &str| std::env::var(name).ok();
+    Ok(
+        Env::new(dirs::home_dir(), std::env::var_os("CLAUDE_CONFIG_DIR"), cwd).with_github(
+            GithubEnv::new(
+                std::env::var_os("GITHUB_STEP_SUMMARY"),
+                var("GITHUB_SERVER_URL"),
+                var("GITHUB_REPOSITORY"),
+                var("GITHUB_SHA"),
+            ),
+        ),
+    )
 }
 
 /// How commits are made. Debug builds (the ones the test suite runs) honour

@@ -270,6 +270,7 @@ mod tests {
             home: Some(home.clone()),
             claude_config_dir: None,
             cwd: proj.join("sub"),
+            github: Default::default(),
         };
         skill(&home.join(".claude/skills"), "a");
         skill(&proj.join(".claude/skills"), "b");
@@ -310,6 +311,7 @@ mod tests {
             home: Some(home.clone()),
             claude_config_dir: None,
             cwd: tmp.path().to_path_buf(),
+            github: Default::default(),
         };
         skill(&home.join(".claude/skills"), "a");
         let names: Vec<String> = ["a", "../skills/a", "x; rm -rf ~; #", "..", "b\u{1b}[2J"]
@@ -343,6 +345,7 @@ mod tests {
             home: Some(home.clone()),
             claude_config_dir: None,
             cwd: tmp.path().to_path_buf(),
+            github: Default::default(),
         };
         let root = home.join(".claude/skills");
         // a -> b, c; b -> a (a cycle), d, ../x (not a name); c -> d; d -> e

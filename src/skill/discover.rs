@@ -57,6 +57,41 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
     Ok(out)
 }
 
+/// The skill folders among `dirs` (as [`discover`] returns them) that hold one of `files`,
+/// in the order of `dirs`: each file belongs to the innermost skill folder around it, so a
+/// change to a nested skill does not select the one it sits in. Files need not exist (a
+/// deleted file still names its skill); relative ones are taken from the current folder.
+pub fn containing(dirs: &[PathBuf], files: &[PathBuf]) -> Vec<PathBuf> {
+    let index: std::collections::HashMap<PathBuf, usize> = dirs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.canonicalize().ok().map(|c| (c, i)))
+        .collect();
+    let mut hit = vec![false; dirs.len()];
+    let mut known: std::collections::HashMap<PathBuf, Option<usize>> = Default::default();
+    for file in files {
+        for dir in file.ancestors().skip(1) {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            let found = *known
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| dir.canonicalize().ok().and_then(|c| index.get(&c).copied()));
+            if let Some(i) = found {
+                hit[i] = true;
+                break;
+            }
+        }
+    }
+    dirs.iter()
+        .zip(hit)
+        .filter(|(_, hit)| *hit)
+        .map(|(d, _)| d.clone())
+        .collect()
+}
+
 fn discover_one(path: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
     let meta = std::fs::metadata(path).map_err(|_| DiscoverError::NotFound {
         path: path.to_path_buf(),
@@ -185,6 +220,28 @@ mod tests {
             .map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(rel, ["a/z-skill", "a/z-skill/examples/inner", "b-skill"]);
+    }
+
+    #[test]
+    fn changed_files_select_the_innermost_skill_around_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        skill(root, "a");
+        skill(root, "a/examples/inner");
+        skill(root, "b");
+        skill(root, "c");
+        let dirs = discover(&[root.to_path_buf()]).unwrap();
+        let files = [
+            root.join("a/examples/inner/SKILL.md"),
+            root.join("c/references/deleted.md"),
+            root.join("README.md"),
+            root.join("gone/SKILL.md"),
+        ];
+        assert_eq!(
+            containing(&dirs, &files),
+            [root.join("a/examples/inner"), root.join("c")]
+        );
+        assert!(containing(&dirs, &[]).is_empty());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 pub mod body;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod frontmatter;
+pub mod help;
 pub mod rules;
 pub mod yaml;
 
@@ -12,8 +14,8 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use diagnostic::{Diagnostic, Severity};
-pub use discover::{DiscoverError, discover};
+pub use diagnostic::{Diagnostic, Severity, fingerprint, worst_first};
+pub use discover::{DiscoverError, containing, discover};
 use rules::Sink;
 pub use rules::{Profile, RULES, Rule, RuleId, is_valid_name};
 use yaml::{Node, Value, YamlErrorKind};

@@ -625,10 +625,15 @@ pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>)
             _ if REGISTRY_FIELDS.contains(&k) => sink.at(
                 RuleId::RegistryField,
                 key,
-                format!(
-                    "`{k}` is not a specification field; move it under `metadata` as a string: `metadata:` then `  {k}: \"{}\"`",
-                    as_one_string(value)
-                ),
+                match value.as_metadata_string() {
+                    Some(text) => format!(
+                        "`{k}` is not a specification field; move it under `metadata` as a string: `metadata:` then `  {k}: {}`",
+                        serde_json::Value::String(text)
+                    ),
+                    None => format!(
+                        "`{k}` is not a specification field and has no value; remove it"
+                    ),
+                },
             ),
             _ => match CLAUDE_CODE_FIELDS.iter().find(|(f, _)| *f == k) {
                 Some((field, kind)) if sink.profile == Profile::ClaudeCode => {
@@ -676,18 +681,6 @@ pub fn check_required(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
             1,
             "the frontmatter has no `description`; add one saying what the skill does and when to use it",
         );
-    }
-}
-
-/// A value written as the one string `metadata` wants: lists joined with commas.
-fn as_one_string(node: &Node) -> String {
-    match &node.value {
-        Value::Seq(items) => items
-            .iter()
-            .filter_map(Node::text)
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => node.text().map_or_else(|| "…".into(), Cow::into_owned),
     }
 }
 

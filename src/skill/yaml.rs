@@ -92,6 +92,69 @@ impl Node {
         }
     }
 
+    /// The value as compact JSON text, for writing a structured value into one string:
+    /// mappings keep their order, keys are their text, numbers keep their spelling where
+    /// JSON can hold it.
+    pub fn to_json_text(&self) -> String {
+        let string = |s: &str| serde_json::Value::from(s).to_string();
+        match &self.value {
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(_) | Value::Float(_) => {
+                let spelled = self.text().unwrap_or_default();
+                match serde_json::from_str::<serde_json::Number>(&spelled) {
+                    Ok(n) => n.to_string(),
+                    Err(_) => string(&spelled),
+                }
+            }
+            Value::Str(s) => string(s),
+            Value::Seq(items) => {
+                let items: Vec<String> = items.iter().map(Node::to_json_text).collect();
+                format!("[{}]", items.join(","))
+            }
+            Value::Map(entries) => {
+                let entries: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = match k.text() {
+                            Some(t) => string(&t),
+                            None => string(&k.to_json_text()),
+                        };
+                        format!("{key}:{}", v.to_json_text())
+                    })
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }
+        }
+    }
+
+    /// The value written as the one string a `metadata` entry holds, without losing any of
+    /// it: text as it is; booleans and numbers as spelled; a list of such scalars joined
+    /// with `, ` (when no item holds a comma); anything else (mappings, nested lists) as
+    /// compact JSON, which any YAML or JSON reader can turn back into the value. `None`
+    /// for a null: there is no value to keep.
+    pub fn as_metadata_string(&self) -> Option<String> {
+        match &self.value {
+            Value::Null => None,
+            Value::Seq(items)
+                if items.iter().all(|i| {
+                    !matches!(i.value, Value::Null | Value::Seq(_) | Value::Map(_))
+                        && !i.text().unwrap_or_default().contains(',')
+                }) =>
+            {
+                Some(
+                    items
+                        .iter()
+                        .filter_map(Node::text)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            }
+            Value::Seq(_) | Value::Map(_) => Some(self.to_json_text()),
+            _ => self.text().map(Cow::into_owned),
+        }
+    }
+
     /// Moves the node `lines` lines down and records the source spelling of typed
     /// scalars from `text`.
     fn settle(&mut self, text: &str, lines: usize) {
@@ -366,6 +429,26 @@ mod tests {
         assert_eq!(node.get("d").unwrap().as_str(), Some("yes"));
         assert_eq!(text("e"), None);
         assert_eq!(node.get("e").unwrap().raw.as_deref(), Some("~"));
+    }
+
+    #[test]
+    fn metadata_strings_keep_every_value() {
+        let node = parse(
+            "a: [x, y]\nb: [{github: octo}, {github: cat}]\nc: 1.0\nd: {z: [1, 2], a: 0x1F}\ne: ['a,b', c]\nf: ~\ng: text\n",
+            1,
+        )
+        .unwrap();
+        let s = |k: &str| node.get(k).unwrap().as_metadata_string();
+        assert_eq!(s("a").as_deref(), Some("x, y"));
+        assert_eq!(
+            s("b").as_deref(),
+            Some(r#"[{"github":"octo"},{"github":"cat"}]"#)
+        );
+        assert_eq!(s("c").as_deref(), Some("1.0"));
+        assert_eq!(s("d").as_deref(), Some(r#"{"z":[1,2],"a":"0x1F"}"#));
+        assert_eq!(s("e").as_deref(), Some(r#"["a,b","c"]"#));
+        assert_eq!(s("f"), None);
+        assert_eq!(s("g").as_deref(), Some("text"));
     }
 
     #[test]

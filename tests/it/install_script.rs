@@ -1,6 +1,7 @@
 //! The release install scripts (`scripts/install.sh`, and `scripts/install.ps1` on Windows) run
 //! against a fake release served on 127.0.0.1: the built binary under its release asset name
 //! with its `.sha256`, then a wrong checksum and a missing asset, which must install nothing.
+//! The fake release is shared with the GitHub Action's script tests (`action_script`).
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -15,7 +16,7 @@ use tempfile::TempDir;
 use tiny_http::{Response, Server};
 
 /// The asset name the script computes for this machine.
-fn asset_name() -> String {
+pub(crate) fn asset_name() -> String {
     let arch = if cfg!(target_arch = "x86_64") {
         "x86_64"
     } else if cfg!(target_arch = "aarch64") {
@@ -33,12 +34,12 @@ fn asset_name() -> String {
     }
 }
 
-fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("skillpack")
 }
 
 /// The binary's SHA-256, computed once: it is large in debug builds.
-fn binary_sha256() -> &'static str {
+pub(crate) fn binary_sha256() -> &'static str {
     static DIGEST: OnceLock<String> = OnceLock::new();
     DIGEST.get_or_init(|| {
         let mut file = File::open(binary()).unwrap();
@@ -55,21 +56,21 @@ fn binary_sha256() -> &'static str {
     })
 }
 
-enum Body {
+pub(crate) enum Body {
     File(PathBuf),
     Bytes(Vec<u8>),
 }
 
 /// A release download folder on 127.0.0.1: each path is served as given, anything else is a 404.
-struct FakeRelease {
+pub(crate) struct FakeRelease {
     server: Arc<Server>,
     thread: Option<JoinHandle<()>>,
-    base: String,
+    pub(crate) base: String,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl FakeRelease {
-    fn serve(files: HashMap<String, Body>) -> FakeRelease {
+    pub(crate) fn serve(files: HashMap<String, Body>) -> FakeRelease {
         let server = Arc::new(Server::http("127.0.0.1:0").unwrap());
         let port = server.server_addr().to_ip().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -101,7 +102,7 @@ impl FakeRelease {
     }
 
     /// The binary and its correct `.sha256`, as a release publishes them.
-    fn release() -> FakeRelease {
+    pub(crate) fn release() -> FakeRelease {
         let asset = asset_name();
         let sums = format!("{}  {asset}\n", binary_sha256());
         FakeRelease::serve(HashMap::from([
@@ -110,7 +111,7 @@ impl FakeRelease {
         ]))
     }
 
-    fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 }

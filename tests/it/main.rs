@@ -2,6 +2,7 @@
 //! binary (through `assert_cmd`) against temporary homes, skills roots and a loopback
 //! HTTP server (`net`).
 
+mod action_script;
 mod cli;
 mod companions;
 mod hardening_fetch;
@@ -18,3 +19,4 @@ mod pack;
 mod picker;
 mod skill_content;
 mod validate;
+mod validate_ci;

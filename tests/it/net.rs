@@ -352,6 +352,7 @@ const MACHINE_VARS: &[&str] = &[
     "SKILLPACK_TEST_COMMIT",
     "SKILLPACK_TEST_CRASH",
     "CLAUDE_CONFIG_DIR",
+    "GITHUB_STEP_SUMMARY",
 ];
 
 /// `c` isolated from the machine: its proxy and skillpack variables removed, `home` as HOME

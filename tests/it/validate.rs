@@ -222,11 +222,32 @@ fn every_rule_is_documented() {
     }
 }
 
+/// The SARIF log's `helpUri` points at `docs/validate.md#<rule id>`: each rule has a
+/// section there, holding the help text the log carries.
+#[test]
+fn every_rule_has_a_section_with_its_help() {
+    for rule in RULES {
+        let heading = format!("\n### `{}`\n\n", rule.id);
+        let at = DOC
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/validate.md has no section `{}`", rule.id));
+        let section = &DOC[at + heading.len()..];
+        assert!(
+            section.starts_with(rule.rule.help()),
+            "the section of `{}` does not start with its help text:\n{}",
+            rule.id,
+            rule.rule.help()
+        );
+    }
+}
+
 // --- The command line ---------------------------------------------------------------------
 
 fn skillpack() -> Command {
     let mut cmd = Command::cargo_bin("skillpack").unwrap();
-    cmd.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    cmd.env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("GITHUB_STEP_SUMMARY");
     cmd
 }
 
@@ -390,7 +411,7 @@ fn global_json_flag_is_format_json() {
 }
 
 #[test]
-fn github_format_is_one_annotation_per_problem() {
+fn github_format_is_one_annotation_per_problem_errors_first_then_by_file() {
     let tmp = TempDir::new().unwrap();
     write_skill(
         &tmp,
@@ -408,10 +429,10 @@ fn github_format_is_one_annotation_per_problem() {
             "::error file=skills/a/SKILL.md,line=4,col=1,title=unknown-field::`author` is not a known field \
              (the specification allows name, description, license, compatibility, metadata, allowed-tools); \
              remove it or move it under `metadata`\n\
-             ::warning file=skills/a/SKILL.md,line=6,col=6,title=missing-reference::`references/x.md` is not in \
-             the skill folder; add the file or correct the path\n\
              ::warning file=skills/a/.DS_Store,title=junk-file::`.DS_Store` is a generated file, not part of the \
-             skill; delete it and list it in .gitignore\n",
+             skill; delete it and list it in .gitignore\n\
+             ::warning file=skills/a/SKILL.md,line=6,col=6,title=missing-reference::`references/x.md` is not in \
+             the skill folder; add the file or correct the path\n",
         );
 }
 

@@ -1,0 +1,128 @@
+//! The system `git`, asked what changed in a checkout: the files a branch touched since it
+//! left a revision, plus the uncommitted ones. Owns running `git` and reading its answer;
+//! what the files mean (which skills they belong to) is decided elsewhere.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run `git`: {0}")]
+    NotFound(#[source] std::io::Error),
+
+    #[error("`{}` is not inside a git repository", dir.display())]
+    NotARepository { dir: PathBuf },
+
+    #[error("`{rev}` is not a revision of this repository")]
+    UnknownRevision { rev: String },
+
+    #[error("`{rev}` and HEAD have no common ancestor in this clone")]
+    NoMergeBase { rev: String },
+
+    #[error("`git {args}` failed: {stderr}")]
+    Failed { args: String, stderr: String },
+}
+
+impl GitError {
+    /// A stable id for the kind of failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GitError::NotFound(_) => "git-not-found",
+            GitError::NotARepository { .. } => "not-a-repository",
+            GitError::UnknownRevision { .. } => "unknown-revision",
+            GitError::NoMergeBase { .. } => "no-merge-base",
+            GitError::Failed { .. } => "git-failed",
+        }
+    }
+}
+
+/// What a finished `git` said: its standard output, or (when it failed) its standard error.
+type Answer = Result<Vec<u8>, String>;
+
+/// Runs `git -C dir ARGS`; an error only when git cannot be run at all.
+fn git<I, S>(dir: &Path, args: I) -> Result<Answer, GitError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(GitError::NotFound)?;
+    Ok(if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(stderr)
+    })
+}
+
+fn failed(args: &[&str], stderr: String) -> GitError {
+    GitError::Failed {
+        args: args.join(" "),
+        stderr,
+    }
+}
+
+/// NUL-separated paths, relative to `top`, made absolute.
+fn paths(top: &Path, out: &[u8]) -> impl Iterator<Item = PathBuf> {
+    out.split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| top.join(String::from_utf8_lossy(p).as_ref()))
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// Every file changed in the repository holding `dir` since the branch left `rev`: the
+/// commits since the merge base of `rev` and HEAD (`git diff REV...HEAD`, renames as a
+/// deletion and an addition), the uncommitted changes to tracked files, and the
+/// untracked files that are not ignored. Absolute paths (under the repository's top
+/// folder, canonical), sorted, each once; deleted files included.
+pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
+    let top = match git(dir, ["rev-parse", "--show-toplevel"])? {
+        Ok(out) => PathBuf::from(String::from_utf8_lossy(&out).trim_end_matches(['\n', '\r'])),
+        Err(_) => {
+            return Err(GitError::NotARepository {
+                dir: dir.to_path_buf(),
+            });
+        }
+    };
+    let top = top.canonicalize().unwrap_or(top);
+    // A revision spelled as an option would be read as one.
+    let commit = format!("{rev}^{{commit}}");
+    if rev.starts_with('-')
+        || git(&top, ["rev-parse", "--verify", "--quiet", commit.as_str()])?.is_err()
+    {
+        return Err(GitError::UnknownRevision {
+            rev: rev.to_string(),
+        });
+    }
+    let range = format!("{rev}...HEAD");
+    let diff = ["diff", "--name-only", "--no-renames", "-z", range.as_str()];
+    let mut files: Vec<PathBuf> = match git(&top, diff)? {
+        Ok(out) => paths(&top, &out).collect(),
+        Err(stderr) if stderr.contains("merge base") => {
+            return Err(GitError::NoMergeBase {
+                rev: rev.to_string(),
+            });
+        }
+        Err(stderr) => return Err(failed(&diff, stderr)),
+    };
+    let worktree = ["diff", "--name-only", "--no-renames", "-z", "HEAD"];
+    match git(&top, worktree)? {
+        Ok(out) => files.extend(paths(&top, &out)),
+        Err(stderr) => return Err(failed(&worktree, stderr)),
+    }
+    let untracked = ["ls-files", "--others", "--exclude-standard", "-z"];
+    match git(&top, untracked)? {
+        Ok(out) => files.extend(paths(&top, &out)),
+        Err(stderr) => return Err(failed(&untracked, stderr)),
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}

@@ -1,0 +1,675 @@
+//! `validate --fix`: the fixes that are safe and mechanical, applied to the text of a
+//! `SKILL.md` so that everything else in it (comments, order, quoting, the body) stays.
+//!
+//! - a byte-order mark before the opening `---` is removed;
+//! - a boolean or number where a string is expected is quoted as it is spelled;
+//! - a top-level key that no agent reads (a registry field, or an unknown one) is moved
+//!   under `metadata` as a string that keeps its whole value: lists of words joined with
+//!   `, `, structured values as JSON ([`Node::as_metadata_string`]).
+//!
+//! A file whose frontmatter does not parse is never rewritten, and neither is one whose
+//! fixed frontmatter would not read back as the same values, moved and quoted: every fix
+//! is checked by parsing the result. Claude Code fields are left where they are: moving
+//! one would change what Claude Code does.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::frontmatter;
+use super::rules::{self, CLAUDE_CODE_FIELDS, Profile, REGISTRY_FIELDS, RuleId, SPEC_FIELDS, Sink};
+use super::yaml::{self, Node, Value};
+
+/// One change made, or one problem left for a person, at a line of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub rule: RuleId,
+    pub line: usize,
+    pub message: String,
+}
+
+/// What [`fix_text`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixed {
+    /// The fixed text; equal to the input when nothing was fixed.
+    pub text: String,
+    pub applied: Vec<Note>,
+    /// Problems a fix exists for in general, left alone here, and why.
+    pub skipped: Vec<Note>,
+}
+
+/// Why a file was not rewritten at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unfixable {
+    #[error("the file is not UTF-8")]
+    NotUtf8,
+    #[error("the frontmatter does not parse ({0}); fix it by hand first")]
+    NotParsed(String),
+    #[error("the fixed frontmatter would not read back the same, so the file was left as it is")]
+    NotVerified,
+}
+
+/// The result of [`fix_file`].
+#[derive(Debug)]
+pub struct FileFix {
+    pub path: PathBuf,
+    pub before: String,
+    pub fixed: Fixed,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{}` is a symbolic link; fix the file it points to", path.display())]
+    Symlink { path: PathBuf },
+    #[error("`{}` was not changed: {reason}", path.display())]
+    Unfixable { path: PathBuf, reason: Unfixable },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl FixError {
+    /// A stable id for the kind of failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FixError::Read { .. } => "read",
+            FixError::Symlink { .. } => "symlink",
+            FixError::Unfixable { .. } => "unfixable",
+            FixError::Write { .. } => "write",
+        }
+    }
+}
+
+/// Fixes the `SKILL.md` at `path` in place (an atomic replace, keeping its permissions)
+/// when there is something to fix; `folder` is the skill folder's name.
+pub fn fix_file(path: &Path, profile: Profile, folder: Option<&str>) -> Result<FileFix, FixError> {
+    let read_error = |source| FixError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::symlink_metadata(path).map_err(read_error)?;
+    if meta.file_type().is_symlink() {
+        return Err(FixError::Symlink {
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    let unfixable = |reason| FixError::Unfixable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let before = String::from_utf8(bytes).map_err(|_| unfixable(Unfixable::NotUtf8))?;
+    let fixed = fix_text(&before, profile, folder).map_err(unfixable)?;
+    if fixed.text != before {
+        write(path, &fixed.text, &meta).map_err(|source| FixError::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(FileFix {
+        path: path.to_path_buf(),
+        before,
+        fixed,
+    })
+}
+
+fn write(path: &Path, text: &str, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| std::io::Error::other("the file name is not UTF-8"))?;
+    #[cfg(unix)]
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+    #[cfg(not(unix))]
+    let mode = {
+        let _ = meta;
+        0o644
+    };
+    let dir = cap_std::fs::Dir::open_ambient_dir(parent, cap_std::ambient_authority())?;
+    crate::durable::write_atomic(&dir, name, text.as_bytes(), mode)
+}
+
+/// A unified diff of `before` → `after` (three lines of context), labelled `a/LABEL` and
+/// `b/LABEL` as git labels them; empty when they are equal.
+pub fn unified_diff(label: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{label}"), &format!("b/{label}"))
+        .to_string()
+}
+
+/// The fixed text of a `SKILL.md`, and what was and was not fixed; `folder` is the skill
+/// folder's name (for the rules that compare with it).
+pub fn fix_text(text: &str, profile: Profile, folder: Option<&str>) -> Result<Fixed, Unfixable> {
+    let mut applied = Vec::new();
+    let mut skipped = Vec::new();
+    let body = match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            applied.push(Note {
+                rule: RuleId::ByteOrderMark,
+                line: 1,
+                message: "removed the byte-order mark".into(),
+            });
+            rest
+        }
+        None => text,
+    };
+    let parsed = parse(body)?;
+    let Some(root) = &parsed.root else {
+        return Ok(Fixed {
+            text: body.to_string(),
+            applied,
+            skipped,
+        });
+    };
+    let plan = plan(
+        root,
+        parsed.yaml,
+        parsed.first_line,
+        profile,
+        folder,
+        &mut applied,
+        &mut skipped,
+    );
+    let yaml = edit(parsed.yaml, parsed.first_line, &plan);
+    let out = format!("{}{yaml}{}", &body[..parsed.start], &body[parsed.end..]);
+    if yaml != parsed.yaml {
+        let again = parse(&out).map_err(|_| Unfixable::NotVerified)?;
+        let new_root = again.root.as_ref().ok_or(Unfixable::NotVerified)?;
+        if !verify(root, new_root, &plan) {
+            return Err(Unfixable::NotVerified);
+        }
+    }
+    Ok(Fixed {
+        text: out,
+        applied,
+        skipped,
+    })
+}
+
+struct Parsed<'a> {
+    yaml: &'a str,
+    /// Byte range of the YAML in the text.
+    start: usize,
+    end: usize,
+    first_line: usize,
+    /// `None` when the frontmatter is empty.
+    root: Option<Node>,
+}
+
+fn parse(text: &str) -> Result<Parsed<'_>, Unfixable> {
+    let split = frontmatter::split(text).map_err(|e| {
+        Unfixable::NotParsed(match e {
+            frontmatter::SplitError::NoOpening => "line 1 is not `---`".into(),
+            frontmatter::SplitError::NotClosed => "no `---` line closes it".into(),
+        })
+    })?;
+    let start = split.yaml.as_ptr() as usize - text.as_ptr() as usize;
+    let root = if split.yaml.trim().is_empty() {
+        None
+    } else {
+        let node = yaml::parse(split.yaml, split.yaml_line)
+            .map_err(|e| Unfixable::NotParsed(format!("line {}: {}", e.line, e.message)))?;
+        node.entries().is_some().then_some(node)
+    };
+    Ok(Parsed {
+        yaml: split.yaml,
+        start,
+        end: start + split.yaml.len(),
+        first_line: split.yaml_line,
+        root,
+    })
+}
+
+/// The edits to make, in terms of the original frontmatter.
+#[derive(Default)]
+struct Plan {
+    /// Top-level keys to move, with the string each becomes, in file order.
+    moves: Vec<(String, String)>,
+    /// File lines (inclusive ranges) the moved entries take up.
+    removed: Vec<(usize, usize)>,
+    /// Where the moved entries go: after this file line, with this indentation; a new
+    /// `metadata:` line first when there is none.
+    insert_after: usize,
+    indent: usize,
+    new_metadata: bool,
+    /// Scalars to quote: their (line, column) and byte range in the YAML.
+    quotes: Vec<((usize, usize), (usize, usize))>,
+}
+
+/// The last file line of each top-level entry: up to the line before the next key, less
+/// the blank lines and unindented comments in between (they stay with what follows;
+/// indented comments belong to the value).
+fn entry_ends(root: &Node, yaml: &str, first_line: usize) -> Vec<usize> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let last = first_line + lines.len() - 1;
+    let keys: Vec<usize> = root
+        .entries()
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, _)| k.line)
+        .collect();
+    keys.iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let mut end = keys.get(i + 1).map_or(last, |next| next - 1);
+            while end > start {
+                let line = lines[end - first_line];
+                if line.trim().is_empty() || line.starts_with('#') {
+                    end -= 1;
+                } else {
+                    break;
+                }
+            }
+            end
+        })
+        .collect()
+}
+
+fn plan(
+    root: &Node,
+    yaml: &str,
+    first_line: usize,
+    profile: Profile,
+    folder: Option<&str>,
+    applied: &mut Vec<Note>,
+    skipped: &mut Vec<Note>,
+) -> Plan {
+    let entries = root.entries().unwrap_or_default();
+    let ends = entry_ends(root, yaml, first_line);
+    let mut plan = Plan::default();
+    // Entries can be moved line by line only in a block mapping: one key per line.
+    let block = entries
+        .windows(2)
+        .all(|w| w[0].0.line < w[1].0.line && w[0].0.col == w[1].0.col);
+    let metadata = entries
+        .iter()
+        .position(|(k, _)| k.as_str() == Some("metadata"));
+    let meta_entries = metadata.and_then(|i| entries[i].1.entries());
+    // A block of `key: value` lines below `metadata:`, which moved keys are added to.
+    let meta_block = meta_entries.filter(|e| {
+        !e.is_empty()
+            && e[0].0.line > entries[metadata.unwrap_or_default()].0.line
+            && e.windows(2).all(|w| w[0].0.line < w[1].0.line)
+    });
+    let existing: HashSet<String> = meta_entries
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, _)| k.text().map(|t| t.into_owned()))
+        .collect();
+    for (i, (key, value)) in entries.iter().enumerate() {
+        let Some(k) = key.text() else { continue };
+        let k = k.as_ref();
+        if SPEC_FIELDS.contains(&k) {
+            continue;
+        }
+        let rule = if REGISTRY_FIELDS.contains(&k) {
+            RuleId::RegistryField
+        } else {
+            RuleId::UnknownField
+        };
+        let mut skip = |why: String| {
+            skipped.push(Note {
+                rule,
+                line: key.line,
+                message: why,
+            })
+        };
+        if CLAUDE_CODE_FIELDS.iter().any(|(f, _)| *f == k) {
+            if profile != Profile::ClaudeCode {
+                skip(format!(
+                    "`{k}` is a Claude Code field: moving it would change what Claude Code does; remove it, or validate with `--profile claude-code`"
+                ));
+            }
+            continue;
+        }
+        let Some(text) = value.as_metadata_string() else {
+            skip(format!("`{k}` has no value; remove it"));
+            continue;
+        };
+        if !block {
+            skip(format!(
+                "`{k}` is in a frontmatter written as one flow mapping; move it by hand"
+            ));
+            continue;
+        }
+        if metadata.is_some() && meta_block.is_none() {
+            skip(format!(
+                "`{k}` was not moved: `metadata` is not a block of indented `key: value` lines"
+            ));
+            continue;
+        }
+        if existing.contains(k) || plan.moves.iter().any(|(m, _)| m == k) {
+            skip(format!(
+                "`metadata` already has `{k}`; merge the two by hand"
+            ));
+            continue;
+        }
+        applied.push(Note {
+            rule,
+            line: key.line,
+            message: format!("moved `{k}` under `metadata`"),
+        });
+        plan.moves.push((k.to_string(), text));
+        plan.removed.push((key.line, ends[i]));
+    }
+    match (metadata, meta_block) {
+        (Some(i), Some(block)) => {
+            plan.insert_after = ends[i];
+            plan.indent = block[0].0.col.saturating_sub(1);
+        }
+        _ => {
+            plan.insert_after = first_line + yaml.lines().count() - 1;
+            plan.indent = 2;
+            plan.new_metadata = true;
+        }
+    }
+    // Quote the scalars the rules say should be strings, outside the moved entries.
+    let mut sink = Sink::new(Path::new("SKILL.md"), profile);
+    rules::check_frontmatter(&mut sink, root, folder);
+    let removed = |line: usize| plan.removed.iter().any(|(a, b)| (*a..=*b).contains(&line));
+    for d in sink
+        .out
+        .iter()
+        .filter(|d| d.rule == RuleId::ScalarNotString.id())
+    {
+        if removed(d.line) {
+            continue;
+        }
+        let at = (d.line, d.col);
+        match find(root, at).and_then(|n| Some((n, n.span?, n.raw.as_deref()?))) {
+            Some((_, (start, len), raw)) => {
+                plan.quotes.push((at, (start, start + len)));
+                applied.push(Note {
+                    rule: RuleId::ScalarNotString,
+                    line: d.line,
+                    message: format!("quoted `{raw}`"),
+                });
+            }
+            None => skipped.push(Note {
+                rule: RuleId::ScalarNotString,
+                line: d.line,
+                message: "the value could not be located; quote it by hand".into(),
+            }),
+        }
+    }
+    plan
+}
+
+/// The node at a file position (a value's own position, not a key's).
+fn find(node: &Node, at: (usize, usize)) -> Option<&Node> {
+    match &node.value {
+        Value::Seq(items) => items.iter().find_map(|n| find(n, at)),
+        Value::Map(entries) => entries.iter().find_map(|(_, v)| find(v, at)),
+        _ => ((node.line, node.col) == at).then_some(node),
+    }
+}
+
+/// `yaml` with the plan applied: quotes inside lines, moved entries' lines dropped, and
+/// the moved keys written under `metadata`.
+fn edit(yaml: &str, first_line: usize, plan: &Plan) -> String {
+    if plan.moves.is_empty() && plan.quotes.is_empty() {
+        return yaml.to_string();
+    }
+    let newline = if yaml.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut quotes = plan.quotes.clone();
+    // From the end, so that earlier byte offsets stay valid.
+    quotes.sort_by_key(|(_, (start, _))| std::cmp::Reverse(*start));
+    let mut text = yaml.to_string();
+    for (_, (start, end)) in quotes {
+        let Some(raw) = text.get(start..end) else {
+            continue;
+        };
+        let trimmed = raw.trim();
+        let lead = raw.len() - raw.trim_start().len();
+        let quoted = serde_json::Value::from(trimmed).to_string();
+        text.replace_range(start + lead..start + lead + trimmed.len(), &quoted);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let insertion: String = {
+        let pad = " ".repeat(plan.indent);
+        let mut s = String::new();
+        if plan.new_metadata && !plan.moves.is_empty() {
+            s.push_str("metadata:");
+            s.push_str(newline);
+        }
+        for (k, v) in &plan.moves {
+            let key = if is_plain_key(k) {
+                k.clone()
+            } else {
+                serde_json::Value::from(k.as_str()).to_string()
+            };
+            s.push_str(&format!(
+                "{pad}{key}: {}{newline}",
+                serde_json::Value::from(v.as_str())
+            ));
+        }
+        s
+    };
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let n = first_line + i;
+        if !plan.removed.iter().any(|(a, b)| (*a..=*b).contains(&n)) {
+            out.push_str(line);
+        }
+        if n == plan.insert_after {
+            if !line.ends_with('\n') {
+                out.push_str(newline);
+            }
+            out.push_str(&insertion);
+        }
+    }
+    out
+}
+
+/// A key that can be written without quotes: letters, digits, `-` and `_`, starting with
+/// a letter.
+fn is_plain_key(k: &str) -> bool {
+    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Whether `new` reads as `old` with the plan applied: the same keys and values, except
+/// the quoted scalars (now their spelling as strings) and the moved keys (now strings at
+/// the end of `metadata`).
+fn verify(old: &Node, new: &Node, plan: &Plan) -> bool {
+    let quoted: HashSet<(usize, usize)> = plan.quotes.iter().map(|(at, _)| *at).collect();
+    let moved = |k: &Node| {
+        k.as_str()
+            .is_some_and(|k| plan.moves.iter().any(|(m, _)| m == k))
+    };
+    let (Some(old_entries), Some(new_entries)) = (old.entries(), new.entries()) else {
+        return false;
+    };
+    let kept: Vec<&(Node, Node)> = old_entries.iter().filter(|(k, _)| !moved(k)).collect();
+    let mut new_iter = new_entries.iter();
+    for (k, v) in kept {
+        let Some((nk, nv)) = new_iter.next() else {
+            return false;
+        };
+        if !same(k, nk, &quoted) {
+            return false;
+        }
+        if k.as_str() == Some("metadata") && !plan.moves.is_empty() {
+            if !same_metadata(v, nv, plan, &quoted) {
+                return false;
+            }
+        } else if !same(v, nv, &quoted) {
+            return false;
+        }
+    }
+    match new_iter.next() {
+        None => !plan.new_metadata || plan.moves.is_empty(),
+        Some((k, v)) if plan.new_metadata && k.as_str() == Some("metadata") => {
+            let empty = Node {
+                value: Value::Map(Vec::new()),
+                line: 0,
+                col: 0,
+                raw: None,
+                span: None,
+            };
+            same_metadata(&empty, v, plan, &quoted) && new_iter.next().is_none()
+        }
+        Some(_) => false,
+    }
+}
+
+fn same_metadata(old: &Node, new: &Node, plan: &Plan, quoted: &HashSet<(usize, usize)>) -> bool {
+    let (Some(o), Some(n)) = (old.entries(), new.entries()) else {
+        return false;
+    };
+    n.len() == o.len() + plan.moves.len()
+        && o.iter()
+            .zip(n)
+            .all(|((ok, ov), (nk, nv))| same(ok, nk, quoted) && same(ov, nv, quoted))
+        && n[o.len()..]
+            .iter()
+            .zip(&plan.moves)
+            .all(|((nk, nv), (k, v))| nk.as_str() == Some(k) && nv.as_str() == Some(v))
+}
+
+fn same(old: &Node, new: &Node, quoted: &HashSet<(usize, usize)>) -> bool {
+    if quoted.contains(&(old.line, old.col)) {
+        return new.as_str() == old.raw.as_deref();
+    }
+    match (&old.value, &new.value) {
+        (Value::Seq(a), Value::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y, quoted))
+        }
+        (Value::Map(a), Value::Map(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((ak, av), (bk, bv))| same(ak, bk, quoted) && same(av, bv, quoted))
+        }
+        (Value::Float(a), Value::Float(b)) => {
+            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+        }
+        (a, b) => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed(text: &str) -> Fixed {
+        fix_text(text, Profile::Spec, Some("s")).unwrap()
+    }
+
+    #[test]
+    fn registry_fields_move_under_metadata_with_their_whole_values() {
+        let out = fixed(
+            "---\nname: s\ndescription: d\nversion: 1.0\nmaintainers:\n  - github: octo\n    # the owner\ntags: [a, b]\n\n# registry keys end here\nmetadata:\n  author: me\n---\nbody\n",
+        );
+        assert_eq!(
+            out.text,
+            "---\nname: s\ndescription: d\n\n# registry keys end here\nmetadata:\n  author: me\n  version: \"1.0\"\n  maintainers: \"[{\\\"github\\\":\\\"octo\\\"}]\"\n  tags: \"a, b\"\n---\nbody\n"
+        );
+        let moved: Vec<&str> = out.applied.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(
+            moved,
+            [
+                "moved `version` under `metadata`",
+                "moved `maintainers` under `metadata`",
+                "moved `tags` under `metadata`"
+            ]
+        );
+        // The result is clean and reads back with the values.
+        let again = fixed(&out.text);
+        assert_eq!(again.text, out.text);
+        assert!(again.applied.is_empty());
+    }
+
+    #[test]
+    fn metadata_is_added_when_missing_and_crlf_is_kept() {
+        let out = fixed("---\r\nname: s\r\nauthor: me\r\ndescription: d\r\n---\r\n");
+        assert_eq!(
+            out.text,
+            "---\r\nname: s\r\ndescription: d\r\nmetadata:\r\n  author: \"me\"\r\n---\r\n"
+        );
+    }
+
+    #[test]
+    fn typed_scalars_are_quoted_as_spelled() {
+        let out = fixed(
+            "---\nname: s\ndescription: 42 # the answer\nmetadata:\n  version: 1.0\n  beta: true\n---\n",
+        );
+        assert_eq!(
+            out.text,
+            "---\nname: s\ndescription: \"42\" # the answer\nmetadata:\n  version: \"1.0\"\n  beta: \"true\"\n---\n"
+        );
+        assert_eq!(out.applied.len(), 3);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_removed() {
+        let out = fixed("\u{feff}---\nname: s\ndescription: d\n---\n");
+        assert_eq!(out.text, "---\nname: s\ndescription: d\n---\n");
+        assert_eq!(out.applied[0].rule, RuleId::ByteOrderMark);
+    }
+
+    #[test]
+    fn unparsable_files_are_not_fixed() {
+        for text in [
+            "---\nname: s\ndescription: Use it when: asked\nversion: 1\n---\n",
+            "name: s\n",
+            "---\nname: s\n",
+            "\u{feff}---\nname: [s\n---\n",
+        ] {
+            assert!(
+                matches!(
+                    fix_text(text, Profile::Spec, Some("s")),
+                    Err(Unfixable::NotParsed(_))
+                ),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn claude_code_fields_conflicts_and_flow_metadata_are_left_alone() {
+        let text =
+            "---\nname: s\ndescription: d\nmodel: sonnet\nauthor: x\nmetadata: {author: y}\n---\n";
+        let out = fixed(text);
+        assert_eq!(out.text, text);
+        let why: Vec<&str> = out.skipped.iter().map(|n| n.message.as_str()).collect();
+        assert!(why[0].contains("Claude Code field"), "{why:?}");
+        assert!(why[1].contains("not a block"), "{why:?}");
+        let out = fixed("---\nname: s\ndescription: d\nauthor: x\nmetadata:\n  author: y\n---\n");
+        assert!(out.skipped[0].message.contains("already has `author`"));
+        // Under claude-code, its fields are valid where they are.
+        let out = fix_text(text, Profile::ClaudeCode, Some("s")).unwrap();
+        assert!(
+            !out.skipped
+                .iter()
+                .any(|n| n.message.contains("Claude Code field"))
+        );
+    }
+
+    #[test]
+    fn diffs_are_unified_with_git_labels() {
+        let diff = unified_diff("s/SKILL.md", "a\nb\n", "a\nc\n");
+        assert_eq!(
+            diff,
+            "--- a/s/SKILL.md\n+++ b/s/SKILL.md\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+        );
+        assert_eq!(unified_diff("x", "same\n", "same\n"), "");
+    }
+}
