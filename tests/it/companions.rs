@@ -37,12 +37,8 @@ impl Sandbox {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("skillpack").unwrap();
-        c.env("HOME", self.home())
-            .env_remove("CLAUDE_CONFIG_DIR")
-            .env("NO_COLOR", "1")
-            .current_dir(self.project());
-        c
+        let cache = self.tmp.path().join("cache");
+        Command::from_std(crate::net::skillpack(&self.home(), &cache, &self.project()))
     }
 
     /// A hand-made skill folder `root/name` recommending `recommends` (top-level list form).

@@ -67,13 +67,9 @@ impl World {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("skillpack").unwrap();
-        c.env("HOME", self.home())
-            .env_remove("CLAUDE_CONFIG_DIR")
-            .env("NO_COLOR", "1")
-            .env("SKILLPACK_CACHE_DIR", self.tmp.path().join("cache"))
-            .current_dir(self.project())
-            .timeout(Duration::from_secs(60));
+        let cache = self.tmp.path().join("cache");
+        let mut c = Command::from_std(crate::net::skillpack(&self.home(), &cache, &self.project()));
+        c.timeout(Duration::from_secs(60));
         c
     }
 

@@ -12,25 +12,21 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, System, ZipWriter};
 
 const SKILL_MD: &str = "---\nname: demo\ndescription: A demo skill for tests.\nmetadata:\n  version: \"1.0.0\"\n---\n# Demo\n";
 
-struct Sandbox {
-    home: TempDir,
-}
+/// A temporary HOME (skills root `~/.claude/skills`, the default) and download cache.
+struct Sandbox(crate::net::Home);
 
 impl Sandbox {
     fn new() -> Sandbox {
-        Sandbox {
-            home: TempDir::new().unwrap(),
-        }
+        Sandbox(crate::net::Home::new())
     }
 
     fn home(&self) -> &Path {
-        self.home.path()
+        self.0.home.path()
     }
 
     fn root(&self) -> PathBuf {
@@ -38,21 +34,11 @@ impl Sandbox {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("skillpack").unwrap();
-        c.env("HOME", self.home())
-            .env_remove("CLAUDE_CONFIG_DIR")
-            .env("NO_COLOR", "1")
-            .current_dir(self.home());
-        c
+        Command::from_std(self.std_cmd())
     }
 
     fn std_cmd(&self) -> StdCommand {
-        let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        c.env("HOME", self.home())
-            .env_remove("CLAUDE_CONFIG_DIR")
-            .env("NO_COLOR", "1")
-            .current_dir(self.home());
-        c
+        self.0.std_cmd()
     }
 
     fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {

@@ -351,6 +351,7 @@ const MACHINE_VARS: &[&str] = &[
     "SKILLPACK_HTTP_MIN_RATE",
     "SKILLPACK_TEST_COMMIT",
     "SKILLPACK_TEST_CRASH",
+    "SOURCE_DATE_EPOCH",
     "CLAUDE_CONFIG_DIR",
     "GITHUB_STEP_SUMMARY",
 ];
@@ -370,6 +371,18 @@ pub fn isolate<'c>(
         .env("SKILLPACK_RETRY_BASE_MS", "1")
         .env("NO_COLOR", "1")
         .current_dir(home)
+}
+
+/// The `skillpack` binary with [`isolate`]d settings, run in `cwd`: the one command builder
+/// every sandbox uses.
+pub fn skillpack(
+    home: &std::path::Path,
+    cache: &std::path::Path,
+    cwd: &std::path::Path,
+) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillpack"));
+    isolate(&mut c, home, cache).current_dir(cwd);
+    c
 }
 
 /// The regular files under `dir`, relative, with forward slashes, sorted.
@@ -411,8 +424,6 @@ impl Home {
 
     /// The `skillpack` binary, isolated from the machine ([`isolate`]).
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        isolate(&mut c, self.home.path(), self.cache.path());
-        c
+        skillpack(self.home.path(), self.cache.path(), self.home.path())
     }
 }
