@@ -175,14 +175,17 @@ fn read_limited(
     Ok(data)
 }
 
+/// 1980-01-01 and 2108-01-01 in seconds since 1970: the range a zip (MS-DOS) timestamp
+/// can record. Timestamps outside it are clamped to its ends.
+pub const ZIP_EPOCH_RANGE: std::ops::Range<u64> = 315_532_800..4_354_819_200;
+
 /// The zip timestamp for `SOURCE_DATE_EPOCH` seconds (UTC), clamped to
-/// [`ZIP_EPOCH_RANGE`](super::release::ZIP_EPOCH_RANGE); `None` gives 1980-01-01 00:00:00.
+/// [`ZIP_EPOCH_RANGE`]; `None` gives 1980-01-01 00:00:00.
 pub fn zip_time(epoch: Option<u64>) -> DateTime {
     let Some(secs) = epoch else {
         return DateTime::default();
     };
-    let range = super::release::ZIP_EPOCH_RANGE;
-    let secs = secs.clamp(range.start, range.end - 1);
+    let secs = secs.clamp(ZIP_EPOCH_RANGE.start, ZIP_EPOCH_RANGE.end - 1);
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);

@@ -11,6 +11,7 @@ use crate::skill::{Diagnostic, Severity, SkillReport};
 
 use super::error::{BundleError, PackReason};
 use super::index::{Index, IndexEntry};
+pub use super::pack::ZIP_EPOCH_RANGE;
 use super::pack::{Release, pack_release, sha256sums, write_release_file};
 
 /// The id of the warning given to a skill packed without a version.
@@ -18,10 +19,6 @@ pub const VERSION_MISSING: &str = "version-missing";
 
 /// The version a skill without one is published under.
 pub const DEFAULT_VERSION: &str = "0.0.0";
-
-/// 1980-01-01 and 2108-01-01 in seconds since 1970: the range a zip (MS-DOS) timestamp
-/// can record. Timestamps outside it are clamped to its ends.
-pub const ZIP_EPOCH_RANGE: std::ops::Range<u64> = 315_532_800..4_354_819_200;
 
 /// Whether `epoch` must be clamped to fit a zip timestamp.
 pub fn epoch_is_clamped(epoch: u64) -> bool {
