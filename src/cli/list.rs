@@ -5,8 +5,6 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use std::path::Path;
-
 use skillpack::install::{self, SourceRecord};
 use skillpack::text::escape;
 
@@ -58,15 +56,7 @@ fn prefix_chars(s: &str, n: usize) -> &str {
 pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
-    let mut on_wait = |lock: &Path| {
-        p.status_warn(
-            "Blocking",
-            format!(
-                "waiting for another skillpack run to finish (lock {})",
-                lock.display()
-            ),
-        )
-    };
+    let mut on_wait = p.on_wait();
     let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
     super::pipeline::say_recovered(p, view.recovered);
     let lock = &view.lock;

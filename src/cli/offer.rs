@@ -225,15 +225,7 @@ fn ask(
 
 /// Records declined and accepted companions for the root; a failure is only a warning.
 fn remember(p: &Printer, t: &Target<'_>, declined: &[String], accepted: &[String]) -> bool {
-    let mut on_wait = |lock: &Path| {
-        p.status_warn(
-            "Blocking",
-            format!(
-                "waiting for another skillpack run (lock {})",
-                lock.display()
-            ),
-        )
-    };
+    let mut on_wait = p.on_wait();
     match declined::record(t.root, declined, accepted, &mut on_wait) {
         Ok(_) => true,
         Err(e) => {

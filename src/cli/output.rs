@@ -35,6 +35,19 @@ pub(crate) struct Printer {
 }
 
 impl Printer {
+    /// What to call while another skillpack run holds a root's lock: says so once per wait.
+    pub(crate) fn on_wait(&self) -> impl FnMut(&std::path::Path) + '_ {
+        move |lock| {
+            self.status_warn(
+                "Blocking",
+                format!(
+                    "waiting for another skillpack run to finish (lock {})",
+                    lock.display()
+                ),
+            )
+        }
+    }
+
     pub(crate) fn new(g: &GlobalArgs) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

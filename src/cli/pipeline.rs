@@ -1,8 +1,6 @@
 //! The steps `install` and `update` share: describing what was resolved, confirming an
 //! unpinned download, running the library pipeline, and rendering its report.
 
-use std::path::Path;
-
 use serde_json::json;
 use skillpack::agents::Env;
 use skillpack::install::{self, Action, Report, Root};
@@ -131,15 +129,7 @@ pub(crate) fn run_pipeline(
     opts: &install::Options,
 ) -> Result<Report, Failure> {
     p.detail(format!("archive sha256:{}", fetched.sha256));
-    let mut on_wait = |lock: &Path| {
-        p.status_warn(
-            "Blocking",
-            format!(
-                "waiting for another skillpack run (lock {})",
-                lock.display()
-            ),
-        )
-    };
+    let mut on_wait = p.on_wait();
     let report = install::install_fetched(session, root, &fetched, opts, &mut on_wait)
         .map_err(install_failure)?;
     say_recovered(p, report.recovered);

@@ -1,6 +1,5 @@
 //! `skillpack uninstall`: remove skills skillpack installed, never anything else.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -43,15 +42,7 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let root = target_root(&env, &args.target)?;
     let mut removed = Vec::new();
     for name in &args.names {
-        let mut on_wait = |lock: &Path| {
-            p.status_warn(
-                "Blocking",
-                format!(
-                    "waiting for another skillpack run (lock {})",
-                    lock.display()
-                ),
-            )
-        };
+        let mut on_wait = p.on_wait();
         let removal =
             install::uninstall(&root, name, args.force, &mut on_wait).map_err(install_failure)?;
         let previous = match removal {

@@ -5,8 +5,6 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use std::path::Path;
-
 use skillpack::install::{self, TreeState};
 use skillpack::text::escape;
 
@@ -37,15 +35,7 @@ pub struct VerifyArgs {
 pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let env = process_env()?;
     let root = target_root(&env, &args.target)?;
-    let mut on_wait = |lock: &Path| {
-        p.status_warn(
-            "Blocking",
-            format!(
-                "waiting for another skillpack run to finish (lock {})",
-                lock.display()
-            ),
-        )
-    };
+    let mut on_wait = p.on_wait();
     let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
     super::pipeline::say_recovered(p, view.recovered);
     let lock = &view.lock;
