@@ -78,8 +78,35 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }
 
+/// The name in `known` closest to `name`, when one is close enough to be what was meant
+/// (`did you mean …?`): Jaro-Winkler similarity of at least 0.8, as cargo and clap use.
+pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .filter(|k| *k != name)
+        .map(|k| (strsim::jaro_winkler(name, k), k))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn closest_names() {
+        let known = ["account-management", "crm-management", "sales-playbook"];
+        assert_eq!(
+            super::closest("account-managment", known),
+            Some("account-management")
+        );
+        assert_eq!(
+            super::closest("sales-plabook", known),
+            Some("sales-playbook")
+        );
+        assert_eq!(super::closest("zzz", known), None);
+        assert_eq!(super::closest("crm-management", known), None);
+    }
+
     use super::{escape, shell_command, shell_quote, uri_path};
 
     #[test]

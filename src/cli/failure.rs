@@ -22,7 +22,17 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
         SourceError::NotFound { .. } => with_kind(
             "not-found",
             Failure::new(e.to_string())
-                .hint("check the path, or name a catalog skill such as account-management"),
+                .hint("check the path: a relative one starts from the current folder"),
+        ),
+        SourceError::UnknownSkill {
+            suggestion: Some(near),
+            ..
+        } => with_kind(
+            "unknown-skill",
+            Failure::new(e.to_string()).hint(format!(
+                "did you mean `{}`?",
+                command(["skillpack", "install", near.as_str()])
+            )),
         ),
         SourceError::UnknownSkill { .. } => with_kind(
             "unknown-skill",
@@ -128,6 +138,12 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
                 ..Failure::new(e.to_string()).hint(format!("`{}` lists the changes", command(["skillpack", "verify", name.as_str()])))
             }
         }
+        InstallError::Downgrade { ref offered, .. } => Failure {
+            kind: Some("downgrade".into()),
+            ..Failure::new(e.to_string()).hint(format!(
+                "run the same command with --force to install {offered} anyway"
+            ))
+        },
         InstallError::Unmanaged { .. } => Failure {
             kind: Some("unmanaged".into()),
             ..Failure::new(e.to_string())

@@ -130,6 +130,14 @@ impl Printer {
         ));
     }
 
+    /// A `hint:` line after a status: what the user may have meant or should run next.
+    pub(crate) fn hint(&self, message: impl AsRef<str>) {
+        if self.quiet || self.json {
+            return;
+        }
+        self.err(format!("  hint: {}", escape(message.as_ref())));
+    }
+
     /// [`Printer::warn`], once per `key` in a run.
     pub(crate) fn warn_once(&self, key: &str, message: impl AsRef<str>) {
         if self.warned.borrow_mut().insert(key.to_string()) {

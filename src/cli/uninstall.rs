@@ -8,7 +8,7 @@ use serde_json::json;
 use skillpack::install;
 
 use super::failure::install_failure;
-use super::{CmdResult, Printer, display_path, process_env, target_root};
+use super::{CmdResult, Printer, command, display_path, process_env, target_root};
 use crate::TargetArgs;
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -52,6 +52,25 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                     format!("{name} from {}", display_path(&env, &root.skill_dir(name))),
                 );
                 state.id()
+            }
+            install::Removed::Absent => {
+                p.status(
+                    "Skipped",
+                    format!(
+                        "{name}: not installed in {}; nothing to remove",
+                        display_path(&env, &root.dir)
+                    ),
+                );
+                let lock = install::read_lock(&root).unwrap_or_default();
+                if let Some(near) =
+                    skillpack::text::closest(name, lock.skills.keys().map(String::as_str))
+                {
+                    p.hint(format!(
+                        "did you mean `{}`?",
+                        command(["skillpack", "uninstall", near])
+                    ));
+                }
+                "not-installed"
             }
             install::Removed::Finished => {
                 p.status(

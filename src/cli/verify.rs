@@ -123,14 +123,28 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     if p.json {
         p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "ok": all_ok, "skills": results}));
     }
-    let changed = view
+    let changed: Vec<&String> = view
         .states
         .iter()
-        .any(|(n, s)| names.contains(n) && !s.is_ok() && !view.pending.contains(n));
-    if changed && !p.json {
+        .filter(|(n, s)| names.contains(n) && !s.is_ok() && !view.pending.contains(n))
+        .map(|(n, _)| n)
+        .collect();
+    if !changed.is_empty() && !p.json {
         p.err(format!(
-            "{}: installed files differ from the lock file; `skillpack install --force NAME` restores a skill",
+            "{}: installed files differ from the lock file",
             p.red("error")
+        ));
+        let restore: Vec<String> = changed
+            .iter()
+            .filter_map(|n| {
+                let entry = view.lock.skills.get(*n)?;
+                Some(super::restore::restore_command(n, entry, &args.target))
+            })
+            .collect();
+        p.err(format!(
+            "  hint: to restore {}: {}",
+            if restore.len() == 1 { "it" } else { "them" },
+            escape(&restore.join("; "))
         ));
     }
     Ok(if all_ok {

@@ -32,8 +32,21 @@ pub enum InstallError {
     #[error("`{}` exists and was not installed by skillpack; pass --force to replace it", path.display())]
     Unmanaged { path: PathBuf },
 
+    #[error(
+        "{name} {installed} is installed; {offered} is older, and is not installed over it without --force"
+    )]
+    Downgrade {
+        name: String,
+        installed: String,
+        offered: String,
+    },
+
     #[error("`{name}` is not installed in `{}`", root.display())]
     NotInstalled { name: String, root: PathBuf },
+
+    /// A folder skillpack did not install: `uninstall` never removes one.
+    #[error("`{}` was not installed by skillpack, and skillpack never removes a folder it did not install", path.display())]
+    NotOurs { path: PathBuf },
 
     #[error("cannot move `{}` to `{}`: {source}", from.display(), to.display())]
     Commit {
@@ -114,6 +127,8 @@ impl InstallError {
             InstallError::Modified { .. } => "modified",
             InstallError::Unmanaged { .. } => "unmanaged",
             InstallError::NotInstalled { .. } => "not-installed",
+            InstallError::Downgrade { .. } => "downgrade",
+            InstallError::NotOurs { .. } => "not-ours",
             InstallError::Commit { .. } => "commit",
             InstallError::LockFile { .. } => "damaged-lock",
             InstallError::NewerLock { .. } => "newer-lock",

@@ -124,6 +124,7 @@ pub fn install(
                 &name,
                 lock.skills.get(&name),
                 &digest,
+                meta.version.as_deref(),
                 opts.force,
             )?,
             None => Existing::None,
@@ -170,6 +171,7 @@ pub fn install(
         &name,
         previous.as_ref(),
         &digest,
+        meta.version.as_deref(),
         opts.force,
     ) {
         Ok(Existing::SameTree) => {
@@ -303,13 +305,15 @@ enum Existing {
 }
 
 /// Decides what to do about whatever is already at `<root>/<name>` (looked at through the
-/// opened root, without following a link).
+/// opened root, without following a link). Without `force`, a hand-made folder, a modified
+/// tree and a newer installed version (than `version`, the one offered) are kept.
 fn existing(
     root: &Root,
     root_dir: &cap_std::fs::Dir,
     name: &str,
     entry: Option<&LockEntry>,
     digest: &str,
+    version: Option<&str>,
     force: bool,
 ) -> Result<Existing, InstallError> {
     let target = root.skill_dir(name);
@@ -331,6 +335,16 @@ fn existing(
         return Err(InstallError::Modified {
             path: target,
             summary: summarise(&state),
+        });
+    }
+    if let (Some(installed), Some(offered)) = (entry.version.as_deref(), version)
+        && crate::source::index::newer(installed, offered)
+        && !force
+    {
+        return Err(InstallError::Downgrade {
+            name: name.to_string(),
+            installed: installed.to_string(),
+            offered: offered.to_string(),
         });
     }
     Ok(Existing::Replaceable)
@@ -362,6 +376,8 @@ pub enum Removed {
     Now(TreeState),
     /// An interrupted removal of it was finished by recovery.
     Finished,
+    /// Nothing of that name is in the root: there was nothing to remove.
+    Absent,
 }
 
 /// Removes a managed skill. Refuses a modified tree unless `force`, and anything that is
@@ -378,10 +394,15 @@ pub fn uninstall(
         });
     }
     let Some(view) = root.open_read()? else {
-        return Err(not_installed(root, name));
+        return Ok(Removed::Absent);
     };
     if view.state.is_none() {
-        return Err(not_installed(root, name));
+        return match rootfs::kind(&view.root, name, &root.dir)? {
+            Some(_) => Err(InstallError::NotOurs {
+                path: root.skill_dir(name),
+            }),
+            None => Ok(Removed::Absent),
+        };
     }
     let opened = root.open_write()?;
     let _guard = RunLock::acquire(&opened.state, &root.state_dir(), on_wait)?;
@@ -392,11 +413,10 @@ pub fn uninstall(
         if recovered.removed.iter().any(|n| n == name) {
             return Ok(Removed::Finished);
         }
-        return Err(if rootfs::kind(&opened.root, name, &root.dir)?.is_some() {
-            InstallError::Unmanaged { path: target }
-        } else {
-            not_installed(root, name)
-        });
+        return match rootfs::kind(&opened.root, name, &root.dir)? {
+            Some(_) => Err(InstallError::NotOurs { path: target }),
+            None => Ok(Removed::Absent),
+        };
     };
     if let Some(k) =
         rootfs::kind(&opened.root, name, &root.dir)?.filter(|k| *k != rootfs::Kind::Dir)
@@ -482,11 +502,4 @@ fn read_root(root: &Root) -> Result<Option<(cap_std::fs::Dir, LockFile)>, Instal
         None => LockFile::default(),
     };
     Ok(Some((read.root, lock)))
-}
-
-fn not_installed(root: &Root, name: &str) -> InstallError {
-    InstallError::NotInstalled {
-        name: name.to_string(),
-        root: root.dir.clone(),
-    }
 }

@@ -7,7 +7,12 @@ use crate::bundle::BundleError;
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("unknown skill `{name}`: it is not in the catalog{hint}")]
-    UnknownSkill { name: String, hint: String },
+    UnknownSkill {
+        name: String,
+        hint: String,
+        /// A known name close to `name`, when there is one.
+        suggestion: Option<String>,
+    },
 
     #[error("no such file or folder: `{}`", path.display())]
     NotFound { path: PathBuf },

@@ -49,7 +49,8 @@ pub enum Spec {
 }
 
 /// Classifies `arg`: URLs by scheme; paths when they exist or look like paths
-/// (`./`, `../`, `/`, `~`, a drive letter); `owner/repo[@ref]`; else a catalog name.
+/// (`./`, `../`, `/`, `~`, a drive letter, a `.zip` or `.skill` name); `owner/repo[@ref]`;
+/// else a catalog name.
 pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
     if arg.starts_with("https://") || arg.starts_with("http://") {
         return Spec::Url(arg.to_string());
@@ -69,7 +70,11 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
         || arg.starts_with("..\\")
         || drive
         || arg == "."
-        || arg == "..";
+        || arg == ".."
+        // No skill name holds a dot: `x.zip` and `x.skill` are files, present or not.
+        || [".zip", ".skill"]
+            .iter()
+            .any(|ext| arg.to_ascii_lowercase().ends_with(ext));
     let joined = cwd.join(arg);
     if looks_like_path || joined.exists() {
         return Spec::Path(joined);
@@ -401,6 +406,8 @@ impl<'p> Session<'p> {
                 Err(SourceError::UnknownSkill {
                     name: name.to_string(),
                     hint: format!(" (known: {})", known.join(", ")),
+                    suggestion: crate::text::closest(name, known.iter().map(String::as_str))
+                        .map(str::to_string),
                 })
             }
         }

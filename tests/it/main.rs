@@ -9,6 +9,7 @@ mod hardening_fetch;
 #[cfg(unix)]
 mod hardening_root;
 mod hardening_text;
+mod hints;
 mod install;
 mod install_script;
 mod json;

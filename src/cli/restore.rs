@@ -1,0 +1,57 @@
+//! The command that puts a managed skill back as its record says: the same source, pinned
+//! where the record pins it, into the same skills root. Hints print it so that it works
+//! as written.
+
+use skillpack::install::LockEntry;
+use skillpack::source::record::{CATALOG, SourceRecord};
+
+use super::command;
+use crate::{AgentArg, ScopeArg, TargetArgs};
+
+/// `skillpack install --force …` restoring `name` from `entry`'s source into the root
+/// `target` names.
+pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs) -> String {
+    let mut words: Vec<String> = vec!["skillpack".into(), "install".into(), "--force".into()];
+    match &entry.source {
+        SourceRecord::Embedded { .. } => words.push(name.into()),
+        SourceRecord::Path { path } | SourceRecord::File { path } => words.push(path.clone()),
+        SourceRecord::Url { url } => {
+            words.push(url.clone());
+            if let Some(sha) = &entry.archive_sha256 {
+                words.extend(["--sha256".into(), sha.clone()]);
+            }
+        }
+        SourceRecord::Github { index, .. } if index.as_deref() == Some(CATALOG) => {
+            words.push(name.into())
+        }
+        SourceRecord::Github {
+            repo, reference, ..
+        } => {
+            words.push(format!("{repo}@{reference}"));
+            words.extend(["--skill".into(), name.into()]);
+        }
+        SourceRecord::Index { index, .. } => {
+            words.extend([name.into(), "--index".into(), index.clone()]);
+        }
+    }
+    words.extend(target_words(target));
+    command(words.iter().map(String::as_str))
+}
+
+/// The flags that name the skills root `target` chose, as the user would type them.
+pub(crate) fn target_words(target: &TargetArgs) -> Vec<String> {
+    let mut words = Vec::new();
+    if let Some(dir) = &target.dir {
+        words.extend(["--dir".into(), dir.to_string_lossy().into_owned()]);
+        return words;
+    }
+    match target.agent {
+        AgentArg::ClaudeCode => {}
+        AgentArg::Codex => words.extend(["--agent".into(), "codex".into()]),
+        AgentArg::GeminiCli => words.extend(["--agent".into(), "gemini-cli".into()]),
+    }
+    if target.scope == ScopeArg::Project {
+        words.extend(["--scope".into(), "project".into()]);
+    }
+    words
+}

@@ -1,0 +1,220 @@
+//! Every `hint:` skillpack prints is a command that works where it was printed: each test
+//! brings about the situation, takes the command from the hint, runs it as a shell would
+//! split it, and checks its effect.
+
+use crate::net;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use net::{Reply, Server, sha256_hex, skill_files, skill_zip};
+
+/// The default skills root of the sandbox's Claude Code.
+fn root(home: &net::Home) -> std::path::PathBuf {
+    home.home.path().join(".claude/skills")
+}
+
+fn run(home: &net::Home, args: &[&str]) -> Output {
+    home.std_cmd().args(args).output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The commands in the output's `hint:` line, split as a shell would (`skillpack …`
+/// separated by `; `, or one quoted in backticks).
+fn hinted(out: &Output) -> Vec<Vec<String>> {
+    let err = stderr(out);
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint in:\n{err}"));
+    let text = line.split_once("hint:").unwrap().1;
+    let text = match text.split_once('`') {
+        Some((_, rest)) => rest.split_once('`').unwrap().0,
+        None => text.split_once(": ").map_or(text, |(_, cmd)| cmd),
+    };
+    text.split("; ")
+        .map(|c| shlex::split(c.trim()).unwrap_or_else(|| panic!("not a command: {c}")))
+        .inspect(|words| assert_eq!(words[0], "skillpack", "{line}"))
+        .collect()
+}
+
+fn run_hint(home: &net::Home, words: &[String]) -> Output {
+    home.std_cmd().args(&words[1..]).output().unwrap()
+}
+
+fn write_skill(dir: &Path, name: &str, version: &str) {
+    for (rel, bytes) in skill_files(name, version) {
+        let p = dir.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, bytes).unwrap();
+    }
+}
+
+fn assert_verified(home: &net::Home, extra: &[&str]) {
+    let mut args = vec!["verify"];
+    args.extend(extra);
+    let out = run(home, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn verify_hint_restores_a_skill_installed_from_a_folder() {
+    let home = net::Home::new();
+    let src = home.home.path().join("src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    assert!(
+        run(&home, &["install", src.to_str().unwrap()])
+            .status
+            .success()
+    );
+    fs::write(root(&home).join("demo/SKILL.md"), "edited").unwrap();
+
+    let out = run(&home, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmds = hinted(&out);
+    assert_eq!(cmds.len(), 1);
+    let fixed = run_hint(&home, &cmds[0]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert_verified(&home, &[]);
+}
+
+#[test]
+fn verify_hint_restores_the_embedded_skill_in_a_chosen_root() {
+    let home = net::Home::new();
+    let dir = home.home.path().join("elsewhere");
+    let d = dir.to_str().unwrap();
+    assert!(run(&home, &["install", "--dir", d]).status.success());
+    fs::remove_file(dir.join("account-management/references/qbr-template.md")).unwrap();
+
+    let out = run(&home, &["verify", "--dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let fixed = run_hint(&home, &hinted(&out)[0]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert_verified(&home, &["--dir", d]);
+}
+
+#[test]
+fn verify_hint_restores_a_url_install_pinned_to_its_digest() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    let zip = skill_zip("remote", "2.0.0");
+    srv.route("/remote.zip", vec![Reply::Body(zip.clone())]);
+    let url = srv.url("/remote.zip");
+    // Nothing vouches for the download: the hint pins the digest it was seen with.
+    let out = run(&home, &["install", &url]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let pinned = run_hint(&home, &hinted(&out)[0]);
+    assert!(pinned.status.success(), "{}", stderr(&pinned));
+    fs::write(root(&home).join("remote/extra.md"), "added").unwrap();
+
+    let out = run(&home, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmds = hinted(&out);
+    assert!(cmds[0].contains(&sha256_hex(&zip)), "{:?}", cmds[0]);
+    let fixed = run_hint(&home, &cmds[0]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert_verified(&home, &[]);
+    assert!(!root(&home).join("remote/extra.md").exists());
+}
+
+#[test]
+fn a_misspelt_catalog_name_suggests_the_command_that_works() {
+    let home = net::Home::new();
+    let out = run(&home, &["install", "account-managment"]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmds = hinted(&out);
+    assert_eq!(cmds[0], ["skillpack", "install", "account-management"]);
+    let fixed = run_hint(&home, &cmds[0]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(root(&home).join("account-management/SKILL.md").is_file());
+}
+
+#[test]
+fn uninstalling_what_is_not_installed_is_a_no_op_with_a_suggestion() {
+    let home = net::Home::new();
+    let out = run(&home, &["uninstall", "nothing-here"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not installed"), "{}", stderr(&out));
+
+    assert!(run(&home, &["install"]).status.success());
+    let out = run(&home, &["uninstall", "acount-management"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fixed = run_hint(&home, &hinted(&out)[0]);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(!root(&home).join("account-management").exists());
+}
+
+#[test]
+fn a_hand_made_folder_is_never_removed_and_the_message_says_where_it_is() {
+    let home = net::Home::new();
+    let mine = root(&home).join("handmade");
+    fs::create_dir_all(&mine).unwrap();
+    fs::write(mine.join("SKILL.md"), "mine").unwrap();
+    for args in [
+        &["uninstall", "handmade"][..],
+        &["uninstall", "--force", "handmade"],
+    ] {
+        let out = run(&home, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("never removes a folder it did not install"),
+            "{err}"
+        );
+        assert!(err.contains("handmade"), "{err}");
+        assert!(
+            !err.contains("--force"),
+            "no advice that cannot work: {err}"
+        );
+        assert_eq!(fs::read_to_string(mine.join("SKILL.md")).unwrap(), "mine");
+    }
+}
+
+#[test]
+fn an_older_version_is_not_installed_over_a_newer_one_without_force() {
+    let home = net::Home::new();
+    let newer = home.home.path().join("src/account-management");
+    for (rel, bytes) in skill_files("account-management", "0.2.0") {
+        let p = newer.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, bytes).unwrap();
+    }
+    assert!(
+        run(&home, &["install", newer.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let before = fs::read(root(&home).join("account-management/SKILL.md")).unwrap();
+
+    // The embedded skill is 0.1.0.
+    let out = run(&home, &["install"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("0.2.0") && err.contains("0.1.0"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        fs::read(root(&home).join("account-management/SKILL.md")).unwrap(),
+        before
+    );
+
+    let out = run(&home, &["install", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(
+        fs::read(root(&home).join("account-management/SKILL.md")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_missing_zip_is_reported_as_a_missing_file() {
+    let home = net::Home::new();
+    let out = run(&home, &["install", "nonexistent.zip"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("no such file"), "{err}");
+    assert!(!err.contains("catalog"), "{err}");
+}
