@@ -153,13 +153,27 @@ impl Env {
                 Agent::Codex => self.home.as_ref().map(|h| h.join(".agents").join("skills")),
                 Agent::GeminiCli => self.home.as_ref().map(|h| h.join(".gemini").join("skills")),
             },
-            Scope::Project => Some(self.cwd.join(project_relative(agent))),
+            Scope::Project => Some(self.project_dir().join(project_relative(agent))),
         }
+    }
+
+    /// The project: the nearest folder from the current one up holding `.git` (not looking
+    /// above the home folder), else the current folder itself.
+    pub fn project_dir(&self) -> PathBuf {
+        for dir in self.cwd.ancestors() {
+            if dir.join(".git").exists() {
+                return dir.to_path_buf();
+            }
+            if Some(dir) == self.home.as_deref() {
+                break;
+            }
+        }
+        self.cwd.clone()
     }
 
     /// The project-scope root as (project folder, path of the root inside it).
     pub fn project_root(&self, agent: Agent) -> (PathBuf, PathBuf) {
-        (self.cwd.clone(), project_relative(agent))
+        (self.project_dir(), project_relative(agent))
     }
 
     /// Every project-scope root the agent reads: the current folder and each parent up
@@ -247,6 +261,39 @@ mod tests {
             Some("abc".into()),
         );
         assert_eq!(g, GithubEnv::default());
+    }
+
+    #[test]
+    fn the_project_is_the_nearest_repository_else_the_current_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        let deep = repo.join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        let at = |cwd: &Path| Env {
+            cwd: cwd.to_path_buf(),
+            home: Some(tmp.path().to_path_buf()),
+            ..env()
+        };
+        assert_eq!(at(&deep).project_dir(), deep);
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        assert_eq!(at(&deep).project_dir(), repo);
+        assert_eq!(
+            at(&deep)
+                .skills_root(Agent::ClaudeCode, Scope::Project)
+                .unwrap(),
+            repo.join(".claude/skills")
+        );
+        // Not above the home folder.
+        std::fs::create_dir(tmp.path().join(".git")).unwrap();
+        let home = tmp.path().join("home");
+        let inside = home.join("notes");
+        std::fs::create_dir_all(&inside).unwrap();
+        let env = Env {
+            cwd: inside.clone(),
+            home: Some(home),
+            ..env()
+        };
+        assert_eq!(env.project_dir(), inside);
     }
 
     #[test]

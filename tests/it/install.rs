@@ -1264,3 +1264,31 @@ fn refuses_an_entry_whose_bytes_do_not_match_its_checksum() {
     with_demo_installed(&sb);
     assert_refused(&sb, &z, &[], "checksum");
 }
+
+#[test]
+fn project_scope_means_the_repository_root_from_any_folder_inside_it() {
+    let sb = Sandbox::new();
+    let repo = sb.home().join("work/repo");
+    let deep = repo.join("src/module");
+    fs::create_dir_all(&deep).unwrap();
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    sb.cmd()
+        .args(["install", "--scope", "project"])
+        .current_dir(&deep)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "work/repo/.claude/skills/account-management",
+        ));
+    assert!(
+        repo.join(".claude/skills/account-management/SKILL.md")
+            .is_file()
+    );
+    assert!(!deep.join(".claude").exists());
+    sb.cmd()
+        .args(["list", "--scope", "project"])
+        .current_dir(&deep)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account-management"));
+}
