@@ -125,10 +125,18 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
             let n = diagnostics.iter().filter(|d| d.severity == skillpack::skill::Severity::Error).count();
             Failure {
                 kind: Some("invalid-skill".into()),
-                ..Failure::new(e.to_string()).hint(format!(
-                    "{n} problem{} in all; nothing was installed. Run `skillpack validate` on the skill folder to see them",
-                    if n == 1 { "" } else { "s" }
-                ))
+                ..Failure::new(e.to_string()).hint(match local_folder(diagnostics) {
+                    // From a local folder: the command that lists them there.
+                    Some(dir) => format!(
+                        "{n} problem{} in all; nothing was installed. `{}` lists them",
+                        if n == 1 { "" } else { "s" },
+                        command(["skillpack", "validate", &dir])
+                    ),
+                    None => format!(
+                        "{n} problem{} in all; nothing was installed. Run `skillpack validate` on the skill folder to see them",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                })
             }
         }
         InstallError::Modified { ref path, .. } => {
@@ -153,4 +161,11 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
             ..Failure::new(other.to_string())
         },
     }
+}
+
+/// The local folder the diagnostics are about, when they name one by its absolute path.
+fn local_folder(diagnostics: &[skillpack::skill::Diagnostic]) -> Option<String> {
+    let file = &diagnostics.first()?.file;
+    let dir = file.parent().filter(|d| d.is_absolute())?;
+    Some(dir.to_string_lossy().into_owned())
 }

@@ -276,7 +276,12 @@ fn check(
         Some(folder) => folder.to_string(),
         None => skill::SkillFile::read(&tree.join("SKILL.md"))?.meta().name,
     };
-    let meta = skill::check_installable(tree, &name)?;
+    // Problems in a local folder are shown at that folder, where the user can fix them.
+    let origin = match (&req.source, &req.subpath) {
+        (SourceRecord::Path { path }, None) => Some(Path::new(path)),
+        _ => None,
+    };
+    let meta = skill::check_installable(tree, &name, origin)?;
     if let Some(expected) = &req.expected_name
         && *expected != name
     {

@@ -237,22 +237,27 @@ pub fn find_skill_md(dir: &Path) -> Option<PathBuf> {
 /// (the rules and messages `validate` applies to them).
 ///
 /// `dir` is where the skill was staged, a folder that is gone by the time an error is
-/// shown: diagnostics and errors name the skill's own entry instead, `<folder>/SKILL.md`
-/// (plain `SKILL.md` when `folder` is not a skill name).
-pub fn check_installable(dir: &Path, folder: &str) -> Result<SkillMeta, SkillError> {
-    let shown_dir = if is_valid_name(folder) {
-        PathBuf::from(folder)
-    } else {
-        PathBuf::new()
+/// shown: diagnostics and errors name `origin/SKILL.md` when the skill came from a folder
+/// (`origin`), else the skill's own entry, `<folder>/SKILL.md` (plain `SKILL.md` when
+/// `folder` is not a skill name).
+pub fn check_installable(
+    dir: &Path,
+    folder: &str,
+    origin: Option<&Path>,
+) -> Result<SkillMeta, SkillError> {
+    let shown_dir = match origin {
+        Some(origin) => origin.to_path_buf(),
+        None if is_valid_name(folder) => PathBuf::from(folder),
+        None => PathBuf::new(),
     };
     let shown = shown_dir.join("SKILL.md");
     let path = dir.join("SKILL.md");
     if !path.is_file() {
         return Err(SkillError::Missing {
-            dir: if is_valid_name(folder) {
-                shown_dir
-            } else {
+            dir: if shown_dir.as_os_str().is_empty() {
                 PathBuf::from(".")
+            } else {
+                shown_dir
             },
         });
     }

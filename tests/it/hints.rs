@@ -218,3 +218,23 @@ fn a_missing_zip_is_reported_as_a_missing_file() {
     assert!(err.contains("no such file"), "{err}");
     assert!(!err.contains("catalog"), "{err}");
 }
+
+#[test]
+fn a_folder_that_does_not_load_is_shown_at_its_own_path_with_a_validate_command() {
+    let home = net::Home::new();
+    let src = home.home.path().join("src/wrong-folder");
+    write_skill(&src, "other-name", "1.0.0");
+    let out = run(&home, &["install", src.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let shown = format!("{}:", src.join("SKILL.md").display());
+    assert!(err.contains(&shown), "{err}");
+    assert!(!err.contains(".skillpack"), "{err}");
+    let check = run_hint(&home, &hinted(&out)[0]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("name-mismatch"),
+        "{}",
+        stderr(&check)
+    );
+}
