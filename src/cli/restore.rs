@@ -55,3 +55,29 @@ pub(crate) fn target_words(target: &TargetArgs) -> Vec<String> {
     }
     words
 }
+
+/// The hint for `name`, which is not installed in the root `target` names: the same
+/// command with the installed name it most resembles, else how to see what is installed.
+pub(crate) fn not_installed_hint(
+    verb: &str,
+    name: &str,
+    installed: impl IntoIterator<Item = impl AsRef<str>>,
+    target: &TargetArgs,
+) -> String {
+    let installed: Vec<String> = installed
+        .into_iter()
+        .map(|n| n.as_ref().to_owned())
+        .collect();
+    let mut words: Vec<String> = vec!["skillpack".into()];
+    let near = skillpack::text::closest(name, installed.iter().map(String::as_str));
+    match near {
+        Some(near) => words.extend([verb.to_owned(), near.to_owned()]),
+        None => words.push("list".into()),
+    }
+    words.extend(target_words(target));
+    let cmd = command(words.iter().map(String::as_str));
+    match near {
+        Some(_) => format!("did you mean `{cmd}`?"),
+        None => format!("`{cmd}` shows what is installed there"),
+    }
+}

@@ -8,7 +8,7 @@ use serde_json::json;
 use skillpack::install;
 
 use super::failure::install_failure;
-use super::{CmdResult, Printer, command, display_path, process_env, target_root};
+use super::{CmdResult, Printer, display_path, process_env, target_root};
 use crate::TargetArgs;
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -62,12 +62,13 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                     ),
                 );
                 let lock = install::read_lock(&root).unwrap_or_default();
-                if let Some(near) =
-                    skillpack::text::closest(name, lock.skills.keys().map(String::as_str))
+                if skillpack::text::closest(name, lock.skills.keys().map(String::as_str)).is_some()
                 {
-                    p.hint(format!(
-                        "did you mean `{}`?",
-                        command(["skillpack", "uninstall", near])
+                    p.hint(super::restore::not_installed_hint(
+                        "uninstall",
+                        name,
+                        lock.skills.keys(),
+                        &args.target,
                     ));
                 }
                 "not-installed"

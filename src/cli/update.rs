@@ -85,7 +85,12 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
                 name: missing.clone(),
                 root: root.dir.clone(),
             })
-            .hint("`skillpack list` shows what is installed there"));
+            .hint(super::restore::not_installed_hint(
+                "update",
+                missing,
+                lock.skills.keys(),
+                &args.target,
+            )));
         }
         args.names.clone()
     };

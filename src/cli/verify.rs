@@ -49,7 +49,12 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
             "`{missing}` was not installed by skillpack in {}",
             display_path(&env, &root.dir)
         ))
-        .hint("`skillpack list` shows what is installed"));
+        .hint(super::restore::not_installed_hint(
+            "verify",
+            missing,
+            lock.skills.keys(),
+            &args.target,
+        )));
     }
     let mut all_ok = true;
     let mut results = Vec::new();

@@ -238,3 +238,23 @@ fn a_folder_that_does_not_load_is_shown_at_its_own_path_with_a_validate_command(
         stderr(&check)
     );
 }
+
+#[test]
+fn misspelt_installed_names_suggest_the_command_for_the_same_root() {
+    let home = net::Home::new();
+    let dir = home.home.path().join("team-skills");
+    let d = dir.to_str().unwrap();
+    assert!(run(&home, &["install", "--dir", d]).status.success());
+    for verb in ["verify", "update"] {
+        let out = run(&home, &[verb, "acount-management", "--dir", d]);
+        assert_eq!(out.status.code(), Some(1), "{verb}");
+        let cmd = &hinted(&out)[0];
+        assert_eq!(
+            cmd,
+            &["skillpack", verb, "account-management", "--dir", d],
+            "{verb}"
+        );
+        let fixed = run_hint(&home, cmd);
+        assert!(fixed.status.success(), "{verb}: {}", stderr(&fixed));
+    }
+}
