@@ -67,6 +67,12 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
                 "certificates are always checked; check the system clock, the system's trusted certificates and any proxy",
             ),
         ),
+        SourceError::Unreachable { .. } => with_kind(
+            "unreachable",
+            Failure::new(e.to_string()).hint(
+                "check the network connection and the host name (HTTPS_PROXY is honoured), then run the command again",
+            ),
+        ),
         SourceError::Network { .. } | SourceError::Status { .. } => {
             with_kind("network", Failure::new(e.to_string()).hint(retry_hint))
         }

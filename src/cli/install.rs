@@ -193,6 +193,10 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let mut failed = Vec::new();
     for name in chosen {
         if let Err(f) = install_all(vec![Spec::Catalog(name.clone())], &mut reports) {
+            let f = Failure {
+                message: format!("{name}: {}", f.message),
+                ..f
+            };
             if !p.json {
                 p.failure(&f);
             }

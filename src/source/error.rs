@@ -56,6 +56,11 @@ pub enum SourceError {
     #[error("cannot download `{url}`: {reason}")]
     Network { url: String, reason: String },
 
+    /// The host could not be reached at all (no address, connection refused): not retried,
+    /// and nothing more is asked of that host in the same run.
+    #[error("cannot reach {host}: {reason}")]
+    Unreachable { host: String, reason: String },
+
     #[error("cannot download `{url}`: {reason}")]
     Redirect { url: String, reason: String },
 
@@ -182,6 +187,7 @@ impl SourceError {
             SourceError::Insecure { .. } => "insecure-url",
             SourceError::Client { .. } => "client",
             SourceError::Network { .. } | SourceError::Status { .. } => "network",
+            SourceError::Unreachable { .. } => "unreachable",
             SourceError::Redirect { .. } => "redirect",
             SourceError::Tls { .. } => "tls",
             SourceError::Truncated { .. } => "truncated",

@@ -252,6 +252,8 @@ pub struct Http {
     settings: Settings,
     proxied: OnceCell<Client>,
     direct: OnceCell<Client>,
+    /// Hosts found unreachable in this run, with the reason: not asked again.
+    unreachable: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
 }
 
 impl Http {
@@ -260,6 +262,7 @@ impl Http {
             settings,
             proxied: OnceCell::new(),
             direct: OnceCell::new(),
+            unreachable: Default::default(),
         }
     }
 
@@ -302,10 +305,26 @@ impl Http {
         } else {
             Duration::from_millis(500)
         });
+        let host = host_of(url);
+        if let Some(reason) = self.unreachable.borrow().get(&host) {
+            return Err(SourceError::Unreachable {
+                host,
+                reason: reason.clone(),
+            });
+        }
         let mut attempt = 1;
         loop {
             match once() {
                 Ok(v) => return Ok(v),
+                Err(Failed {
+                    error: SourceError::Unreachable { host, reason },
+                    ..
+                }) => {
+                    self.unreachable
+                        .borrow_mut()
+                        .insert(host.clone(), reason.clone());
+                    return Err(SourceError::Unreachable { host, reason });
+                }
                 Err(Failed {
                     error,
                     retry: Some(at_least),
@@ -692,10 +711,31 @@ fn classify(url: &Url, e: &reqwest::Error) -> Failed {
             reason: describe(e),
         });
     }
+    // No address for the name, or nothing listening: asking again will not help.
+    let timed_out = e.is_timeout()
+        || errors.iter().any(|x| {
+            x.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
+        });
+    if e.is_connect() && !timed_out {
+        return Failed::fatal(SourceError::Unreachable {
+            host: host_of(url),
+            reason: describe(e),
+        });
+    }
     Failed::retry(SourceError::Network {
         url: redact(url),
         reason: describe(e),
     })
+}
+
+/// `host[:port]` of `url`, as messages name it.
+fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// A short reason for a transport error, without the URL (which may hold credentials).

@@ -1071,3 +1071,43 @@ fn with_companions_installs_each_and_reports_the_one_that_fails() {
         .collect();
     assert_eq!(missing, ["partnership-strategy"]);
 }
+
+/// A loopback address where nothing listens.
+fn closed_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_host_that_refuses_connections_is_asked_once_and_every_companion_says_so() {
+    let s = Sandbox::new();
+    let base = closed_port();
+    let host = base.trim_start_matches("http://").to_string();
+    let mut c = s.install(&["--with-companions"]);
+    c.env("SKILLPACK_GITHUB_URL", &base)
+        // Without the test's fast retries: a retried refusal would take seconds.
+        .env_remove("SKILLPACK_RETRY_BASE_MS");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Installed account-management"), "{err}");
+    for companion in [
+        "customer-success-playbook",
+        "crm-management",
+        "sales-playbook",
+        "partnership-strategy",
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(companion) && l.contains("cannot reach"))
+            .unwrap_or_else(|| panic!("{companion} not reported:\n{err}"));
+        assert!(line.contains(&host), "{line}");
+    }
+    // Refused once, then not asked again: no retry, no "gave up after N attempts".
+    assert!(
+        !err.contains("Retrying") && !err.contains("attempt"),
+        "{err}"
+    );
+}
