@@ -21,7 +21,8 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
     match e.last_attempt() {
         SourceError::NotFound { .. } => with_kind(
             "not-found",
-            Failure::new(e.to_string())
+            // A PATH argument that names nothing: a usage error in every command.
+            Failure::usage(e.to_string())
                 .hint("check the path: a relative one starts from the current folder"),
         ),
         SourceError::UnknownSkill {

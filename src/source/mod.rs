@@ -71,6 +71,7 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
         || drive
         || arg == "."
         || arg == ".."
+        || arg.ends_with(['/', '\\'])
         // No skill name holds a dot: `x.zip` and `x.skill` are files, present or not.
         || [".zip", ".skill"]
             .iter()

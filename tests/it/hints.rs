@@ -210,10 +210,23 @@ fn an_older_version_is_not_installed_over_a_newer_one_without_force() {
 }
 
 #[test]
+fn a_missing_path_is_the_same_usage_error_in_every_command() {
+    let home = net::Home::new();
+    for args in [
+        &["validate", "nonexistent"][..],
+        &["pack", "nonexistent"],
+        &["install", "nonexistent/"],
+    ] {
+        let out = run(&home, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn a_missing_zip_is_reported_as_a_missing_file() {
     let home = net::Home::new();
     let out = run(&home, &["install", "nonexistent.zip"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("no such file"), "{err}");
     assert!(!err.contains("catalog"), "{err}");

@@ -540,7 +540,7 @@ fn unknown_catalog_names_and_bad_flags_fail_clearly() {
     sb.cmd()
         .args(["install", "./missing-folder"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("no such file"));
 }
 

@@ -31,7 +31,7 @@ pub(super) fn resolve_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
             path.clone()
         };
         let canonical = std::fs::canonicalize(&dir).map_err(|_| {
-            Failure::new(format!("no such folder: `{}`", path.display()))
+            Failure::usage(format!("no such folder: `{}`", path.display()))
                 .hint("name a skill folder, the one holding SKILL.md")
         })?;
         if !canonical.is_dir() {
