@@ -32,6 +32,8 @@ pub(crate) struct Printer {
     stdout_closed: Cell<bool>,
     /// Keys of warnings already given, for [`Printer::warn_once`].
     warned: RefCell<BTreeSet<String>>,
+    /// The home folder, shown as `~` in error messages like everywhere else.
+    home: Option<String>,
 }
 
 impl Printer {
@@ -67,6 +69,18 @@ impl Printer {
             stdin_tty: std::io::stdin().is_terminal(),
             stdout_closed: Cell::new(false),
             warned: RefCell::new(BTreeSet::new()),
+            home: std::env::var_os("HOME")
+                .filter(|h| h.len() > 1)
+                .map(|h| h.to_string_lossy().trim_end_matches('/').to_owned()),
+        }
+    }
+
+    /// `message` with paths under the home folder written `~/…`. Only for messages: a hint
+    /// holds commands to copy, where a quoted `~` would not expand.
+    fn tilde(&self, message: &str) -> String {
+        match &self.home {
+            Some(home) if !home.is_empty() => message.replace(&format!("{home}/"), "~/"),
+            _ => message.to_owned(),
         }
     }
 
@@ -220,7 +234,7 @@ impl Printer {
         self.err(format!(
             "{}: {}",
             self.paint(Style::new().red().bold(), "error"),
-            escape(&f.message)
+            escape(&self.tilde(&f.message))
         ));
         if let Some(h) = &f.hint {
             self.err(format!(
