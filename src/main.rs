@@ -163,6 +163,10 @@ pub enum Command {
     #[command(long_about = cli::pack::LONG_ABOUT, after_help = cli::pack::EXAMPLES)]
     Pack(cli::pack::PackArgs),
 
+    /// Make a minisign key pair for signing packs
+    #[command(long_about = cli::key::LONG_ABOUT, after_help = cli::key::EXAMPLES)]
+    Key(cli::key::KeyArgs),
+
     /// Print a shell completion script
     #[command(long_about = cli::completions::LONG_ABOUT, after_help = cli::completions::EXAMPLES)]
     Completions(cli::completions::CompletionsArgs),
