@@ -109,6 +109,11 @@ pub struct FetchArgs {
     )]
     pub index: Option<String>,
 
+    /// A minisign public key (`RW…`, or a .pub file) the index must be signed by; repeat
+    /// for several. Also SKILLPACK_TRUSTED_KEYS (comma- or space-separated)
+    #[arg(long = "trusted-key", value_name = "KEY")]
+    pub trusted_keys: Vec<String>,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }

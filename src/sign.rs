@@ -100,7 +100,7 @@ fn decode(text: &str) -> Option<Vec<u8>> {
 pub struct TrustedKey {
     id: KeyId,
     base64: String,
-    key: minisign_verify::PublicKey,
+    key: Box<minisign_verify::PublicKey>,
 }
 
 impl TrustedKey {
@@ -122,7 +122,7 @@ impl TrustedKey {
         Ok(TrustedKey {
             id: key_id(&bytes[2..10]),
             base64: line.to_string(),
-            key,
+            key: Box::new(key),
         })
     }
 
