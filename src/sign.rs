@@ -213,6 +213,17 @@ impl SecretKeyFile {
         self.encrypted
     }
 
+    /// An unencrypted key whose checksum is all zeros, as `minisign -G -W` (0.11) writes
+    /// it: read as it is, since there is no checksum to check.
+    fn unchecked_unencrypted(&self) -> Option<minisign::SecretKey> {
+        let bytes = decode(self.text.lines().nth(1)?)?;
+        let (_, checksum) = bytes.split_at(bytes.len().checked_sub(32)?);
+        if self.encrypted || checksum.iter().any(|b| *b != 0) {
+            return None;
+        }
+        minisign::SecretKey::from_bytes(&bytes).ok()
+    }
+
     /// Unlocks the key: `password` is required for an encrypted key and ignored otherwise.
     pub fn unlock(&self, password: Option<&str>) -> Result<SigningKey, SignError> {
         let sk_box = minisign::SecretKeyBox::from_string(&self.text)
@@ -228,6 +239,7 @@ impl SecretKeyFile {
         } else {
             sk_box
                 .into_unencrypted_secret_key()
+                .or_else(|e| self.unchecked_unencrypted().ok_or(e))
                 .map_err(|e| SignError::BadSecretKey(e.to_string()))?
         };
         let pk = minisign::PublicKey::from_secret_key(&sk)
