@@ -109,6 +109,11 @@ pub struct FetchArgs {
     )]
     pub index: Option<String>,
 
+    /// A minisign public key (`RW…`, or a .pub file) the index must be signed by; repeat
+    /// for several. Also SKILLPACK_TRUSTED_KEYS (comma- or space-separated)
+    #[arg(long = "trusted-key", value_name = "KEY")]
+    pub trusted_keys: Vec<String>,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -162,6 +167,10 @@ pub enum Command {
     /// Build reproducible release zips, SHA256SUMS and index.json
     #[command(long_about = cli::pack::LONG_ABOUT, after_help = cli::pack::EXAMPLES)]
     Pack(cli::pack::PackArgs),
+
+    /// Make a minisign key pair for signing packs
+    #[command(long_about = cli::key::LONG_ABOUT, after_help = cli::key::EXAMPLES)]
+    Key(cli::key::KeyArgs),
 
     /// Print a shell completion script
     #[command(long_about = cli::completions::LONG_ABOUT, after_help = cli::completions::EXAMPLES)]

@@ -41,6 +41,9 @@ pub enum BundleError {
         message: String,
     },
 
+    #[error(transparent)]
+    Sign(#[from] crate::sign::SignError),
+
     #[error("{action} `{path}`: {source}")]
     Io {
         action: &'static str,

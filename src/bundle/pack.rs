@@ -417,6 +417,19 @@ pub fn write_release_file(
     Ok(target)
 }
 
+/// Removes the file `file_name` from the release folder `dir`, if it is there.
+pub fn remove_release_file(dir: &Path, file_name: &str) -> Result<(), BundleError> {
+    let target = dir.join(file_name);
+    let opened = cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority())
+        .map_err(|e| BundleError::io("cannot open", dir, e))?;
+    match opened.remove_file(file_name) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(BundleError::io("cannot remove", &target, e))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,8 @@ use crate::skill::{Diagnostic, Severity, SkillReport};
 use super::error::{BundleError, PackReason};
 use super::index::{Index, IndexEntry};
 pub use super::pack::ZIP_EPOCH_RANGE;
-use super::pack::{Release, pack_release, sha256sums, write_release_file};
+use super::pack::{Release, pack_release, remove_release_file, sha256sums, write_release_file};
+use crate::sign::{SIG_SUFFIX, SignError, SigningKey};
 
 /// The id of the warning given to a skill packed without a version.
 pub const VERSION_MISSING: &str = "version-missing";
@@ -184,30 +185,61 @@ pub enum Written<'a> {
     Manifests,
 }
 
+/// The names of the two manifests a release writes, each signed by `<name>.minisig` when a
+/// key is given.
+pub const MANIFESTS: [&str; 2] = ["SHA256SUMS", "index.json"];
+
 /// Writes the archives (and `.skill` copies when `skill_files`), then `SHA256SUMS` and
-/// `index.json`, each atomically into the existing folder `out`. `on_written` is called
-/// after each skill's files and after the manifests, so a caller can report progress.
+/// `index.json`, each atomically into the existing folder `out`. With `key`, the two
+/// manifests are signed first, in memory, so that a signing failure writes nothing; the
+/// signatures (`SHA256SUMS.minisig`, `index.json.minisig`) are written last. Without one,
+/// signatures left by an earlier run are removed: they would no longer match. `on_written`
+/// is called after each skill's files and after the manifests, so a caller can report
+/// progress.
 pub fn write<'a>(
     out: &Path,
     planned: &'a [Planned],
     skill_files: bool,
+    key: Option<&SigningKey>,
     mut on_written: impl FnMut(Written<'a>),
 ) -> Result<(), BundleError> {
     let mut sums: Vec<(String, String)> = Vec::new();
     for p in planned {
         let r = &p.release;
-        write_release_file(out, &r.file_name, &r.bytes)?;
         sums.push((r.file_name.clone(), r.sha256.clone()));
         if skill_files {
-            write_release_file(out, &r.skill_file_name(), &r.bytes)?;
             sums.push((r.skill_file_name(), r.sha256.clone()));
+        }
+    }
+    let index = Index::new(planned.iter().map(Planned::index_entry).collect()).to_json();
+    let sums = sha256sums(sums.iter().map(|(f, h)| (f.as_str(), h.as_str())));
+    let manifests: [(&str, &[u8]); 2] = [(MANIFESTS[0], sums.as_bytes()), (MANIFESTS[1], &index)];
+    let signatures = match key {
+        Some(key) => manifests
+            .iter()
+            .map(|(name, bytes)| Ok((format!("{name}{SIG_SUFFIX}"), key.sign(name, bytes)?)))
+            .collect::<Result<Vec<_>, SignError>>()?,
+        None => Vec::new(),
+    };
+    for p in planned {
+        let r = &p.release;
+        write_release_file(out, &r.file_name, &r.bytes)?;
+        if skill_files {
+            write_release_file(out, &r.skill_file_name(), &r.bytes)?;
         }
         on_written(Written::Archive(p));
     }
-    let index = Index::new(planned.iter().map(Planned::index_entry).collect());
-    let sums = sha256sums(sums.iter().map(|(f, h)| (f.as_str(), h.as_str())));
-    write_release_file(out, "SHA256SUMS", sums.as_bytes())?;
-    write_release_file(out, "index.json", &index.to_json())?;
+    for (name, bytes) in manifests {
+        write_release_file(out, name, bytes)?;
+    }
+    for (name, text) in &signatures {
+        write_release_file(out, name, text.as_bytes())?;
+    }
+    if key.is_none() {
+        for name in MANIFESTS {
+            remove_release_file(out, &format!("{name}{SIG_SUFFIX}"))?;
+        }
+    }
     on_written(Written::Manifests);
     Ok(())
 }
@@ -316,7 +348,7 @@ mod tests {
         let out = tmp.path().join("dist");
         std::fs::create_dir(&out).unwrap();
         let mut seen = Vec::new();
-        write(&out, &planned, true, |w| seen.push(w)).unwrap();
+        write(&out, &planned, true, None, |w| seen.push(w)).unwrap();
         assert!(matches!(
             seen[..],
             [Written::Archive(p), Written::Manifests] if std::ptr::eq(p, &planned[0])

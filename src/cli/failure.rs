@@ -19,6 +19,13 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
         return bundle_failure(b);
     }
     match e.last_attempt() {
+        SourceError::Signature { source, .. } => with_kind(
+            source.kind(),
+            Failure::new(e.to_string()).hint(
+                "nothing was installed; ask the index's publisher for its public key, or check \
+                 that the index and its .minisig were not replaced",
+            ),
+        ),
         SourceError::NotFound { .. } => with_kind(
             "not-found",
             // A PATH argument that names nothing: a usage error in every command.

@@ -8,6 +8,7 @@ use serde_json::json;
 use skillpack::agents::Env;
 use skillpack::bundle::Limits;
 use skillpack::install::{self, Report};
+use skillpack::sign::TrustedKey;
 use skillpack::source::http::Progress;
 use skillpack::source::{self, Config, Fetched, InRepo, Session, Spec};
 
@@ -50,7 +51,12 @@ Environment: SKILLPACK_INDEX (as --index), SKILLPACK_CACHE_DIR (the download cac
 SKILLPACK_GITHUB_URL (a mirror of https://codeload.github.com), SKILLPACK_HTTP_TIMEOUT
 (seconds a download may stall, default 30), SKILLPACK_HTTP_MIN_RATE (bytes per second a
 download must average, default 100), SKILLPACK_HTTP_DEADLINE (seconds for a whole download,
-default 900), SKILLPACK_RETRY_BASE_MS (first retry delay).";
+default 900), SKILLPACK_RETRY_BASE_MS (first retry delay), SKILLPACK_TRUSTED_KEYS (as
+--trusted-key, comma- or space-separated).
+
+Signatures: with --trusted-key KEY (a minisign public key, RW…, or its .pub file), an
+index must come with index.json.minisig, a signature by one of the trusted keys, or
+nothing is installed. The key that verified it is recorded in lock.json.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
@@ -66,6 +72,8 @@ Examples:
   skillpack install acme/skills --skill a --skill b
                                                  two skills, one download
   skillpack install team-skill --index https://skills.example.com/index.json
+  skillpack install team-skill --index https://skills.example.com/index.json \
+      --trusted-key RWQ…                         only if the index is signed by that key
   skillpack install --dir /tmp/skills --dry-run  show what would happen, change nothing";
 
 #[derive(Debug, Args)]
@@ -247,7 +255,33 @@ pub(crate) fn session<'p>(
             e.var()
         ))
     })?;
+    let config = Config {
+        trusted_keys: trusted_keys(env, fetch)?,
+        ..config
+    };
     Ok(Session::new(config, progress))
+}
+
+/// The keys of `--trusted-key` and `SKILLPACK_TRUSTED_KEYS` (comma- or space-separated):
+/// each a public key (`RW…`) or the path of a minisign .pub file.
+fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure> {
+    let from_env = std::env::var("SKILLPACK_TRUSTED_KEYS").unwrap_or_default();
+    let args = fetch.trusted_keys.iter().map(String::as_str).chain(
+        from_env
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|k| !k.is_empty()),
+    );
+    let mut keys: Vec<TrustedKey> = Vec::new();
+    for arg in args {
+        let key = TrustedKey::from_arg(arg, &env.cwd).map_err(|e| {
+            Failure::usage(e.to_string())
+                .hint("pass the public key minisign prints (RW…), or the path of its .pub file")
+        })?;
+        if !keys.iter().any(|k| k.id() == key.id()) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
 }
 
 /// resolve + fetch for one SOURCE: one bundle, or one per `--skill` of a repository.

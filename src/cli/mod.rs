@@ -5,6 +5,7 @@ pub(crate) mod companions;
 pub(crate) mod completions;
 pub(crate) mod failure;
 pub(crate) mod install;
+pub(crate) mod key;
 pub(crate) mod list;
 pub(crate) mod offer;
 pub(crate) mod output;
@@ -84,6 +85,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Companions(args) => companions::run(&printer, args),
         Command::Validate(args) => validate::run(&printer, args),
         Command::Pack(args) => pack::run(&printer, args),
+        Command::Key(args) => key::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
         Command::Man(args) => completions::run_man(&printer, args),
     };

@@ -46,10 +46,23 @@ pub(crate) fn describe_resolved(
                 ));
             }
         }
-        Resolved::Index { entry, index, .. } => p.detail(format!(
-            "{} {} comes from the index {index}",
-            entry.name, entry.version
-        )),
+        Resolved::Index {
+            entry,
+            index,
+            signed_by,
+            ..
+        } => {
+            if let Some(key) = signed_by {
+                p.status(
+                    "Verified",
+                    format!("the signature of {index} by trusted key ID {}", key.id()),
+                );
+            }
+            p.detail(format!(
+                "{} {} comes from the index {index}",
+                entry.name, entry.version
+            ))
+        }
     }
 }
 
@@ -195,6 +208,9 @@ pub(crate) fn report_json(r: &Report) -> serde_json::Value {
         "tree": r.tree,
         "files": r.files,
         "size": r.size,
+        "signed": r.signed_by.is_some(),
+        "key_id": r.signed_by.as_ref().map(|k| k.id().to_string()),
+        "key": r.signed_by.as_ref().map(|k| k.base64()),
         // Only names that are skill names: the others were reported as ignored.
         "companions": r.companions.iter().filter(|c| skillpack::skill::is_valid_name(c)).collect::<Vec<_>>(),
     })

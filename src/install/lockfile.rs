@@ -22,6 +22,9 @@ pub struct LockEntry {
     /// SHA-256 of the archive the tree was unpacked from, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_sha256: Option<String>,
+    /// The minisign public key (`RW…`) whose signature vouched for the source, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     pub tree: String,
     pub installed_at: String,
     /// Path (relative, forward slashes) → hex SHA-256.

@@ -74,6 +74,8 @@ pub struct Report {
     pub action: Action,
     /// Staging folders of interrupted runs that were finished or cleaned first.
     pub recovered: usize,
+    /// The trusted key whose signature vouched for the source, when one did.
+    pub signed_by: Option<Box<crate::sign::TrustedKey>>,
 }
 
 fn open<'a>(data: &'a ArchiveData) -> Result<Box<dyn ReadSeek + 'a>, BundleError> {
@@ -199,6 +201,7 @@ pub fn install(
         version: meta.version.clone(),
         source: req.source.clone(),
         archive_sha256: req.record_archive.then(|| req.sha256.clone()),
+        key: req.signed_by.as_ref().map(|k| k.base64().to_string()),
         tree: digest.clone(),
         installed_at: lockfile::rfc3339(SystemTime::now()),
         files: LockEntry::file_map(&records),
@@ -224,7 +227,10 @@ pub fn install_fetched(
     opts: &Options,
     on_wait: &mut dyn FnMut(&Path),
 ) -> Result<Report, InstallError> {
-    let result = install(root, fetched, opts, on_wait);
+    let result = install(root, fetched, opts, on_wait).map(|mut report| {
+        report.signed_by = fetched.signed_by.clone().map(Box::new);
+        report
+    });
     if let Err(e) = &result
         && matches!(fetched.archive, ArchiveData::File(_))
     {
@@ -261,6 +267,7 @@ fn report(
         companions: meta.companions,
         action,
         recovered,
+        signed_by: None,
     }
 }
 

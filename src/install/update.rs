@@ -102,6 +102,7 @@ mod tests {
             version: version.map(str::to_string),
             source,
             archive_sha256: Some("aa".into()),
+            key: None,
             tree: "sha256:t1".into(),
             installed_at: "2026-01-01T00:00:00Z".into(),
             files: BTreeMap::new(),

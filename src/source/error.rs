@@ -133,6 +133,14 @@ pub enum SourceError {
     #[error("cannot use the index `{url}`: {message}")]
     Index { url: String, message: String },
 
+    /// An index that must be signed by a trusted key is not.
+    #[error("refusing the index `{url}`: {source}")]
+    Signature {
+        url: String,
+        #[source]
+        source: crate::sign::SignError,
+    },
+
     #[error(transparent)]
     Bundle(#[from] BundleError),
 
@@ -163,6 +171,11 @@ impl SourceError {
     }
 
     /// The error at the root of retries, for callers that match on it.
+    /// Whether this is the refusal of a signature (or of its absence).
+    pub fn is_signature(&self) -> bool {
+        matches!(self, SourceError::Signature { .. })
+    }
+
     pub fn last_attempt(&self) -> &SourceError {
         match self {
             SourceError::GaveUp { source, .. } => source.last_attempt(),
@@ -199,6 +212,7 @@ impl SourceError {
             SourceError::ArchiveDigest { .. } => "archive-digest",
             SourceError::GaveUp { source, .. } => source.kind(),
             SourceError::Index { .. } => "index",
+            SourceError::Signature { source, .. } => source.kind(),
             SourceError::Bundle(b) => b.rule().unwrap_or("bundle"),
             SourceError::Io { .. } => "io",
         }

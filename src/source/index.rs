@@ -13,6 +13,7 @@ use url::Url;
 use super::error::SourceError;
 use super::http::{Http, Progress};
 use crate::bundle::index::{Index, IndexEntry};
+use crate::sign::{MAX_SIG_SIZE, SIG_SUFFIX, TrustedKey};
 use crate::skill::is_valid_name;
 
 /// Indexes are small; anything larger is not one.
@@ -26,6 +27,8 @@ pub struct RemoteIndex {
     pub index: Index,
     /// The names of the entries set aside because they are not skill names, as written.
     pub ignored: Vec<String>,
+    /// The trusted key whose signature (`index.json.minisig`) vouched for the index.
+    pub signed_by: Option<TrustedKey>,
 }
 
 /// Where `spec` points: a URL when it has a scheme, else a local path (against `cwd`).
@@ -44,10 +47,13 @@ pub fn location(spec: &str, cwd: &Path) -> Result<Url, SourceError> {
     })
 }
 
-/// Reads the index at `location`.
+/// Reads the index at `location`. With `trusted` keys, the index must also come with a
+/// signature (`<location>.minisig`) by one of them, checked before the index is parsed;
+/// with none, no signature is looked for.
 pub fn load(
     client: &Http,
     location: Url,
+    trusted: &[TrustedKey],
     progress: &dyn Progress,
 ) -> Result<RemoteIndex, SourceError> {
     let bytes = if location.scheme() == "file" {
@@ -59,7 +65,66 @@ pub fn load(
     } else {
         client.get_bytes(&location, MAX_INDEX_SIZE, progress)?
     };
-    RemoteIndex::parse(location, &bytes)
+    let signed_by = if trusted.is_empty() {
+        None
+    } else {
+        let mut sig_at = location.clone();
+        sig_at.set_path(&format!("{}{SIG_SUFFIX}", location.path()));
+        let signature = read_optional(client, &sig_at, MAX_SIG_SIZE, progress)?;
+        let signature = signature.map(|b| String::from_utf8_lossy(&b).into_owned());
+        let name = location
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .filter(|n| !n.is_empty())
+            .unwrap_or("index.json");
+        let key =
+            crate::sign::verify(trusted, name, &bytes, signature.as_deref()).map_err(|source| {
+                SourceError::Signature {
+                    url: super::url_policy::redact(&location),
+                    source,
+                }
+            })?;
+        Some(key.clone())
+    };
+    let mut index = RemoteIndex::parse(location, &bytes)?;
+    index.signed_by = signed_by;
+    Ok(index)
+}
+
+/// The bytes at `at` (a local file or a URL), or `None` when there is no such file (a
+/// missing file, or a 404 or 410 answer).
+fn read_optional(
+    client: &Http,
+    at: &Url,
+    max_size: u64,
+    progress: &dyn Progress,
+) -> Result<Option<Vec<u8>>, SourceError> {
+    if at.scheme() == "file" {
+        let path = at.to_file_path().map_err(|_| SourceError::BadUrl {
+            url: at.to_string(),
+            message: "not a local path".into(),
+        })?;
+        return match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(SourceError::io("cannot read", &path, e)),
+        };
+    }
+    match client.get_bytes(at, max_size, progress) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e)
+            if matches!(
+                e.last_attempt(),
+                SourceError::Status {
+                    status: 404 | 410,
+                    ..
+                }
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl RemoteIndex {
@@ -85,6 +150,7 @@ impl RemoteIndex {
             location,
             index,
             ignored: invalid.into_iter().map(|e| e.name).collect(),
+            signed_by: None,
         })
     }
 

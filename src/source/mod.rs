@@ -21,6 +21,7 @@ use url::Url;
 use crate::bundle::HashReader;
 use crate::bundle::index::IndexEntry;
 use crate::bundle::{self, ArchiveData, ArchiveFile, BundleError, Limits};
+use crate::sign::TrustedKey;
 use cache::{Cache, CachedArchive};
 pub use error::SourceError;
 use http::{Http, Progress};
@@ -116,6 +117,8 @@ pub struct Fetched {
     /// Sub-folder of a repository archive holding the skill.
     pub subpath: Option<String>,
     pub source: SourceRecord,
+    /// The trusted key whose signature vouched for the source (a signed index), when one did.
+    pub signed_by: Option<TrustedKey>,
 }
 
 /// The embedded account-management skill.
@@ -129,6 +132,7 @@ pub fn fetch_embedded() -> Fetched {
         expected_tree: Some(embedded::tree()),
         expected_name: Some(embedded::NAME.to_string()),
         subpath: None,
+        signed_by: None,
         source: SourceRecord::Embedded {
             index: Some(record::CATALOG.into()),
         },
@@ -162,6 +166,7 @@ pub fn fetch_dir(path: &Path, limits: &Limits) -> Result<Fetched, SourceError> {
         expected_tree: None,
         expected_name: None,
         subpath: None,
+        signed_by: None,
         source: SourceRecord::Path {
             path: canonical.to_string_lossy().into_owned(),
         },
@@ -216,6 +221,9 @@ pub struct Config {
     pub http: http::Settings,
     /// Relative index paths are resolved against this folder.
     pub cwd: PathBuf,
+    /// The keys an index must be signed by (`--trusted-key`, `SKILLPACK_TRUSTED_KEYS`);
+    /// none: indexes are read unsigned, as before.
+    pub trusted_keys: Vec<TrustedKey>,
 }
 
 impl Config {
@@ -237,6 +245,7 @@ impl Config {
             limits,
             http: http::Settings::from_vars(get)?,
             cwd,
+            trusted_keys: Vec::new(),
         })
     }
 
@@ -260,6 +269,8 @@ pub enum Resolved {
         url: Url,
         /// The index's address, as recorded.
         index: String,
+        /// The trusted key that signed the index, when one did.
+        signed_by: Option<Box<TrustedKey>>,
     },
 }
 
@@ -347,8 +358,9 @@ impl<'p> Session<'p> {
     /// The index at `spec` (a URL or a local path), read once per run.
     pub fn index(&mut self, spec: &str) -> Result<&RemoteIndex, SourceError> {
         if !self.indexes.contains_key(spec) {
-            let loaded = index::location(spec, &self.config.cwd)
-                .and_then(|at| index::load(&self.http, at, self.progress));
+            let loaded = index::location(spec, &self.config.cwd).and_then(|at| {
+                index::load(&self.http, at, &self.config.trusted_keys, self.progress)
+            });
             self.indexes
                 .insert(spec.to_string(), loaded.as_ref().ok().cloned());
             loaded?;
@@ -390,11 +402,13 @@ impl<'p> Session<'p> {
                             url: idx.archive_url(entry)?,
                             entry: Box::new(entry.clone()),
                             index: idx.shown(),
+                            signed_by: idx.signed_by.clone().map(Box::new),
                         });
                     }
                     known.extend(idx.names().into_iter().map(str::to_string));
                 }
-                Err(e) if embedded.is_some() => self.warnings.push(e),
+                // A refused signature is never passed over: it may be an attack.
+                Err(e) if embedded.is_some() && !e.is_signature() => self.warnings.push(e),
                 Err(e) => return Err(e),
             }
         }
@@ -430,7 +444,12 @@ impl<'p> Session<'p> {
                 }
                 Ok(f)
             }
-            Resolved::Index { entry, url, index } => {
+            Resolved::Index {
+                entry,
+                url,
+                index,
+                signed_by,
+            } => {
                 let mut f = if url.scheme() == "file" {
                     let path = url.to_file_path().map_err(|_| SourceError::BadUrl {
                         url: url.to_string(),
@@ -446,6 +465,7 @@ impl<'p> Session<'p> {
                     url: url_policy::redact(url),
                     index: index.clone(),
                 };
+                f.signed_by = signed_by.as_deref().cloned();
                 Ok(f)
             }
         }
@@ -475,6 +495,7 @@ impl<'p> Session<'p> {
             expected_tree: None,
             expected_name: None,
             subpath: None,
+            signed_by: None,
             source: SourceRecord::File {
                 path: std::fs::canonicalize(path)
                     .map(|p| p.to_string_lossy().into_owned())
@@ -513,6 +534,7 @@ impl<'p> Session<'p> {
             expected_tree: None,
             expected_name: None,
             subpath: None,
+            signed_by: None,
             source: SourceRecord::Url {
                 url: url_policy::redact(&parsed),
             },
@@ -560,6 +582,7 @@ impl<'p> Session<'p> {
             expected_tree: None,
             expected_name: None,
             subpath: Some(subpath.clone()),
+            signed_by: None,
             source: SourceRecord::Github {
                 repo: repo.to_string(),
                 reference: reference.to_string(),

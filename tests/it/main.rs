@@ -18,6 +18,7 @@ mod network;
 mod pack;
 #[cfg(unix)]
 mod picker;
+mod signatures;
 mod skill_content;
 mod validate;
 mod validate_ci;

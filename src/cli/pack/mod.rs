@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use skillpack::bundle::release::{self, Candidate, Planned, ReleaseError, Written};
+use skillpack::sign::SigningKey;
 use skillpack::skill::{Diagnostic, Severity, SkillReport, ValidateOptions, validate_dir};
 
 use super::install::human_size;
@@ -36,14 +37,21 @@ Entries are sorted, with a fixed timestamp (1980-01-01, or SOURCE_DATE_EPOCH), U
 0644 (0755 when executable), and one deflate implementation and level. `.git`,
 `.DS_Store`, `__pycache__`, `*.pyc` and `node_modules` are left out. Each file is written
 through a temporary file and a rename; other files in DIR are never touched, and
-SHA256SUMS and index.json list exactly the skills of this run.";
+SHA256SUMS and index.json list exactly the skills of this run.
+
+With --sign KEYFILE (a minisign secret key, from `skillpack key new` or `minisign -G`),
+SHA256SUMS.minisig and index.json.minisig are written beside them: check them with
+`minisign -Vm dist/index.json -p skillpack.pub`, or let `skillpack install --trusted-key`
+do it. The key is unlocked before anything is packed; its password comes from a prompt, or
+from SKILLPACK_SIGNING_PASSWORD.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack pack skill/account-management --out dist
   skillpack pack skills/* --out dist --format skill     also write <name>.skill files
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) skillpack pack my-skill
-  cd dist && sha256sum -c SHA256SUMS                     check the artifacts";
+  cd dist && sha256sum -c SHA256SUMS                     check the artifacts
+  skillpack pack skills/* --out dist --sign skillpack.key  also sign SHA256SUMS and index.json";
 
 #[derive(Debug, Args)]
 pub struct PackArgs {
@@ -66,6 +74,11 @@ pub struct PackArgs {
     /// Refuse skills with warnings as well as errors
     #[arg(long)]
     pub strict: bool,
+
+    /// Sign SHA256SUMS and index.json with this minisign secret key (password from a
+    /// prompt or SKILLPACK_SIGNING_PASSWORD)
+    #[arg(long, value_name = "KEYFILE")]
+    pub sign: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +100,11 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
         );
     }
     let inputs = resolve_inputs(&args.paths)?;
+    // The key is unlocked before anything else, so that a wrong password costs no work.
+    let key = match &args.sign {
+        Some(path) => Some(super::key::load_signing_key(p, &env.cwd.join(path))?),
+        None => None,
+    };
     let out_abs = resolve_out(&env.cwd.join(&args.out));
     if let Some(inside) = inputs.iter().find(|i| out_abs.starts_with(&i.canonical)) {
         return Err(Failure::usage(format!(
@@ -128,7 +146,7 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
             p.err(escape(&w.to_string()));
         }
     }
-    write_out(p, &args, &packed)?;
+    write_out(p, &args, &packed, key.as_ref())?;
 
     if p.json {
         p.json_out(&json!({
@@ -139,20 +157,26 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
             "skills": packed.iter().map(|s| skill_json(s, args.format)).collect::<Vec<_>>(),
             "sums": "SHA256SUMS",
             "index": "index.json",
+            "signed_by": key.as_ref().map(|k| json!({"key_id": k.id().to_string(), "public_key": k.public_base64()})),
         }));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes the archives, then SHA256SUMS and index.json, each atomically.
-fn write_out(p: &Printer, args: &PackArgs, packed: &[Planned]) -> Result<(), Failure> {
+fn write_out(
+    p: &Printer,
+    args: &PackArgs,
+    packed: &[Planned],
+    key: Option<&SigningKey>,
+) -> Result<(), Failure> {
     // Everything is checked and in memory: only now is DIR created and written.
     std::fs::create_dir_all(&args.out).map_err(|e| {
         Failure::new(format!("cannot create `{}`: {e}", args.out.display()))
             .hint("choose another --out folder")
     })?;
     let skill_files = args.format == PackFormat::Skill;
-    release::write(&args.out, packed, skill_files, |written| {
+    release::write(&args.out, packed, skill_files, key, |written| {
         let Written::Archive(s) = written else { return };
         let r = &s.release;
         p.status(
@@ -182,6 +206,16 @@ fn write_out(p: &Printer, args: &PackArgs, packed: &[Planned]) -> Result<(), Fai
             if packed.len() == 1 { "" } else { "s" }
         ),
     );
+    if let Some(key) = key {
+        p.status(
+            "Signed",
+            format!(
+                "SHA256SUMS.minisig and index.json.minisig with key ID {} ({})",
+                key.id(),
+                key.public_base64()
+            ),
+        );
+    }
     Ok(())
 }
 

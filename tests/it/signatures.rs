@@ -1,0 +1,430 @@
+//! Signatures (DESIGN section 8a): `key new`, `pack --sign`, and `install --trusted-key`
+//! against a signed index served on 127.0.0.1; and interoperability with the real
+//! `minisign` tool, when it is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::net::{Home, Reply, Server, files_under};
+
+/// A sandbox: a home, a work folder holding one skill (`demo-skill`), and a server.
+struct Signed {
+    home: Home,
+    server: Server,
+}
+
+struct Key {
+    secret: PathBuf,
+    public_file: PathBuf,
+    public: String,
+    id: String,
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+impl Signed {
+    fn new() -> Signed {
+        let s = Signed {
+            home: Home::new(),
+            server: Server::start(),
+        };
+        let skill = s.work().join("src/demo-skill");
+        std::fs::create_dir_all(&skill).unwrap();
+        std::fs::write(
+            skill.join("SKILL.md"),
+            "---\nname: demo-skill\ndescription: A skill for the signature tests.\nmetadata:\n  version: 1.0.0\n---\n# Demo\n",
+        )
+        .unwrap();
+        s
+    }
+
+    fn work(&self) -> &Path {
+        self.home.home.path()
+    }
+
+    fn cmd(&self) -> Command {
+        self.home.std_cmd()
+    }
+
+    /// `skillpack key new --out DIR`, encrypted with `password` or else unencrypted.
+    fn key_new(&self, dir: &str, password: Option<&str>) -> Key {
+        let mut c = self.cmd();
+        c.args(["--json", "key", "new", "--out", dir]);
+        match password {
+            Some(pw) => c.env("SKILLPACK_SIGNING_PASSWORD", pw),
+            None => c.arg("--unencrypted"),
+        };
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["encrypted"], password.is_some());
+        let dir = self.work().join(dir);
+        Key {
+            secret: dir.join("skillpack.key"),
+            public_file: dir.join("skillpack.pub"),
+            public: json["public_key"].as_str().unwrap().to_string(),
+            id: json["key_id"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// `skillpack pack demo-skill --out dist [--sign KEY]`.
+    fn pack(&self, key: Option<&Path>, password: Option<&str>) -> Output {
+        let mut c = self.cmd();
+        c.args(["pack", "src/demo-skill", "--out", "dist"]);
+        if let Some(k) = key {
+            c.arg("--sign").arg(k);
+        }
+        if let Some(pw) = password {
+            c.env("SKILLPACK_SIGNING_PASSWORD", pw);
+        }
+        c.output().unwrap()
+    }
+
+    fn dist(&self) -> PathBuf {
+        self.work().join("dist")
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dist().join(name)).unwrap()
+    }
+
+    /// Serves every file of `dist/` at `/dist/NAME`, with `replace` overriding some.
+    fn serve(&self, replace: &[(&str, Option<Vec<u8>>)]) -> String {
+        for name in files_under(&self.dist()) {
+            let body = match replace.iter().find(|(n, _)| *n == name) {
+                Some((_, Some(b))) => b.clone(),
+                Some((_, None)) => continue,
+                None => self.read(&name),
+            };
+            self.server
+                .route(&format!("/dist/{name}"), vec![Reply::Body(body)]);
+        }
+        self.server.url("/dist/index.json")
+    }
+
+    /// `skillpack --json install demo-skill --index URL --dir skills` with `keys` trusted.
+    fn install(&self, index: &str, keys: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.args([
+            "--json",
+            "install",
+            "demo-skill",
+            "--no-companions",
+            "--index",
+            index,
+        ])
+        .arg("--dir")
+        .arg(self.home.root());
+        for k in keys {
+            c.args(["--trusted-key", k]);
+        }
+        c.output().unwrap()
+    }
+
+    fn installed(&self) -> bool {
+        self.home.root().join("demo-skill/SKILL.md").is_file()
+    }
+
+    /// Asserts a refusal of kind `kind` whose message holds `says`, with nothing installed.
+    fn refused(&self, out: &Output, kind: &str, says: &str) {
+        assert_eq!(out.status.code(), Some(1), "{}", text(out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["error"]["kind"], kind, "{}", text(out));
+        let message = json["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+        assert!(!self.installed(), "nothing may be installed");
+        assert!(!self.home.root().join(".skillpack/lock.json").exists());
+    }
+}
+
+fn has_minisign() -> bool {
+    let found = Command::new("minisign")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty());
+    if !found {
+        eprintln!("note: `minisign` is not installed; skipping the interoperability check");
+    }
+    found
+}
+
+#[test]
+fn a_signed_index_installs_and_the_key_is_recorded() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let out = s.pack(Some(&key.secret), None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("not protected by a password"));
+    let files = files_under(&s.dist());
+    assert!(
+        files.contains(&"index.json.minisig".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"SHA256SUMS.minisig".to_string()),
+        "{files:?}"
+    );
+    let sig = String::from_utf8(s.read("index.json.minisig")).unwrap();
+    let size = s.read("index.json").len();
+    assert!(
+        sig.contains(&format!("file:index.json\tsize:{size}")),
+        "{sig}"
+    );
+
+    let index = s.serve(&[]);
+    let out = s.install(&index, &[&key.public]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let installed = &json["installed"][0];
+    assert_eq!(installed["signed"], true);
+    assert_eq!(installed["key_id"], key.id.as_str());
+    let lock: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.home.root().join(".skillpack/lock.json")).unwrap())
+            .unwrap();
+    assert_eq!(lock["skills"]["demo-skill"]["key"], key.public.as_str());
+}
+
+#[test]
+fn without_a_trusted_key_nothing_changes_and_json_says_unsigned() {
+    let s = Signed::new();
+    assert!(s.pack(None, None).status.success());
+    let index = s.serve(&[]);
+    let out = s.install(&index, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["installed"][0]["signed"], false);
+    let lock = std::fs::read_to_string(s.home.root().join(".skillpack/lock.json")).unwrap();
+    assert!(!lock.contains("\"key\""), "{lock}");
+    assert!(s.server.hits("/dist/index.json.minisig") == 0);
+}
+
+#[test]
+fn a_key_given_as_a_file_or_through_the_environment_is_trusted() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let other = s.key_new("other", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let out = s
+        .install(&index, &[key.public_file.to_str().unwrap()])
+        .status;
+    assert!(out.success());
+    std::fs::remove_dir_all(s.home.root()).unwrap();
+    let mut c = s.cmd();
+    c.args([
+        "install",
+        "demo-skill",
+        "--no-companions",
+        "--index",
+        &index,
+    ])
+    .arg("--dir")
+    .arg(s.home.root())
+    .env(
+        "SKILLPACK_TRUSTED_KEYS",
+        format!("{}, {}", other.public, key.public),
+    );
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(s.installed());
+}
+
+#[test]
+fn a_signature_by_another_key_is_refused_naming_that_key() {
+    let s = Signed::new();
+    let signer = s.key_new("signer", None);
+    let trusted = s.key_new("trusted", None);
+    assert!(s.pack(Some(&signer.secret), None).status.success());
+    let index = s.serve(&[]);
+    let out = s.install(&index, &[&trusted.public]);
+    s.refused(
+        &out,
+        "untrusted-key",
+        &format!("signed by key ID {}, which is not trusted", signer.id),
+    );
+    // Nothing but the index and its signature was fetched: no archive.
+    assert_eq!(s.server.hits("/dist/demo-skill-1.0.0.zip"), 0);
+}
+
+#[test]
+fn a_missing_signature_is_refused() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[("index.json.minisig", None)]);
+    let out = s.install(&index, &[&key.public]);
+    s.refused(&out, "no-signature", "has no signature");
+}
+
+#[test]
+fn the_signature_of_another_file_is_refused() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let sums_sig = s.read("SHA256SUMS.minisig");
+    let index = s.serve(&[("index.json.minisig", Some(sums_sig))]);
+    let out = s.install(&index, &[&key.public]);
+    s.refused(&out, "signature-mismatch", "signature of `SHA256SUMS`");
+}
+
+#[test]
+fn an_index_changed_after_signing_is_refused() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let tampered = String::from_utf8(s.read("index.json"))
+        .unwrap()
+        .replace("A skill for the signature tests.", "A skill, changed.");
+    let index = s.serve(&[("index.json", Some(tampered.into_bytes()))]);
+    let out = s.install(&index, &[&key.public]);
+    s.refused(&out, "signature-mismatch", "signature does not match");
+}
+
+#[test]
+fn an_edited_trusted_comment_or_a_truncated_signature_is_refused() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let sig = String::from_utf8(s.read("index.json.minisig")).unwrap();
+    let edited = sig.replace("file:index.json", "file:index.json\tok:yes");
+    let index = s.serve(&[("index.json.minisig", Some(edited.into_bytes()))]);
+    let out = s.install(&index, &[&key.public]);
+    s.refused(&out, "signature-mismatch", "signature does not match");
+
+    let truncated = sig.as_bytes()[..sig.len() / 2].to_vec();
+    let index = s.serve(&[("index.json.minisig", Some(truncated))]);
+    let out = s.install(&index, &[&key.public]);
+    s.refused(&out, "bad-signature", "damaged");
+}
+
+#[test]
+fn an_encrypted_key_signs_only_with_its_password() {
+    let s = Signed::new();
+    let key = s.key_new("keys", Some("correct horse"));
+    let out = s.pack(Some(&key.secret), Some("wrong"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("password does not unlock"),
+        "{}",
+        text(&out)
+    );
+    assert!(!s.dist().exists(), "nothing may be written");
+    // No password and no terminal: a usage error, nothing written.
+    let out = s.pack(Some(&key.secret), None);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("SKILLPACK_SIGNING_PASSWORD"));
+    assert!(!s.dist().exists(), "nothing may be written");
+
+    let out = s.pack(Some(&key.secret), Some("correct horse"));
+    assert!(out.status.success(), "{}", text(&out));
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[&key.public]).status.success());
+    assert!(s.installed());
+}
+
+#[test]
+fn packing_without_a_key_removes_signatures_that_no_longer_match() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    assert!(s.pack(None, None).status.success());
+    let files = files_under(&s.dist());
+    assert!(!files.iter().any(|f| f.ends_with(".minisig")), "{files:?}");
+}
+
+#[test]
+fn key_new_does_not_replace_a_key_without_force() {
+    let s = Signed::new();
+    s.key_new("keys", None);
+    let out = s
+        .cmd()
+        .args(["key", "new", "--out", "keys", "--unencrypted"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("already exists"));
+}
+
+#[test]
+fn minisign_verifies_what_skillpack_signs() {
+    if !has_minisign() {
+        return;
+    }
+    let s = Signed::new();
+    for (dir, password) in [("plain", None), ("locked", Some("pw"))] {
+        let key = s.key_new(dir, password);
+        assert!(s.pack(Some(&key.secret), password).status.success());
+        for file in ["index.json", "SHA256SUMS"] {
+            let out = Command::new("minisign")
+                .arg("-Vm")
+                .arg(s.dist().join(file))
+                .arg("-p")
+                .arg(&key.public_file)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{file}: {}", text(&out));
+            assert!(
+                text(&out).contains(&format!("file:{file}")),
+                "{}",
+                text(&out)
+            );
+        }
+    }
+}
+
+#[test]
+fn skillpack_verifies_what_minisign_signs() {
+    if !has_minisign() {
+        return;
+    }
+    let s = Signed::new();
+    assert!(s.pack(None, None).status.success());
+    let (sk, pk) = (s.work().join("m.key"), s.work().join("m.pub"));
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("minisign")
+            .args(args)
+            .current_dir(s.work())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "minisign {args:?}: {}", text(&out));
+    };
+    run(&[
+        "-G".as_ref(),
+        "-W".as_ref(),
+        "-p".as_ref(),
+        pk.as_os_str(),
+        "-s".as_ref(),
+        sk.as_os_str(),
+    ]);
+    let index_file = s.dist().join("index.json");
+    run(&[
+        "-S".as_ref(),
+        "-s".as_ref(),
+        sk.as_os_str(),
+        "-m".as_ref(),
+        index_file.as_os_str(),
+    ]);
+    let index = s.serve(&[]);
+    let out = s.install(&index, &[pk.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["installed"][0]["signed"], true);
+
+    // A key minisign made signs skillpack's packs too, and minisign accepts the result.
+    let out = s.pack(Some(&sk), None);
+    assert!(out.status.success(), "{}", text(&out));
+    run(&[
+        "-V".as_ref(),
+        "-p".as_ref(),
+        pk.as_os_str(),
+        "-m".as_ref(),
+        index_file.as_os_str(),
+    ]);
+}
