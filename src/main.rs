@@ -133,10 +133,12 @@ pub struct LimitArgs {
 pub enum Command {
     /// Install skills: the embedded account-management by default
     #[command(long_about = cli::install::LONG_ABOUT, after_help = cli::install::EXAMPLES)]
+    #[command(visible_alias = "add")]
     Install(cli::install::InstallArgs),
 
     /// List installed skills with version, source and state
     #[command(long_about = cli::list::LONG_ABOUT, after_help = cli::list::EXAMPLES)]
+    #[command(visible_alias = "ls")]
     List(cli::list::ListArgs),
 
     /// Re-hash installed skills against the lock file
@@ -145,6 +147,7 @@ pub enum Command {
 
     /// Remove skills that skillpack installed
     #[command(long_about = cli::uninstall::LONG_ABOUT, after_help = cli::uninstall::EXAMPLES)]
+    #[command(visible_aliases = ["remove", "rm"])]
     Uninstall(cli::uninstall::UninstallArgs),
 
     /// Re-resolve installed skills and install newer versions

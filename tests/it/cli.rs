@@ -4,6 +4,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::net::Home;
+
 fn skillpack() -> Command {
     let mut c = Command::cargo_bin("skillpack").unwrap();
     c.env("NO_COLOR", "1");
@@ -148,4 +150,68 @@ fn usage_errors_exit_2_with_a_message() {
         .assert()
         .success()
         .stdout(predicate::str::contains("skillpack 0.1.0"));
+}
+
+/// The binary in a sandbox HOME, isolated from the machine.
+fn in_home(home: &Home) -> Command {
+    Command::from_std(home.std_cmd())
+}
+
+/// The verbs users of other installers type reach the same commands.
+#[test]
+fn add_installs_like_install() {
+    let home = Home::new();
+    in_home(&home)
+        .args(["add", "--no-companions"])
+        .assert()
+        .success();
+    assert!(
+        home.home
+            .path()
+            .join(".claude/skills/account-management/SKILL.md")
+            .is_file()
+    );
+}
+
+#[test]
+fn ls_lists_like_list() {
+    let home = Home::new();
+    in_home(&home)
+        .args(["install", "--no-companions"])
+        .assert()
+        .success();
+    in_home(&home)
+        .arg("ls")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account-management"));
+}
+
+#[test]
+fn remove_and_rm_uninstall_like_uninstall() {
+    for verb in ["remove", "rm"] {
+        let home = Home::new();
+        let skill = home.home.path().join(".claude/skills/account-management");
+        in_home(&home)
+            .args(["install", "--no-companions"])
+            .assert()
+            .success();
+        assert!(skill.is_dir());
+        in_home(&home)
+            .args([verb, "account-management"])
+            .assert()
+            .success();
+        assert!(!skill.exists(), "`{verb}` left the skill in place");
+    }
+}
+
+#[test]
+fn help_lists_the_aliases() {
+    skillpack()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[alias: add]"))
+        .stdout(predicate::str::contains("[aliases: remove, rm]"))
+        .stdout(predicate::str::contains("[alias: ls]"));
 }
