@@ -116,8 +116,8 @@ pub struct FetchArgs {
 /// Archive limits; the defaults refuse zip bombs.
 #[derive(Debug, Args, Clone)]
 pub struct LimitArgs {
-    /// Largest uncompressed total (and single entry), in bytes
-    #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024 * 1024)]
+    /// Largest uncompressed total (and single entry): bytes, or with a unit (512K, 200M, 1G)
+    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = cli::size::parse_size)]
     pub max_size: u64,
 
     /// Most entries an archive may hold

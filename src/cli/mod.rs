@@ -12,6 +12,7 @@ pub(crate) mod pack;
 pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;
+pub(crate) mod size;
 pub(crate) mod uninstall;
 pub(crate) mod update;
 pub(crate) mod validate;
