@@ -41,7 +41,7 @@ SHA256SUMS and index.json list exactly the skills of this run.";
 pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack pack skill/account-management --out dist
-  skillpack pack skills/* --out dist --format skill     also write <name>.skill files
+  skillpack pack skills/* --out dist --skill-files      also write <name>.skill files
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) skillpack pack my-skill
   cd dist && sha256sum -c SHA256SUMS                     check the artifacts";
 
@@ -55,9 +55,13 @@ pub struct PackArgs {
     #[arg(short, long, value_name = "DIR", default_value = "dist")]
     pub out: PathBuf,
 
-    /// `zip`: <name>-<version>.zip; `skill`: also a <name>.skill copy for claude.ai upload
-    #[arg(long, value_enum, default_value_t = PackFormat::Zip)]
-    pub format: PackFormat,
+    /// Also write a <name>.skill copy of each zip, for claude.ai upload
+    #[arg(long)]
+    pub skill_files: bool,
+
+    /// Replaced by --skill-files (`skill`); still accepted, with a warning
+    #[arg(long, value_enum, value_name = "FORMAT", hide = true)]
+    pub format: Option<PackFormat>,
 
     /// The validation rules a skill must pass (`upload`: what claude.ai accepts)
     #[arg(long, value_enum, default_value_t = ProfileArg::Spec)]
@@ -68,10 +72,18 @@ pub struct PackArgs {
     pub strict: bool,
 }
 
+/// The values of the old `--format`: `zip` (the default) or `skill` (`--skill-files`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PackFormat {
     Zip,
     Skill,
+}
+
+impl PackArgs {
+    /// Whether `.skill` copies are written: `--skill-files`, or the old `--format skill`.
+    fn skill_files(&self) -> bool {
+        self.skill_files || self.format == Some(PackFormat::Skill)
+    }
 }
 
 pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
@@ -85,6 +97,14 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
         p.warn(
             "SOURCE_DATE_EPOCH lies outside the years zip can record (1980–2107); it is clamped",
         );
+    }
+    if let Some(format) = args.format {
+        p.warn(match format {
+            PackFormat::Skill => "`pack --format skill` is deprecated: use --skill-files",
+            PackFormat::Zip => {
+                "`pack --format zip` is deprecated: zips are always written; drop it"
+            }
+        });
     }
     let inputs = resolve_inputs(&args.paths)?;
     let out_abs = resolve_out(&env.cwd.join(&args.out));
@@ -134,9 +154,9 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
             "out": out_abs,
-            "format": match args.format { PackFormat::Zip => "zip", PackFormat::Skill => "skill" },
+            "format": if args.skill_files() { "skill" } else { "zip" },
             "source_date_epoch": epoch,
-            "skills": packed.iter().map(|s| skill_json(s, args.format)).collect::<Vec<_>>(),
+            "skills": packed.iter().map(|s| skill_json(s, args.skill_files())).collect::<Vec<_>>(),
             "sums": "SHA256SUMS",
             "index": "index.json",
         }));
@@ -151,7 +171,7 @@ fn write_out(p: &Printer, args: &PackArgs, packed: &[Planned]) -> Result<(), Fai
         Failure::new(format!("cannot create `{}`: {e}", args.out.display()))
             .hint("choose another --out folder")
     })?;
-    let skill_files = args.format == PackFormat::Skill;
+    let skill_files = args.skill_files();
     release::write(&args.out, packed, skill_files, |written| {
         let Written::Archive(s) = written else { return };
         let r = &s.release;
@@ -250,14 +270,14 @@ fn release_failure(e: ReleaseError) -> Failure {
     }
 }
 
-fn skill_json(s: &Planned, format: PackFormat) -> serde_json::Value {
+fn skill_json(s: &Planned, skill_files: bool) -> serde_json::Value {
     let r = &s.release;
     json!({
         "name": r.name,
         "version": r.version,
         "path": std::fs::canonicalize(&s.dir).unwrap_or_else(|_| s.dir.clone()),
         "file": r.file_name,
-        "skill_file": (format == PackFormat::Skill).then(|| r.skill_file_name()),
+        "skill_file": skill_files.then(|| r.skill_file_name()),
         "sha256": r.sha256,
         "tree": r.tree,
         "size": r.bytes.len(),
