@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 use super::{CmdResult, Failure, Printer};
@@ -32,7 +32,7 @@ pub struct CompletionsArgs {
 }
 
 pub(crate) fn run(_p: &Printer, args: CompletionsArgs) -> CmdResult {
-    let mut cmd = crate::Cli::command();
+    let mut cmd = super::help::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "skillpack", &mut out);
     write_stdout(&out)
@@ -47,7 +47,7 @@ Print the skillpack(1) man page (roff) on stdout.
 pub struct ManArgs {}
 
 pub(crate) fn run_man(_p: &Printer, _args: ManArgs) -> CmdResult {
-    let cmd = crate::Cli::command();
+    let cmd = super::help::command();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd)
         .render(&mut out)

@@ -4,6 +4,7 @@
 pub(crate) mod companions;
 pub(crate) mod completions;
 pub(crate) mod failure;
+pub(crate) mod help;
 pub(crate) mod install;
 pub(crate) mod list;
 pub(crate) mod offer;

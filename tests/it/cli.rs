@@ -215,3 +215,116 @@ fn help_lists_the_aliases() {
         .stdout(predicate::str::contains("[aliases: remove, rm]"))
         .stdout(predicate::str::contains("[alias: ls]"));
 }
+
+/// The JSON error document a failed run prints on stdout.
+fn json_error(out: &std::process::Output) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", out.stdout));
+    doc["error"].clone()
+}
+
+#[test]
+fn usage_errors_with_json_print_the_json_error_document() {
+    for args in [
+        &["--json", "frobnicate"][..],
+        &["install", "--json", "--scope", "galaxy"],
+        &["uninstall", "--json"],
+        &["list", "--json", "--max-size", "1G"],
+    ] {
+        let out = skillpack().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let error = json_error(&out);
+        assert_eq!(error["code"], 2, "{args:?}: {error}");
+        assert_eq!(error["kind"], "usage", "{args:?}: {error}");
+        assert!(!error["message"].as_str().unwrap().is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.lines().filter(|l| l.starts_with("error:")).count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn usage_errors_without_json_leave_stdout_empty() {
+    skillpack()
+        .args(["install", "--scope", "galaxy"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn completions_and_man_refuse_json() {
+    for args in [&["completions", "bash", "--json"][..], &["--json", "man"]] {
+        let out = skillpack().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let error = json_error(&out);
+        assert!(
+            error["message"].as_str().unwrap().contains("--json"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn help_groups_options_under_headings() {
+    let help = skillpack()
+        .args(["install", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(help).unwrap();
+    let at = |heading: &str| {
+        help.find(&format!("\n{heading}:\n"))
+            .unwrap_or_else(|| panic!("no {heading} heading in:\n{help}"))
+    };
+    let at_option = |option: &str| help.find(option).unwrap();
+    for (heading, option) in [
+        ("What to install", "--sha256 <HEX>"),
+        ("Where", "--agent <AGENT>"),
+        ("Limits", "--max-size <SIZE>"),
+        ("Output", "--json"),
+    ] {
+        assert!(at(heading) < at_option(option), "{option} under {heading}");
+    }
+    // Options that belong to no group are not swept under the group before them.
+    assert!(at_option("--dry-run") < at("Where"), "{help}");
+}
+
+#[test]
+fn version_is_a_top_level_flag_only() {
+    skillpack()
+        .arg("-V")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("skillpack 0.1.0"));
+    skillpack()
+        .arg("--help")
+        .assert()
+        .stdout(predicate::str::contains("-V, --version"));
+    skillpack().args(["install", "-V"]).assert().code(2);
+    skillpack()
+        .args(["install", "--help"])
+        .assert()
+        .stdout(predicate::str::contains("--version").not());
+}
+
+#[test]
+fn help_points_to_the_man_pages() {
+    skillpack()
+        .arg("--help")
+        .assert()
+        .stdout(predicate::str::contains("man skillpack-install"))
+        .stdout(predicate::str::contains("docs/").not());
+    for cmd in ["install", "validate", "pack", "list"] {
+        skillpack()
+            .args([cmd, "--help"])
+            .assert()
+            .stdout(predicate::str::contains(format!("man skillpack-{cmd}")))
+            .stdout(predicate::str::contains(format!("skillpack man {cmd}")))
+            .stdout(predicate::str::contains("docs/").not());
+    }
+}
