@@ -174,9 +174,9 @@ pub enum Command {
     #[command(long_about = cli::completions::LONG_ABOUT, after_help = cli::completions::EXAMPLES)]
     Completions(cli::completions::CompletionsArgs),
 
-    /// Print the man page
-    #[command(long_about = cli::completions::MAN_LONG_ABOUT)]
-    Man(cli::completions::ManArgs),
+    /// Print a man page, or write them all with --out DIR
+    #[command(long_about = cli::man::LONG_ABOUT)]
+    Man(cli::man::ManArgs),
 }
 
 fn main() -> ExitCode {

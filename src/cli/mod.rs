@@ -7,6 +7,7 @@ pub(crate) mod failure;
 pub(crate) mod help;
 pub(crate) mod install;
 pub(crate) mod list;
+pub(crate) mod man;
 pub(crate) mod offer;
 pub(crate) mod output;
 pub(crate) mod pack;
@@ -86,7 +87,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Validate(args) => validate::run(&printer, args),
         Command::Pack(args) => pack::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
-        Command::Man(args) => completions::run_man(&printer, args),
+        Command::Man(args) => man::run(&printer, args),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,7 @@ mod hardening_text;
 mod install;
 mod install_script;
 mod json;
+mod man;
 mod net;
 mod network;
 mod pack;
