@@ -9,14 +9,16 @@
 #   sh install.sh -- --agent codex
 #
 # Environment:
+#   SKILLPACK_VERSION       the release to install, e.g. 0.2.0 (default: the latest)
 #   SKILLPACK_DOWNLOAD_URL  where release assets are fetched from
-#                           (default https://github.com/skillpack/skillpack/releases/latest/download)
+#                           (default https://github.com/skillpack/skillpack/releases/latest/download,
+#                           or .../releases/download/vVERSION with SKILLPACK_VERSION)
 #   SKILLPACK_INSTALL_DIR   where the binary goes (default $HOME/.local/bin)
 #   SKILLPACK_NO_RUN=1      install the binary only; do not run `skillpack install`
 
 set -eu
 
-DEFAULT_DOWNLOAD_URL="https://github.com/skillpack/skillpack/releases/latest/download"
+RELEASES_URL="https://github.com/skillpack/skillpack/releases"
 
 # Set once known, so the exit trap can remove them whatever step fails.
 tmp_dir=""
@@ -32,7 +34,8 @@ usage: curl -fsSL https://github.com/skillpack/skillpack/releases/latest/downloa
 Arguments after `--` are passed to `skillpack install`, e.g. `-- --agent codex`.
 
 Environment:
-  SKILLPACK_DOWNLOAD_URL  release assets location (default: the latest GitHub release)
+  SKILLPACK_VERSION       the release to install, e.g. 0.2.0 (default: the latest)
+  SKILLPACK_DOWNLOAD_URL  release assets location (default: the GitHub release)
   SKILLPACK_INSTALL_DIR   where to put the binary (default: $HOME/.local/bin)
   SKILLPACK_NO_RUN=1      only install the binary
 EOF
@@ -51,7 +54,7 @@ err() {
     exit 1
 }
 
-# shellcheck disable=SC2317 # called by the exit trap
+# shellcheck disable=SC2317,SC2329 # called by the exit trap
 cleanup() {
     if [ -n "$tmp_dest" ]; then
         rm -f "$tmp_dest"
@@ -182,7 +185,20 @@ main() {
         esac
     done
 
-    base_url=${SKILLPACK_DOWNLOAD_URL:-$DEFAULT_DOWNLOAD_URL}
+    version=${SKILLPACK_VERSION:-}
+    version=${version#v}
+    case "$version" in
+        '' | latest) version="" ;;
+        *[!0-9A-Za-z.+-]* | [!0-9]*)
+            err "SKILLPACK_VERSION is not a release version: $SKILLPACK_VERSION" \
+                "Set it to a version such as 0.2.0 (see $RELEASES_URL), or unset it for the latest." ;;
+    esac
+    if [ -n "$version" ]; then
+        default_url="$RELEASES_URL/download/v$version"
+    else
+        default_url="$RELEASES_URL/latest/download"
+    fi
+    base_url=${SKILLPACK_DOWNLOAD_URL:-$default_url}
     base_url=${base_url%/}
     if [ -n "${SKILLPACK_INSTALL_DIR:-}" ]; then
         install_dir=$SKILLPACK_INSTALL_DIR
@@ -243,12 +259,36 @@ main() {
             "Set SKILLPACK_INSTALL_DIR to a folder you can write to, e.g. SKILLPACK_INSTALL_DIR=\$HOME/bin."
     fi
     chmod 755 "$tmp_dest"
+    if [ -n "$version" ]; then
+        got=$("$tmp_dest" --version 2>/dev/null || true)
+        got=${got#skillpack }
+        if [ "$got" != "$version" ]; then
+            err "the downloaded skillpack is version ${got:-unknown}, not $version; nothing was installed" \
+                "Check SKILLPACK_VERSION and SKILLPACK_DOWNLOAD_URL ($base_url)."
+        fi
+    fi
     if ! mv -f "$tmp_dest" "$dest"; then
         err "could not move the new binary into place at $dest" \
             "Check the permissions of $install_dir, or set SKILLPACK_INSTALL_DIR to another folder."
     fi
     tmp_dest=""
     say "installed skillpack to $dest"
+
+    # Said before `skillpack install` runs, so it is not lost under that command's output.
+    case ":${PATH:-}:" in
+        *":$install_dir:"*) ;;
+        *)
+            # shellcheck disable=SC2088 # shown to the user, not expanded
+            case "${SHELL:-}" in
+                */zsh) rc="~/.zshrc" ;;
+                */bash) rc="~/.bashrc" ;;
+                *) rc="~/.profile" ;;
+            esac
+            say "$install_dir is not on your PATH. To run skillpack by name, add this line to $rc:"
+            # shellcheck disable=SC2016 # $PATH is meant literally in the line to copy
+            printf '\n    export PATH="%s:$PATH"\n\n' "$install_dir"
+            ;;
+    esac
 
     status=0
     if [ -n "${SKILLPACK_NO_RUN:-}" ] && [ "$SKILLPACK_NO_RUN" != 0 ]; then
@@ -268,20 +308,6 @@ main() {
         fi
     fi
 
-    case ":${PATH:-}:" in
-        *":$install_dir:"*) ;;
-        *)
-            # shellcheck disable=SC2088 # shown to the user, not expanded
-            case "${SHELL:-}" in
-                */zsh) rc="~/.zshrc" ;;
-                */bash) rc="~/.bashrc" ;;
-                *) rc="~/.profile" ;;
-            esac
-            say "$install_dir is not on your PATH. To run skillpack by name, add this line to $rc:"
-            # shellcheck disable=SC2016 # $PATH is meant literally in the line to copy
-            printf '\n    export PATH="%s:$PATH"\n\n' "$install_dir"
-            ;;
-    esac
     exit "$status"
 }
 

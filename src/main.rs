@@ -21,7 +21,7 @@ skillpack does three jobs:
   CI           skillpack validate DIR          check SKILL.md frontmatter with file:line
                                                diagnostics";
 
-const EXAMPLES: &str = "\
+pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack install                          install account-management for Claude Code
   skillpack install ./my-skill --dry-run     check a local skill without installing it
@@ -32,8 +32,8 @@ Examples:
 Exit codes: 0 success, 1 failure or validation errors, 2 usage error.";
 
 #[derive(Debug, Parser)]
-#[command(name = "skillpack", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
-#[command(propagate_version = true, max_term_width = 100)]
+#[command(name = "skillpack", version, about = ABOUT, long_about = LONG_ABOUT)]
+#[command(max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -43,8 +43,9 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Output")]
 pub struct GlobalArgs {
-    /// Print machine-readable JSON on stdout (schema in docs/json.md)
+    /// Print machine-readable JSON on stdout (errors too, as a JSON error document)
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -70,6 +71,7 @@ pub enum ColorChoice {
 
 /// Which skills root a command works on.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Where")]
 pub struct TargetArgs {
     /// The agent whose skills folder to use
     #[arg(long, value_enum, default_value_t = AgentArg::ClaudeCode)]
@@ -99,6 +101,7 @@ pub enum ScopeArg {
 
 /// Where names resolve and how much may be fetched: shared by `install` and `update`.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "What to install")]
 pub struct FetchArgs {
     /// A remote catalog (the index.json `pack` writes) to resolve names through
     #[arg(
@@ -120,9 +123,10 @@ pub struct FetchArgs {
 
 /// Archive limits; the defaults refuse zip bombs.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
-    /// Largest uncompressed total (and single entry), in bytes
-    #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024 * 1024)]
+    /// Largest uncompressed total (and single entry): bytes, or with a unit (512K, 200M, 1G)
+    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = cli::size::parse_size)]
     pub max_size: u64,
 
     /// Most entries an archive may hold
@@ -138,10 +142,12 @@ pub struct LimitArgs {
 pub enum Command {
     /// Install skills: the embedded account-management by default
     #[command(long_about = cli::install::LONG_ABOUT, after_help = cli::install::EXAMPLES)]
+    #[command(visible_alias = "add")]
     Install(cli::install::InstallArgs),
 
     /// List installed skills with version, source and state
     #[command(long_about = cli::list::LONG_ABOUT, after_help = cli::list::EXAMPLES)]
+    #[command(visible_alias = "ls")]
     List(cli::list::ListArgs),
 
     /// Re-hash installed skills against the lock file
@@ -150,6 +156,7 @@ pub enum Command {
 
     /// Remove skills that skillpack installed
     #[command(long_about = cli::uninstall::LONG_ABOUT, after_help = cli::uninstall::EXAMPLES)]
+    #[command(visible_aliases = ["remove", "rm"])]
     Uninstall(cli::uninstall::UninstallArgs),
 
     /// Re-resolve installed skills and install newer versions
@@ -176,12 +183,14 @@ pub enum Command {
     #[command(long_about = cli::completions::LONG_ABOUT, after_help = cli::completions::EXAMPLES)]
     Completions(cli::completions::CompletionsArgs),
 
-    /// Print the man page
-    #[command(long_about = cli::completions::MAN_LONG_ABOUT)]
-    Man(cli::completions::ManArgs),
+    /// Print a man page, or write them all with --out DIR
+    #[command(long_about = cli::man::LONG_ABOUT)]
+    Man(cli::man::ManArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    cli::run(cli)
+    match cli::help::parse() {
+        Ok(cli) => cli::run(cli),
+        Err(code) => code,
+    }
 }

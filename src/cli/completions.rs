@@ -1,10 +1,10 @@
-//! `skillpack completions` and `skillpack man`: shell completion scripts and the man page,
-//! generated from the same argument definitions the binary parses.
+//! `skillpack completions`: shell completion scripts, generated from the same argument
+//! definitions the binary parses.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
 use super::{CmdResult, Failure, Printer};
@@ -32,30 +32,14 @@ pub struct CompletionsArgs {
 }
 
 pub(crate) fn run(_p: &Printer, args: CompletionsArgs) -> CmdResult {
-    let mut cmd = crate::Cli::command();
+    let mut cmd = super::help::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "skillpack", &mut out);
     write_stdout(&out)
 }
 
-pub(crate) const MAN_LONG_ABOUT: &str = "\
-Print the skillpack(1) man page (roff) on stdout.
-
-  skillpack man > /usr/local/share/man/man1/skillpack.1";
-
-#[derive(Debug, Args)]
-pub struct ManArgs {}
-
-pub(crate) fn run_man(_p: &Printer, _args: ManArgs) -> CmdResult {
-    let cmd = crate::Cli::command();
-    let mut out = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut out)
-        .map_err(|e| Failure::new(format!("cannot render the man page: {e}")))?;
-    write_stdout(&out)
-}
-
-fn write_stdout(bytes: &[u8]) -> CmdResult {
+/// Writes `bytes` to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn write_stdout(bytes: &[u8]) -> CmdResult {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -72,8 +72,8 @@ Examples:
   skillpack install acme/skills --skill a --skill b
                                                  two skills, one download
   skillpack install team-skill --index https://skills.example.com/index.json
-  skillpack install team-skill --index https://skills.example.com/index.json \
-      --trusted-key RWQ…                         only if the index is signed by that key
+  skillpack install team-skill --index URL --trusted-key team.pub
+                                                 only if team.pub's key signed the index
   skillpack install --dir /tmp/skills --dry-run  show what would happen, change nothing";
 
 #[derive(Debug, Args)]

@@ -4,9 +4,11 @@
 pub(crate) mod companions;
 pub(crate) mod completions;
 pub(crate) mod failure;
+pub(crate) mod help;
 pub(crate) mod install;
 pub(crate) mod key;
 pub(crate) mod list;
+pub(crate) mod man;
 pub(crate) mod offer;
 pub(crate) mod output;
 pub(crate) mod pack;
@@ -14,6 +16,7 @@ pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;
 pub(crate) mod restore;
+pub(crate) mod size;
 pub(crate) mod uninstall;
 pub(crate) mod update;
 pub(crate) mod validate;
@@ -87,7 +90,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Pack(args) => pack::run(&printer, args),
         Command::Key(args) => key::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
-        Command::Man(args) => completions::run_man(&printer, args),
+        Command::Man(args) => man::run(&printer, args),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::net::Home;
+
 fn skillpack() -> Command {
     let mut c = Command::cargo_bin("skillpack").unwrap();
     c.env("NO_COLOR", "1");
@@ -148,4 +150,181 @@ fn usage_errors_exit_2_with_a_message() {
         .assert()
         .success()
         .stdout(predicate::str::contains("skillpack 0.1.0"));
+}
+
+/// The binary in a sandbox HOME, isolated from the machine.
+fn in_home(home: &Home) -> Command {
+    Command::from_std(home.std_cmd())
+}
+
+/// The verbs users of other installers type reach the same commands.
+#[test]
+fn add_installs_like_install() {
+    let home = Home::new();
+    in_home(&home)
+        .args(["add", "--no-companions"])
+        .assert()
+        .success();
+    assert!(
+        home.home
+            .path()
+            .join(".claude/skills/account-management/SKILL.md")
+            .is_file()
+    );
+}
+
+#[test]
+fn ls_lists_like_list() {
+    let home = Home::new();
+    in_home(&home)
+        .args(["install", "--no-companions"])
+        .assert()
+        .success();
+    in_home(&home)
+        .arg("ls")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("account-management"));
+}
+
+#[test]
+fn remove_and_rm_uninstall_like_uninstall() {
+    for verb in ["remove", "rm"] {
+        let home = Home::new();
+        let skill = home.home.path().join(".claude/skills/account-management");
+        in_home(&home)
+            .args(["install", "--no-companions"])
+            .assert()
+            .success();
+        assert!(skill.is_dir());
+        in_home(&home)
+            .args([verb, "account-management"])
+            .assert()
+            .success();
+        assert!(!skill.exists(), "`{verb}` left the skill in place");
+    }
+}
+
+#[test]
+fn help_lists_the_aliases() {
+    skillpack()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[alias: add]"))
+        .stdout(predicate::str::contains("[aliases: remove, rm]"))
+        .stdout(predicate::str::contains("[alias: ls]"));
+}
+
+/// The JSON error document a failed run prints on stdout.
+fn json_error(out: &std::process::Output) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", out.stdout));
+    doc["error"].clone()
+}
+
+#[test]
+fn usage_errors_with_json_print_the_json_error_document() {
+    for args in [
+        &["--json", "frobnicate"][..],
+        &["install", "--json", "--scope", "galaxy"],
+        &["uninstall", "--json"],
+        &["list", "--json", "--max-size", "1G"],
+    ] {
+        let out = skillpack().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let error = json_error(&out);
+        assert_eq!(error["code"], 2, "{args:?}: {error}");
+        assert_eq!(error["kind"], "usage", "{args:?}: {error}");
+        assert!(!error["message"].as_str().unwrap().is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.lines().filter(|l| l.starts_with("error:")).count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn usage_errors_without_json_leave_stdout_empty() {
+    skillpack()
+        .args(["install", "--scope", "galaxy"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn completions_and_man_refuse_json() {
+    for args in [&["completions", "bash", "--json"][..], &["--json", "man"]] {
+        let out = skillpack().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let error = json_error(&out);
+        assert!(
+            error["message"].as_str().unwrap().contains("--json"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn help_groups_options_under_headings() {
+    let help = skillpack()
+        .args(["install", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(help).unwrap();
+    let at = |heading: &str| {
+        help.find(&format!("\n{heading}:\n"))
+            .unwrap_or_else(|| panic!("no {heading} heading in:\n{help}"))
+    };
+    let at_option = |option: &str| help.find(option).unwrap();
+    for (heading, option) in [
+        ("What to install", "--sha256 <HEX>"),
+        ("Where", "--agent <AGENT>"),
+        ("Limits", "--max-size <SIZE>"),
+        ("Output", "--json"),
+    ] {
+        assert!(at(heading) < at_option(option), "{option} under {heading}");
+    }
+    // Options that belong to no group are not swept under the group before them.
+    assert!(at_option("--dry-run") < at("Where"), "{help}");
+}
+
+#[test]
+fn version_is_a_top_level_flag_only() {
+    skillpack()
+        .arg("-V")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("skillpack 0.1.0"));
+    skillpack()
+        .arg("--help")
+        .assert()
+        .stdout(predicate::str::contains("-V, --version"));
+    skillpack().args(["install", "-V"]).assert().code(2);
+    skillpack()
+        .args(["install", "--help"])
+        .assert()
+        .stdout(predicate::str::contains("--version").not());
+}
+
+#[test]
+fn help_points_to_the_man_pages() {
+    skillpack()
+        .arg("--help")
+        .assert()
+        .stdout(predicate::str::contains("man skillpack-install"))
+        .stdout(predicate::str::contains("docs/").not());
+    for cmd in ["install", "validate", "pack", "list"] {
+        skillpack()
+            .args([cmd, "--help"])
+            .assert()
+            .stdout(predicate::str::contains(format!("man skillpack-{cmd}")))
+            .stdout(predicate::str::contains(format!("skillpack man {cmd}")))
+            .stdout(predicate::str::contains("docs/").not());
+    }
 }

@@ -146,6 +146,26 @@ fn a_zip_swapped_during_install_never_installs_the_other_bytes() {
 }
 
 #[test]
+fn max_size_takes_units() {
+    let s = Sandbox::new();
+    let path = s.home.path().join("big.zip");
+    let f = fs::File::create(&path).unwrap();
+    f.set_len(1 << 30).unwrap();
+    drop(f);
+    for size in ["1M", "1024K", "1MiB"] {
+        s.install(&["./big.zip", "--max-size", size])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("is larger than 1048576 bytes"));
+    }
+    s.install(&["./big.zip", "--max-size", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("200M"));
+    assert!(nothing_installed(&s.root()));
+}
+
+#[test]
 fn a_local_zip_larger_than_max_size_is_refused_before_it_is_copied() {
     let s = Sandbox::new();
     let path = s.home.path().join("big.zip");

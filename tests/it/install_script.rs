@@ -403,6 +403,71 @@ mod sh {
     }
 
     #[test]
+    fn the_path_warning_comes_before_skillpack_install_runs() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &[], &[]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let stdout = text(&out.stdout);
+        let warning = stdout.find("not on your PATH").expect("a PATH warning");
+        let running = stdout.find("running: skillpack install").expect("the run");
+        assert!(warning < running, "{}", describe(&out));
+    }
+
+    #[test]
+    fn skillpack_version_pins_the_release() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let version = env!("CARGO_PKG_VERSION");
+        let pinned = format!("v{version}");
+        let out = run(
+            &sb,
+            &release,
+            &[],
+            &[
+                ("SKILLPACK_VERSION", pinned.as_str()),
+                ("SKILLPACK_NO_RUN", "1"),
+            ],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_binary_installed(&sb);
+    }
+
+    #[test]
+    fn a_release_of_another_version_installs_nothing() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &[], &[("SKILLPACK_VERSION", "99.0.0")]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("not 99.0.0"), "{}", describe(&out));
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+    }
+
+    #[test]
+    fn a_malformed_version_is_refused_before_any_download() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &[], &[("SKILLPACK_VERSION", "1.0;rm -rf")]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        assert!(
+            text(&out.stderr).contains("SKILLPACK_VERSION"),
+            "{}",
+            describe(&out)
+        );
+        assert!(release.requests().is_empty());
+    }
+
+    #[test]
+    fn the_script_passes_shellcheck() {
+        let Ok(out) = Command::new("shellcheck").arg(script()).output() else {
+            eprintln!("note: shellcheck is not installed; the script was not checked");
+            return;
+        };
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+
+    #[test]
     fn plain_http_to_another_host_is_refused() {
         let sb = Sandbox::new();
         let release = FakeRelease::release();

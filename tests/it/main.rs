@@ -13,6 +13,7 @@ mod hints;
 mod install;
 mod install_script;
 mod json;
+mod man;
 mod net;
 mod network;
 mod pack;

@@ -186,7 +186,7 @@ fn sha256sum_checks_the_artifacts() {
     let tmp = TempDir::new().unwrap();
     let skill = make_skill(tmp.path(), "demo-skill", SKILL_MD);
     let out = tmp.path().join("dist");
-    pack_ok(tmp.path(), &[&skill, &"--out", &out, &"--format", &"skill"]);
+    pack_ok(tmp.path(), &[&skill, &"--out", &out, &"--skill-files"]);
 
     let sums = fs::read_to_string(out.join("SHA256SUMS")).unwrap();
     let names: Vec<&str> = sums.lines().map(|l| &l[66..]).collect();
@@ -689,4 +689,28 @@ fn the_index_serves_as_a_remote_catalog() {
         format!("{base}/releases/demo-skill-1.2.3.zip"),
         "`url` is resolved relative to the index"
     );
+}
+
+#[test]
+fn the_old_format_skill_still_writes_skill_files_with_a_warning() {
+    let tmp = TempDir::new().unwrap();
+    let skill = make_skill(tmp.path(), "demo-skill", SKILL_MD);
+    let out = tmp.path().join("dist");
+    let run = pack_ok(tmp.path(), &[&skill, &"--out", &out, &"--format", &"skill"]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("deprecated"), "{stderr}");
+    assert!(stderr.contains("--skill-files"), "{stderr}");
+    assert!(out.join("demo-skill.skill").is_file());
+}
+
+#[test]
+fn pack_help_no_longer_offers_format() {
+    let tmp = TempDir::new().unwrap();
+    let help = skillpack(tmp.path())
+        .args(["pack", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("--skill-files"), "{text}");
+    assert!(!text.contains("--format <"), "{text}");
 }

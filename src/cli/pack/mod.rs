@@ -48,7 +48,7 @@ from SKILLPACK_SIGNING_PASSWORD.";
 pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack pack skill/account-management --out dist
-  skillpack pack skills/* --out dist --format skill     also write <name>.skill files
+  skillpack pack skills/* --out dist --skill-files      also write <name>.skill files
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) skillpack pack my-skill
   cd dist && sha256sum -c SHA256SUMS                     check the artifacts
   skillpack pack skills/* --out dist --sign skillpack.key  also sign SHA256SUMS and index.json";
@@ -63,9 +63,13 @@ pub struct PackArgs {
     #[arg(short, long, value_name = "DIR", default_value = "dist")]
     pub out: PathBuf,
 
-    /// `zip`: <name>-<version>.zip; `skill`: also a <name>.skill copy for claude.ai upload
-    #[arg(long, value_enum, default_value_t = PackFormat::Zip)]
-    pub format: PackFormat,
+    /// Also write a <name>.skill copy of each zip, for claude.ai upload
+    #[arg(long)]
+    pub skill_files: bool,
+
+    /// Replaced by --skill-files (`skill`); still accepted, with a warning
+    #[arg(long, value_enum, value_name = "FORMAT", hide = true)]
+    pub format: Option<PackFormat>,
 
     /// The validation rules a skill must pass (`upload`: what claude.ai accepts)
     #[arg(long, value_enum, default_value_t = ProfileArg::Spec)]
@@ -81,10 +85,18 @@ pub struct PackArgs {
     pub sign: Option<PathBuf>,
 }
 
+/// The values of the old `--format`: `zip` (the default) or `skill` (`--skill-files`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PackFormat {
     Zip,
     Skill,
+}
+
+impl PackArgs {
+    /// Whether `.skill` copies are written: `--skill-files`, or the old `--format skill`.
+    fn skill_files(&self) -> bool {
+        self.skill_files || self.format == Some(PackFormat::Skill)
+    }
 }
 
 pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
@@ -98,6 +110,14 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
         p.warn(
             "SOURCE_DATE_EPOCH lies outside the years zip can record (1980–2107); it is clamped",
         );
+    }
+    if let Some(format) = args.format {
+        p.warn(match format {
+            PackFormat::Skill => "`pack --format skill` is deprecated: use --skill-files",
+            PackFormat::Zip => {
+                "`pack --format zip` is deprecated: zips are always written; drop it"
+            }
+        });
     }
     let inputs = resolve_inputs(&args.paths)?;
     // The key is unlocked before anything else, so that a wrong password costs no work.
@@ -152,9 +172,9 @@ pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
             "out": out_abs,
-            "format": match args.format { PackFormat::Zip => "zip", PackFormat::Skill => "skill" },
+            "format": if args.skill_files() { "skill" } else { "zip" },
             "source_date_epoch": epoch,
-            "skills": packed.iter().map(|s| skill_json(s, args.format)).collect::<Vec<_>>(),
+            "skills": packed.iter().map(|s| skill_json(s, args.skill_files())).collect::<Vec<_>>(),
             "sums": "SHA256SUMS",
             "index": "index.json",
             "signed_by": key.as_ref().map(|k| json!({"key_id": k.id().to_string(), "public_key": k.public_base64()})),
@@ -175,7 +195,7 @@ fn write_out(
         Failure::new(format!("cannot create `{}`: {e}", args.out.display()))
             .hint("choose another --out folder")
     })?;
-    let skill_files = args.format == PackFormat::Skill;
+    let skill_files = args.skill_files();
     release::write(&args.out, packed, skill_files, key, |written| {
         let Written::Archive(s) = written else { return };
         let r = &s.release;
@@ -284,14 +304,14 @@ fn release_failure(e: ReleaseError) -> Failure {
     }
 }
 
-fn skill_json(s: &Planned, format: PackFormat) -> serde_json::Value {
+fn skill_json(s: &Planned, skill_files: bool) -> serde_json::Value {
     let r = &s.release;
     json!({
         "name": r.name,
         "version": r.version,
         "path": std::fs::canonicalize(&s.dir).unwrap_or_else(|_| s.dir.clone()),
         "file": r.file_name,
-        "skill_file": (format == PackFormat::Skill).then(|| r.skill_file_name()),
+        "skill_file": skill_files.then(|| r.skill_file_name()),
         "sha256": r.sha256,
         "tree": r.tree,
         "size": r.bytes.len(),

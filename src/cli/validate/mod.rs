@@ -40,7 +40,7 @@ Profiles:
 
 Every profile also warns about a body over 500 lines, links and references/, scripts/ or
 assets/ paths that point to missing files, files over 1 MiB, and junk files (.DS_Store,
-__pycache__, *.pyc). The rule list and the JSON schema are in docs/validate.md.
+__pycache__, *.pyc). Every problem names its rule id; --json gives the same fields.
 
 In CI: --format github annotates a pull request (the worst problems first, at most
 --max-annotations per severity) and --format sarif writes a SARIF 2.1.0 log for code
