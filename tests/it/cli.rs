@@ -7,9 +7,7 @@ use predicates::prelude::*;
 use crate::net::Home;
 
 fn skillpack() -> Command {
-    let mut c = Command::cargo_bin("skillpack").unwrap();
-    c.env("NO_COLOR", "1");
-    c
+    crate::net::bare()
 }
 
 #[test]

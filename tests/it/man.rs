@@ -22,9 +22,7 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn skillpack() -> Command {
-    let mut c = Command::cargo_bin("skillpack").unwrap();
-    c.env("NO_COLOR", "1");
-    c
+    crate::net::bare()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -356,6 +356,7 @@ const MACHINE_VARS: &[&str] = &[
     "SOURCE_DATE_EPOCH",
     "CLAUDE_CONFIG_DIR",
     "GITHUB_STEP_SUMMARY",
+    "CLICOLOR_FORCE",
 ];
 
 /// `c` isolated from the machine: its proxy and skillpack variables removed, `home` as HOME
@@ -385,6 +386,17 @@ pub fn skillpack(
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillpack"));
     isolate(&mut c, home, cache).current_dir(cwd);
     c
+}
+
+/// The `skillpack` binary for commands that touch no skills root or cache (help, man,
+/// completions, validate, pack): no colour, and no machine settings.
+pub fn bare() -> assert_cmd::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillpack"));
+    for var in MACHINE_VARS {
+        c.env_remove(var);
+    }
+    c.env("NO_COLOR", "1");
+    assert_cmd::Command::from_std(c)
 }
 
 /// The regular files under `dir`, relative, with forward slashes, sorted.

@@ -244,11 +244,7 @@ fn every_rule_has_a_section_with_its_help() {
 // --- The command line ---------------------------------------------------------------------
 
 fn skillpack() -> Command {
-    let mut cmd = Command::cargo_bin("skillpack").unwrap();
-    cmd.env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("GITHUB_STEP_SUMMARY");
-    cmd
+    crate::net::bare()
 }
 
 fn write_skill(root: &TempDir, rel: &str, frontmatter: &str, body: &str) -> PathBuf {
