@@ -56,28 +56,37 @@ pub(crate) fn target_words(target: &TargetArgs) -> Vec<String> {
     words
 }
 
-/// The hint for `name`, which is not installed in the root `target` names: the same
-/// command with the installed name it most resembles, else how to see what is installed.
-pub(crate) fn not_installed_hint(
+/// `did you mean …?` with the same command for the installed name `name` most resembles,
+/// in the root `target` names; `None` when no installed name is close.
+pub(crate) fn did_you_mean<'a>(
     verb: &str,
     name: &str,
-    installed: impl IntoIterator<Item = impl AsRef<str>>,
+    installed: impl IntoIterator<Item = &'a String>,
+    target: &TargetArgs,
+) -> Option<String> {
+    let near = skillpack::text::closest(name, installed.into_iter().map(String::as_str))?;
+    let mut words = vec!["skillpack".to_owned(), verb.to_owned(), near.to_owned()];
+    words.extend(target_words(target));
+    Some(format!(
+        "did you mean `{}`?",
+        command(words.iter().map(String::as_str))
+    ))
+}
+
+/// The hint for `name`, which is not installed in the root `target` names: the same
+/// command with the installed name it most resembles, else how to see what is installed.
+pub(crate) fn not_installed_hint<'a>(
+    verb: &str,
+    name: &str,
+    installed: impl IntoIterator<Item = &'a String>,
     target: &TargetArgs,
 ) -> String {
-    let installed: Vec<String> = installed
-        .into_iter()
-        .map(|n| n.as_ref().to_owned())
-        .collect();
-    let mut words: Vec<String> = vec!["skillpack".into()];
-    let near = skillpack::text::closest(name, installed.iter().map(String::as_str));
-    match near {
-        Some(near) => words.extend([verb.to_owned(), near.to_owned()]),
-        None => words.push("list".into()),
-    }
-    words.extend(target_words(target));
-    let cmd = command(words.iter().map(String::as_str));
-    match near {
-        Some(_) => format!("did you mean `{cmd}`?"),
-        None => format!("`{cmd}` shows what is installed there"),
-    }
+    did_you_mean(verb, name, installed, target).unwrap_or_else(|| {
+        let mut words = vec!["skillpack".to_owned(), "list".to_owned()];
+        words.extend(target_words(target));
+        format!(
+            "`{}` shows what is installed there",
+            command(words.iter().map(String::as_str))
+        )
+    })
 }

@@ -62,14 +62,13 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                     ),
                 );
                 let lock = install::read_lock(&root).unwrap_or_default();
-                if skillpack::text::closest(name, lock.skills.keys().map(String::as_str)).is_some()
-                {
-                    p.hint(super::restore::not_installed_hint(
-                        "uninstall",
-                        name,
-                        lock.skills.keys(),
-                        &args.target,
-                    ));
+                if let Some(hint) = super::restore::did_you_mean(
+                    "uninstall",
+                    name,
+                    lock.skills.keys(),
+                    &args.target,
+                ) {
+                    p.hint(hint);
                 }
                 "not-installed"
             }
