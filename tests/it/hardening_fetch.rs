@@ -33,10 +33,6 @@ impl Sandbox {
         Sandbox(net::Home::new())
     }
 
-    fn cmd(&self) -> Command {
-        Command::from_std(self.std_cmd())
-    }
-
     /// `skillpack install --dir DIR ARGS…`
     fn install_into(&self, dir: &Path, args: &[&str]) -> Command {
         let mut c = self.cmd();

@@ -10,8 +10,6 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use assert_cmd::Command;
-
 use net::{Reply, Server, index, index_entry, skill_zip};
 
 const ESC_VERSION: &str = "1.0.0\u{1b}[2J\u{1b}[31m";
@@ -31,10 +29,6 @@ impl std::ops::Deref for Sandbox {
 impl Sandbox {
     fn new() -> Sandbox {
         Sandbox(net::Home::new())
-    }
-
-    fn cmd(&self) -> Command {
-        Command::from_std(self.std_cmd())
     }
 
     /// `skillpack SUBCOMMAND --dir ROOT ARGS…`, run to completion.

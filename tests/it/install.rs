@@ -34,7 +34,7 @@ impl Sandbox {
     }
 
     fn cmd(&self) -> Command {
-        Command::from_std(self.std_cmd())
+        self.0.cmd()
     }
 
     fn std_cmd(&self) -> StdCommand {

@@ -440,4 +440,9 @@ impl Home {
     pub fn std_cmd(&self) -> std::process::Command {
         skillpack(self.home.path(), self.cache.path(), self.home.path())
     }
+
+    /// [`Home::std_cmd`] as an `assert_cmd` command.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        assert_cmd::Command::from_std(self.std_cmd())
+    }
 }

@@ -37,10 +37,6 @@ impl Sandbox {
         net::isolate(c, self.home.path(), self.cache.path())
     }
 
-    fn cmd(&self) -> Command {
-        Command::from_std(self.std_cmd())
-    }
-
     /// `skillpack install --dir ROOT ARGS…`
     fn install(&self, args: &[&str]) -> Command {
         let mut c = self.cmd();
