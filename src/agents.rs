@@ -4,14 +4,185 @@
 //! project-root search, which only asks whether a `.git` entry exists.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// An agent that loads skills from folders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Agent {
-    ClaudeCode,
-    Codex,
-    GeminiCli,
+/// Where a folder of the agent table is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// The home folder.
+    Home,
+    /// `$XDG_CONFIG_HOME`, else `~/.config`.
+    Config,
+    /// Claude Code's configuration folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+    ClaudeConfig,
+    /// The project (the nearest folder holding `.git`, else the current folder).
+    Project,
+}
+
+/// One row of the agent table: an agent that loads skills from folders, and its folders.
+#[derive(Debug)]
+pub struct AgentSpec {
+    /// The name used on the command line and in records.
+    pub id: &'static str,
+    /// The product name, for messages such as "not visible to Claude Code".
+    pub name: &'static str,
+    /// The user-scope skills folder; `None` for an agent that reads only project skills.
+    pub user: Option<(Base, &'static str)>,
+    /// The project-scope skills folder, relative to the project.
+    pub project: &'static str,
+    /// Any of these existing means the agent is installed on this machine.
+    pub detect: &'static [(Base, &'static str)],
+    /// Where these facts come from.
+    pub docs: &'static str,
+}
+
+/// The skills CLI's table of agents and folders, for agents whose own documentation
+/// was not checked separately.
+const SKILLS_CLI: &str = "https://github.com/vercel-labs/skills/blob/main/src/agents.ts";
+
+use Base::{Config, Home};
+
+macro_rules! agent {
+    ($id:literal, $name:literal, user: $user:expr, project: $project:literal,
+     detect: [$($detect:expr),* $(,)?], docs: $docs:expr) => {
+        AgentSpec {
+            id: $id,
+            name: $name,
+            user: $user,
+            project: $project,
+            detect: &[$($detect),*],
+            docs: $docs,
+        }
+    };
+}
+
+/// Every agent skillpack can install for: the three it is tested with first, then the
+/// others in name order. Copies go to these folders, never symlinks.
+pub static TABLE: &[AgentSpec] = &[
+    // https://code.claude.com/docs/en/skills: ~/.claude/skills/<name>/SKILL.md and
+    // .claude/skills/<name>/SKILL.md; CLAUDE_CONFIG_DIR moves the first.
+    agent!("claude-code", "Claude Code", user: Some((Base::ClaudeConfig, "skills")),
+        project: ".claude/skills", detect: [(Base::ClaudeConfig, "")],
+        docs: "https://code.claude.com/docs/en/skills"),
+    // https://developers.openai.com/codex/skills: $HOME/.agents/skills and
+    // .agents/skills from the working folder up to the repository root.
+    agent!("codex", "Codex", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Home, ".codex")], docs: "https://developers.openai.com/codex/skills"),
+    // https://geminicli.com/docs/cli/skills/: ~/.gemini/skills, and the .agents/skills alias.
+    agent!("gemini-cli", "Gemini CLI", user: Some((Home, ".gemini/skills")),
+        project: ".agents/skills", detect: [(Home, ".gemini")],
+        docs: "https://geminicli.com/docs/cli/skills/"),
+    agent!("adal", "AdaL", user: Some((Home, ".adal/skills")), project: ".adal/skills",
+        detect: [(Home, ".adal")], docs: SKILLS_CLI),
+    agent!("aider-desk", "AiderDesk", user: Some((Home, ".aider-desk/skills")),
+        project: ".aider-desk/skills", detect: [(Home, ".aider-desk")], docs: SKILLS_CLI),
+    agent!("amp", "Amp", user: Some((Config, "agents/skills")), project: ".agents/skills",
+        detect: [(Config, "amp")], docs: "https://ampcode.com/manual#agent-skills"),
+    agent!("antigravity", "Antigravity", user: Some((Home, ".gemini/antigravity/skills")),
+        project: ".agents/skills", detect: [(Home, ".gemini/antigravity")], docs: SKILLS_CLI),
+    agent!("augment", "Augment", user: Some((Home, ".augment/skills")),
+        project: ".augment/skills", detect: [(Home, ".augment")], docs: SKILLS_CLI),
+    agent!("bob", "IBM Bob", user: Some((Home, ".bob/skills")), project: ".bob/skills",
+        detect: [(Home, ".bob")], docs: SKILLS_CLI),
+    agent!("cline", "Cline", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Home, ".cline")], docs: SKILLS_CLI),
+    agent!("codebuddy", "CodeBuddy", user: Some((Home, ".codebuddy/skills")),
+        project: ".codebuddy/skills", detect: [(Home, ".codebuddy")], docs: SKILLS_CLI),
+    agent!("command-code", "Command Code", user: Some((Home, ".commandcode/skills")),
+        project: ".commandcode/skills", detect: [(Home, ".commandcode")], docs: SKILLS_CLI),
+    agent!("continue", "Continue", user: Some((Home, ".continue/skills")),
+        project: ".continue/skills", detect: [(Home, ".continue")], docs: SKILLS_CLI),
+    agent!("cortex", "Cortex Code", user: Some((Home, ".snowflake/cortex/skills")),
+        project: ".cortex/skills", detect: [(Home, ".snowflake/cortex")], docs: SKILLS_CLI),
+    agent!("crush", "Crush", user: Some((Config, "crush/skills")), project: ".crush/skills",
+        detect: [(Config, "crush")], docs: SKILLS_CLI),
+    agent!("cursor", "Cursor", user: Some((Home, ".cursor/skills")), project: ".agents/skills",
+        detect: [(Home, ".cursor")], docs: "https://cursor.com/docs/context/skills"),
+    agent!("deepagents", "Deep Agents", user: Some((Home, ".deepagents/agent/skills")),
+        project: ".agents/skills", detect: [(Home, ".deepagents")], docs: SKILLS_CLI),
+    agent!("devin", "Devin for Terminal", user: Some((Config, "devin/skills")),
+        project: ".devin/skills", detect: [(Config, "devin")], docs: SKILLS_CLI),
+    agent!("droid", "Droid", user: Some((Home, ".factory/skills")), project: ".agents/skills",
+        detect: [(Home, ".factory")], docs: SKILLS_CLI),
+    agent!("firebender", "Firebender", user: Some((Home, ".firebender/skills")),
+        project: ".agents/skills", detect: [(Home, ".firebender")], docs: SKILLS_CLI),
+    agent!("forgecode", "ForgeCode", user: Some((Home, ".forge/skills")),
+        project: ".forge/skills", detect: [(Home, ".forge")], docs: SKILLS_CLI),
+    agent!("github-copilot", "GitHub Copilot", user: Some((Home, ".copilot/skills")),
+        project: ".agents/skills", detect: [(Home, ".copilot")],
+        docs: "https://docs.github.com/en/copilot/concepts/agents/about-agent-skills"),
+    agent!("goose", "Goose", user: Some((Config, "goose/skills")), project: ".goose/skills",
+        detect: [(Config, "goose")], docs: SKILLS_CLI),
+    agent!("grok", "Grok Build", user: Some((Home, ".grok/skills")), project: ".grok/skills",
+        detect: [(Home, ".grok")], docs: SKILLS_CLI),
+    agent!("hermes-agent", "Hermes Agent", user: Some((Home, ".hermes/skills")),
+        project: ".hermes/skills", detect: [(Home, ".hermes")], docs: SKILLS_CLI),
+    agent!("iflow-cli", "iFlow CLI", user: Some((Home, ".iflow/skills")),
+        project: ".iflow/skills", detect: [(Home, ".iflow")], docs: SKILLS_CLI),
+    agent!("junie", "Junie", user: Some((Home, ".junie/skills")), project: ".junie/skills",
+        detect: [(Home, ".junie")], docs: SKILLS_CLI),
+    agent!("kilo", "Kilo Code", user: Some((Home, ".kilo/skills")), project: ".agents/skills",
+        detect: [(Home, ".kilo"), (Home, ".kilocode")], docs: SKILLS_CLI),
+    agent!("kimi-code-cli", "Kimi Code CLI", user: Some((Home, ".agents/skills")),
+        project: ".agents/skills", detect: [(Home, ".kimi-code"), (Home, ".kimi")],
+        docs: SKILLS_CLI),
+    agent!("kiro-cli", "Kiro CLI", user: Some((Home, ".kiro/skills")), project: ".kiro/skills",
+        detect: [(Home, ".kiro")], docs: SKILLS_CLI),
+    agent!("kode", "Kode", user: Some((Home, ".kode/skills")), project: ".kode/skills",
+        detect: [(Home, ".kode")], docs: SKILLS_CLI),
+    agent!("lingma", "Lingma", user: Some((Home, ".lingma/skills")), project: ".lingma/skills",
+        detect: [(Home, ".lingma")], docs: SKILLS_CLI),
+    agent!("mcpjam", "MCPJam", user: Some((Home, ".mcpjam/skills")), project: ".mcpjam/skills",
+        detect: [(Home, ".mcpjam")], docs: SKILLS_CLI),
+    agent!("mistral-vibe", "Mistral Vibe", user: Some((Home, ".vibe/skills")),
+        project: ".vibe/skills", detect: [(Home, ".vibe")], docs: SKILLS_CLI),
+    agent!("mux", "Mux", user: Some((Home, ".mux/skills")), project: ".mux/skills",
+        detect: [(Home, ".mux")], docs: SKILLS_CLI),
+    agent!("neovate", "Neovate", user: Some((Home, ".neovate/skills")),
+        project: ".neovate/skills", detect: [(Home, ".neovate")], docs: SKILLS_CLI),
+    agent!("openclaw", "OpenClaw", user: Some((Home, ".openclaw/skills")), project: "skills",
+        detect: [(Home, ".openclaw")], docs: SKILLS_CLI),
+    agent!("opencode", "OpenCode", user: Some((Config, "opencode/skills")),
+        project: ".agents/skills", detect: [(Config, "opencode")],
+        docs: "https://opencode.ai/docs/skills/"),
+    agent!("openhands", "OpenHands", user: Some((Home, ".openhands/skills")),
+        project: ".openhands/skills", detect: [(Home, ".openhands")], docs: SKILLS_CLI),
+    agent!("pi", "Pi", user: Some((Home, ".pi/agent/skills")), project: ".pi/skills",
+        detect: [(Home, ".pi/agent")], docs: SKILLS_CLI),
+    agent!("pochi", "Pochi", user: Some((Home, ".pochi/skills")), project: ".pochi/skills",
+        detect: [(Home, ".pochi")], docs: SKILLS_CLI),
+    agent!("qoder", "Qoder", user: Some((Home, ".qoder/skills")), project: ".qoder/skills",
+        detect: [(Home, ".qoder")], docs: SKILLS_CLI),
+    agent!("qwen-code", "Qwen Code", user: Some((Home, ".qwen/skills")),
+        project: ".qwen/skills", detect: [(Home, ".qwen")], docs: SKILLS_CLI),
+    agent!("roo", "Roo Code", user: Some((Home, ".roo/skills")), project: ".roo/skills",
+        detect: [(Home, ".roo")], docs: SKILLS_CLI),
+    agent!("rovodev", "Rovo Dev", user: Some((Home, ".rovodev/skills")),
+        project: ".rovodev/skills", detect: [(Home, ".rovodev")], docs: SKILLS_CLI),
+    agent!("tabnine-cli", "Tabnine CLI", user: Some((Home, ".tabnine/agent/skills")),
+        project: ".tabnine/agent/skills", detect: [(Home, ".tabnine")], docs: SKILLS_CLI),
+    agent!("trae", "Trae", user: Some((Home, ".trae/skills")), project: ".trae/skills",
+        detect: [(Home, ".trae")], docs: SKILLS_CLI),
+    agent!("trae-cn", "Trae CN", user: Some((Home, ".trae-cn/skills")),
+        project: ".trae/skills", detect: [(Home, ".trae-cn")], docs: SKILLS_CLI),
+    agent!("warp", "Warp", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Home, ".warp")], docs: SKILLS_CLI),
+    agent!("windsurf", "Windsurf", user: Some((Home, ".codeium/windsurf/skills")),
+        project: ".windsurf/skills", detect: [(Home, ".codeium/windsurf")], docs: SKILLS_CLI),
+    agent!("zed", "Zed", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Config, "zed")], docs: SKILLS_CLI),
+    agent!("zencoder", "Zencoder", user: Some((Home, ".zencoder/skills")),
+        project: ".zencoder/skills", detect: [(Home, ".zencoder")], docs: SKILLS_CLI),
+];
+
+/// An agent that loads skills from folders: a row of [`TABLE`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Agent(u8);
+
+impl fmt::Debug for Agent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Agent({})", self.id())
+    }
 }
 
 /// Where a skill is installed: for the user, or for the project in the current folder.
@@ -22,28 +193,32 @@ pub enum Scope {
 }
 
 impl Agent {
-    pub const ALL: [Agent; 3] = [Agent::ClaudeCode, Agent::Codex, Agent::GeminiCli];
+    pub const CLAUDE_CODE: Agent = Agent(0);
+    pub const CODEX: Agent = Agent(1);
+    pub const GEMINI_CLI: Agent = Agent(2);
+
+    /// Every agent of the table, in its order.
+    pub fn all() -> impl Iterator<Item = Agent> {
+        (0..TABLE.len() as u8).map(Agent)
+    }
+
+    /// Its row of the table.
+    pub fn spec(self) -> &'static AgentSpec {
+        &TABLE[usize::from(self.0)]
+    }
 
     /// The name used on the command line and in output.
     pub fn id(self) -> &'static str {
-        match self {
-            Agent::ClaudeCode => "claude-code",
-            Agent::Codex => "codex",
-            Agent::GeminiCli => "gemini-cli",
-        }
+        self.spec().id
     }
 
     /// The product name, for messages such as "not visible to Claude Code".
     pub fn display_name(self) -> &'static str {
-        match self {
-            Agent::ClaudeCode => "Claude Code",
-            Agent::Codex => "Codex",
-            Agent::GeminiCli => "Gemini CLI",
-        }
+        self.spec().name
     }
 
     pub fn from_id(id: &str) -> Option<Agent> {
-        Agent::ALL.into_iter().find(|a| a.id() == id)
+        Agent::all().find(|a| a.id() == id)
     }
 }
 
@@ -75,6 +250,8 @@ pub struct Env {
     pub home: Option<PathBuf>,
     pub claude_config_dir: Option<PathBuf>,
     pub cwd: PathBuf,
+    /// `$XDG_CONFIG_HOME` (empty counts as unset).
+    pub xdg_config: Option<PathBuf>,
     /// What GitHub Actions tells a step about where it runs ([`GithubEnv`]).
     pub github: GithubEnv,
 }
@@ -128,7 +305,47 @@ impl Env {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             cwd,
+            xdg_config: None,
             github: GithubEnv::default(),
+        }
+    }
+
+    /// The same environment, with `$XDG_CONFIG_HOME` as the caller read it.
+    pub fn with_xdg_config(mut self, dir: Option<std::ffi::OsString>) -> Env {
+        self.xdg_config = dir.filter(|v| !v.is_empty()).map(PathBuf::from);
+        self
+    }
+
+    /// The folder `base` names; `None` when the home folder is unknown.
+    pub fn base(&self, base: Base) -> Option<PathBuf> {
+        match base {
+            Base::Home => self.home.clone(),
+            Base::Config => self
+                .xdg_config
+                .clone()
+                .or_else(|| self.home.as_ref().map(|h| h.join(".config"))),
+            Base::ClaudeConfig => self.claude_dir(),
+            Base::Project => Some(self.project_dir()),
+        }
+    }
+
+    /// Whether `agent` looks installed on this machine: one of its configuration folders
+    /// exists.
+    pub fn is_detected(&self, agent: Agent) -> bool {
+        agent.spec().detect.iter().any(|(base, rel)| {
+            self.base(*base)
+                .is_some_and(|b| b.join(rel).symlink_metadata().is_ok())
+        })
+    }
+
+    /// The agents detected on this machine ([`Env::is_detected`]), in table order; the
+    /// default agent (Claude Code) when none is.
+    pub fn detected_agents(&self) -> Vec<Agent> {
+        let found: Vec<Agent> = Agent::all().filter(|a| self.is_detected(*a)).collect();
+        if found.is_empty() {
+            vec![Agent::CLAUDE_CODE]
+        } else {
+            found
         }
     }
 
@@ -148,11 +365,10 @@ impl Env {
     /// The skills root of `agent` in `scope`; `None` when the home folder is unknown.
     pub fn skills_root(&self, agent: Agent, scope: Scope) -> Option<PathBuf> {
         match scope {
-            Scope::User => match agent {
-                Agent::ClaudeCode => self.claude_dir().map(|d| d.join("skills")),
-                Agent::Codex => self.home.as_ref().map(|h| h.join(".agents").join("skills")),
-                Agent::GeminiCli => self.home.as_ref().map(|h| h.join(".gemini").join("skills")),
-            },
+            Scope::User => {
+                let (base, rel) = agent.spec().user?;
+                self.base(base).map(|b| b.join(rel))
+            }
             Scope::Project => Some(self.project_dir().join(project_relative(agent))),
         }
     }
@@ -192,21 +408,20 @@ impl Env {
 }
 
 fn project_relative(agent: Agent) -> PathBuf {
-    match agent {
-        Agent::ClaudeCode => Path::new(".claude").join("skills"),
-        Agent::Codex | Agent::GeminiCli => Path::new(".agents").join("skills"),
-    }
+    agent.spec().project.split('/').collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn env() -> Env {
         Env {
             home: Some(PathBuf::from("/h")),
             claude_config_dir: None,
             cwd: PathBuf::from("/p"),
+            xdg_config: None,
             github: GithubEnv::default(),
         }
     }
@@ -215,15 +430,15 @@ mod tests {
     fn user_roots_follow_the_table() {
         let e = env();
         assert_eq!(
-            e.skills_root(Agent::ClaudeCode, Scope::User).unwrap(),
+            e.skills_root(Agent::CLAUDE_CODE, Scope::User).unwrap(),
             Path::new("/h/.claude/skills")
         );
         assert_eq!(
-            e.skills_root(Agent::Codex, Scope::User).unwrap(),
+            e.skills_root(Agent::CODEX, Scope::User).unwrap(),
             Path::new("/h/.agents/skills")
         );
         assert_eq!(
-            e.skills_root(Agent::GeminiCli, Scope::User).unwrap(),
+            e.skills_root(Agent::GEMINI_CLI, Scope::User).unwrap(),
             Path::new("/h/.gemini/skills")
         );
     }
@@ -233,7 +448,7 @@ mod tests {
         let mut e = env();
         e.claude_config_dir = Some(PathBuf::from("/c"));
         assert_eq!(
-            e.skills_root(Agent::ClaudeCode, Scope::User).unwrap(),
+            e.skills_root(Agent::CLAUDE_CODE, Scope::User).unwrap(),
             Path::new("/c/skills")
         );
     }
@@ -279,7 +494,7 @@ mod tests {
         assert_eq!(at(&deep).project_dir(), repo);
         assert_eq!(
             at(&deep)
-                .skills_root(Agent::ClaudeCode, Scope::Project)
+                .skills_root(Agent::CLAUDE_CODE, Scope::Project)
                 .unwrap(),
             repo.join(".claude/skills")
         );
@@ -300,11 +515,11 @@ mod tests {
     fn project_roots_are_relative_to_cwd() {
         let e = env();
         assert_eq!(
-            e.skills_root(Agent::ClaudeCode, Scope::Project).unwrap(),
+            e.skills_root(Agent::CLAUDE_CODE, Scope::Project).unwrap(),
             Path::new("/p/.claude/skills")
         );
         assert_eq!(
-            e.skills_root(Agent::GeminiCli, Scope::Project).unwrap(),
+            e.skills_root(Agent::GEMINI_CLI, Scope::Project).unwrap(),
             Path::new("/p/.agents/skills")
         );
     }

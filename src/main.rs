@@ -73,9 +73,10 @@ pub enum ColorChoice {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Where")]
 pub struct TargetArgs {
-    /// The agent whose skills folder to use
-    #[arg(long, value_enum, default_value_t = AgentArg::ClaudeCode)]
-    pub agent: AgentArg,
+    /// The agents whose skills folders to use: ids separated by commas, or `all` (every
+    /// agent found on this machine)
+    #[arg(long, value_name = "AGENTS", default_value = "claude-code", value_parser = cli::agents::parse)]
+    pub(crate) agent: cli::agents::AgentsArg,
 
     /// `user` (your home folder) or `project` (the current folder)
     #[arg(long, value_enum, default_value_t = ScopeArg::User)]
@@ -84,13 +85,6 @@ pub struct TargetArgs {
     /// An explicit skills root: skills go to DIR/<name>/ (overrides --agent and --scope)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AgentArg {
-    ClaudeCode,
-    Codex,
-    GeminiCli,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,6 +168,10 @@ pub enum Command {
     /// Build reproducible release zips, SHA256SUMS and index.json
     #[command(long_about = cli::pack::LONG_ABOUT, after_help = cli::pack::EXAMPLES)]
     Pack(cli::pack::PackArgs),
+
+    /// List the agents skillpack installs for, their folders, and which are found here
+    #[command(long_about = cli::agents_cmd::LONG_ABOUT, after_help = cli::agents_cmd::EXAMPLES)]
+    Agents(cli::agents_cmd::AgentsArgs),
 
     /// Make a minisign key pair for signing packs
     #[command(long_about = cli::key::LONG_ABOUT, after_help = cli::key::EXAMPLES)]

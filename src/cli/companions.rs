@@ -157,26 +157,15 @@ pub(crate) fn render(
 /// The exact command that installs `missing` for the chosen target, every word quoted for
 /// the shell (not escaped for the terminal).
 pub(crate) fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
-    let dir = target.dir.as_ref().map(|d| d.to_string_lossy());
-    let mut words: Vec<&str> = vec!["skillpack", "install"];
-    words.extend(missing);
-    if let Some(dir) = &dir {
-        words.extend(["--dir", dir]);
-    } else {
-        let agent: Agent = target.agent.into();
-        if agent != Agent::ClaudeCode {
-            words.extend(["--agent", agent.id()]);
-        }
-        if target.scope == crate::ScopeArg::Project {
-            words.extend(["--scope", "project"]);
-        }
-    }
-    command(words)
+    let mut words: Vec<String> = vec!["skillpack".into(), "install".into()];
+    words.extend(missing.iter().map(|m| m.to_string()));
+    words.extend(super::restore::target_words(target));
+    command(words.iter().map(String::as_str))
 }
 
 pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
     let env = process_env()?;
-    let agent: Agent = args.target.agent.into();
+    let agent: Agent = args.target.agent.primary(&env);
     let explicit = match &args.target.dir {
         Some(_) => Some(target_root(&env, &args.target)?.dir),
         None => None,

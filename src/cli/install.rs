@@ -12,12 +12,13 @@ use skillpack::sign::TrustedKey;
 use skillpack::source::http::Progress;
 use skillpack::source::{self, Config, Fetched, InRepo, Session, Spec};
 
+use super::agents::target_roots;
 use super::failure::source_failure;
 use super::offer::{self, Step};
 use super::pipeline::{confirm_unpinned, describe_resolved, install_one, report_json};
 use super::progress::Transfer;
 pub(crate) use super::progress::human_size;
-use super::{CmdResult, Failure, Printer, process_env, target_root};
+use super::{CmdResult, Failure, Printer, process_env};
 use crate::{FetchArgs, LimitArgs, TargetArgs};
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -139,7 +140,8 @@ pub(crate) fn limits(l: &LimitArgs) -> Limits {
 
 pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let env = process_env()?;
-    let root = target_root(&env, &args.target)?;
+    let targets = target_roots(&env, &args.target)?;
+    let root = targets[0].root.clone();
     let sources = if args.sources.is_empty() {
         vec![source::embedded::NAME.to_string()]
     } else {
@@ -167,17 +169,31 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     };
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;
+    // Reports of the first root (what companions are looked up for), and every report
+    // with the agents its root serves.
     let mut reports = Vec::new();
-    let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>| {
+    let mut all: Vec<serde_json::Value> = Vec::new();
+    let shown_agents = !args.target.agent.words().is_empty();
+    let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>, all: &mut Vec<_>| {
         for spec in specs {
-            for fetched in fetch_source(p, &mut session, spec, &args)? {
-                let report = install_one(p, &env, &root, &mut session, fetched, &opts)?;
-                reports.push(report);
+            for mut fetched in fetch_source(p, &mut session, spec, &args)? {
+                // One download and one checked tree: every further root must get the
+                // tree the first one got.
+                for (i, t) in targets.iter().enumerate() {
+                    let ids = if shown_agents { t.ids() } else { Vec::new() };
+                    let report =
+                        install_one(p, &env, &t.root, &mut session, &fetched, &opts, &ids)?;
+                    all.push(report_json(&report, &t.ids()));
+                    if i == 0 {
+                        fetched.expected_tree.get_or_insert(report.tree.clone());
+                        reports.push(report);
+                    }
+                }
             }
         }
         Ok::<_, Failure>(())
     };
-    install_all(specs, &mut reports)?;
+    install_all(specs, &mut reports, &mut all)?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -200,7 +216,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     // what was installed before stays installed.
     let mut failed = Vec::new();
     for name in chosen {
-        if let Err(f) = install_all(vec![Spec::Catalog(name.clone())], &mut reports) {
+        if let Err(f) = install_all(vec![Spec::Catalog(name.clone())], &mut reports, &mut all) {
             let f = Failure {
                 message: format!("{name}: {}", f.message),
                 ..f
@@ -217,7 +233,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
             "version": skillpack::SCHEMA_VERSION,
             "root": root.dir,
             "dry_run": args.dry_run,
-            "installed": reports.iter().map(report_json).collect::<Vec<_>>(),
+            "installed": all,
             "companions": companions,
             "failed": failed,
         }));

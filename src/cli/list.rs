@@ -8,7 +8,7 @@ use serde_json::json;
 use skillpack::install::{self, SourceRecord};
 use skillpack::text::escape;
 
-use super::{CmdResult, Printer, column_width, display_path, pad, process_env, target_root};
+use super::{CmdResult, Printer, column_width, display_path, pad, process_env};
 use crate::TargetArgs;
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -53,45 +53,96 @@ fn prefix_chars(s: &str, n: usize) -> &str {
     }
 }
 
+/// One skill across the roots listed: its state in each, and the agents that have it.
+struct Row<'a> {
+    name: String,
+    version: Option<String>,
+    entry: Option<&'a install::LockEntry>,
+    state: &'static str,
+    agents: Vec<&'static str>,
+    trees: Vec<&'a str>,
+}
+
 pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let env = process_env()?;
-    let root = target_root(&env, &args.target)?;
-    let mut on_wait = p.on_wait();
-    let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
-    super::pipeline::say_recovered(p, view.recovered);
-    let lock = &view.lock;
-    let mut rows = Vec::new();
-    for (name, entry) in &lock.skills {
-        let state = if view.pending.contains(name) {
-            "pending"
-        } else {
-            view.states.get(name).map_or("missing", |s| s.id())
-        };
-        rows.push((name.clone(), entry.version.clone(), Some(entry), state));
+    let targets = super::agents::target_roots(&env, &args.target)?;
+    let root = targets[0].root.clone();
+    let mut views = Vec::new();
+    for t in &targets {
+        let mut on_wait = p.on_wait();
+        let view = install::view(&t.root, &mut on_wait).map_err(super::failure::install_failure)?;
+        super::pipeline::say_recovered(p, view.recovered);
+        views.push(view);
     }
-    for name in root.present_skills() {
-        if !lock.skills.contains_key(&name) {
-            let version =
-                skillpack::skill::SkillFile::read(&root.skill_dir(&name).join("SKILL.md"))
-                    .ok()
-                    .and_then(|f| f.meta().version);
-            rows.push((name, version, None, "unmanaged"));
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for (t, view) in targets.iter().zip(&views) {
+        let lock = &view.lock;
+        let mut here = Vec::new();
+        for (name, entry) in &lock.skills {
+            let state = if view.pending.contains(name) {
+                "pending"
+            } else {
+                view.states.get(name).map_or("missing", |s| s.id())
+            };
+            here.push((name.clone(), entry.version.clone(), Some(entry), state));
+        }
+        for name in t.root.present_skills() {
+            if !lock.skills.contains_key(&name) {
+                let version =
+                    skillpack::skill::SkillFile::read(&t.root.skill_dir(&name).join("SKILL.md"))
+                        .ok()
+                        .and_then(|f| f.meta().version);
+                here.push((name, version, None, "unmanaged"));
+            }
+        }
+        for (name, version, entry, state) in here {
+            let tree = entry.map_or("", |e| e.tree.as_str());
+            match rows.iter_mut().find(|r| r.name == name) {
+                Some(r) => {
+                    r.agents.extend(t.ids());
+                    r.trees.push(tree);
+                    if r.state == "ok" && state != "ok" {
+                        r.state = state;
+                    }
+                    if r.entry.is_none() {
+                        r.entry = entry;
+                    }
+                }
+                None => rows.push(Row {
+                    name,
+                    version,
+                    entry,
+                    state,
+                    agents: t.ids(),
+                    trees: vec![tree],
+                }),
+            }
         }
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    // Copies that are each intact but hold different trees.
+    for r in &mut rows {
+        if r.state == "ok" && r.trees.iter().any(|t| *t != r.trees[0]) {
+            r.state = "differs";
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let several = targets.len() > 1;
 
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
             "root": root.dir,
-            "skills": rows.iter().map(|(name, version, entry, state)| json!({
-                "name": name,
-                "version": version,
-                "managed": entry.is_some(),
-                "state": state,
-                "source": entry.map(|e| &e.source),
-                "tree": entry.map(|e| &e.tree),
-                "installed_at": entry.map(|e| &e.installed_at),
+            "roots": targets.iter().map(|t| json!({"dir": t.root.dir, "agents": t.ids()})).collect::<Vec<_>>(),
+            "skills": rows.iter().map(|r| json!({
+                "name": r.name,
+                "version": r.version,
+                "managed": r.entry.is_some(),
+                "state": r.state,
+                "agents": r.agents,
+                "copies_agree": r.trees.iter().all(|t| *t == r.trees[0]),
+                "source": r.entry.map(|e| &e.source),
+                "tree": r.entry.map(|e| &e.tree),
+                "installed_at": r.entry.map(|e| &e.installed_at),
             })).collect::<Vec<_>>(),
         }));
         return Ok(ExitCode::SUCCESS);
@@ -112,14 +163,18 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     // Every cell but the state comes from records or skills: escaped before it is measured.
     let cells: Vec<(String, String, &str, String)> = rows
         .iter()
-        .map(|(name, version, entry, state)| {
-            let source = entry
+        .map(|r| {
+            let mut source = r
+                .entry
                 .map(|e| source_label(&e.source))
                 .unwrap_or_else(|| "-".into());
+            if several {
+                source = format!("{}  {source}", r.agents.join(","));
+            }
             (
-                escape(name).into_owned(),
-                escape(version.as_deref().unwrap_or("-")).into_owned(),
-                *state,
+                escape(&r.name).into_owned(),
+                escape(r.version.as_deref().unwrap_or("-")).into_owned(),
+                r.state,
                 escape(&source).into_owned(),
             )
         })
@@ -127,10 +182,11 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
     let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7);
     p.out_row(p.bold(&format!(
-        "{}  {}  {:<13}  SOURCE",
+        "{}  {}  {:<13}  {}",
         pad("NAME", w),
         pad("VERSION", vw),
-        "STATE"
+        "STATE",
+        if several { "AGENTS  SOURCE" } else { "SOURCE" }
     )));
     for (name, version, state, source) in &cells {
         let painted = match *state {
@@ -145,6 +201,16 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
             pad(&painted, 13)
         ));
     }
-    p.out(p.dim(&format!("root: {}", escape(&display_path(&env, &root.dir)))));
+    for t in &targets {
+        let agents = if several {
+            format!(" ({})", t.ids().join(", "))
+        } else {
+            String::new()
+        };
+        p.out(p.dim(&format!(
+            "root: {}{agents}",
+            escape(&display_path(&env, &t.root.dir))
+        )));
+    }
     Ok(ExitCode::SUCCESS)
 }

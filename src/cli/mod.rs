@@ -1,6 +1,8 @@
 //! Commands: each turns parsed arguments into library calls and renders the result.
 //! This is the only module that prints.
 
+pub(crate) mod agents;
+pub(crate) mod agents_cmd;
 pub(crate) mod companions;
 pub(crate) mod completions;
 pub(crate) mod failure;
@@ -22,15 +24,14 @@ pub(crate) mod update;
 pub(crate) mod validate;
 pub(crate) mod verify;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use skillpack::agents::{Agent, Env, GithubEnv, Scope};
+use skillpack::agents::{Env, GithubEnv, Scope};
 use skillpack::install::{CommitOptions, Root};
 use skillpack::skill::Profile;
 
-use crate::{AgentArg, Cli, Command, ScopeArg, TargetArgs};
+use crate::{Cli, Command, ScopeArg, TargetArgs};
 pub(crate) use output::Printer;
 
 /// A failure to report: the message, an optional hint, and the exit code.
@@ -88,6 +89,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Companions(args) => companions::run(&printer, args),
         Command::Validate(args) => validate::run(&printer, args),
         Command::Pack(args) => pack::run(&printer, args),
+        Command::Agents(args) => agents_cmd::run(&printer, args),
         Command::Key(args) => key::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
         Command::Man(args) => man::run(&printer, args),
@@ -119,16 +121,6 @@ impl From<ProfileArg> for Profile {
     }
 }
 
-impl From<AgentArg> for Agent {
-    fn from(a: AgentArg) -> Agent {
-        match a {
-            AgentArg::ClaudeCode => Agent::ClaudeCode,
-            AgentArg::Codex => Agent::Codex,
-            AgentArg::GeminiCli => Agent::GeminiCli,
-        }
-    }
-}
-
 impl From<ScopeArg> for Scope {
     fn from(s: ScopeArg) -> Scope {
         match s {
@@ -143,14 +135,14 @@ pub(crate) fn process_env() -> Result<Env, Failure> {
         .map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))?;
     let var = |name: &str| std::env::var(name).ok();
     Ok(
-        Env::new(dirs::home_dir(), std::env::var_os("CLAUDE_CONFIG_DIR"), cwd).with_github(
-            GithubEnv::new(
+        Env::new(dirs::home_dir(), std::env::var_os("CLAUDE_CONFIG_DIR"), cwd)
+            .with_xdg_config(std::env::var_os("XDG_CONFIG_HOME"))
+            .with_github(GithubEnv::new(
                 std::env::var_os("GITHUB_STEP_SUMMARY"),
                 var("GITHUB_SERVER_URL"),
                 var("GITHUB_REPOSITORY"),
                 var("GITHUB_SHA"),
-            ),
-        ),
+            )),
     )
 }
 
@@ -175,29 +167,10 @@ pub(crate) fn commit_options() -> CommitOptions {
     CommitOptions::default()
 }
 
-/// The skills root the target arguments name.
+/// The first skills root the target arguments name (see [`agents::target_roots`]).
 pub(crate) fn target_root(env: &Env, target: &TargetArgs) -> Result<Root, Failure> {
-    if let Some(dir) = &target.dir {
-        return Ok(Root::new(absolute(env, dir)));
-    }
-    if target.scope == ScopeArg::Project {
-        let (project, rel) = env.project_root(target.agent.into());
-        return Ok(Root::within(project, rel));
-    }
-    env.skills_root(target.agent.into(), target.scope.into())
-        .map(Root::new)
-        .ok_or_else(|| {
-            Failure::new("cannot find your home folder")
-                .hint("set HOME, or pass --dir DIR to choose the skills folder")
-        })
-}
-
-fn absolute(env: &Env, p: &std::path::Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        env.cwd.join(p)
-    }
+    let mut roots = agents::target_roots(env, target)?;
+    Ok(roots.remove(0).root)
 }
 
 /// `text` padded with spaces to `width` terminal columns (wide characters count twice).

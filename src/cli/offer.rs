@@ -58,7 +58,7 @@ pub(crate) fn after_install(
     if step == Step::Skip {
         return Ok((Vec::new(), Vec::new()));
     }
-    let agent: Agent = t.args.agent.into();
+    let agent: Agent = t.args.agent.primary(t.env);
     let list = discover(p, t, agent, installed);
     let declined = declined::read(t.root);
     if let Some(problem) = &declined.problem {

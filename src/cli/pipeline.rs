@@ -125,11 +125,12 @@ pub(crate) fn install_one(
     env: &Env,
     root: &Root,
     session: &mut Session<'_>,
-    fetched: Fetched,
+    fetched: &Fetched,
     opts: &install::Options,
+    agents: &[&str],
 ) -> Result<Report, Failure> {
     let report = run_pipeline(p, root, session, fetched, opts)?;
-    render(p, env, &report);
+    render(p, env, &report, agents);
     Ok(report)
 }
 
@@ -138,12 +139,12 @@ pub(crate) fn run_pipeline(
     p: &Printer,
     root: &Root,
     session: &mut Session<'_>,
-    fetched: Fetched,
+    fetched: &Fetched,
     opts: &install::Options,
 ) -> Result<Report, Failure> {
     p.detail(format!("archive sha256:{}", fetched.sha256));
     let mut on_wait = p.on_wait();
-    let report = install::install_fetched(session, root, &fetched, opts, &mut on_wait)
+    let report = install::install_fetched(session, root, fetched, opts, &mut on_wait)
         .map_err(install_failure)?;
     say_recovered(p, report.recovered);
     Ok(report)
@@ -159,9 +160,13 @@ pub(crate) fn say_recovered(p: &Printer, cleaned: usize) {
     }
 }
 
-/// The status line for what the pipeline did.
-pub(crate) fn render(p: &Printer, env: &Env, report: &Report) {
-    let where_ = display_path(env, &report.path);
+/// The status line for what the pipeline did; `agents`, when given, are those the root
+/// serves.
+pub(crate) fn render(p: &Printer, env: &Env, report: &Report, agents: &[&str]) {
+    let mut where_ = display_path(env, &report.path);
+    if !agents.is_empty() {
+        where_.push_str(&format!(" [{}]", agents.join(", ")));
+    }
     let version = report
         .version
         .as_deref()
@@ -199,8 +204,9 @@ pub(crate) fn render(p: &Printer, env: &Env, report: &Report) {
     p.detail(format!("tree {}", report.tree));
 }
 
-pub(crate) fn report_json(r: &Report) -> serde_json::Value {
+pub(crate) fn report_json(r: &Report, agents: &[&str]) -> serde_json::Value {
     json!({
+        "agents": agents,
         "name": r.name,
         "version": r.version,
         "action": r.action.id(),

@@ -6,7 +6,7 @@ use skillpack::install::LockEntry;
 use skillpack::source::record::{CATALOG, SourceRecord};
 
 use super::command;
-use crate::{AgentArg, ScopeArg, TargetArgs};
+use crate::{ScopeArg, TargetArgs};
 
 /// `skillpack install --force …` restoring `name` from `entry`'s source into the root
 /// `target` names.
@@ -45,11 +45,7 @@ pub(crate) fn target_words(target: &TargetArgs) -> Vec<String> {
         words.extend(["--dir".into(), dir.to_string_lossy().into_owned()]);
         return words;
     }
-    match target.agent {
-        AgentArg::ClaudeCode => {}
-        AgentArg::Codex => words.extend(["--agent".into(), "codex".into()]),
-        AgentArg::GeminiCli => words.extend(["--agent".into(), "gemini-cli".into()]),
-    }
+    words.extend(target.agent.words());
     if target.scope == ScopeArg::Project {
         words.extend(["--scope".into(), "project".into()]);
     }

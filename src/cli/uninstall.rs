@@ -8,7 +8,7 @@ use serde_json::json;
 use skillpack::install;
 
 use super::failure::install_failure;
-use super::{CmdResult, Printer, display_path, process_env, target_root};
+use super::{CmdResult, Printer, display_path, process_env};
 use crate::TargetArgs;
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -39,12 +39,15 @@ pub struct UninstallArgs {
 
 pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let env = process_env()?;
-    let root = target_root(&env, &args.target)?;
+    let targets = super::agents::target_roots(&env, &args.target)?;
     let mut removed = Vec::new();
-    for name in &args.names {
+    for (root, name) in targets
+        .iter()
+        .flat_map(|t| args.names.iter().map(move |n| (&t.root, n)))
+    {
         let mut on_wait = p.on_wait();
         let removal =
-            install::uninstall(&root, name, args.force, &mut on_wait).map_err(install_failure)?;
+            install::uninstall(root, name, args.force, &mut on_wait).map_err(install_failure)?;
         let previous = match removal {
             install::Removed::Now(state) => {
                 p.status(
@@ -61,7 +64,7 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                         display_path(&env, &root.dir)
                     ),
                 );
-                let lock = install::read_lock(&root).unwrap_or_default();
+                let lock = install::read_lock(root).unwrap_or_default();
                 if let Some(hint) = super::restore::did_you_mean(
                     "uninstall",
                     name,
@@ -83,11 +86,11 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                 "interrupted"
             }
         };
-        removed.push(json!({"name": name, "previous_state": previous}));
+        removed.push(json!({"name": name, "root": root.dir, "previous_state": previous}));
     }
     if p.json {
         p.json_out(
-            &json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "removed": removed}),
+            &json!({"version": skillpack::SCHEMA_VERSION, "root": targets[0].root.dir, "removed": removed}),
         );
     }
     Ok(ExitCode::SUCCESS)

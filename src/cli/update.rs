@@ -14,9 +14,7 @@ use super::failure::{install_failure, source_failure};
 use super::install::{limits, session};
 use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
 use super::progress::Transfer;
-use super::{
-    CmdResult, Failure, Printer, column_width, display_path, pad, process_env, target_root,
-};
+use super::{CmdResult, Failure, Printer, column_width, display_path, pad, process_env};
 use crate::{FetchArgs, TargetArgs};
 use skillpack::text::escape;
 
@@ -75,8 +73,41 @@ enum Outcome {
 
 pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let env = process_env()?;
-    let root = target_root(&env, &args.target)?;
-    let lock = install::read_lock(&root).map_err(install_failure)?;
+    let targets = super::agents::target_roots(&env, &args.target)?;
+    let transfer = Transfer::new(p);
+    let mut session = session(&env, &args.fetch, &transfer)?;
+    let mut results = Vec::new();
+    let mut failed = false;
+    for t in &targets {
+        failed |= update_root(p, &env, &t.root, &mut session, &args, &mut results)?;
+    }
+    if p.json {
+        p.json_out(&json!({
+            "version": skillpack::SCHEMA_VERSION,
+            "root": targets[0].root.dir,
+            "dry_run": args.dry_run,
+            "skills": results,
+        }));
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Updates the skills of one root, adding a JSON result per skill to `results`; true when
+/// one of them failed.
+fn update_root(
+    p: &Printer,
+    env: &skillpack::agents::Env,
+    root: &install::Root,
+    session: &mut Session<'_>,
+    args: &UpdateArgs,
+    results: &mut Vec<serde_json::Value>,
+) -> Result<bool, Failure> {
+    let env = env.clone();
+    let lock = install::read_lock(root).map_err(install_failure)?;
     let names: Vec<String> = if args.names.is_empty() {
         lock.skills.keys().cloned().collect()
     } else {
@@ -109,16 +140,13 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
     };
-    let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer)?;
-    let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut failed = false;
     for name in &names {
         // Every name is a key of the lock: taken from it, or checked against it above.
         let entry = &lock.skills[name];
         let from = entry.version.as_deref().unwrap_or("(unversioned)");
-        let outcome = update_one(p, &root, &mut session, entry, &args, &opts);
+        let outcome = update_one(p, root, session, entry, args, &opts);
         let result = match outcome {
             Ok(Outcome::UpToDate(why)) => {
                 rows.push((name, "up to date", entry.version.clone()));
@@ -131,7 +159,7 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
             Ok(Outcome::Changed(report)) => {
                 rows.push((name, "would install", report.version.clone()));
                 if !args.dry_run {
-                    render(p, &env, &report);
+                    render(p, &env, &report, &[]);
                 }
                 json!({"name": name, "from": entry.version, "to": report.version,
                        "action": report.action.id(), "tree": report.tree, "path": report.path})
@@ -151,19 +179,7 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     if args.dry_run && !rows.is_empty() {
         dry_run_table(p, &lock, &rows);
     }
-    if p.json {
-        p.json_out(&json!({
-            "version": skillpack::SCHEMA_VERSION,
-            "root": root.dir,
-            "dry_run": args.dry_run,
-            "skills": results,
-        }));
-    }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(failed)
 }
 
 /// What `--dry-run` found, one row per skill fitted to the terminal: the status words line
@@ -221,7 +237,7 @@ fn update_one(
     };
     // Whatever the source now holds, it must still be this skill.
     fetched.expected_name = Some(entry.name.clone());
-    let report = run_pipeline(p, root, session, fetched, opts)?;
+    let report = run_pipeline(p, root, session, &fetched, opts)?;
     Ok(match report.action {
         Action::Unchanged => Outcome::UpToDate(String::new()),
         _ => Outcome::Changed(report),

@@ -8,7 +8,7 @@ use serde_json::json;
 use skillpack::install::{self, TreeState};
 use skillpack::text::escape;
 
-use super::{CmdResult, Failure, Printer, display_path, process_env, target_root};
+use super::{CmdResult, Failure, Printer, display_path, process_env};
 use crate::TargetArgs;
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -34,9 +34,34 @@ pub struct VerifyArgs {
 
 pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let env = process_env()?;
-    let root = target_root(&env, &args.target)?;
+    let targets = super::agents::target_roots(&env, &args.target)?;
+    let mut all_ok = true;
+    let mut results = Vec::new();
+    for t in &targets {
+        all_ok &= verify_root(p, &env, &t.root, &args, &mut results)?;
+    }
+    if p.json {
+        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": targets[0].root.dir, "ok": all_ok, "skills": results}));
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Verifies the skills of one root, adding a JSON result per skill to `results`; true
+/// when every one is intact.
+fn verify_root(
+    p: &Printer,
+    env: &skillpack::agents::Env,
+    root: &skillpack::install::Root,
+    args: &VerifyArgs,
+    results: &mut Vec<serde_json::Value>,
+) -> Result<bool, Failure> {
+    let env = env.clone();
     let mut on_wait = p.on_wait();
-    let view = install::view(&root, &mut on_wait).map_err(super::failure::install_failure)?;
+    let view = install::view(root, &mut on_wait).map_err(super::failure::install_failure)?;
     super::pipeline::say_recovered(p, view.recovered);
     let lock = &view.lock;
     let names: Vec<String> = if args.names.is_empty() {
@@ -57,7 +82,6 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
         )));
     }
     let mut all_ok = true;
-    let mut results = Vec::new();
     for name in &names {
         let Some(entry) = lock.skills.get(name) else {
             continue;
@@ -80,6 +104,7 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
             }
             results.push(json!({
                 "name": name,
+                "root": root.dir,
                 "state": "pending",
                 "tree": entry.tree,
                 "differences": [],
@@ -120,13 +145,11 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
         }
         results.push(json!({
             "name": name,
+            "root": root.dir,
             "state": state.id(),
             "tree": entry.tree,
             "differences": state.differences().iter().map(|(path, what)| json!({"path": path, "change": what})).collect::<Vec<_>>(),
         }));
-    }
-    if p.json {
-        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": root.dir, "ok": all_ok, "skills": results}));
     }
     let changed: Vec<&String> = view
         .states
@@ -152,9 +175,5 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
             escape(&restore.join("; "))
         ));
     }
-    Ok(if all_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(all_ok)
 }

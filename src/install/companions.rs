@@ -94,7 +94,7 @@ fn places(env: &Env, agent: Agent, explicit: Option<&Path>) -> Vec<Place> {
         }
     };
     add_agent(agent, true, &mut out);
-    if agent == Agent::ClaudeCode {
+    if agent == Agent::CLAUDE_CODE {
         for root in plugin_skill_roots(env) {
             out.push(Place {
                 root,
@@ -104,7 +104,7 @@ fn places(env: &Env, agent: Agent, explicit: Option<&Path>) -> Vec<Place> {
             });
         }
     }
-    for other in Agent::ALL.into_iter().filter(|a| *a != agent) {
+    for other in Agent::all().filter(|a| *a != agent) {
         add_agent(other, false, &mut out);
     }
     let mut seen = BTreeSet::new();
@@ -267,6 +267,7 @@ mod tests {
         let proj = tmp.path().join("proj");
         std::fs::create_dir_all(proj.join(".git")).unwrap();
         let env = Env {
+            xdg_config: None,
             home: Some(home.clone()),
             claude_config_dir: None,
             cwd: proj.join("sub"),
@@ -280,7 +281,7 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let got = discover(&env, Agent::ClaudeCode, None, &names);
+        let got = discover(&env, Agent::CLAUDE_CODE, None, &names);
         let status: Vec<_> = got.iter().map(|c| (c.name.as_str(), c.status())).collect();
         assert_eq!(
             status,
@@ -296,9 +297,9 @@ mod tests {
         assert_eq!(got[0].found[0].version.as_deref(), Some("2.0"));
         assert_eq!(got[1].found[0].scope, "project");
         assert_eq!(got[2].found[0].scope, "plugin");
-        assert_eq!(got[3].found[0].agent, Some(Agent::Codex));
+        assert_eq!(got[3].found[0].agent, Some(Agent::CODEX));
         // The same folder seen from Codex is visible.
-        let codex = discover(&env, Agent::Codex, None, &names);
+        let codex = discover(&env, Agent::CODEX, None, &names);
         assert_eq!(codex[3].status(), "installed");
         assert_eq!(codex[0].status(), "not-visible");
     }
@@ -308,6 +309,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("home");
         let env = Env {
+            xdg_config: None,
             home: Some(home.clone()),
             claude_config_dir: None,
             cwd: tmp.path().to_path_buf(),
@@ -321,7 +323,7 @@ mod tests {
         let (valid, ignored) = split_names(&names);
         assert_eq!(valid, ["a"]);
         assert_eq!(ignored.len(), 4);
-        let got = discover(&env, Agent::ClaudeCode, None, &names);
+        let got = discover(&env, Agent::CLAUDE_CODE, None, &names);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].name, "a");
     }
@@ -342,6 +344,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("home");
         let env = Env {
+            xdg_config: None,
             home: Some(home.clone()),
             claude_config_dir: None,
             cwd: tmp.path().to_path_buf(),
@@ -359,12 +362,12 @@ mod tests {
                 .map(|(p, c)| (p.clone(), c.name.clone()))
                 .collect()
         };
-        let one = resolve(&env, Agent::ClaudeCode, None, "a", 1).unwrap();
+        let one = resolve(&env, Agent::CLAUDE_CODE, None, "a", 1).unwrap();
         assert_eq!(
             names(&one),
             [("a".into(), "b".into()), ("a".into(), "c".into())]
         );
-        let two = resolve(&env, Agent::ClaudeCode, None, "a", 2).unwrap();
+        let two = resolve(&env, Agent::CLAUDE_CODE, None, "a", 2).unwrap();
         assert_eq!(
             names(&two),
             [
@@ -374,7 +377,7 @@ mod tests {
             ]
         );
         assert_eq!(two.ignored, [("b".to_string(), "../x".to_string())]);
-        let deep = resolve(&env, Agent::ClaudeCode, None, "a", 10).unwrap();
+        let deep = resolve(&env, Agent::CLAUDE_CODE, None, "a", 10).unwrap();
         let mut seen: Vec<String> = deep.list.iter().map(|(_, c)| c.name.clone()).collect();
         seen.sort();
         assert_eq!(
@@ -382,6 +385,6 @@ mod tests {
             ["b", "c", "d", "e"],
             "each once, the cycle back to a cut"
         );
-        assert!(resolve(&env, Agent::ClaudeCode, None, "unknown", 1).is_none());
+        assert!(resolve(&env, Agent::CLAUDE_CODE, None, "unknown", 1).is_none());
     }
 }

@@ -282,7 +282,7 @@ fn help_groups_options_under_headings() {
     let at_option = |option: &str| help.find(option).unwrap();
     for (heading, option) in [
         ("What to install", "--sha256 <HEX>"),
-        ("Where", "--agent <AGENT>"),
+        ("Where", "--agent <AGENTS>"),
         ("Limits", "--max-size <SIZE>"),
         ("Output", "--json"),
     ] {

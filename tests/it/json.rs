@@ -55,6 +55,7 @@ fn install_list_verify_uninstall_documents() {
     let v = json(home, &["list"], 0);
     assert_json_snapshot!("list", v, {
         ".root" => "[root]",
+        ".roots[].dir" => "[root]",
         ".skills[].installed_at" => "[time]",
         ".skills[].tree" => insta::dynamic_redaction(digest),
     });
@@ -66,12 +67,13 @@ fn install_list_verify_uninstall_documents() {
     let v = json(home, &["verify"], 1);
     assert_json_snapshot!("verify-modified", v, {
         ".root" => "[root]",
+        ".skills[].root" => "[root]",
         ".skills[].tree" => insta::dynamic_redaction(digest),
     });
     let v = json(home, &["uninstall", "account-management"], 1);
     assert_json_snapshot!("uninstall-refused", v, { ".error.message" => "[message]" });
     let v = json(home, &["uninstall", "account-management", "--force"], 0);
-    assert_json_snapshot!("uninstall", v, { ".root" => "[root]" });
+    assert_json_snapshot!("uninstall", v, { ".root" => "[root]", ".removed[].root" => "[root]" });
 }
 
 #[test]

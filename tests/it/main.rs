@@ -3,6 +3,7 @@
 //! HTTP server (`net`).
 
 mod action_script;
+mod agents;
 mod cli;
 mod companions;
 mod hardening_fetch;

@@ -9,6 +9,7 @@ use predicates::prelude::*;
 
 const COMMANDS: &[&str] = &[
     "install",
+    "agents",
     "key",
     "list",
     "verify",

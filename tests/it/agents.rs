@@ -1,0 +1,199 @@
+//! Several agents in one run: `--agent a,b` and `--agent all` install one verified tree
+//! into each agent's folder, and list, verify, update and uninstall see every copy.
+
+use std::fs;
+
+use crate::net::{Home, files_under};
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn two_agents_get_the_same_tree_and_list_shows_both() {
+    let h = Home::new();
+    let home = h.home.path();
+    let out = h
+        .cmd()
+        .args(["install", "--no-companions", "--agent", "claude-code,codex"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[claude-code]") && err.contains("[codex]"),
+        "{err}"
+    );
+    let claude = home.join(".claude/skills/account-management");
+    let codex = home.join(".agents/skills/account-management");
+    assert_eq!(files_under(&claude), files_under(&codex));
+    for f in files_under(&claude) {
+        assert_eq!(
+            fs::read(claude.join(&f)).unwrap(),
+            fs::read(codex.join(&f)).unwrap()
+        );
+    }
+    // Each root records its own copy.
+    for root in [".claude/skills", ".agents/skills"] {
+        let lock = fs::read_to_string(home.join(root).join(".skillpack/lock.json")).unwrap();
+        assert!(lock.contains("\"account-management\""), "{root}: {lock}");
+    }
+
+    let out = h
+        .cmd()
+        .args(["list", "--json", "--agent", "claude-code,codex,gemini-cli"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    let skill = &v["skills"][0];
+    assert_eq!(skill["name"], "account-management");
+    assert_eq!(
+        skill["agents"],
+        serde_json::json!(["claude-code", "codex"])
+    );
+    assert_eq!(skill["copies_agree"], true);
+    assert_eq!(skill["state"], "ok");
+    assert_eq!(v["roots"].as_array().unwrap().len(), 3);
+
+    // An edited copy shows in list and fails verify for that agent only.
+    fs::write(codex.join("SKILL.md"), "edited").unwrap();
+    let out = h
+        .cmd()
+        .args(["list", "--agent", "claude-code,codex"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("AGENTS"), "{text}");
+    assert!(text.contains("modified"), "{text}");
+    h.cmd()
+        .args(["verify", "--agent", "claude-code"])
+        .assert()
+        .success();
+    h.cmd()
+        .args(["verify", "--agent", "claude-code,codex"])
+        .assert()
+        .code(1);
+
+    // Uninstall from both: the edited copy is kept without --force, the other goes.
+    h.cmd()
+        .args([
+            "uninstall",
+            "account-management",
+            "--agent",
+            "claude-code,codex",
+            "--force",
+        ])
+        .assert()
+        .success();
+    assert!(!claude.exists() && !codex.exists());
+}
+
+#[test]
+fn agents_sharing_a_folder_get_one_copy() {
+    let h = Home::new();
+    let home = h.home.path();
+    let out = h
+        .cmd()
+        .args([
+            "install",
+            "--no-companions",
+            "--json",
+            "--scope",
+            "project",
+            "--agent",
+            "codex,gemini-cli,cursor",
+        ])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    let installed = v["installed"].as_array().unwrap();
+    assert_eq!(installed.len(), 1, "{v}");
+    assert_eq!(
+        installed[0]["agents"],
+        serde_json::json!(["codex", "gemini-cli", "cursor"])
+    );
+    assert!(
+        home.join(".agents/skills/account-management/SKILL.md")
+            .is_file()
+    );
+}
+
+#[test]
+fn all_means_the_agents_found_on_this_machine() {
+    let h = Home::new();
+    let home = h.home.path();
+    // Nothing found: the default agent.
+    let v = json(
+        &h.cmd()
+            .args([
+                "install",
+                "--no-companions",
+                "--json",
+                "--agent",
+                "all",
+                "--dry-run",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        v["installed"][0]["agents"],
+        serde_json::json!(["claude-code"])
+    );
+    // Gemini CLI and Goose (an XDG folder) found: both, and not Claude Code.
+    fs::create_dir_all(home.join(".gemini")).unwrap();
+    let xdg = home.join("xdg");
+    fs::create_dir_all(xdg.join("goose")).unwrap();
+    let v = json(
+        &h.cmd()
+            .env("XDG_CONFIG_HOME", &xdg)
+            .args(["install", "--no-companions", "--json", "--agent", "all"])
+            .output()
+            .unwrap(),
+    );
+    let agents: Vec<&str> = v["installed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["agents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(agents, ["gemini-cli", "goose"], "{v}");
+    assert!(
+        home.join(".gemini/skills/account-management/SKILL.md")
+            .is_file()
+    );
+    assert!(
+        xdg.join("goose/skills/account-management/SKILL.md")
+            .is_file()
+    );
+    assert!(!home.join(".claude").exists());
+}
+
+#[test]
+fn an_unknown_agent_is_a_usage_error_with_a_suggestion() {
+    let h = Home::new();
+    let out = h
+        .cmd()
+        .args(["install", "--agent", "claude-code,gemini"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`gemini` is not an agent"), "{err}");
+    assert!(err.contains("gemini-cli"), "{err}");
+    assert!(!h.home.path().join(".claude").exists());
+}
