@@ -126,3 +126,114 @@ pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
     files.dedup();
     Ok(files)
 }
+
+/// Runs `git ARGS` for a remote repository: no terminal prompt for credentials, and only
+/// the transports a repository URL should use (never `ext::`, which runs commands).
+fn remote_git(args: &[&OsStr]) -> Result<Answer, GitError> {
+    let out = Command::new("git")
+        .args(["-c", "protocol.ext.allow=never"])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(GitError::NotFound)?;
+    Ok(if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    })
+}
+
+/// Whether `text` is a full commit id.
+fn is_commit(text: &str) -> bool {
+    text.len() == 40 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Fetches `reference` (a branch, a tag, a full commit id, or `HEAD` for the default
+/// branch) of the repository at `url` into the bare repository `store` (made when
+/// missing), one commit deep, and returns the commit id. A commit already in `store` is
+/// not fetched again: a pinned source works offline once fetched.
+pub fn fetch_shallow(store: &Path, url: &str, reference: &str) -> Result<String, GitError> {
+    let bad = |what: &str| GitError::Failed {
+        args: format!("fetch {url} {reference}"),
+        stderr: format!("refusing {what} that begins with `-`"),
+    };
+    if url.starts_with('-') {
+        return Err(bad("a URL"));
+    }
+    if reference.starts_with('-') {
+        return Err(bad("a ref"));
+    }
+    if !store.join("HEAD").is_file() {
+        std::fs::create_dir_all(store).map_err(GitError::NotFound)?;
+        let init = ["init", "--bare", "--quiet"];
+        if let Err(stderr) = git(store, init)? {
+            return Err(failed(&init, stderr));
+        }
+    }
+    let commit = format!("{reference}^{{commit}}");
+    if is_commit(reference)
+        && let Ok(out) = git(store, ["rev-parse", "--verify", "--quiet", commit.as_str()])?
+    {
+        return Ok(String::from_utf8_lossy(&out).trim().to_ascii_lowercase());
+    }
+    // Fetched into a ref of its own, which then says which commit it was.
+    let spec = format!("{reference}:refs/skillpack/fetched");
+    let args: Vec<&OsStr> = vec![
+        "-C".as_ref(),
+        store.as_os_str(),
+        "fetch".as_ref(),
+        "--quiet".as_ref(),
+        "--force".as_ref(),
+        "--depth=1".as_ref(),
+        "--no-tags".as_ref(),
+        "--no-write-fetch-head".as_ref(),
+        "--".as_ref(),
+        url.as_ref(),
+        spec.as_ref(),
+    ];
+    if let Err(stderr) = remote_git(&args)? {
+        return Err(GitError::Failed {
+            args: format!("fetch {url} {reference}"),
+            stderr,
+        });
+    }
+    match git(
+        store,
+        ["rev-parse", "--verify", "refs/skillpack/fetched^{commit}"],
+    )? {
+        Ok(out) => Ok(String::from_utf8_lossy(&out).trim().to_ascii_lowercase()),
+        Err(stderr) => Err(GitError::Failed {
+            args: "rev-parse refs/skillpack/fetched".into(),
+            stderr,
+        }),
+    }
+}
+
+/// Writes the files of `commit` in `store` as a zip at `out`, each under `prefix/`; the
+/// commit id is the zip's comment, as in a GitHub archive.
+pub fn archive_zip(store: &Path, commit: &str, prefix: &str, out: &Path) -> Result<(), GitError> {
+    if !is_commit(commit) {
+        return Err(GitError::UnknownRevision {
+            rev: commit.to_string(),
+        });
+    }
+    let prefix = format!("--prefix={prefix}/");
+    let out_arg = out.as_os_str().to_owned();
+    let args: Vec<&OsStr> = vec![
+        "archive".as_ref(),
+        "--format=zip".as_ref(),
+        prefix.as_ref(),
+        "-o".as_ref(),
+        out_arg.as_ref(),
+        commit.as_ref(),
+    ];
+    match git(store, &args)? {
+        Ok(_) => Ok(()),
+        Err(stderr) => Err(GitError::Failed {
+            args: format!("archive {commit}"),
+            stderr,
+        }),
+    }
+}

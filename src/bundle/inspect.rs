@@ -51,14 +51,40 @@ enum Kind {
     Dir,
 }
 
-/// Checks every entry against the rules of DESIGN section 8 and finds the skill root:
-/// `SKILL.md` at the archive root, or exactly one top-level folder holding it. With
-/// `subpath` (a repository archive), the root is `<single top folder>/<subpath>` and
-/// entries elsewhere are checked but not planned.
+/// Where the skill root of an archive is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SkillAt {
+    /// `SKILL.md` at the archive root, or exactly one top-level folder holding it.
+    #[default]
+    Find,
+    /// This folder inside the archive's single top folder (a repository archive; empty:
+    /// the repository root).
+    InTop(String),
+    /// This folder from the archive root (empty: the root itself).
+    Exact(String),
+}
+
+/// The folders of an archive holding a `SKILL.md`, from the archive root (empty for the
+/// root itself), sorted and each once.
+pub fn skill_dirs<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut dirs: Vec<String> = names
+        .into_iter()
+        .filter_map(|n| {
+            let dir = n.strip_suffix("SKILL.md")?;
+            (dir.is_empty() || dir.ends_with('/')).then(|| dir.trim_end_matches('/').to_string())
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Checks every entry against the rules of DESIGN section 8 and finds the skill root
+/// `at` says; with a given folder, entries elsewhere are checked but not planned.
 pub fn inspect<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     limits: &Limits,
-    subpath: Option<&str>,
+    at: &SkillAt,
 ) -> Result<Plan, BundleError> {
     if archive.len() > limits.max_entries {
         return Err(BundleError::Limit {
@@ -167,8 +193,22 @@ pub fn inspect<R: Read + Seek>(
 
     let names: BTreeSet<&str> = files.iter().map(|f| f.1.as_str()).collect();
     let is_aside = |n: &str| n.split('/').next() == Some("__MACOSX");
-    let root = match subpath {
-        Some(sub) => {
+    let root = match at {
+        SkillAt::Exact(sub) => {
+            let sub = sub.trim_matches('/');
+            let md = if sub.is_empty() {
+                "SKILL.md".to_string()
+            } else {
+                format!("{sub}/SKILL.md")
+            };
+            if !names.contains(md.as_str()) {
+                return Err(BundleError::NoSkill {
+                    hint: format!(" at `{sub}` in the archive"),
+                });
+            }
+            sub.to_string()
+        }
+        SkillAt::InTop(sub) => {
             let tops: BTreeSet<&str> = names.iter().filter_map(|n| n.split('/').next()).collect();
             let [top] = tops.into_iter().collect::<Vec<_>>()[..] else {
                 return Err(BundleError::NoSkill {
@@ -188,8 +228,8 @@ pub fn inspect<R: Read + Seek>(
             }
             root
         }
-        None if names.contains("SKILL.md") => String::new(),
-        None => {
+        SkillAt::Find if names.contains("SKILL.md") => String::new(),
+        SkillAt::Find => {
             let roots: Vec<&str> = names
                 .iter()
                 .filter_map(|n| n.strip_suffix("/SKILL.md"))

@@ -17,7 +17,7 @@ pub use digest::{
 };
 pub use error::BundleError;
 pub use extract::extract;
-pub use inspect::{Plan, inspect, open_archive};
+pub use inspect::{Plan, SkillAt, inspect, open_archive, skill_dirs};
 pub use pack::{PackFile, Packing, collect_dir_within, is_junk, pack_to_vec};
 pub use rules::Limits;
 

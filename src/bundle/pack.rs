@@ -383,7 +383,8 @@ fn check_installs(bytes: &[u8], name: &str) -> Result<(), String> {
         other => format!("`skillpack install` would refuse the release: {other}"),
     };
     let mut archive = super::open_archive(Cursor::new(bytes)).map_err(refused)?;
-    let plan = super::inspect(&mut archive, &Limits::default(), None).map_err(refused)?;
+    let plan =
+        super::inspect(&mut archive, &Limits::default(), &super::SkillAt::Find).map_err(refused)?;
     if plan.root != name {
         return Err(format!(
             "the release holds the skill at `{}/`, not at `{name}/`",

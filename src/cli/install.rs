@@ -10,12 +10,12 @@ use skillpack::bundle::Limits;
 use skillpack::install::{self, Report};
 use skillpack::sign::TrustedKey;
 use skillpack::source::http::Progress;
-use skillpack::source::{self, Config, Fetched, InRepo, Session, Spec};
+use skillpack::source::{self, Config, Session, Spec};
 
 use super::agents::target_roots;
-use super::failure::source_failure;
+use super::choose::fetch_source;
 use super::offer::{self, Step};
-use super::pipeline::{confirm_unpinned, describe_resolved, install_one, report_json};
+use super::pipeline::{install_one, report_json};
 use super::progress::Transfer;
 pub(crate) use super::progress::human_size;
 use super::{CmdResult, Failure, Printer, process_env};
@@ -90,9 +90,13 @@ pub struct InstallArgs {
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     pub sha256: Option<String>,
 
-    /// The skill to take from an owner/repo source (repeat for several)
+    /// The skill to take from a source holding several (repeat for more; '*' for all)
     #[arg(long = "skill", value_name = "NAME")]
     pub skills: Vec<String>,
+
+    /// List the skills each source holds (name, folder, description); install nothing
+    #[arg(long, conflicts_with_all = ["skills", "dry_run"])]
+    pub list: bool,
 
     /// Replace a skill with local changes, or a folder skillpack did not install
     #[arg(long)]
@@ -151,15 +155,20 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         return Err(Failure::usage("--sha256 applies to a single SOURCE")
             .hint("install the sources one at a time"));
     }
-    let specs: Vec<Spec> = sources
+    let specs: Vec<(String, Spec)> = sources
         .iter()
-        .map(|a| source::parse_spec(a, env.home.as_deref(), &env.cwd))
+        .map(|a| {
+            let spec = source::parse_spec(a, env.home.as_deref(), &env.cwd);
+            (a.clone(), spec)
+        })
         .collect();
-    if !args.skills.is_empty() && !specs.iter().any(|s| matches!(s, Spec::Github { .. })) {
-        return Err(
-            Failure::usage("--skill applies to owner/repo[@ref] sources")
-                .hint("e.g. `skillpack install acme/skills --skill NAME`"),
-        );
+    let holds_skills = |s: &Spec| !matches!(s, Spec::Catalog { .. });
+    if (!args.skills.is_empty() || args.list) && !specs.iter().any(|(_, s)| holds_skills(s)) {
+        let flag = if args.list { "--list" } else { "--skill" };
+        return Err(Failure::usage(format!(
+            "{flag} applies to sources holding skills: a repository, a folder or a zip"
+        ))
+        .hint("e.g. `skillpack install acme/skills --skill NAME`"));
     }
     let opts = install::Options {
         force: args.force,
@@ -169,30 +178,35 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     };
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;
+    if args.list {
+        super::choose::list(p, &mut session, &specs, &args)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     // Reports of the first root (what companions are looked up for), and every report
     // with the agents its root serves.
     let mut reports = Vec::new();
     let mut all: Vec<serde_json::Value> = Vec::new();
     let shown_agents = !args.target.agent.words().is_empty();
-    let mut install_all = |specs: Vec<Spec>, reports: &mut Vec<Report>, all: &mut Vec<_>| {
-        for spec in specs {
-            for mut fetched in fetch_source(p, &mut session, spec, &args)? {
-                // One download and one checked tree: every further root must get the
-                // tree the first one got.
-                for (i, t) in targets.iter().enumerate() {
-                    let ids = if shown_agents { t.ids() } else { Vec::new() };
-                    let report =
-                        install_one(p, &env, &t.root, &mut session, &fetched, &opts, &ids)?;
-                    all.push(report_json(&report, &t.ids()));
-                    if i == 0 {
-                        fetched.expected_tree.get_or_insert(report.tree.clone());
-                        reports.push(report);
+    let mut install_all =
+        |specs: Vec<(String, Spec)>, reports: &mut Vec<Report>, all: &mut Vec<_>| {
+            for (arg, spec) in specs {
+                for mut fetched in fetch_source(p, &mut session, &arg, spec, &args)? {
+                    // One download and one checked tree: every further root must get the
+                    // tree the first one got.
+                    for (i, t) in targets.iter().enumerate() {
+                        let ids = if shown_agents { t.ids() } else { Vec::new() };
+                        let report =
+                            install_one(p, &env, &t.root, &mut session, &fetched, &opts, &ids)?;
+                        all.push(report_json(&report, &t.ids()));
+                        if i == 0 {
+                            fetched.expected_tree.get_or_insert(report.tree.clone());
+                            reports.push(report);
+                        }
                     }
                 }
             }
-        }
-        Ok::<_, Failure>(())
-    };
+            Ok::<_, Failure>(())
+        };
     install_all(specs, &mut reports, &mut all)?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
@@ -216,7 +230,11 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     // what was installed before stays installed.
     let mut failed = Vec::new();
     for name in chosen {
-        if let Err(f) = install_all(vec![Spec::Catalog(name.clone())], &mut reports, &mut all) {
+        if let Err(f) = install_all(
+            vec![(name.clone(), Spec::catalog(name.clone()))],
+            &mut reports,
+            &mut all,
+        ) {
             let f = Failure {
                 message: format!("{name}: {}", f.message),
                 ..f
@@ -298,53 +316,4 @@ fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure
         }
     }
     Ok(keys)
-}
-
-/// resolve + fetch for one SOURCE: one bundle, or one per `--skill` of a repository.
-pub(crate) fn fetch_source(
-    p: &Printer,
-    session: &mut Session<'_>,
-    spec: Spec,
-    args: &InstallArgs,
-) -> Result<Vec<Fetched>, Failure> {
-    let sha256 = args.sha256.as_deref();
-    match spec {
-        Spec::Catalog(name) => {
-            let resolved = session.resolve(&name, None).map_err(source_failure)?;
-            describe_resolved(p, session, &resolved, args.fetch.index.as_deref());
-            Ok(vec![
-                session.fetch_resolved(&resolved).map_err(source_failure)?,
-            ])
-        }
-        Spec::Path(path) => Ok(vec![
-            session
-                .fetch_path(&path, args.sha256.clone())
-                .map_err(source_failure)?,
-        ]),
-        Spec::Url(url) => {
-            let fetched = session.fetch_url(&url, sha256).map_err(source_failure)?;
-            if sha256.is_none() {
-                confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
-            }
-            Ok(vec![fetched])
-        }
-        Spec::Github { repo, reference } => {
-            let reference = reference.as_deref();
-            if args.skills.is_empty() {
-                return Ok(vec![
-                    session
-                        .fetch_github(&repo, reference, InRepo::Only, sha256)
-                        .map_err(source_failure)?,
-                ]);
-            }
-            args.skills
-                .iter()
-                .map(|s| {
-                    session
-                        .fetch_github(&repo, reference, InRepo::Named(s), sha256)
-                        .map_err(source_failure)
-                })
-                .collect()
-        }
-    }
 }

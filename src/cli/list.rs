@@ -34,13 +34,16 @@ pub struct ListArgs {
 /// escaped: the caller escapes it for the terminal.
 pub(crate) fn source_label(s: &SourceRecord) -> String {
     match s {
-        SourceRecord::Url { url } => url.clone(),
+        SourceRecord::Url { url, .. } => url.clone(),
         SourceRecord::Github {
             repo, reference, ..
         } => {
             format!("{repo}@{}", prefix_chars(reference, 12))
         }
-        SourceRecord::Path { path } | SourceRecord::File { path } => path.clone(),
+        SourceRecord::Git { url, reference, .. } => {
+            format!("{url}#{}", prefix_chars(reference, 12))
+        }
+        SourceRecord::Path { path } | SourceRecord::File { path, .. } => path.clone(),
         SourceRecord::Embedded { .. } | SourceRecord::Index { .. } => s.kind().to_string(),
     }
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod agents;
 pub(crate) mod agents_cmd;
+pub(crate) mod choose;
 pub(crate) mod companions;
 pub(crate) mod completions;
 pub(crate) mod failure;

@@ -75,7 +75,7 @@ pub(crate) fn confirm_unpinned(
     dry_run: bool,
 ) -> Result<(), Failure> {
     let url = match &fetched.source {
-        SourceRecord::Url { url } | SourceRecord::Index { url, .. } => url.as_str(),
+        SourceRecord::Url { url, .. } | SourceRecord::Index { url, .. } => url.as_str(),
         _ => "the download",
     };
     let digest = &fetched.sha256;

@@ -14,21 +14,40 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
     let mut words: Vec<String> = vec!["skillpack".into(), "install".into(), "--force".into()];
     match &entry.source {
         SourceRecord::Embedded { .. } => words.push(name.into()),
-        SourceRecord::Path { path } | SourceRecord::File { path } => words.push(path.clone()),
-        SourceRecord::Url { url } => {
+        SourceRecord::Path { path } => words.push(path.clone()),
+        SourceRecord::File { path, folder } => {
+            words.push(path.clone());
+            if !folder.is_empty() {
+                words.extend(["--skill".into(), folder.clone()]);
+            }
+        }
+        SourceRecord::Url { url, folder } => {
             words.push(url.clone());
             if let Some(sha) = &entry.archive_sha256 {
                 words.extend(["--sha256".into(), sha.clone()]);
             }
+            if !folder.is_empty() {
+                words.extend(["--skill".into(), folder.clone()]);
+            }
+        }
+        SourceRecord::Git {
+            url, commit, path, ..
+        } => {
+            words.push(format!("{url}#{commit}"));
+            words.extend(["--skill".into(), skill_arg(name, path)]);
         }
         SourceRecord::Github { index, .. } if index.as_deref() == Some(CATALOG) => {
             words.push(name.into())
         }
         SourceRecord::Github {
-            repo, reference, ..
+            repo,
+            reference,
+            commit,
+            path,
+            ..
         } => {
-            words.push(format!("{repo}@{reference}"));
-            words.extend(["--skill".into(), name.into()]);
+            words.push(format!("{repo}@{}", commit.as_deref().unwrap_or(reference)));
+            words.extend(["--skill".into(), skill_arg(name, path)]);
         }
         SourceRecord::Index { index, .. } => {
             words.extend([name.into(), "--index".into(), index.clone()]);
@@ -36,6 +55,16 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
     }
     words.extend(target_words(target));
     command(words.iter().map(String::as_str))
+}
+
+/// What `--skill` takes for a skill of a repository: its folder, which names it exactly,
+/// else its name.
+fn skill_arg(name: &str, path: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        path.to_string()
+    }
 }
 
 /// The flags that name the skills root `target` chose, as the user would type them.

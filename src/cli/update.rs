@@ -286,17 +286,39 @@ fn refetch(
             .fetch_github(repo, Some(reference), InRepo::Path(path), None)
             .map(Some)
             .map_err(source_failure),
-        Lookup::Url { url } => {
-            let fetched = session.fetch_url(url, None).map_err(source_failure)?;
+        Lookup::Git {
+            url,
+            reference,
+            path,
+        } => {
+            let opened = session
+                .open_git(url, Some(reference), None)
+                .map_err(source_failure)?;
+            let fetched = opened
+                .take_path(path, &limits(&args.fetch.limits))
+                .map_err(source_failure)?;
+            if entry.source.commit() == fetched.source.commit() {
+                return Ok(None);
+            }
+            Ok(Some(fetched))
+        }
+        Lookup::Url { url, folder } => {
+            let opened = session.open_url(url, None).map_err(source_failure)?;
+            let fetched = opened
+                .take_path(folder, &limits(&args.fetch.limits))
+                .map_err(source_failure)?;
             if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
                 return Ok(None);
             }
             confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
             Ok(Some(fetched))
         }
-        Lookup::Local { path } => {
-            let fetched = session
-                .fetch_path(Path::new(path), None)
+        Lookup::Local { path, folder } => {
+            let opened = session
+                .open_path(Path::new(path), None)
+                .map_err(source_failure)?;
+            let fetched = opened
+                .take_path(folder, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
             if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
                 return Ok(None);

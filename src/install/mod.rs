@@ -107,7 +107,7 @@ pub fn install(
     }
     // inspect: the whole central directory, before anything is written.
     let mut archive = bundle::open_archive(open(&req.archive)?)?;
-    let plan = bundle::inspect(&mut archive, &opts.limits, req.subpath.as_deref())?;
+    let plan = bundle::inspect(&mut archive, &opts.limits, &req.at)?;
 
     if opts.dry_run {
         let tmp = tempfile::tempdir().map_err(|e| {
@@ -284,8 +284,8 @@ fn check(
         None => skill::SkillFile::read(&tree.join("SKILL.md"))?.meta().name,
     };
     // Problems in a local folder are shown at that folder, where the user can fix them.
-    let origin = match (&req.source, &req.subpath) {
-        (SourceRecord::Path { path }, None) => Some(Path::new(path)),
+    let origin = match (&req.source, &req.at) {
+        (SourceRecord::Path { path }, bundle::SkillAt::Find) => Some(Path::new(path)),
         _ => None,
     };
     let meta = skill::check_installable(tree, &name, origin)?;

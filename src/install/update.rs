@@ -18,10 +18,16 @@ pub enum Lookup<'a> {
         reference: &'a str,
         path: &'a str,
     },
-    /// The recorded URL, downloaded again.
-    Url { url: &'a str },
+    /// A git repository's folder at the recorded ref, fetched again with `git`.
+    Git {
+        url: &'a str,
+        reference: &'a str,
+        path: &'a str,
+    },
+    /// The recorded URL, downloaded again (`folder`: the skill's, in an archive of several).
+    Url { url: &'a str, folder: &'a str },
     /// The local folder or file it came from, read again.
-    Local { path: &'a str },
+    Local { path: &'a str, folder: &'a str },
     /// Nothing can move: the reason, for the user.
     Pinned(&'static str),
 }
@@ -49,8 +55,22 @@ pub fn lookup<'a>(entry: &'a LockEntry, index: Option<&'a str>) -> Lookup<'a> {
             reference,
             path,
         },
-        SourceRecord::Url { url } => Lookup::Url { url },
-        SourceRecord::Path { path } | SourceRecord::File { path } => Lookup::Local { path },
+        SourceRecord::Git { reference, .. } if is_commit(reference) => {
+            Lookup::Pinned("is pinned to a commit")
+        }
+        SourceRecord::Git {
+            url,
+            reference,
+            path,
+            ..
+        } => Lookup::Git {
+            url,
+            reference,
+            path,
+        },
+        SourceRecord::Url { url, folder } => Lookup::Url { url, folder },
+        SourceRecord::Path { path } => Lookup::Local { path, folder: "" },
+        SourceRecord::File { path, folder } => Lookup::Local { path, folder },
         SourceRecord::Embedded { .. } | SourceRecord::Index { .. } => Lookup::ByName { index },
     }
 }
@@ -115,6 +135,7 @@ mod tests {
             reference: reference.into(),
             path: "skills/demo".into(),
             index: None,
+            commit: None,
         }
     }
 
@@ -134,6 +155,28 @@ mod tests {
     }
 
     #[test]
+    fn a_git_source_pinned_to_a_commit_never_moves() {
+        let git = |reference: &str| SourceRecord::Git {
+            url: "https://git.test/r.git".into(),
+            reference: reference.into(),
+            commit: "c".repeat(40),
+            path: "skills/demo".into(),
+        };
+        assert!(matches!(
+            lookup(&entry(git(&"c".repeat(40)), None), None),
+            Lookup::Pinned(_)
+        ));
+        assert_eq!(
+            lookup(&entry(git("main"), None), None),
+            Lookup::Git {
+                url: "https://git.test/r.git",
+                reference: "main",
+                path: "skills/demo"
+            }
+        );
+    }
+
+    #[test]
     fn catalog_and_index_entries_resolve_by_name_through_the_recorded_index() {
         let catalog = entry(
             SourceRecord::Github {
@@ -141,6 +184,7 @@ mod tests {
                 reference: "b".repeat(40),
                 path: "skills/demo".into(),
                 index: Some("catalog".into()),
+                commit: None,
             },
             Some("1.0.0"),
         );
@@ -171,6 +215,7 @@ mod tests {
         let e = entry(
             SourceRecord::Url {
                 url: "https://x.test/a.zip".into(),
+                folder: String::new(),
             },
             None,
         );

@@ -55,6 +55,13 @@ impl Cache {
         &self.root
     }
 
+    /// The bare repository the commits fetched from the git repository at `url` are
+    /// kept in (a folder named by a digest of the URL).
+    pub fn git_store(&self, url: &str) -> PathBuf {
+        let key = crate::bundle::sha256_hex(url.as_bytes());
+        self.root.join("git").join(&key[..32])
+    }
+
     fn archives(&self) -> PathBuf {
         self.root.join("archives")
     }

@@ -14,6 +14,13 @@ pub enum SourceError {
         suggestion: Option<String>,
     },
 
+    #[error("no version {version} of `{name}`: {}", if available.is_empty() { "none is known".to_string() } else { format!("known: {}", available.join(", ")) })]
+    NoSuchVersion {
+        name: String,
+        version: String,
+        available: Vec<String>,
+    },
+
     #[error("no such file or folder: `{}`", path.display())]
     NotFound { path: PathBuf },
 
@@ -44,6 +51,16 @@ pub enum SourceError {
 
     #[error("`{spec}` was not found: no such public repository, or no such branch, tag or commit")]
     RepoNotFound { spec: String },
+
+    #[error("cannot fetch `{url}`: `git` is not installed, or not on PATH")]
+    GitMissing { url: String },
+
+    #[error("cannot fetch `{reference}` of `{url}` with git: {message}")]
+    Git {
+        url: String,
+        reference: String,
+        message: String,
+    },
 
     #[error(
         "refusing `{url}`: only https:// is allowed (plain http:// only for loopback addresses)"
@@ -197,6 +214,9 @@ impl SourceError {
             | SourceError::AmbiguousSkill { .. } => "skill-not-found",
             SourceError::BadRepo { .. } => "bad-repo",
             SourceError::RepoNotFound { .. } => "repo-not-found",
+            SourceError::GitMissing { .. } => "git-not-found",
+            SourceError::NoSuchVersion { .. } => "no-such-version",
+            SourceError::Git { .. } => "git-failed",
             SourceError::Insecure { .. } => "insecure-url",
             SourceError::Client { .. } => "client",
             SourceError::Network { .. } | SourceError::Status { .. } => "network",

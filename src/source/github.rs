@@ -70,31 +70,6 @@ pub fn archive_url(base: &str, repo: &str, reference: &str) -> Result<Url, Sourc
     Ok(url)
 }
 
-/// The skill folders of a repository archive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listing {
-    /// Folders holding a `SKILL.md`, relative to the archive's single top folder (empty
-    /// for the repository root), sorted.
-    pub skills: Vec<String>,
-}
-
-/// Lists the skill folders of the repository archive `file`.
-pub fn list(file: &ArchiveFile) -> Result<Listing, SourceError> {
-    let archive = bundle::open_archive(file.reader())?;
-    let mut skills: Vec<String> = archive
-        .file_names()
-        .filter_map(|n| {
-            let n = n.ok()?;
-            let (_top, rest) = n.split_once('/')?;
-            let dir = rest.strip_suffix("SKILL.md")?;
-            (dir.is_empty() || dir.ends_with('/')).then(|| dir.trim_end_matches('/').to_string())
-        })
-        .collect();
-    skills.sort();
-    skills.dedup();
-    Ok(Listing { skills })
-}
-
 /// The commit a repository archive says it is: GitHub's archives (made by `git archive`)
 /// carry the full commit id as the zip comment. `None` when the comment is not one.
 pub fn archive_commit(file: &ArchiveFile) -> Option<String> {
@@ -103,78 +78,9 @@ pub fn archive_commit(file: &ArchiveFile) -> Option<String> {
     is_commit(comment).then(|| comment.to_ascii_lowercase())
 }
 
-/// Where repositories usually keep skills, most common first.
-const USUAL_PARENTS: &[&str] = &[
-    "skills/",
-    "",
-    ".claude/skills/",
-    ".agents/skills/",
-    "skill/",
-];
-
-impl Listing {
-    /// The folder of the skill called `name`: one of the usual places (`skills/NAME`,
-    /// `NAME`, `.claude/skills/NAME`, …), an exact folder path, or else the only folder
-    /// named `NAME` anywhere.
-    pub fn find(&self, name: &str, repo: &str) -> Result<String, SourceError> {
-        let name = name.trim_matches('/');
-        let has = |p: &str| self.skills.iter().any(|s| s == p);
-        if let Some(p) = USUAL_PARENTS
-            .iter()
-            .map(|parent| format!("{parent}{name}"))
-            .find(|p| has(p))
-        {
-            return Ok(p);
-        }
-        let named: Vec<&String> = self
-            .skills
-            .iter()
-            .filter(|s| s.rsplit('/').next() == Some(name))
-            .collect();
-        match named[..] {
-            [one] => Ok(one.clone()),
-            [] => Err(SourceError::SkillNotInRepo {
-                name: name.to_string(),
-                repo: repo.to_string(),
-                available: self.names(),
-            }),
-            _ => Err(SourceError::AmbiguousSkill {
-                name: name.to_string(),
-                repo: repo.to_string(),
-                paths: named
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-        }
-    }
-
-    /// The skills' folder names, for messages.
-    pub fn names(&self) -> String {
-        let names: std::collections::BTreeSet<&str> = self
-            .skills
-            .iter()
-            .filter_map(|s| s.rsplit('/').next())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if names.is_empty() {
-            "no skills".into()
-        } else {
-            names.into_iter().collect::<Vec<_>>().join(", ")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn listing(paths: &[&str]) -> Listing {
-        Listing {
-            skills: paths.iter().map(|s| s.to_string()).collect(),
-        }
-    }
 
     #[test]
     fn archive_urls() {
@@ -185,18 +91,5 @@ mod tests {
         assert!(archive_url(DEFAULT_BASE, "o/..", "main").is_err());
         assert!(archive_url(DEFAULT_BASE, "o/r", "../x").is_err());
         assert!(archive_url(DEFAULT_BASE, "o/r", "a?b").is_ok_and(|u| u.query().is_none()));
-    }
-
-    #[test]
-    fn finds_skills_in_the_usual_places() {
-        let l = listing(&["", "a", "docs/deep/c", "skills/a", ".claude/skills/b"]);
-        assert_eq!(l.find("a", "o/r").unwrap(), "skills/a");
-        assert_eq!(l.find("b", "o/r").unwrap(), ".claude/skills/b");
-        assert_eq!(l.find("c", "o/r").unwrap(), "docs/deep/c");
-        assert_eq!(l.find("docs/deep/c", "o/r").unwrap(), "docs/deep/c");
-        let e = l.find("z", "o/r").unwrap_err().to_string();
-        assert!(e.contains("a, b, c"), "{e}");
-        let two = listing(&["x/d", "y/d"]);
-        assert!(two.find("d", "o/r").is_err());
     }
 }

@@ -168,6 +168,11 @@ impl RemoteIndex {
             .max_by(|a, b| compare_versions(&a.version, &b.version))
     }
 
+    /// Every entry called `name` (an index may offer several versions).
+    pub fn entries(&self, name: &str) -> impl Iterator<Item = &IndexEntry> {
+        self.index.skills.iter().filter(move |e| e.name == name)
+    }
+
     /// The names the index offers, for messages.
     pub fn names(&self) -> Vec<&str> {
         self.index.skills.iter().map(|e| e.name.as_str()).collect()

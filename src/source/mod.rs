@@ -9,7 +9,9 @@ mod error;
 pub mod github;
 pub mod http;
 pub mod index;
+pub mod listing;
 pub mod record;
+mod spec;
 pub mod url_policy;
 
 use std::collections::HashMap;
@@ -20,86 +22,19 @@ use url::Url;
 
 use crate::bundle::HashReader;
 use crate::bundle::index::IndexEntry;
-use crate::bundle::{self, ArchiveData, ArchiveFile, BundleError, Limits};
+use crate::bundle::{self, ArchiveData, ArchiveFile, Limits, SkillAt};
 use crate::sign::TrustedKey;
 use cache::{Cache, CachedArchive};
 pub use error::SourceError;
 use http::{Http, Progress};
 use index::RemoteIndex;
+pub use listing::{Found, Pick};
 pub use record::SourceRecord;
+pub use spec::{Spec, parse_spec};
 
 /// The cache key parts of a GitHub repository (none for a malformed name: never cached).
 fn parts(repo: &str) -> Vec<&str> {
     github::cache_parts(repo).map(Vec::from).unwrap_or_default()
-}
-
-/// A SOURCE argument, classified (DESIGN section 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Spec {
-    /// A name looked up in the catalog (or a remote index).
-    Catalog(String),
-    /// A local folder or `.zip`/`.skill` file.
-    Path(PathBuf),
-    /// An `https://` (or loopback `http://`) URL of a zip.
-    Url(String),
-    /// `owner/repo[@ref]`.
-    Github {
-        repo: String,
-        reference: Option<String>,
-    },
-}
-
-/// Classifies `arg`: URLs by scheme; paths when they exist or look like paths
-/// (`./`, `../`, `/`, `~`, a drive letter, a `.zip` or `.skill` name); `owner/repo[@ref]`;
-/// else a catalog name.
-pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
-    if arg.starts_with("https://") || arg.starts_with("http://") {
-        return Spec::Url(arg.to_string());
-    }
-    let b = arg.as_bytes();
-    let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
-    if let Some(rest) = arg.strip_prefix('~')
-        && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\'))
-    {
-        let home = home.map(Path::to_path_buf).unwrap_or_default();
-        return Spec::Path(home.join(rest.trim_start_matches(['/', '\\'])));
-    }
-    let looks_like_path = arg.starts_with("./")
-        || arg.starts_with("../")
-        || arg.starts_with('/')
-        || arg.starts_with(".\\")
-        || arg.starts_with("..\\")
-        || drive
-        || arg == "."
-        || arg == ".."
-        || arg.ends_with(['/', '\\'])
-        // No skill name holds a dot: `x.zip` and `x.skill` are files, present or not.
-        || [".zip", ".skill"]
-            .iter()
-            .any(|ext| arg.to_ascii_lowercase().ends_with(ext));
-    let joined = cwd.join(arg);
-    if looks_like_path || joined.exists() {
-        return Spec::Path(joined);
-    }
-    let (repo, reference) = match arg.split_once('@') {
-        Some((r, f)) => (r, Some(f.to_string())),
-        None => (arg, None),
-    };
-    let is_part = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    };
-    if let Some((owner, name)) = repo.split_once('/')
-        && is_part(owner)
-        && is_part(name)
-    {
-        return Spec::Github {
-            repo: repo.to_string(),
-            reference,
-        };
-    }
-    Spec::Catalog(arg.to_string())
 }
 
 /// Archive bytes and what they must be: what the source stage hands the install pipeline
@@ -114,8 +49,8 @@ pub struct Fetched {
     pub expected_sha256: Option<String>,
     pub expected_tree: Option<String>,
     pub expected_name: Option<String>,
-    /// Sub-folder of a repository archive holding the skill.
-    pub subpath: Option<String>,
+    /// Where the skill is in the archive.
+    pub at: SkillAt,
     pub source: SourceRecord,
     /// The trusted key whose signature vouched for the source (a signed index), when one did.
     pub signed_by: Option<TrustedKey>,
@@ -131,7 +66,7 @@ pub fn fetch_embedded() -> Fetched {
         expected_sha256: None,
         expected_tree: Some(embedded::tree()),
         expected_name: Some(embedded::NAME.to_string()),
-        subpath: None,
+        at: SkillAt::Find,
         signed_by: None,
         source: SourceRecord::Embedded {
             index: Some(record::CATALOG.into()),
@@ -165,7 +100,7 @@ pub fn fetch_dir(path: &Path, limits: &Limits) -> Result<Fetched, SourceError> {
         expected_sha256: None,
         expected_tree: None,
         expected_name: None,
-        subpath: None,
+        at: SkillAt::Find,
         signed_by: None,
         source: SourceRecord::Path {
             path: canonical.to_string_lossy().into_owned(),
@@ -312,6 +247,114 @@ pub enum InRepo<'s> {
     Only,
 }
 
+/// What holds the skills of an opened source.
+#[derive(Debug)]
+enum Holder {
+    /// An archive: a repository's (`in_top`: paths inside its single top folder) or a zip.
+    Archive { base: Box<Fetched>, in_top: bool },
+    /// A local folder.
+    Dir(PathBuf),
+}
+
+/// A source fetched once, and the skills it holds: each skill asked for is taken from it
+/// without fetching again.
+#[derive(Debug)]
+pub struct Opened {
+    /// The skills found, by folder.
+    pub skills: Vec<Found>,
+    /// The source as messages name it.
+    pub shown: String,
+    holder: Holder,
+}
+
+impl Opened {
+    fn of_archive(fetched: Fetched, shown: String) -> Result<Opened, SourceError> {
+        let ArchiveData::File(file) = &fetched.archive else {
+            return Ok(Opened {
+                skills: Vec::new(),
+                shown,
+                holder: Holder::Archive {
+                    base: Box::new(fetched),
+                    in_top: false,
+                },
+            });
+        };
+        Ok(Opened {
+            skills: listing::list_archive(file, false)?,
+            shown,
+            holder: Holder::Archive {
+                base: Box::new(fetched),
+                in_top: false,
+            },
+        })
+    }
+
+    /// The archive's SHA-256 and record, when the source is one archive.
+    pub fn archive(&self) -> Option<&Fetched> {
+        match &self.holder {
+            Holder::Archive { base, .. } => Some(base),
+            Holder::Dir(_) => None,
+        }
+    }
+
+    /// The commit a repository source resolved to.
+    pub fn commit(&self) -> Option<&str> {
+        match &self.holder {
+            Holder::Archive { base, .. } => base.source.commit(),
+            Holder::Dir(_) => None,
+        }
+    }
+
+    /// The bundle of the skill in the folder `path` (empty: the only one).
+    pub fn take_path(&self, path: &str, limits: &Limits) -> Result<Fetched, SourceError> {
+        let found = if path.is_empty() {
+            listing::pick(&self.skills, Pick::Only, &self.shown)?.remove(0)
+        } else {
+            listing::pick(&self.skills, Pick::Named(&[path.to_string()]), &self.shown)?.remove(0)
+        };
+        self.take(&found, limits)
+    }
+
+    /// The bundle of the skill `found` (one of [`Opened::skills`]).
+    pub fn take(&self, found: &Found, limits: &Limits) -> Result<Fetched, SourceError> {
+        match &self.holder {
+            Holder::Dir(dir) => {
+                let sub = if found.path.is_empty() {
+                    dir.clone()
+                } else {
+                    dir.join(&found.path)
+                };
+                fetch_dir(&sub, limits)
+            }
+            Holder::Archive { base, in_top } => {
+                let mut f = (**base).clone();
+                let path = found.path.clone();
+                f.at = if *in_top {
+                    SkillAt::InTop(path.clone())
+                } else if self.skills.len() <= 1 {
+                    // The only skill: found as before, so that a stray entry beside it is
+                    // still refused.
+                    SkillAt::Find
+                } else {
+                    SkillAt::Exact(path.clone())
+                };
+                match &mut f.source {
+                    SourceRecord::Github { path: p, .. } | SourceRecord::Git { path: p, .. } => {
+                        *p = path
+                    }
+                    SourceRecord::Url { folder, .. } | SourceRecord::File { folder, .. } => {
+                        if matches!(f.at, SkillAt::Exact(_)) {
+                            *folder = path
+                        }
+                    }
+                    _ => {}
+                }
+                Ok(f)
+            }
+        }
+    }
+}
+
 /// Resolves and fetches remote sources for one run. Downloads land in the cache; a
 /// repository archive is downloaded once per run whatever number of skills it serves, and
 /// one pinned to a commit is reused from the cache across runs.
@@ -428,6 +471,47 @@ impl<'p> Session<'p> {
         }
     }
 
+    /// Resolves `name` at exactly `version`: the embedded catalog's entry or one of the
+    /// index's entries of that name; otherwise an error naming the versions there are.
+    pub fn resolve_version(&mut self, name: &str, version: &str) -> Result<Resolved, SourceError> {
+        let newest = self.resolve(name, None)?;
+        if newest.version() == version {
+            return Ok(newest);
+        }
+        let mut available = vec![newest.version().to_string()];
+        if let Some(e) = catalog::find(name) {
+            if e.version == version {
+                return Ok(match e.origin {
+                    catalog::Origin::Embedded => Resolved::Embedded,
+                    _ => Resolved::Catalog(e),
+                });
+            }
+            available.push(e.version.to_string());
+        }
+        if let Some(spec) = self.config.index.clone()
+            && let Ok(idx) = self.index(&spec)
+        {
+            for entry in idx.entries(name) {
+                if entry.version == version {
+                    return Ok(Resolved::Index {
+                        url: idx.archive_url(entry)?,
+                        entry: Box::new(entry.clone()),
+                        index: idx.shown(),
+                        signed_by: idx.signed_by.clone().map(Box::new),
+                    });
+                }
+                available.push(entry.version.clone());
+            }
+        }
+        available.sort_by(|a, b| index::compare_versions(a, b));
+        available.dedup();
+        Err(SourceError::NoSuchVersion {
+            name: name.to_string(),
+            version: version.to_string(),
+            available,
+        })
+    }
+
     /// Fetches what `resolved` names, with the digests it must have.
     pub fn fetch_resolved(&mut self, resolved: &Resolved) -> Result<Fetched, SourceError> {
         match resolved {
@@ -494,12 +578,13 @@ impl<'p> Session<'p> {
             expected_sha256,
             expected_tree: None,
             expected_name: None,
-            subpath: None,
+            at: SkillAt::Find,
             signed_by: None,
             source: SourceRecord::File {
                 path: std::fs::canonicalize(path)
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or(shown),
+                folder: String::new(),
             },
         })
     }
@@ -533,10 +618,11 @@ impl<'p> Session<'p> {
             expected_sha256: expected_sha256.map(str::to_string),
             expected_tree: None,
             expected_name: None,
-            subpath: None,
+            at: SkillAt::Find,
             signed_by: None,
             source: SourceRecord::Url {
                 url: url_policy::redact(&parsed),
+                folder: String::new(),
             },
         })
     }
@@ -550,46 +636,171 @@ impl<'p> Session<'p> {
         which: InRepo<'_>,
         expected_sha256: Option<&str>,
     ) -> Result<Fetched, SourceError> {
-        let reference = reference.unwrap_or(github::DEFAULT_REF);
-        let spec = format!("{repo}@{reference}");
-        let archive = self.repo_archive(repo, reference, expected_sha256)?;
-        let listing = github::list(&archive.file)?;
-        let subpath = match which {
-            InRepo::Named(name) => listing.find(name, &spec)?,
-            InRepo::Path(p) => p.trim_matches('/').to_string(),
-            InRepo::Only => match &listing.skills[..] {
-                [one] => one.clone(),
-                _ if listing.skills.iter().any(String::is_empty) => String::new(),
-                [] => {
-                    return Err(BundleError::NoSkill {
-                        hint: format!(" anywhere in `{spec}`"),
-                    }
-                    .into());
-                }
-                _ => {
-                    return Err(SourceError::ManySkills {
-                        spec,
-                        available: listing.names(),
-                    });
-                }
-            },
+        let path = match which {
+            InRepo::Path(p) => Some(p.trim_matches('/').to_string()),
+            _ => None,
         };
-        Ok(Fetched {
-            archive: ArchiveData::File(archive.file),
-            sha256: archive.sha256,
-            record_archive: true,
-            expected_sha256: expected_sha256.map(str::to_string),
-            expected_tree: None,
-            expected_name: None,
-            subpath: Some(subpath.clone()),
-            signed_by: None,
-            source: SourceRecord::Github {
-                repo: repo.to_string(),
-                reference: reference.to_string(),
-                path: subpath,
-                index: None,
+        let opened = self.open_github(repo, reference, None, expected_sha256)?;
+        let found = match (which, path) {
+            (_, Some(path)) => Found {
+                name: path.rsplit('/').next().unwrap_or_default().to_string(),
+                path,
+                description: String::new(),
+                declared: None,
+            },
+            (InRepo::Named(name), None) => listing::pick(
+                &opened.skills,
+                Pick::Named(&[name.to_string()]),
+                &opened.shown,
+            )?
+            .remove(0),
+            _ => listing::pick(&opened.skills, Pick::Only, &opened.shown)?.remove(0),
+        };
+        opened.take(&found, &self.config.limits)
+    }
+
+    /// A repository archive of GitHub, and the skills in it (under `within`, when given).
+    pub fn open_github(
+        &mut self,
+        repo: &str,
+        reference: Option<&str>,
+        within: Option<&str>,
+        expected_sha256: Option<&str>,
+    ) -> Result<Opened, SourceError> {
+        let reference = reference.unwrap_or(github::DEFAULT_REF);
+        let archive = self.repo_archive(repo, reference, expected_sha256)?;
+        let commit = github::archive_commit(&archive.file);
+        let skills = listing::list_archive(&archive.file, true)?;
+        let shown = match commit.as_deref() {
+            Some(c) if c != reference => format!("{repo}@{reference} ({})", &c[..12]),
+            _ => format!("{repo}@{reference}"),
+        };
+        Ok(Opened {
+            skills: listing::within(skills, within.unwrap_or("")),
+            shown,
+            holder: Holder::Archive {
+                in_top: true,
+                base: Box::new(Fetched {
+                    archive: ArchiveData::File(archive.file),
+                    sha256: archive.sha256,
+                    record_archive: true,
+                    expected_sha256: expected_sha256.map(str::to_string),
+                    expected_tree: None,
+                    expected_name: None,
+                    at: SkillAt::Find,
+                    signed_by: None,
+                    source: SourceRecord::Github {
+                        repo: repo.to_string(),
+                        reference: reference.to_string(),
+                        path: String::new(),
+                        index: None,
+                        commit,
+                    },
+                }),
             },
         })
+    }
+
+    /// A repository fetched with the system `git` (one commit, shallow, kept in the
+    /// cache), as an archive, and the skills in it (under `within`, when given).
+    pub fn open_git(
+        &mut self,
+        url: &str,
+        reference: Option<&str>,
+        within: Option<&str>,
+    ) -> Result<Opened, SourceError> {
+        let reference = reference.unwrap_or("HEAD");
+        let shown_url = url_policy::redact_git(url);
+        let store = self.cache.git_store(url);
+        let git_failed = |e: crate::git::GitError| match e {
+            crate::git::GitError::NotFound(_) => SourceError::GitMissing {
+                url: shown_url.clone(),
+            },
+            other => SourceError::Git {
+                url: shown_url.clone(),
+                reference: reference.to_string(),
+                message: other.to_string(),
+            },
+        };
+        let commit = crate::git::fetch_shallow(&store, url, reference).map_err(git_failed)?;
+        let zip = store.join(format!("{commit}.zip"));
+        if !zip.is_file() {
+            let partial = store.join(format!(".{commit}.zip.partial"));
+            crate::git::archive_zip(&store, &commit, "repo", &partial).map_err(git_failed)?;
+            std::fs::rename(&partial, &zip)
+                .map_err(|e| SourceError::io("cannot write", &zip, e))?;
+        }
+        let copy = self.cache.private_file()?;
+        let (archive, sha256) = private_copy(&zip, copy, self.config.max_size())?;
+        let skills = listing::list_archive(&archive, true)?;
+        let shown = if commit == reference {
+            format!("{shown_url}#{reference}")
+        } else {
+            format!("{shown_url}#{reference} ({})", &commit[..12])
+        };
+        Ok(Opened {
+            skills: listing::within(skills, within.unwrap_or("")),
+            shown,
+            holder: Holder::Archive {
+                in_top: true,
+                base: Box::new(Fetched {
+                    archive: ArchiveData::File(archive),
+                    sha256,
+                    record_archive: true,
+                    expected_sha256: None,
+                    expected_tree: None,
+                    expected_name: None,
+                    at: SkillAt::Find,
+                    signed_by: None,
+                    source: SourceRecord::Git {
+                        url: shown_url.clone(),
+                        reference: reference.to_string(),
+                        commit,
+                        path: String::new(),
+                    },
+                }),
+            },
+        })
+    }
+
+    /// A local folder or archive, or a downloaded zip, and the skills in it.
+    pub fn open_path(
+        &mut self,
+        path: &Path,
+        expected_sha256: Option<String>,
+    ) -> Result<Opened, SourceError> {
+        let meta = std::fs::metadata(path).map_err(|_| SourceError::NotFound {
+            path: path.to_path_buf(),
+        })?;
+        if meta.is_dir() {
+            let canonical = std::fs::canonicalize(path)
+                .map_err(|e| SourceError::io("cannot resolve", path, e))?;
+            let skills = listing::list_dir(&canonical);
+            if skills.is_empty() {
+                return Err(SourceError::NotASkillFolder { path: canonical });
+            }
+            return Ok(Opened {
+                skills,
+                shown: path.to_string_lossy().into_owned(),
+                holder: Holder::Dir(canonical),
+            });
+        }
+        let fetched = self.fetch_path(path, expected_sha256)?;
+        Opened::of_archive(fetched, path.to_string_lossy().into_owned())
+    }
+
+    /// A zip at a URL, and the skills in it.
+    pub fn open_url(
+        &mut self,
+        url: &str,
+        expected_sha256: Option<&str>,
+    ) -> Result<Opened, SourceError> {
+        let fetched = self.fetch_url(url, expected_sha256)?;
+        let shown = match &fetched.source {
+            SourceRecord::Url { url, .. } => url.clone(),
+            _ => url.to_string(),
+        };
+        Opened::of_archive(fetched, shown)
     }
 
     fn repo_archive(
@@ -688,44 +899,5 @@ impl<'p> Session<'p> {
         }
         self.repos.retain(|_, a| a.sha256 != sha256);
         self.cache.forget(sha256);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classifies_sources() {
-        let cwd = Path::new("/nonexistent-cwd");
-        let home = Some(Path::new("/h"));
-        assert_eq!(
-            parse_spec("account-management", home, cwd),
-            Spec::Catalog("account-management".into())
-        );
-        assert_eq!(
-            parse_spec("https://x.test/a.zip", home, cwd),
-            Spec::Url("https://x.test/a.zip".into())
-        );
-        assert_eq!(parse_spec("./s", home, cwd), Spec::Path(cwd.join("./s")));
-        assert_eq!(
-            parse_spec("/abs/s.zip", home, cwd),
-            Spec::Path(PathBuf::from("/abs/s.zip"))
-        );
-        assert_eq!(
-            parse_spec("~/s", home, cwd),
-            Spec::Path(PathBuf::from("/h/s"))
-        );
-        assert_eq!(
-            parse_spec("C:\\s", home, cwd),
-            Spec::Path(cwd.join("C:\\s"))
-        );
-        assert_eq!(
-            parse_spec("owner/repo@v1", home, cwd),
-            Spec::Github {
-                repo: "owner/repo".into(),
-                reference: Some("v1".into())
-            }
-        );
     }
 }

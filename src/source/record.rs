@@ -19,9 +19,19 @@ pub enum SourceRecord {
     /// A local folder, packed on the fly (its absolute path).
     Path { path: String },
     /// A local `.zip`/`.skill` file (its absolute path).
-    File { path: String },
+    File {
+        path: String,
+        /// The skill's folder inside an archive holding several (empty: the only one).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        folder: String,
+    },
     /// A zip downloaded from a URL (credentials removed).
-    Url { url: String },
+    Url {
+        url: String,
+        /// The skill's folder inside an archive holding several (empty: the only one).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        folder: String,
+    },
     /// A folder of a GitHub repository archive at a ref.
     Github {
         repo: String,
@@ -33,6 +43,20 @@ pub enum SourceRecord {
         /// `catalog` when the embedded catalog named it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         index: Option<String>,
+        /// The commit the ref resolved to (40 hex), when the archive said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+    },
+    /// A folder of a git repository fetched with the system `git`.
+    Git {
+        url: String,
+        #[serde(rename = "ref")]
+        reference: String,
+        /// The commit the ref resolved to (40 hex).
+        commit: String,
+        /// The folder inside the repository (empty: its root).
+        #[serde(default)]
+        path: String,
     },
     /// An entry of a remote index.
     Index { url: String, index: String },
@@ -47,6 +71,7 @@ impl SourceRecord {
             SourceRecord::File { .. } => "file",
             SourceRecord::Url { .. } => "url",
             SourceRecord::Github { .. } => "github",
+            SourceRecord::Git { .. } => "git",
             SourceRecord::Index { .. } => "index",
         }
     }
@@ -69,11 +94,23 @@ impl SourceRecord {
         }
     }
 
+    /// The commit a repository source resolved to, when it is known.
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            SourceRecord::Github { commit, .. } => commit.as_deref(),
+            SourceRecord::Git { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
     /// Whether the archive came over the network into the cache (and may be dropped from it).
     pub fn is_downloaded(&self) -> bool {
         matches!(
             self,
-            SourceRecord::Url { .. } | SourceRecord::Github { .. } | SourceRecord::Index { .. }
+            SourceRecord::Url { .. }
+                | SourceRecord::Github { .. }
+                | SourceRecord::Git { .. }
+                | SourceRecord::Index { .. }
         )
     }
 }
@@ -89,6 +126,7 @@ mod tests {
             reference: "main".into(),
             path: "skills/x".into(),
             index: None,
+            commit: None,
         };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),

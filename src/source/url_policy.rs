@@ -53,6 +53,24 @@ pub(crate) fn redact_text(text: &str) -> String {
     }
 }
 
+/// A git repository URL as it may be recorded and shown: a password is never kept, and
+/// neither is a user name on https (where it is a token); `ssh://git@host/…` and
+/// `git@host:…` keep their user, which names the account, not a secret.
+pub fn redact_git(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..end].rfind('@') else {
+        return text.to_string();
+    };
+    let user = &rest[..at];
+    if scheme.ends_with("ssh") && !user.contains(':') {
+        return text.to_string();
+    }
+    format!("{scheme}://{}", &rest[at + 1..])
+}
+
 /// Whether a redirect from `previous` to `next` may be followed: to https, or plain http
 /// only while the whole chain stays on this machine, so a remote server cannot steer a
 /// download to a local service or downgrade it.

@@ -54,10 +54,7 @@ fn two_agents_get_the_same_tree_and_list_shows_both() {
     let v = json(&out);
     let skill = &v["skills"][0];
     assert_eq!(skill["name"], "account-management");
-    assert_eq!(
-        skill["agents"],
-        serde_json::json!(["claude-code", "codex"])
-    );
+    assert_eq!(skill["agents"], serde_json::json!(["claude-code", "codex"]));
     assert_eq!(skill["copies_agree"], true);
     assert_eq!(skill["state"], "ok");
     assert_eq!(v["roots"].as_array().unwrap().len(), 3);

@@ -740,15 +740,35 @@ fn refuses_archives_without_skill_md() {
 }
 
 #[test]
-fn refuses_more_than_one_skill_root() {
+fn a_zip_of_several_skills_installs_only_those_named() {
     let other = SKILL_MD.replace("name: demo", "name: other");
-    refusal(
-        &[
-            ("demo/SKILL.md", SKILL_MD.as_bytes()),
-            ("other/SKILL.md", other.as_bytes()),
-        ],
-        "more than one skill: demo, other",
-    );
+    let archive = zip_of(&[
+        ("demo/SKILL.md", SKILL_MD.as_bytes()),
+        ("other/SKILL.md", other.as_bytes()),
+    ]);
+    let sb = Sandbox::new();
+    with_demo_installed(&sb);
+    let before = snapshot(&sb.root());
+    let z = sb.write("several.zip", &archive);
+    // Nothing says which: the names and the command, and nothing changes.
+    sb.cmd()
+        .arg("install")
+        .arg(&z)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds 2 skills: demo, other"))
+        .stderr(predicate::str::contains("--skill demo"));
+    assert_eq!(snapshot(&sb.root()), before);
+    // Named: only that one, recorded with its folder.
+    sb.cmd()
+        .arg("install")
+        .arg(&z)
+        .args(["--skill", "other"])
+        .assert()
+        .success();
+    assert!(sb.root().join("other/SKILL.md").is_file());
+    let lock = fs::read_to_string(sb.root().join(".skillpack/lock.json")).unwrap();
+    assert!(lock.contains("\"folder\": \"other\""), "{lock}");
 }
 
 #[test]

@@ -599,8 +599,11 @@ fn missing_skill_names_what_the_repository_holds() {
         .stderr(predicate::str::contains("alpha, beta"));
     github(&s, &srv, &["acme/skills"])
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--skill NAME"));
+        .code(2)
+        .stderr(predicate::str::contains("holds 2 skills: alpha, beta"))
+        .stderr(predicate::str::contains(
+            "skillpack install acme/skills --skill alpha",
+        ));
     assert!(!s.root().exists() || files_under(&s.root()).is_empty());
 }
 
@@ -860,7 +863,9 @@ fn skill_flag_needs_a_repository_source() {
     s.install(&["account-management", "--skill", "alpha"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--skill applies to owner/repo"));
+        .stderr(predicate::str::contains(
+            "--skill applies to sources holding skills",
+        ));
     s.install(&["https://example.com/a.zip", "--sha256", "xyz"])
         .assert()
         .code(2)

@@ -1,0 +1,236 @@
+//! Which skills of a source to install: `--skill NAME` (repeatable), `--skill '*'`, the
+//! only one, a picker on a terminal, or an error naming them and the command; and
+//! `--list`, which shows them and installs nothing.
+
+use console::Term;
+use serde_json::json;
+
+use skillpack::source::{self, Fetched, Found, Opened, Pick, Session, SourceError, Spec};
+use skillpack::text::escape;
+
+use super::failure::source_failure;
+use super::install::InstallArgs;
+use super::picker::{self, Answer};
+use super::pipeline::{confirm_unpinned, describe_resolved};
+use super::{Failure, Printer, column_width, command, pad};
+
+/// Opens a source that may hold several skills (fetching it once); `None` for a catalog
+/// name, which names one skill.
+fn open(
+    session: &mut Session<'_>,
+    spec: &Spec,
+    args: &InstallArgs,
+) -> Result<Option<Opened>, Failure> {
+    let sha256 = args.sha256.as_deref();
+    let opened = match spec {
+        Spec::Catalog { .. } => return Ok(None),
+        Spec::Path(path) => session.open_path(path, args.sha256.clone()),
+        Spec::Url(url) => session.open_url(url, sha256),
+        Spec::Github {
+            repo,
+            reference,
+            path,
+        } => session.open_github(repo, reference.as_deref(), path.as_deref(), sha256),
+        Spec::Git { url, reference } => session.open_git(url, reference.as_deref(), None),
+    };
+    opened.map(Some).map_err(source_failure)
+}
+
+/// resolve + fetch for one SOURCE (`arg` as typed): the bundle of each skill to install.
+pub(crate) fn fetch_source(
+    p: &Printer,
+    session: &mut Session<'_>,
+    arg: &str,
+    spec: Spec,
+    args: &InstallArgs,
+) -> Result<Vec<Fetched>, Failure> {
+    let Some(opened) = open(session, &spec, args)? else {
+        let Spec::Catalog { name, version } = spec else {
+            unreachable!("only a catalog name opens to nothing")
+        };
+        let resolved = match version {
+            Some(v) => session.resolve_version(&name, &v),
+            None => session.resolve(&name, None),
+        }
+        .map_err(source_failure)?;
+        describe_resolved(p, session, &resolved, args.fetch.index.as_deref());
+        return Ok(vec![
+            session.fetch_resolved(&resolved).map_err(source_failure)?,
+        ]);
+    };
+    if let Some(commit) = opened.commit() {
+        p.detail(format!("{} is commit {commit}", escape(&opened.shown)));
+    }
+    let pick = if args.skills.is_empty() {
+        Pick::Only
+    } else {
+        Pick::Named(&args.skills)
+    };
+    let chosen = match source::listing::pick(&opened.skills, pick, &opened.shown) {
+        Ok(chosen) => chosen,
+        Err(SourceError::ManySkills { .. }) if p.interactive() && !args.yes => ask(&opened)?,
+        Err(SourceError::ManySkills { .. }) => return Err(many(arg, &opened)),
+        Err(e) => return Err(source_failure(e)),
+    };
+    if let Some(first) = opened.archive()
+        && matches!(spec, Spec::Url(_))
+        && args.sha256.is_none()
+    {
+        confirm_unpinned(p, first, args.yes, args.dry_run)?;
+    }
+    let limits = super::install::limits(&args.fetch.limits);
+    chosen
+        .iter()
+        .map(|f| opened.take(f, &limits).map_err(source_failure))
+        .collect()
+}
+
+/// The picker over a source's skills; none chosen is a failure that installs nothing.
+fn ask(opened: &Opened) -> Result<Vec<Found>, Failure> {
+    let items: Vec<(String, String)> = opened
+        .skills
+        .iter()
+        .map(|f| {
+            (
+                escape(&f.name).into_owned(),
+                escape(&f.description).into_owned(),
+            )
+        })
+        .collect();
+    let prompt = format!("Install which skills of {}?", escape(&opened.shown));
+    match picker::pick(&Term::stderr(), &prompt, &items) {
+        Ok(Answer::Chosen(picked)) if !picked.is_empty() => {
+            let chosen: Vec<Found> = picked.iter().map(|i| opened.skills[*i].clone()).collect();
+            if let Some((name, paths)) = source::listing::collisions(&chosen).into_iter().next() {
+                return Err(source_failure(SourceError::AmbiguousSkill {
+                    name,
+                    repo: opened.shown.clone(),
+                    paths: paths.join(", "),
+                }));
+            }
+            Ok(chosen)
+        }
+        Ok(Answer::Interrupted) => Err(Failure::interrupted("interrupted: nothing was installed")),
+        _ => Err(Failure::new("no skill chosen: nothing was installed")),
+    }
+}
+
+/// The error for a source of several skills when nothing says which: the names, and the
+/// commands that install one or all.
+fn many(arg: &str, opened: &Opened) -> Failure {
+    let names: Vec<&str> = opened.skills.iter().map(|f| f.name.as_str()).collect();
+    let first = names.first().copied().unwrap_or("NAME");
+    Failure {
+        kind: Some("several-skills".into()),
+        ..Failure::usage(format!(
+            "`{}` holds {} skills: {}",
+            escape(&opened.shown),
+            names.len(),
+            escape(&names.join(", "))
+        ))
+        .hint(format!(
+            "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
+            command(["skillpack", "install", arg, "--skill", first]),
+            command(["skillpack", "install", arg, "--skill", "*"]),
+        ))
+    }
+}
+
+/// `install --list`: the skills each source holds (name, description, folder), nothing
+/// installed.
+pub(crate) fn list(
+    p: &Printer,
+    session: &mut Session<'_>,
+    sources: &[(String, Spec)],
+    args: &InstallArgs,
+) -> Result<(), Failure> {
+    let mut docs = Vec::new();
+    for (arg, spec) in sources {
+        let Some(opened) = open(session, spec, args)? else {
+            return Err(Failure::usage(format!(
+                "`{arg}` is a catalog name: it names one skill, there is nothing to list"
+            ))
+            .hint("--list applies to a repository, a folder or a zip"));
+        };
+        if p.json {
+            docs.push(json!({
+                "source": arg,
+                "shown": opened.shown,
+                "commit": opened.commit(),
+                "skills": opened.skills.iter().map(|f| json!({
+                    "name": f.name, "description": f.description, "path": f.path,
+                })).collect::<Vec<_>>(),
+                "collisions": source::listing::collisions(&opened.skills).into_iter()
+                    .map(|(n, paths)| json!({"name": n, "paths": paths})).collect::<Vec<_>>(),
+            }));
+            continue;
+        }
+        render_list(p, arg, &opened);
+    }
+    if p.json {
+        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "sources": docs}));
+    }
+    Ok(())
+}
+
+fn render_list(p: &Printer, arg: &str, opened: &Opened) {
+    let count = opened.skills.len();
+    p.status(
+        "Found",
+        format!(
+            "{count} skill{} in {}",
+            if count == 1 { "" } else { "s" },
+            escape(&opened.shown)
+        ),
+    );
+    if count == 0 {
+        return;
+    }
+    let cells: Vec<(String, String, String)> = opened
+        .skills
+        .iter()
+        .map(|f| {
+            let path = if f.path.is_empty() { "." } else { &f.path };
+            (
+                escape(&f.name).into_owned(),
+                escape(path).into_owned(),
+                escape(&f.description).into_owned(),
+            )
+        })
+        .collect();
+    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
+    let pw = column_width(cells.iter().map(|c| c.1.as_str()), 4);
+    p.out_row(p.bold(&format!(
+        "{}  {}  DESCRIPTION",
+        pad("NAME", w),
+        pad("PATH", pw)
+    )));
+    for (name, path, description) in &cells {
+        p.out_row(format!(
+            "{}  {}  {description}",
+            pad(name, w),
+            pad(path, pw)
+        ));
+    }
+    for (name, paths) in source::listing::collisions(&opened.skills) {
+        p.warn(format!(
+            "{} folders hold a skill named `{}`: {}; name one by its path with --skill",
+            paths.len(),
+            escape(&name),
+            escape(&paths.join(", "))
+        ));
+    }
+    if !p.quiet {
+        p.err(format!(
+            "  {}: {}",
+            p.dim("install one with"),
+            escape(&command([
+                "skillpack",
+                "install",
+                arg,
+                "--skill",
+                &opened.skills[0].name
+            ]))
+        ));
+    }
+}
