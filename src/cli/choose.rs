@@ -31,7 +31,11 @@ fn open(
             reference,
             path,
         } => session.open_github(repo, reference.as_deref(), path.as_deref(), sha256),
-        Spec::Git { url, reference } => session.open_git(url, reference.as_deref(), None),
+        Spec::Git {
+            url,
+            reference,
+            path,
+        } => session.open_git(url, reference.as_deref(), path.as_deref()),
     };
     opened.map(Some).map_err(source_failure)
 }

@@ -8,10 +8,10 @@ use clap::Args;
 use serde_json::json;
 
 use skillpack::agents::{Agent, Env};
-use skillpack::install::companions::{self, Companion};
+use skillpack::install::companions::{self, Companion, Origin};
 use skillpack::install::declined::{self, Declined};
 use skillpack::skill::is_valid_name;
-use skillpack::source::{catalog, embedded};
+use skillpack::source::{Spec, catalog, embedded};
 use skillpack::text::escape;
 
 use super::{
@@ -120,8 +120,20 @@ pub(crate) fn render(
     target: &TargetArgs,
     list: &[(String, Companion)],
     declined: &Declined,
+    located: &[(&Companion, Origin)],
 ) {
     let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
+    // The command that installs one companion from where it was found.
+    let how = |c: &Companion| match located.iter().find(|(l, _)| l.name == c.name) {
+        Some((_, Origin::Nowhere { searched })) => {
+            format!("not found in {}", searched.join(", "))
+        }
+        Some((l, o)) => install_commands(target, &[(l, o.clone())])
+            .pop()
+            .map(|cmd| format!("`{cmd}`"))
+            .unwrap_or_default(),
+        None => format!("`{}`", install_command(target, &[c.name.as_str()])),
+    };
     p.out_row(p.bold(&format!(
         "{}  {}  WHERE",
         pad("COMPANION", w),
@@ -138,12 +150,8 @@ pub(crate) fn render(
                     .map(|v| format!(" ({v})"))
                     .unwrap_or_default()
             ),
-            Some(f) => format!(
-                "{}; `{}`",
-                not_visible(env, agent, f),
-                install_command(target, &[c.name.as_str()])
-            ),
-            None => format!("`{}`", install_command(target, &[c.name.as_str()])),
+            Some(f) => format!("{}; {}", not_visible(env, agent, f), how(c)),
+            None => how(c),
         };
         p.out_row(format!(
             "{}  {}  {}",
@@ -197,6 +205,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
             "ignoring the record of declined companions: {problem}"
         ));
     }
+    let located = locate_missing(p, &env, &root, &list)?;
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
@@ -213,18 +222,125 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    render(p, &env, agent, &args.target, &list, &declined);
-    let missing: Vec<&str> = list
-        .iter()
-        .filter(|(_, c)| c.is_missing())
-        .map(|(_, c)| c.name.as_str())
-        .collect();
-    if !missing.is_empty() && !p.quiet {
-        p.err(format!(
-            "  {}: {}",
-            p.dim("install the missing ones with"),
-            escape(&install_command(&args.target, &missing))
-        ));
+    render(p, &env, agent, &args.target, &list, &declined, &located);
+    if !located.is_empty() && !p.quiet {
+        for (c, origin) in &located {
+            if let Origin::Nowhere { searched } = origin {
+                p.err(format!(
+                    "  {}: {}",
+                    p.dim(&format!("{} was not found in", escape(&c.name))),
+                    escape(&searched.join(", "))
+                ));
+            }
+        }
+        let located: Vec<(&Companion, Origin)> =
+            located.iter().map(|(c, o)| (*c, o.clone())).collect();
+        for cmd in install_commands(&args.target, &located) {
+            p.err(format!(
+                "  {}: {}",
+                p.dim("install the missing ones with"),
+                escape(&cmd)
+            ));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The source that installs `name` from `origin`, as typed and as parsed; `None` when it
+/// is nowhere known.
+pub(crate) fn origin_spec(name: &str, origin: &Origin) -> Option<(String, Spec)> {
+    match origin {
+        Origin::Catalog => Some((name.to_string(), Spec::catalog(name))),
+        Origin::Github {
+            repo,
+            reference,
+            path,
+        } => Some((
+            format!("{repo}@{reference}"),
+            Spec::Github {
+                repo: repo.clone(),
+                reference: Some(reference.clone()),
+                path: Some(path.clone()),
+            },
+        )),
+        Origin::Git { url, commit, path } => Some((
+            format!("{url}#{commit}"),
+            Spec::Git {
+                url: url.clone(),
+                reference: Some(commit.clone()),
+                path: Some(path.clone()),
+            },
+        )),
+        Origin::Nowhere { .. } => None,
+    }
+}
+
+/// The commands that install `missing` (grouped: catalog names together, each
+/// repository's skills together), for the root `target` names.
+pub(crate) fn install_commands(
+    target: &TargetArgs,
+    missing: &[(&Companion, Origin)],
+) -> Vec<String> {
+    let mut catalog: Vec<&str> = Vec::new();
+    let mut repos: Vec<(String, Vec<String>)> = Vec::new();
+    for (c, origin) in missing {
+        match origin_spec(&c.name, origin) {
+            Some((_, Spec::Catalog { .. })) => catalog.push(&c.name),
+            Some((arg, _)) => {
+                let path = match origin {
+                    Origin::Github { path, .. } | Origin::Git { path, .. } => path.clone(),
+                    _ => c.name.clone(),
+                };
+                match repos.iter_mut().find(|(a, _)| *a == arg) {
+                    Some((_, paths)) => paths.push(path),
+                    None => repos.push((arg, vec![path])),
+                }
+            }
+            None => {}
+        }
+    }
+    let mut out = Vec::new();
+    if !catalog.is_empty() {
+        out.push(install_command(target, &catalog));
+    }
+    for (arg, paths) in repos {
+        let mut words: Vec<String> = vec!["skillpack".into(), "install".into(), arg];
+        for path in paths {
+            words.extend(["--skill".into(), path]);
+        }
+        words.extend(super::restore::target_words(target));
+        out.push(super::command(words.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// Where each missing companion in `list` can be installed from: the declarer's repository
+/// at its recorded commit (from the cache when it is there), else the catalog or the index.
+fn locate_missing<'a>(
+    p: &Printer,
+    env: &Env,
+    root: &skillpack::install::Root,
+    list: &'a [(String, Companion)],
+) -> Result<Vec<(&'a Companion, Origin)>, Failure> {
+    let missing: Vec<&(String, Companion)> = list.iter().filter(|(_, c)| c.is_missing()).collect();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lock = skillpack::install::read_lock(root).unwrap_or_default();
+    let transfer = super::progress::Transfer::new(p);
+    let config = skillpack::source::Config::from_vars(
+        env.cwd.clone(),
+        std::env::var("SKILLPACK_INDEX").ok(),
+        skillpack::bundle::Limits::default(),
+        &|var| std::env::var_os(var),
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let mut session = skillpack::source::Session::new(config, &transfer);
+    Ok(missing
+        .into_iter()
+        .map(|(of, c)| {
+            let declarer = lock.skills.get(of).map(|e| &e.source);
+            (c, companions::locate(&mut session, &c.name, declarer, None))
+        })
+        .collect())
 }

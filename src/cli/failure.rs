@@ -45,7 +45,7 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
         SourceError::UnknownSkill { .. } => with_kind(
             "unknown-skill",
             Failure::new(e.to_string()).hint(
-                "name a folder, zip, https:// URL or owner/repo --skill NAME, or add a catalog with --index URL",
+                "name a folder, zip, https:// URL, GitHub repository (owner/repo, or its URL) or git URL, or add a catalog with --index URL",
             ),
         ),
         SourceError::ManySkills { .. }
@@ -54,6 +54,23 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
             "skill-not-found",
             Failure::new(e.to_string())
                 .hint("name the skill's folder with --skill NAME (e.g. --skill crm-management)"),
+        ),
+        SourceError::GitMissing { .. } => with_kind(
+            "git-not-found",
+            Failure::new(e.to_string()).hint(
+                "install git (e.g. `apt install git`); GitHub repositories install without it (owner/repo or their https://github.com/ address)",
+            ),
+        ),
+        SourceError::Git { .. } => with_kind(
+            "git-failed",
+            Failure::new(e.to_string()).hint(
+                "check the URL and the ref after `#` (a branch, tag or full commit id), and that `git clone URL` works from this machine",
+            ),
+        ),
+        SourceError::NoSuchVersion { .. } => with_kind(
+            "no-such-version",
+            Failure::new(e.to_string())
+                .hint("install one of the known versions, or the newest without @VERSION"),
         ),
         SourceError::RepoNotFound { .. } => with_kind(
             "repo-not-found",

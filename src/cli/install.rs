@@ -187,27 +187,28 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let mut reports = Vec::new();
     let mut all: Vec<serde_json::Value> = Vec::new();
     let shown_agents = !args.target.agent.words().is_empty();
-    let mut install_all =
-        |specs: Vec<(String, Spec)>, reports: &mut Vec<Report>, all: &mut Vec<_>| {
-            for (arg, spec) in specs {
-                for mut fetched in fetch_source(p, &mut session, &arg, spec, &args)? {
-                    // One download and one checked tree: every further root must get the
-                    // tree the first one got.
-                    for (i, t) in targets.iter().enumerate() {
-                        let ids = if shown_agents { t.ids() } else { Vec::new() };
-                        let report =
-                            install_one(p, &env, &t.root, &mut session, &fetched, &opts, &ids)?;
-                        all.push(report_json(&report, &t.ids()));
-                        if i == 0 {
-                            fetched.expected_tree.get_or_insert(report.tree.clone());
-                            reports.push(report);
-                        }
+    let install_all = |session: &mut Session<'_>,
+                       specs: Vec<(String, Spec)>,
+                       reports: &mut Vec<Report>,
+                       all: &mut Vec<_>| {
+        for (arg, spec) in specs {
+            for mut fetched in fetch_source(p, session, &arg, spec, &args)? {
+                // One download and one checked tree: every further root must get the
+                // tree the first one got.
+                for (i, t) in targets.iter().enumerate() {
+                    let ids = if shown_agents { t.ids() } else { Vec::new() };
+                    let report = install_one(p, &env, &t.root, session, &fetched, &opts, &ids)?;
+                    all.push(report_json(&report, &t.ids()));
+                    if i == 0 {
+                        fetched.expected_tree.get_or_insert(report.tree.clone());
+                        reports.push(report);
                     }
                 }
             }
-            Ok::<_, Failure>(())
-        };
-    install_all(specs, &mut reports, &mut all)?;
+        }
+        Ok::<_, Failure>(())
+    };
+    install_all(&mut session, specs, &mut reports, &mut all)?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -225,16 +226,20 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         explicit: explicit.as_deref(),
         dry_run: args.dry_run,
     };
-    let (chosen, companions) = offer::after_install(p, &target, &reports, step)?;
+    let declarers: std::collections::BTreeMap<String, source::SourceRecord> = reports
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), r.source.clone()?)))
+        .collect();
+    let index = args.fetch.index.clone();
+    let mut locate = |of: &str, name: &str| {
+        install::companions::locate(&mut session, name, declarers.get(of), index.as_deref())
+    };
+    let (chosen, companions) = offer::after_install(p, &target, &reports, step, &mut locate)?;
     // Each companion on its own: one that fails is reported and the others still install;
     // what was installed before stays installed.
     let mut failed = Vec::new();
-    for name in chosen {
-        if let Err(f) = install_all(
-            vec![(name.clone(), Spec::catalog(name.clone()))],
-            &mut reports,
-            &mut all,
-        ) {
+    for (name, arg, spec) in chosen {
+        if let Err(f) = install_all(&mut session, vec![(arg, spec)], &mut reports, &mut all) {
             let f = Failure {
                 message: format!("{name}: {}", f.message),
                 ..f

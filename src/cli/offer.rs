@@ -8,13 +8,14 @@ use std::path::Path;
 
 use console::Term;
 use skillpack::agents::{Agent, Env};
-use skillpack::install::companions::{self, Companion};
+use skillpack::install::companions::{self, Companion, Origin};
 use skillpack::install::declined::{self, Declined};
 use skillpack::install::{Report, Root};
+use skillpack::source::Spec;
 use skillpack::text::escape;
 
 use super::companions::{
-    companion_json, describe, install_command, not_visible, status_word, warn_ignored,
+    companion_json, describe, install_commands, not_visible, origin_spec, status_word, warn_ignored,
 };
 use super::picker::{self, Answer};
 use super::{Failure, Printer, display_path, pad};
@@ -43,8 +44,15 @@ pub(crate) struct Target<'a> {
     pub dry_run: bool,
 }
 
-/// The names to install now, and a JSON description of every companion.
-pub(crate) type Offer = (Vec<String>, Vec<serde_json::Value>);
+/// A companion to install now: its name, the source as the user would type it, and the
+/// source.
+pub(crate) type Chosen = (String, String, Spec);
+
+/// The companions to install now, and a JSON description of every companion.
+pub(crate) type Offer = (Vec<Chosen>, Vec<serde_json::Value>);
+
+/// Where a missing companion may be installed from: `(declarer, name)` → [`Origin`].
+pub(crate) type Locate<'a> = dyn FnMut(&str, &str) -> Origin + 'a;
 
 /// The companion step after `install`: reports the companions of the installed skills and
 /// returns the ones to install now (chosen by the user, or all with `--with-companions`).
@@ -54,6 +62,7 @@ pub(crate) fn after_install(
     t: &Target<'_>,
     installed: &[Report],
     step: Step,
+    locate: &mut Locate<'_>,
 ) -> Result<Offer, Failure> {
     if step == Step::Skip {
         return Ok((Vec::new(), Vec::new()));
@@ -70,21 +79,44 @@ pub(crate) fn after_install(
         .iter()
         .map(|(of, c)| companion_json(t.env, of, c, declined.contains(&c.name)))
         .collect();
-    let missing: Vec<&Companion> = list
-        .iter()
-        .map(|(_, c)| c)
-        .filter(|c| c.is_missing())
-        .collect();
     if list.is_empty() {
         return Ok((Vec::new(), json));
     }
+    // Where each missing one can come from: its declarer's repository first.
+    let located: Vec<(&Companion, Origin)> = list
+        .iter()
+        .filter(|(_, c)| c.is_missing())
+        .map(|(of, c)| (c, locate(of, &c.name)))
+        .collect();
+    for (c, origin) in &located {
+        if let Origin::Nowhere { searched } = origin {
+            p.warn(format!(
+                "companion `{}` was not found in {}; it cannot be installed from there",
+                escape(&c.name),
+                escape(&searched.join(", "))
+            ));
+        }
+    }
+    let installable: Vec<(&Companion, &Origin)> = located
+        .iter()
+        .filter(|(_, o)| !matches!(o, Origin::Nowhere { .. }))
+        .map(|(c, o)| (*c, o))
+        .collect();
+    let spec_of = |name: &str| -> Option<Chosen> {
+        let (_, origin) = installable.iter().find(|(c, _)| c.name == name)?;
+        let (arg, spec) = origin_spec(name, origin)?;
+        Some((name.to_string(), arg, spec))
+    };
+    let missing: Vec<&Companion> = installable.iter().map(|(c, _)| *c).collect();
     let owners: BTreeSet<&str> = list.iter().map(|(of, _)| of.as_str()).collect();
     let owners = owners.into_iter().collect::<Vec<_>>().join(", ");
     if missing.is_empty() {
-        p.status(
-            "Companions",
-            format!("all {} companions of {owners} are installed", list.len()),
-        );
+        if located.is_empty() {
+            p.status(
+                "Companions",
+                format!("all {} companions of {owners} are installed", list.len()),
+            );
+        }
         return Ok((Vec::new(), json));
     }
     let names = |cs: &[&Companion]| cs.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
@@ -105,7 +137,7 @@ pub(crate) fn after_install(
             return Ok((Vec::new(), json));
         }
         let chosen = ask(p, t, agent, &owners, &offered)?;
-        return Ok((chosen, json));
+        return Ok((chosen.iter().filter_map(|n| spec_of(n)).collect(), json));
     }
     if !p.quiet && !p.json {
         p.status(
@@ -130,15 +162,16 @@ pub(crate) fn after_install(
         if !again.is_empty() && !t.dry_run {
             remember(p, t, &[], &again);
         }
-        return Ok((all, json));
+        return Ok((all.iter().filter_map(|n| spec_of(n)).collect(), json));
     }
-    if !p.quiet && !p.json {
-        let words: Vec<&str> = all.iter().map(String::as_str).collect();
-        p.err(format!(
-            "  {}: {}",
-            p.dim("to install them"),
-            escape(&install_command(t.args, &words))
-        ));
+    if !p.quiet && !p.json && !all.is_empty() {
+        let owned: Vec<(&Companion, Origin)> = installable
+            .iter()
+            .map(|(c, o)| (*c, (*o).clone()))
+            .collect();
+        for cmd in install_commands(t.args, &owned) {
+            p.err(format!("  {}: {}", p.dim("to install them"), escape(&cmd)));
+        }
         p.err(format!("  {}", p.dim("or re-run with --with-companions")));
     }
     Ok((Vec::new(), json))

@@ -10,7 +10,90 @@ use std::path::{Path, PathBuf};
 
 use crate::agents::{Agent, Env, Scope};
 use crate::skill::{SkillFile, is_valid_name};
-use crate::source::embedded;
+use crate::source::{Pick, Session, SourceRecord, embedded, listing};
+
+/// Where a missing companion can be installed from: the repository of the skill that
+/// recommends it (at the same commit), else the catalog or the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A folder of a GitHub repository, at `reference` (the commit, when it is known).
+    Github {
+        repo: String,
+        reference: String,
+        path: String,
+    },
+    /// A folder of a git repository, at `commit`.
+    Git {
+        url: String,
+        commit: String,
+        path: String,
+    },
+    /// A name the catalog or the index resolves.
+    Catalog,
+    /// Nowhere skillpack looked: the places searched, for the user.
+    Nowhere { searched: Vec<String> },
+}
+
+/// Where to install the companion `name` of a skill installed from `declarer` from: that
+/// repository at the same commit (served from the archive the run already fetched), then
+/// the catalog and the index (`index`, else the configured one).
+pub fn locate(
+    session: &mut Session<'_>,
+    name: &str,
+    declarer: Option<&SourceRecord>,
+    index: Option<&str>,
+) -> Origin {
+    let mut searched = Vec::new();
+    let wanted = [name.to_string()];
+    let find = |opened: &crate::source::Opened| {
+        listing::pick(&opened.skills, Pick::Named(&wanted), &opened.shown)
+            .ok()
+            .and_then(|mut v| v.pop())
+            .filter(|f| f.name == name)
+    };
+    match declarer {
+        Some(SourceRecord::Github {
+            repo,
+            reference,
+            commit,
+            index: None,
+            ..
+        }) => {
+            let at = commit.clone().unwrap_or_else(|| reference.clone());
+            searched.push(format!("{repo}@{at}"));
+            if let Ok(opened) = session.open_github(repo, Some(&at), None, None)
+                && let Some(found) = find(&opened)
+            {
+                return Origin::Github {
+                    repo: repo.clone(),
+                    reference: at,
+                    path: found.path,
+                };
+            }
+        }
+        Some(SourceRecord::Git { url, commit, .. }) => {
+            searched.push(format!("{url}#{commit}"));
+            if let Ok(opened) = session.open_git(url, Some(commit), None)
+                && let Some(found) = find(&opened)
+            {
+                return Origin::Git {
+                    url: url.clone(),
+                    commit: commit.clone(),
+                    path: found.path,
+                };
+            }
+        }
+        _ => {}
+    }
+    if session.resolve(name, index).is_ok() {
+        return Origin::Catalog;
+    }
+    searched.push("the catalog".into());
+    if let Some(index) = index.or(session.configured_index()) {
+        searched.push(format!("the index {index}"));
+    }
+    Origin::Nowhere { searched }
+}
 
 /// One place a companion was found.
 #[derive(Debug, Clone, PartialEq, Eq)]

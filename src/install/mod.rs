@@ -76,6 +76,8 @@ pub struct Report {
     pub recovered: usize,
     /// The trusted key whose signature vouched for the source, when one did.
     pub signed_by: Option<Box<crate::sign::TrustedKey>>,
+    /// Where the skill came from (a repository's companions are looked for there first).
+    pub source: Option<SourceRecord>,
 }
 
 fn open<'a>(data: &'a ArchiveData) -> Result<Box<dyn ReadSeek + 'a>, BundleError> {
@@ -229,6 +231,7 @@ pub fn install_fetched(
 ) -> Result<Report, InstallError> {
     let result = install(root, fetched, opts, on_wait).map(|mut report| {
         report.signed_by = fetched.signed_by.clone().map(Box::new);
+        report.source = Some(fetched.source.clone());
         report
     });
     if let Err(e) = &result
@@ -268,6 +271,7 @@ fn report(
         action,
         recovered,
         signed_by: None,
+        source: None,
     }
 }
 

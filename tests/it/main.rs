@@ -22,5 +22,6 @@ mod pack;
 mod picker;
 mod signatures;
 mod skill_content;
+mod sources;
 mod validate;
 mod validate_ci;
