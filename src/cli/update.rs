@@ -68,7 +68,7 @@ enum Outcome {
     /// Nothing newer; the text, if any, says why in more detail.
     UpToDate(String),
     /// The pipeline ran (or would have, with `--dry-run`).
-    Changed(Report),
+    Changed(Box<Report>),
 }
 
 pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
@@ -240,7 +240,7 @@ fn update_one(
     let report = run_pipeline(p, root, session, &fetched, opts)?;
     Ok(match report.action {
         Action::Unchanged => Outcome::UpToDate(String::new()),
-        _ => Outcome::Changed(report),
+        _ => Outcome::Changed(Box::new(report)),
     })
 }
 
