@@ -608,7 +608,11 @@ mod sh {
             "{}",
             describe(&out)
         );
-        assert!(stdout.contains("listed in the signed SHA256SUMS"), "{}", describe(&out));
+        assert!(
+            stdout.contains("listed in the signed SHA256SUMS"),
+            "{}",
+            describe(&out)
+        );
         assert!(!stdout.contains("checksum only"), "{}", describe(&out));
     }
 
@@ -650,9 +654,10 @@ mod sh {
         let sb = Sandbox::new();
         let mut files = FakeRelease::release_files();
         // The attacker's binary digest in the list; the signature is the genuine one.
-        let forged = String::from_utf8(sha256sums())
-            .unwrap()
-            .replace(binary_sha256(), &hex::encode(Sha256::digest(b"another binary")));
+        let forged = String::from_utf8(sha256sums()).unwrap().replace(
+            binary_sha256(),
+            &hex::encode(Sha256::digest(b"another binary")),
+        );
         files.insert("/SHA256SUMS".into(), Body::Bytes(forged.into_bytes()));
         let release = FakeRelease::serve(files);
         let out = run(&sb, &release, &[], &[]);
@@ -689,7 +694,10 @@ mod sh {
             &sb,
             &release,
             &[],
-            &[("SKILLPACK_INSTALL_UNSIGNED", "1"), ("SKILLPACK_NO_RUN", "1")],
+            &[
+                ("SKILLPACK_INSTALL_UNSIGNED", "1"),
+                ("SKILLPACK_NO_RUN", "1"),
+            ],
         );
         assert!(out.status.success(), "{}", describe(&out));
         assert_binary_installed(&sb);
