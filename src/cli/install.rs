@@ -306,8 +306,10 @@ pub(crate) fn fetch_source(
                 .map_err(source_failure)?,
         ]),
         Spec::Url(url) => {
-            let fetched = session.fetch_url(&url, sha256).map_err(source_failure)?;
-            if sha256.is_none() {
+            let fetched = session
+                .fetch_release_url(&url, sha256)
+                .map_err(source_failure)?;
+            if sha256.is_none() && fetched.signed_by.is_none() {
                 confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
             }
             Ok(vec![fetched])

@@ -10,6 +10,7 @@ pub mod github;
 pub mod http;
 pub mod index;
 pub mod record;
+pub mod sums;
 pub mod url_policy;
 
 use std::collections::HashMap;
