@@ -11,9 +11,10 @@ use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{Fetched, InRepo, Session};
 
 use super::failure::{install_failure, source_failure};
-use super::install::{limits, session};
+use super::install::limits;
 use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
 use super::progress::Transfer;
+use super::trust::{self, Sessions};
 use super::{
     CmdResult, Failure, Printer, column_width, display_path, pad, process_env, target_root,
 };
@@ -110,7 +111,7 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         commit: super::commit_options(),
     };
     let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer)?;
+    let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
     let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut failed = false;
@@ -118,7 +119,10 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
         // Every name is a key of the lock: taken from it, or checked against it above.
         let entry = &lock.skills[name];
         let from = entry.version.as_deref().unwrap_or("(unversioned)");
-        let outcome = update_one(p, &root, &mut session, entry, &args, &opts);
+        let outcome = sessions
+            .for_entry(entry)
+            .and_then(|session| update_one(p, &root, session, entry, &args, &opts))
+            .map_err(|f| trust::explain(f, entry));
         let result = match outcome {
             Ok(Outcome::UpToDate(why)) => {
                 rows.push((name, "up to date", entry.version.clone()));
@@ -271,11 +275,15 @@ fn refetch(
             .map(Some)
             .map_err(source_failure),
         Lookup::Url { url } => {
-            let fetched = session.fetch_url(url, None).map_err(source_failure)?;
+            let fetched = session
+                .fetch_release_url(url, None)
+                .map_err(source_failure)?;
             if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
                 return Ok(None);
             }
-            confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
+            if fetched.signed_by.is_none() {
+                confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
+            }
             Ok(Some(fetched))
         }
         Lookup::Local { path } => {
