@@ -32,7 +32,11 @@ a download; one pinned to a commit never changes. A newer version goes through t
 pipeline: verified, staged, checked to load, swapped in atomically and recorded.
 
 Skills with local changes are left alone unless --force. A URL whose content changed is
-installed only when confirmed, or with --yes, as at install time.";
+installed only when confirmed, or with --yes, as at install time.
+
+A skill whose source a signature verified at install (the key recorded in lock.json) is
+updated only from a source signed by that same key; another key is trusted only when named
+with --trusted-key (or SKILLPACK_TRUSTED_KEYS), and is then recorded instead.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
