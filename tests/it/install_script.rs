@@ -262,6 +262,7 @@ impl Sandbox {
 
 /// Whether the real `minisign` is installed (`.ci/run` installs it); the tests of a
 /// verified signature are skipped without it.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn has_minisign() -> bool {
     let found = Command::new("minisign").arg("-v").output().is_ok();
     if !found {
@@ -791,13 +792,17 @@ mod powershell {
         let sb = Sandbox::new();
         let asset = asset_name();
         let wrong = hex::encode(Sha256::digest(b"not the binary"));
-        let release = FakeRelease::serve(HashMap::from([
-            (format!("/{asset}"), Body::File(binary())),
-            (
-                format!("/{asset}.sha256"),
-                Body::Bytes(format!("{wrong}  {asset}\n").into_bytes()),
-            ),
-        ]));
+        // Both lists name the wrong digest, whether or not minisign is there to read the
+        // signed one.
+        let sums = format!("{wrong}  {asset}\n").into_bytes();
+        let mut files = FakeRelease::release_files();
+        files.insert(format!("/{asset}.sha256"), Body::Bytes(sums.clone()));
+        files.insert(
+            "/SHA256SUMS.minisig".into(),
+            Body::Bytes(ReleaseKey::tests().sign("SHA256SUMS", &sums)),
+        );
+        files.insert("/SHA256SUMS".into(), Body::Bytes(sums));
+        let release = FakeRelease::serve(files);
         let out = run(&sb, &release);
         assert!(!out.status.success(), "{}", describe(&out));
 
