@@ -12,8 +12,19 @@
 #                           (default https://github.com/skillpack/skillpack/releases/latest/download)
 #   SKILLPACK_INSTALL_DIR   where skillpack.exe goes (default %LOCALAPPDATA%\skillpack\bin)
 #   SKILLPACK_NO_RUN=1      install the binary only; do not run `skillpack install`
+#   SKILLPACK_INSTALL_PUBKEY  the minisign public key SHA256SUMS must be signed by
+#                           (default: the skillpack release key below)
+#   SKILLPACK_INSTALL_UNSIGNED=1  check the checksum only, even when minisign is installed
+#
+# Authenticity: when `minisign` is on PATH, the release's SHA256SUMS must carry a valid
+# signature (SHA256SUMS.minisig) by the skillpack release key, and the binary must match its
+# line there; a missing or failing signature installs nothing. Without minisign the binary
+# is checked against its published SHA-256 only, and the script says so.
 #
 # Errors are thrown, never `exit`: under `irm | iex` an exit would close the user's window.
+
+# The skillpack release key (minisign). The same line is in the README.
+$SkillpackReleaseKey = 'RWT/lLZ15Tr6FMisQDTwCzzH+uDXGBIvL5LLX2VAtfr74oyZd1QbHL1Q'
 
 function Install-Skillpack {
     param([string[]]$InstallArgs = @())
@@ -74,16 +85,56 @@ function Install-Skillpack {
     $tmpDest = $null
     New-Item -ItemType Directory -Path $tmpDir | Out-Null
     try {
+        $pubkey = $env:SKILLPACK_INSTALL_PUBKEY
+        if (-not $pubkey) { $pubkey = $SkillpackReleaseKey }
+        $minisign = Get-Command minisign -ErrorAction SilentlyContinue
+        $signed = $false
+        if ($env:SKILLPACK_INSTALL_UNSIGNED -and $env:SKILLPACK_INSTALL_UNSIGNED -ne '0') {
+            Write-Host 'skillpack-install: SKILLPACK_INSTALL_UNSIGNED is set: checking the SHA-256 checksum only, not the release signature'
+        } elseif ($minisign) {
+            $signed = $true
+        } else {
+            Write-Host 'skillpack-install: minisign is not installed: checking the SHA-256 checksum only, not the release signature'
+            Write-Host "skillpack-install: (install minisign and run this script again to check that the release comes from skillpack's key)"
+        }
+
         Write-Host "skillpack-install: downloading $asset from $base"
-        $shaFile = Join-Path $tmpDir "$asset.sha256"
         $binFile = Join-Path $tmpDir $asset
-        Get-SkillpackAsset -Url "$base/$asset.sha256" -OutFile $shaFile -Target $target -Base $base
+        if ($signed) {
+            # The signed list of checksums first: the binary must match its line there.
+            $sumsFile = Join-Path $tmpDir 'SHA256SUMS'
+            $sigFile = Join-Path $tmpDir 'SHA256SUMS.minisig'
+            Get-SkillpackAsset -Url "$base/SHA256SUMS" -OutFile $sumsFile -Target $target -Base $base
+            try {
+                Invoke-WebRequest -Uri "$base/SHA256SUMS.minisig" -OutFile $sigFile -UseBasicParsing
+            } catch {
+                throw "skillpack-install: the release has no signature (SHA256SUMS.minisig could not be downloaded from $base); nothing was installed.`n  Without it nothing proves the binary comes from skillpack's release key.`n  A release published before releases were signed can be installed on its checksum alone: set SKILLPACK_INSTALL_UNSIGNED=1 and run this script again."
+            }
+            $ErrorActionPreference = 'Continue'
+            $check = & $minisign.Source -V -q -P $pubkey -m $sumsFile -x $sigFile 2>&1 | Out-String
+            $code = $LASTEXITCODE
+            $ErrorActionPreference = 'Stop'
+            if ($code -ne 0) {
+                throw "skillpack-install: the signature of SHA256SUMS does not verify with the skillpack release key; nothing was installed.`n  minisign: $($check.Trim())`n  key: $pubkey`n  The release was altered, or signed by another key. Do not use this download."
+            }
+            Write-Host "skillpack-install: verified the signature of SHA256SUMS with the release key $pubkey"
+            $expected = $null
+            foreach ($line in Get-Content -LiteralPath $sumsFile) {
+                $fields = $line -split '\s+', 2
+                if ($fields.Count -eq 2 -and ($fields[1] -eq $asset -or $fields[1] -eq "*$asset")) { $expected = $fields[0]; break }
+            }
+            $checksums = 'SHA256SUMS'
+        } else {
+            $shaFile = Join-Path $tmpDir "$asset.sha256"
+            Get-SkillpackAsset -Url "$base/$asset.sha256" -OutFile $shaFile -Target $target -Base $base
+            $expected = ((Get-Content -Raw -LiteralPath $shaFile) -split '\s+' | Where-Object { $_ } | Select-Object -First 1)
+            $checksums = "$asset.sha256"
+        }
         Get-SkillpackAsset -Url "$base/$asset" -OutFile $binFile -Target $target -Base $base
 
         # Verify before the binary is moved anywhere or run.
-        $expected = ((Get-Content -Raw -LiteralPath $shaFile) -split '\s+' | Where-Object { $_ } | Select-Object -First 1)
         if (-not $expected -or $expected -notmatch '^[0-9a-fA-F]{64}$') {
-            throw "skillpack-install: $asset.sha256 is not a SHA-256 checksum file; nothing was installed. Check SKILLPACK_DOWNLOAD_URL: $base/$asset.sha256 should hold '<64 hex digits>  $asset'."
+            throw "skillpack-install: $checksums holds no SHA-256 checksum of $asset; nothing was installed. Check SKILLPACK_DOWNLOAD_URL: $base/$checksums should hold '<64 hex digits>  $asset'."
         }
         $expected = $expected.ToLowerInvariant()
         $actual = (Get-FileHash -Algorithm SHA256 -LiteralPath $binFile).Hash.ToLowerInvariant()
@@ -91,7 +142,11 @@ function Install-Skillpack {
             Remove-Item -LiteralPath $binFile -Force
             throw "skillpack-install: checksum mismatch for ${asset}: the download is corrupt or was altered; nothing was installed.`n  expected sha256: $expected`n  actual sha256:   $actual`n  Run this script again; if the mismatch persists, do not use this download."
         }
-        Write-Host "skillpack-install: verified sha256 $actual"
+        if ($signed) {
+            Write-Host "skillpack-install: verified sha256 $actual (listed in the signed SHA256SUMS)"
+        } else {
+            Write-Host "skillpack-install: verified sha256 $actual (checksum only: the release signature was not checked)"
+        }
 
         try {
             New-Item -ItemType Directory -Force -Path $installDir | Out-Null

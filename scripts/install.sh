@@ -15,10 +15,23 @@
 #                           or .../releases/download/vVERSION with SKILLPACK_VERSION)
 #   SKILLPACK_INSTALL_DIR   where the binary goes (default $HOME/.local/bin)
 #   SKILLPACK_NO_RUN=1      install the binary only; do not run `skillpack install`
+#   SKILLPACK_INSTALL_PUBKEY  the minisign public key SHA256SUMS must be signed by
+#                           (default: the skillpack release key below; for mirrors that sign
+#                           their own copy)
+#   SKILLPACK_INSTALL_UNSIGNED=1  check the checksum only, even when minisign is installed
+#                           (releases published before they were signed)
+#
+# Authenticity: when `minisign` is installed, the release's SHA256SUMS must carry a valid
+# signature (SHA256SUMS.minisig) by the skillpack release key, and the binary must match
+# its line there; a missing or failing signature installs nothing. Without minisign the
+# binary is checked against its published SHA-256 only, and the script says so.
 
 set -eu
 
 RELEASES_URL="https://github.com/skillpack/skillpack/releases"
+
+# The skillpack release key (minisign). The same line is in the README.
+RELEASE_PUBKEY="RWT/lLZ15Tr6FMisQDTwCzzH+uDXGBIvL5LLX2VAtfr74oyZd1QbHL1Q"
 
 # Set once known, so the exit trap can remove them whatever step fails.
 tmp_dir=""
@@ -38,6 +51,11 @@ Environment:
   SKILLPACK_DOWNLOAD_URL  release assets location (default: the GitHub release)
   SKILLPACK_INSTALL_DIR   where to put the binary (default: $HOME/.local/bin)
   SKILLPACK_NO_RUN=1      only install the binary
+  SKILLPACK_INSTALL_PUBKEY  the minisign key SHA256SUMS must be signed by
+  SKILLPACK_INSTALL_UNSIGNED=1  check the checksum only, even with minisign installed
+
+With minisign installed, the release's signed SHA256SUMS is verified; without it, only
+the SHA-256 checksum is, and the script says so.
 EOF
 }
 
@@ -113,10 +131,12 @@ check_base_url() {
     esac
 }
 
-# download URL FILE: fetch URL into FILE, or exit with a message naming the URL and the cause.
+# download URL FILE [optional]: fetch URL into FILE, or exit with a message naming the URL
+# and the cause. With `optional`, a file the server does not have returns 1 instead.
 download() {
     url=$1
     file=$2
+    optional=${3:-}
     if command -v curl >/dev/null 2>&1; then
         if [ "$insecure_ok" = 1 ]; then
             proto="=http,https"
@@ -131,7 +151,8 @@ download() {
         fi
         case "$http_status" in
             2??) ;;
-            404) err "not found (HTTP 404): $url" \
+            404) if [ -n "$optional" ]; then rm -f "$file"; return 1; fi
+                err "not found (HTTP 404): $url" \
                 "There is no skillpack release asset for this platform ($target) at $base_url." \
                 "Check SKILLPACK_DOWNLOAD_URL, or build from source: cargo install --git https://github.com/skillpack/skillpack" ;;
             *) err "the server answered HTTP $http_status for $url" \
@@ -147,7 +168,8 @@ download() {
         wget "$@" || wget_status=$?
         case "$wget_status" in
             0) ;;
-            8) err "the server answered with an error for $url" \
+            8) if [ -n "$optional" ]; then rm -f "$file"; return 1; fi
+                err "the server answered with an error for $url" \
                 "If it is 404, there is no skillpack release asset for this platform ($target) at $base_url;" \
                 "check SKILLPACK_DOWNLOAD_URL." ;;
             5) err "could not verify the TLS certificate of $url" \
@@ -222,19 +244,52 @@ main() {
     tmp_dir=$(mktemp -d 2>/dev/null || mktemp -d -t skillpack) ||
         err "could not create a temporary folder" "Check that TMPDIR (or /tmp) exists and is writable."
 
+    pubkey=${SKILLPACK_INSTALL_PUBKEY:-$RELEASE_PUBKEY}
+    if [ -n "${SKILLPACK_INSTALL_UNSIGNED:-}" ] && [ "$SKILLPACK_INSTALL_UNSIGNED" != 0 ]; then
+        signed=0
+        say "SKILLPACK_INSTALL_UNSIGNED is set: checking the SHA-256 checksum only, not the release signature"
+    elif command -v minisign >/dev/null 2>&1; then
+        signed=1
+    else
+        signed=0
+        say "minisign is not installed: checking the SHA-256 checksum only, not the release signature"
+        say "(install minisign and run this script again to check that the release comes from skillpack's key)"
+    fi
+
     say "downloading $asset from $base_url"
-    download "$base_url/$asset.sha256" "$tmp_dir/$asset.sha256"
+    if [ "$signed" = 1 ]; then
+        # The signed list of checksums first: the binary must match its line there.
+        download "$base_url/SHA256SUMS" "$tmp_dir/SHA256SUMS"
+        if ! download "$base_url/SHA256SUMS.minisig" "$tmp_dir/SHA256SUMS.minisig" optional; then
+            err "the release has no signature (SHA256SUMS.minisig is missing at $base_url); nothing was installed" \
+                "Without it nothing proves the binary comes from skillpack's release key." \
+                "A release published before releases were signed can be installed on its checksum alone:" \
+                "set SKILLPACK_INSTALL_UNSIGNED=1 and run this script again."
+        fi
+        if ! check=$(minisign -V -q -P "$pubkey" -m "$tmp_dir/SHA256SUMS" -x "$tmp_dir/SHA256SUMS.minisig" 2>&1); then
+            err "the signature of SHA256SUMS does not verify with the skillpack release key; nothing was installed" \
+                "minisign: $(printf '%s' "$check" | tr '\n' ' ')" \
+                "key: $pubkey" \
+                "The release was altered, or signed by another key. Do not use this download."
+        fi
+        say "verified the signature of SHA256SUMS with the release key $pubkey"
+        expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1; exit }' "$tmp_dir/SHA256SUMS" | tr 'A-F' 'a-f')
+        checksums="SHA256SUMS"
+    else
+        download "$base_url/$asset.sha256" "$tmp_dir/$asset.sha256"
+        expected=$(sed -n '1s/[[:space:]].*//p' "$tmp_dir/$asset.sha256" | tr 'A-F' 'a-f')
+        checksums="$asset.sha256"
+    fi
     download "$base_url/$asset" "$tmp_dir/$asset"
 
     # Verify before the binary is made executable or moved anywhere.
-    expected=$(sed -n '1s/[[:space:]].*//p' "$tmp_dir/$asset.sha256" | tr 'A-F' 'a-f')
     case "$expected" in
         *[!0-9a-f]* | '') valid=0 ;;
         *) if [ ${#expected} -eq 64 ]; then valid=1; else valid=0; fi ;;
     esac
     if [ "$valid" != 1 ]; then
-        err "$asset.sha256 is not a SHA-256 checksum file; nothing was installed" \
-            "Check SKILLPACK_DOWNLOAD_URL: $base_url/$asset.sha256 should hold '<64 hex digits>  $asset'."
+        err "$checksums holds no SHA-256 checksum of $asset; nothing was installed" \
+            "Check SKILLPACK_DOWNLOAD_URL: $base_url/$checksums should hold '<64 hex digits>  $asset'."
     fi
     actual=$(sha256_of "$tmp_dir/$asset")
     if [ "$actual" != "$expected" ]; then
@@ -244,7 +299,11 @@ main() {
             "actual sha256:   $actual" \
             "Run this script again; if the mismatch persists, do not use this download."
     fi
-    say "verified sha256 $actual"
+    if [ "$signed" = 1 ]; then
+        say "verified sha256 $actual (listed in the signed SHA256SUMS)"
+    else
+        say "verified sha256 $actual (checksum only: the release signature was not checked)"
+    fi
 
     if ! mkdir -p "$install_dir" 2>/dev/null; then
         err "cannot create $install_dir" \

@@ -187,6 +187,7 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::completions::answer_if_asked();
     match cli::help::parse() {
         Ok(cli) => cli::run(cli),
         Err(code) => code,

@@ -79,6 +79,7 @@ pub(crate) fn fetch_source(
     if let Some(first) = opened.archive()
         && matches!(spec, Spec::Url(_))
         && args.sha256.is_none()
+        && first.signed_by.is_none()
     {
         confirm_unpinned(p, first, args.yes, args.dry_run)?;
     }

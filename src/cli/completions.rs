@@ -1,28 +1,48 @@
-//! `skillpack completions`: shell completion scripts, generated from the same argument
-//! definitions the binary parses.
+//! `skillpack completions`: shell completion scripts. The script calls skillpack back at
+//! each <TAB>, so it completes what only the binary knows: the names of installed skills
+//! and of the catalog, besides the commands and options.
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use clap_complete::Shell;
+use clap_complete::engine::{
+    ArgValueCandidates, ArgValueCompleter, CompletionCandidate, PathCompleter, ValueCompleter,
+};
+use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
+use clap_complete::{CompleteEnv, Shell};
+
+use skillpack::agents::{Agent, Scope};
+use skillpack::install::{self, Root};
+use skillpack::source::catalog;
 
 use super::{CmdResult, Failure, Printer};
+
+/// The environment variable through which a completion script asks skillpack for
+/// candidates; unset (as in every ordinary run), skillpack only looks it up and goes on.
+pub(crate) const VAR: &str = "SKILLPACK_COMPLETE";
 
 pub(crate) const LONG_ABOUT: &str = "\
 Print a completion script for SHELL on stdout.
 
-Install it where your shell looks for completions, for example:
-  bash        skillpack completions bash > ~/.local/share/bash-completion/completions/skillpack
-  zsh         skillpack completions zsh > \"${fpath[1]}/_skillpack\"
-  fish        skillpack completions fish > ~/.config/fish/completions/skillpack.fish
-  powershell  skillpack completions powershell >> $PROFILE
-  elvish      skillpack completions elvish >> ~/.config/elvish/rc.elv";
+The script asks skillpack for candidates at each <TAB>, so besides commands and options it
+completes the names of installed skills (uninstall, verify, update, companions) and catalog
+names and paths (install). Load it from your shell's start-up file, so that it always
+matches the installed skillpack:
+  bash        echo 'source <(skillpack completions bash)' >> ~/.bashrc
+  zsh         echo 'source <(skillpack completions zsh)' >> ~/.zshrc
+  fish        echo 'skillpack completions fish | source' >> ~/.config/fish/config.fish
+  powershell  Add-Content $PROFILE 'skillpack completions powershell | Out-String | Invoke-Expression'
+  elvish      echo 'eval (skillpack completions elvish | slurp)' >> ~/.config/elvish/rc.elv
+
+The script runs the same skillpack that printed it (by its path when it was started by
+path, else `skillpack` from PATH) with SKILLPACK_COMPLETE set to the shell's name.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
-  skillpack completions bash > /etc/bash_completion.d/skillpack
-  source <(skillpack completions zsh)";
+  source <(skillpack completions bash)
+  skillpack completions fish > ~/.config/fish/completions/skillpack.fish";
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -31,11 +51,117 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
+/// Answers a completion request from a script `completions` printed, and exits; in any
+/// other run it returns at once, having read one environment variable.
+pub(crate) fn answer_if_asked() {
+    CompleteEnv::with_factory(|| with_candidates(super::help::command()))
+        .var(VAR)
+        .bin("skillpack")
+        .complete();
+}
+
 pub(crate) fn run(_p: &Printer, args: CompletionsArgs) -> CmdResult {
-    let mut cmd = super::help::command();
+    let shell: &dyn EnvCompleter = match args.shell {
+        Shell::Bash => &Bash,
+        Shell::Zsh => &Zsh,
+        Shell::Fish => &Fish,
+        Shell::PowerShell => &Powershell,
+        Shell::Elvish => &Elvish,
+        other => {
+            return Err(Failure::usage(format!("no completion script for {other}")));
+        }
+    };
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "skillpack", &mut out);
+    shell
+        .write_registration(VAR, "skillpack", "skillpack", &completer(), &mut out)
+        .map_err(|e| Failure::new(format!("cannot write the completion script: {e}")))?;
     write_stdout(&out)
+}
+
+/// The program the script calls: this one by its absolute path when it was started by
+/// path, else `skillpack`, found on PATH.
+fn completer() -> String {
+    let arg0 = std::env::args_os().next().unwrap_or_default();
+    let path = std::path::Path::new(&arg0);
+    if path.components().count() > 1 {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        return absolute.to_string_lossy().into_owned();
+    }
+    "skillpack".to_string()
+}
+
+/// `cmd` with the value candidates of each command's NAME and SOURCE arguments.
+fn with_candidates(cmd: clap::Command) -> clap::Command {
+    let installed = || ArgValueCandidates::new(installed_names);
+    cmd.mut_subcommand("uninstall", |c| c.mut_arg("names", |a| a.add(installed())))
+        .mut_subcommand("verify", |c| c.mut_arg("names", |a| a.add(installed())))
+        .mut_subcommand("update", |c| c.mut_arg("names", |a| a.add(installed())))
+        .mut_subcommand("companions", |c| {
+            c.mut_arg("name", |a| a.add(ArgValueCandidates::new(known_names)))
+        })
+        .mut_subcommand("install", |c| {
+            c.mut_arg("sources", |a| {
+                a.add(ArgValueCompleter::new(source_candidates))
+            })
+        })
+}
+
+/// The skills skillpack installed for every agent, in the user's and this project's roots.
+fn installed_names() -> Vec<CompletionCandidate> {
+    let Ok(env) = super::process_env() else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for agent in Agent::all() {
+        let (project, rel) = env.project_root(agent);
+        let roots = env
+            .skills_root(agent, Scope::User)
+            .map(Root::new)
+            .into_iter()
+            .chain([Root::within(project, rel)]);
+        for root in roots {
+            // Several agents share a folder: each is read once.
+            if !seen.insert(root.dir.clone()) || !root.dir.is_dir() {
+                continue;
+            }
+            if let Ok(lock) = install::read_lock(&root) {
+                names.extend(lock.skills.into_keys());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names.into_iter().map(CompletionCandidate::new).collect()
+}
+
+fn catalog_names() -> Vec<CompletionCandidate> {
+    catalog::ENTRIES
+        .iter()
+        .map(|e| CompletionCandidate::new(e.name).help(Some(e.description.into())))
+        .collect()
+}
+
+/// Installed skills, then the catalog's, each once.
+fn known_names() -> Vec<CompletionCandidate> {
+    let mut out = installed_names();
+    for c in catalog_names() {
+        if !out.iter().any(|o| o.get_value() == c.get_value()) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What `install` takes: catalog names starting with `current`, and paths.
+fn source_candidates(current: &OsStr) -> Vec<CompletionCandidate> {
+    let prefix = current.to_string_lossy();
+    let mut out: Vec<CompletionCandidate> = catalog_names()
+        .into_iter()
+        .filter(|c| c.get_value().to_string_lossy().starts_with(prefix.as_ref()))
+        .collect();
+    out.extend(PathCompleter::any().complete(current));
+    out
 }
 
 /// Writes `bytes` to stdout; a closed pipe (`| head`) is not an error.

@@ -26,6 +26,20 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
                  that the index and its .minisig were not replaced",
             ),
         ),
+        SourceError::SignedSums { source, .. } => with_kind(
+            source.kind(),
+            Failure::new(e.to_string()).hint(
+                "nothing was installed; ask the release's publisher for its public key, or check \
+                 that SHA256SUMS and its .minisig were not replaced",
+            ),
+        ),
+        SourceError::NoSums { .. } | SourceError::NotInSums { .. } => with_kind(
+            e.kind(),
+            Failure::new(e.to_string()).hint(
+                "nothing was installed; without --trusted-key the archive is checked against \
+                 --sha256 (or confirmed with --yes) instead",
+            ),
+        ),
         SourceError::NotFound { .. } => with_kind(
             "not-found",
             // A PATH argument that names nothing: a usage error in every command.

@@ -57,7 +57,8 @@ default 900), SKILLPACK_RETRY_BASE_MS (first retry delay), SKILLPACK_TRUSTED_KEY
 
 Signatures: with --trusted-key KEY (a minisign public key, RW…, or its .pub file), an
 index must come with index.json.minisig, a signature by one of the trusted keys, or
-nothing is installed. The key that verified it is recorded in lock.json.";
+nothing is installed; so must the SHA256SUMS beside an https:// URL's archive, which must
+list it. The key that verified it is recorded in lock.json.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:

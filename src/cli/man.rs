@@ -80,6 +80,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "GITHUB_STEP_SUMMARY",
         "validate: a Markdown summary is appended to this file in CI.",
     ),
+    (
+        "SKILLPACK_TRUSTED_KEYS",
+        "Minisign public keys (or .pub files) to trust, comma- or space-separated, as --trusted-key.",
+    ),
+    (
+        "SKILLPACK_COMPLETE",
+        "Set by the completion scripts (skillpack completions SHELL) to ask for candidates.",
+    ),
 ];
 
 const FILES: &[(&str, &str)] = &[

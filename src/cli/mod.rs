@@ -20,6 +20,7 @@ pub(crate) mod pipeline;
 pub(crate) mod progress;
 pub(crate) mod restore;
 pub(crate) mod size;
+pub(crate) mod trust;
 pub(crate) mod uninstall;
 pub(crate) mod update;
 pub(crate) mod validate;

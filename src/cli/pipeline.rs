@@ -143,6 +143,15 @@ pub(crate) fn run_pipeline(
     opts: &install::Options,
 ) -> Result<Report, Failure> {
     p.detail(format!("archive sha256:{}", fetched.sha256));
+    if let (SourceRecord::Url { .. }, Some(key)) = (&fetched.source, &fetched.signed_by) {
+        p.status(
+            "Verified",
+            format!(
+                "the archive against SHA256SUMS signed by trusted key ID {}",
+                key.id()
+            ),
+        );
+    }
     let mut on_wait = p.on_wait();
     let report = install::install_fetched(session, root, fetched, opts, &mut on_wait)
         .map_err(install_failure)?;

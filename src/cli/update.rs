@@ -11,9 +11,10 @@ use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{Fetched, InRepo, Session};
 
 use super::failure::{install_failure, source_failure};
-use super::install::{limits, session};
+use super::install::limits;
 use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
 use super::progress::Transfer;
+use super::trust::{self, Sessions};
 use super::{CmdResult, Failure, Printer, column_width, display_path, pad, process_env};
 use crate::{FetchArgs, TargetArgs};
 use skillpack::text::escape;
@@ -29,7 +30,11 @@ a download; one pinned to a commit never changes. A newer version goes through t
 pipeline: verified, staged, checked to load, swapped in atomically and recorded.
 
 Skills with local changes are left alone unless --force. A URL whose content changed is
-installed only when confirmed, or with --yes, as at install time.";
+installed only when confirmed, or with --yes, as at install time.
+
+A skill whose source a signature verified at install (the key recorded in lock.json) is
+updated only from a source signed by that same key; another key is trusted only when named
+with --trusted-key (or SKILLPACK_TRUSTED_KEYS), and is then recorded instead.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
@@ -75,11 +80,11 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let env = process_env()?;
     let targets = super::agents::target_roots(&env, &args.target)?;
     let transfer = Transfer::new(p);
-    let mut session = session(&env, &args.fetch, &transfer)?;
+    let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
     let mut results = Vec::new();
     let mut failed = false;
     for t in &targets {
-        failed |= update_root(p, &env, &t.root, &mut session, &args, &mut results)?;
+        failed |= update_root(p, &env, &t.root, &mut sessions, &args, &mut results)?;
     }
     if p.json {
         p.json_out(&json!({
@@ -102,7 +107,7 @@ fn update_root(
     p: &Printer,
     env: &skillpack::agents::Env,
     root: &install::Root,
-    session: &mut Session<'_>,
+    sessions: &mut Sessions<'_, '_>,
     args: &UpdateArgs,
     results: &mut Vec<serde_json::Value>,
 ) -> Result<bool, Failure> {
@@ -146,7 +151,10 @@ fn update_root(
         // Every name is a key of the lock: taken from it, or checked against it above.
         let entry = &lock.skills[name];
         let from = entry.version.as_deref().unwrap_or("(unversioned)");
-        let outcome = update_one(p, root, session, entry, args, &opts);
+        let outcome = sessions
+            .for_entry(entry)
+            .and_then(|session| update_one(p, root, session, entry, args, &opts))
+            .map_err(|f| trust::explain(f, entry));
         let result = match outcome {
             Ok(Outcome::UpToDate(why)) => {
                 rows.push((name, "up to date", entry.version.clone()));
@@ -310,7 +318,9 @@ fn refetch(
             if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
                 return Ok(None);
             }
-            confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
+            if fetched.signed_by.is_none() {
+                confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
+            }
             Ok(Some(fetched))
         }
         Lookup::Local { path, folder } => {

@@ -158,6 +158,32 @@ pub enum SourceError {
         source: crate::sign::SignError,
     },
 
+    /// A release's list of checksums that must be signed by a trusted key is not.
+    #[error("refusing `{url}`: {source}")]
+    SignedSums {
+        url: String,
+        #[source]
+        source: crate::sign::SignError,
+    },
+
+    /// A trusted key was given, but no `SHA256SUMS` is published beside the archive.
+    #[error(
+        "refusing `{archive}`: with a trusted key, its folder must hold a signed SHA256SUMS, and `{url}` is not there"
+    )]
+    NoSums { url: String, archive: String },
+
+    #[error("the signed `{url}` does not list `{name}`")]
+    NotInSums { url: String, name: String },
+
+    #[error(
+        "`{url}`: --sha256 {given} is not the digest its signed SHA256SUMS lists (sha256:{listed})"
+    )]
+    SumsDisagree {
+        url: String,
+        given: String,
+        listed: String,
+    },
+
     #[error(transparent)]
     Bundle(#[from] BundleError),
 
@@ -190,7 +216,13 @@ impl SourceError {
     /// The error at the root of retries, for callers that match on it.
     /// Whether this is the refusal of a signature (or of its absence).
     pub fn is_signature(&self) -> bool {
-        matches!(self, SourceError::Signature { .. })
+        matches!(
+            self,
+            SourceError::Signature { .. }
+                | SourceError::SignedSums { .. }
+                | SourceError::NoSums { .. }
+                | SourceError::NotInSums { .. }
+        )
     }
 
     pub fn last_attempt(&self) -> &SourceError {
@@ -232,7 +264,12 @@ impl SourceError {
             SourceError::ArchiveDigest { .. } => "archive-digest",
             SourceError::GaveUp { source, .. } => source.kind(),
             SourceError::Index { .. } => "index",
-            SourceError::Signature { source, .. } => source.kind(),
+            SourceError::Signature { source, .. } | SourceError::SignedSums { source, .. } => {
+                source.kind()
+            }
+            SourceError::NoSums { .. } => "no-checksums",
+            SourceError::NotInSums { .. } => "not-in-checksums",
+            SourceError::SumsDisagree { .. } => "archive-digest",
             SourceError::Bundle(b) => b.rule().unwrap_or("bundle"),
             SourceError::Io { .. } => "io",
         }

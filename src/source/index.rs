@@ -93,7 +93,7 @@ pub fn load(
 
 /// The bytes at `at` (a local file or a URL), or `None` when there is no such file (a
 /// missing file, or a 404 or 410 answer).
-fn read_optional(
+pub(super) fn read_optional(
     client: &Http,
     at: &Url,
     max_size: u64,

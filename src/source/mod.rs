@@ -12,6 +12,7 @@ pub mod index;
 pub mod listing;
 pub mod record;
 mod spec;
+pub mod sums;
 pub mod url_policy;
 
 use std::collections::HashMap;
@@ -805,7 +806,7 @@ impl<'p> Session<'p> {
         url: &str,
         expected_sha256: Option<&str>,
     ) -> Result<Opened, SourceError> {
-        let fetched = self.fetch_url(url, expected_sha256)?;
+        let fetched = self.fetch_release_url(url, expected_sha256)?;
         let shown = match &fetched.source {
             SourceRecord::Url { url, .. } => url.clone(),
             _ => url.to_string(),

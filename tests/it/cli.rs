@@ -49,19 +49,25 @@ fn every_command_has_a_summary_a_description_and_examples() {
 #[test]
 fn completions_are_generated_for_every_shell() {
     let cases = [
-        ("bash", "complete -F _skillpack"),
+        ("bash", "complete -o nospace -o bashdefault"),
         ("zsh", "#compdef skillpack"),
-        ("fish", "complete -c skillpack"),
+        (
+            "fish",
+            "complete --keep-order --exclusive --command skillpack",
+        ),
         ("powershell", "Register-ArgumentCompleter"),
         ("elvish", "edit:completion:arg-completer[skillpack]"),
     ];
+    let binary = assert_cmd::cargo::cargo_bin("skillpack");
     for (shell, marker) in cases {
+        // The script calls this very binary back, with the shell's name in the variable.
         skillpack()
             .args(["completions", shell])
             .assert()
             .success()
             .stdout(predicate::str::contains(marker))
-            .stdout(predicate::str::contains("companions"));
+            .stdout(predicate::str::is_match(format!("SKILLPACK_COMPLETE ?= ?\"?{shell}")).unwrap())
+            .stdout(predicate::str::contains(binary.to_str().unwrap()));
     }
     skillpack().args(["completions", "tcsh"]).assert().code(2);
 }
@@ -85,6 +91,119 @@ fn bash_completion_script_is_valid_bash() {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+/// What a real bash offers after `skillpack WORDS… <TAB>`, the last word being the one
+/// completed: the script `completions bash` prints is loaded, and its function called as
+/// bash's programmable completion calls it, with COMP_WORDS and COMP_CWORD set.
+#[cfg(unix)]
+fn bash_complete(home: &Home, words: &[&str]) -> Vec<String> {
+    let script = home.home.path().join("skillpack.bash");
+    let out = home.cmd().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    std::fs::write(&script, &out.stdout).unwrap();
+    let quoted: Vec<String> = std::iter::once("skillpack")
+        .chain(words.iter().copied())
+        .map(|w| shlex::try_quote(w).unwrap().into_owned())
+        .collect();
+    let line = format!(
+        "source {script}\n\
+         COMP_WORDS=({words})\n\
+         COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n\
+         _clap_complete_skillpack skillpack \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script = shlex::try_quote(script.to_str().unwrap()).unwrap(),
+        words = quoted.join(" "),
+    );
+    let mut bash = std::process::Command::new("bash");
+    bash.args(["--norc", "--noprofile", "-c", &line]);
+    // The variables the sandbox sets for skillpack, for the skillpack the script runs.
+    for (k, v) in home.std_cmd().get_envs() {
+        match v {
+            Some(v) => bash.env(k, v),
+            None => bash.env_remove(k),
+        };
+    }
+    let out = bash.current_dir(home.home.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn bash_completes_installed_skill_names_and_catalog_names() {
+    let home = Home::new();
+    let claude = home.home.path().join(".claude/skills");
+    let codex = home.home.path().join(".agents/skills");
+    // Nothing installed yet: no skill names to offer.
+    let none = bash_complete(&home, &["uninstall", ""]);
+    assert!(
+        !none.contains(&"account-management".to_string()),
+        "{none:?}"
+    );
+    home.cmd()
+        .args(["install", "--no-companions", "--dir"])
+        .arg(&claude)
+        .assert()
+        .success();
+    let folder = home.home.path().join("work/local-notes");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("SKILL.md"),
+        "---\nname: local-notes\ndescription: Notes kept for the completion test.\n---\n# Notes\n",
+    )
+    .unwrap();
+    home.cmd()
+        .args(["install", "--no-companions", "--dir"])
+        .arg(&codex)
+        .arg(&folder)
+        .assert()
+        .success();
+
+    for command in ["uninstall", "verify", "update"] {
+        let offered = bash_complete(&home, &[command, ""]);
+        for name in ["account-management", "local-notes"] {
+            assert!(
+                offered.contains(&name.to_string()),
+                "{command}: {offered:?}"
+            );
+        }
+        // Catalog skills that are not installed are not offered for removal.
+        assert!(
+            !offered.contains(&"crm-management".to_string()),
+            "{offered:?}"
+        );
+        assert_eq!(bash_complete(&home, &[command, "loc"]), vec!["local-notes"]);
+    }
+    let companions = bash_complete(&home, &["companions", "a"]);
+    assert_eq!(companions, vec!["account-management"]);
+
+    // install offers the catalog (installed or not) and paths.
+    let install = bash_complete(&home, &["install", "cr"]);
+    assert_eq!(install, vec!["crm-management"]);
+    let install = bash_complete(&home, &["install", "wo"]);
+    assert_eq!(install, vec!["work/"]);
+    let all = bash_complete(&home, &["install", ""]);
+    for name in [
+        "account-management",
+        "crm-management",
+        "sales-playbook",
+        "partnership-strategy",
+        "customer-success-playbook",
+    ] {
+        assert!(all.contains(&name.to_string()), "{all:?}");
+    }
+    // Commands and options still complete.
+    assert!(bash_complete(&home, &["unin"]).contains(&"uninstall".to_string()));
+    assert!(bash_complete(&home, &["verify", "--js"]).contains(&"--json".to_string()));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The release install scripts (`scripts/install.sh`, and `scripts/install.ps1` on Windows) run
 //! against a fake release served on 127.0.0.1: the built binary under its release asset name
-//! with its `.sha256`, then a wrong checksum and a missing asset, which must install nothing.
-//! The fake release is shared with the GitHub Action's script tests (`action_script`).
+//! with its `.sha256`, and `SHA256SUMS` signed by a key of the tests' own (the scripts take
+//! it from `SKILLPACK_INSTALL_PUBKEY`); then a wrong checksum, a missing asset, and bad or
+//! missing signatures, which must install nothing. The fake release is shared with the
+//! GitHub Action's script tests (`action_script`).
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -56,6 +58,59 @@ pub(crate) fn binary_sha256() -> &'static str {
     })
 }
 
+/// The tests' release key: a minisign key pair made once per run.
+pub(crate) struct ReleaseKey {
+    pk: minisign::PublicKey,
+    sk: minisign::SecretKey,
+}
+
+impl ReleaseKey {
+    pub(crate) fn new() -> ReleaseKey {
+        let pair = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        ReleaseKey {
+            pk: pair.pk,
+            sk: pair.sk,
+        }
+    }
+
+    /// The key the fake releases are signed with.
+    pub(crate) fn tests() -> &'static ReleaseKey {
+        static KEY: OnceLock<ReleaseKey> = OnceLock::new();
+        KEY.get_or_init(ReleaseKey::new)
+    }
+
+    /// The public key as the scripts take it: `RW…`.
+    pub(crate) fn public(&self) -> String {
+        self.pk.to_base64()
+    }
+
+    /// The contents of `NAME.minisig` for `bytes`, as `minisign -S` writes it.
+    pub(crate) fn sign(&self, name: &str, bytes: &[u8]) -> Vec<u8> {
+        let trusted = format!("file:{name}\tsize:{}", bytes.len());
+        minisign::sign(
+            Some(&self.pk),
+            &self.sk,
+            std::io::Cursor::new(bytes),
+            Some(&trusted),
+            None,
+        )
+        .unwrap()
+        .into_string()
+        .into_bytes()
+    }
+}
+
+/// The release's list of checksums: the binary's line among others.
+pub(crate) fn sha256sums() -> Vec<u8> {
+    format!(
+        "{}  install.sh\n{}  {}\n",
+        hex::encode(Sha256::digest(b"a script")),
+        binary_sha256(),
+        asset_name()
+    )
+    .into_bytes()
+}
+
 pub(crate) enum Body {
     File(PathBuf),
     Bytes(Vec<u8>),
@@ -101,14 +156,22 @@ impl FakeRelease {
         }
     }
 
-    /// The binary and its correct `.sha256`, as a release publishes them.
+    /// The binary, its correct `.sha256`, and `SHA256SUMS` with its signature by the
+    /// tests' release key, as a release publishes them.
     pub(crate) fn release() -> FakeRelease {
+        FakeRelease::serve(FakeRelease::release_files())
+    }
+
+    pub(crate) fn release_files() -> HashMap<String, Body> {
         let asset = asset_name();
         let sums = format!("{}  {asset}\n", binary_sha256());
-        FakeRelease::serve(HashMap::from([
+        let signature = ReleaseKey::tests().sign("SHA256SUMS", &sha256sums());
+        HashMap::from([
             (format!("/{asset}"), Body::File(binary())),
             (format!("/{asset}.sha256"), Body::Bytes(sums.into_bytes())),
-        ]))
+            ("/SHA256SUMS".to_string(), Body::Bytes(sha256sums())),
+            ("/SHA256SUMS.minisig".to_string(), Body::Bytes(signature)),
+        ])
     }
 
     pub(crate) fn requests(&self) -> Vec<String> {
@@ -170,10 +233,12 @@ impl Sandbox {
             "SKILLPACK_INDEX",
             "SKILLPACK_NO_RUN",
             "SKILLPACK_GITHUB_URL",
+            "SKILLPACK_INSTALL_UNSIGNED",
         ] {
             cmd.env_remove(var);
         }
         cmd.env("SKILLPACK_DOWNLOAD_URL", &release.base)
+            .env("SKILLPACK_INSTALL_PUBKEY", ReleaseKey::tests().public())
             .env("SKILLPACK_INSTALL_DIR", self.bin_dir())
             .env("SKILLPACK_CACHE_DIR", self.cache())
             .env("HOME", self.home())
@@ -193,6 +258,17 @@ impl Sandbox {
             Err(_) => Vec::new(),
         }
     }
+}
+
+/// Whether the real `minisign` is installed (`.ci/run` installs it); the tests of a
+/// verified signature are skipped without it.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn has_minisign() -> bool {
+    let found = Command::new("minisign").arg("-v").output().is_ok();
+    if !found {
+        eprintln!("note: `minisign` is not installed; skipping the signature checks");
+    }
+    found
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -300,10 +376,16 @@ mod sh {
             "temporary files left"
         );
         let asset = asset_name();
-        assert_eq!(
-            release.requests(),
+        let expected = if has_minisign() {
+            vec![
+                "/SHA256SUMS".to_string(),
+                "/SHA256SUMS.minisig".to_string(),
+                format!("/{asset}"),
+            ]
+        } else {
             vec![format!("/{asset}.sha256"), format!("/{asset}")]
-        );
+        };
+        assert_eq!(release.requests(), expected);
     }
 
     #[test]
@@ -353,13 +435,17 @@ mod sh {
         let sb = Sandbox::new();
         let asset = asset_name();
         let wrong = hex::encode(Sha256::digest(b"not the binary"));
-        let release = FakeRelease::serve(HashMap::from([
-            (format!("/{asset}"), Body::File(binary())),
-            (
-                format!("/{asset}.sha256"),
-                Body::Bytes(format!("{wrong}  {asset}\n").into_bytes()),
-            ),
-        ]));
+        // Both lists name the wrong digest (and the signed one is signed): whichever the
+        // script reads, the binary does not match it.
+        let sums = format!("{wrong}  {asset}\n").into_bytes();
+        let mut files = FakeRelease::release_files();
+        files.insert(format!("/{asset}.sha256"), Body::Bytes(sums.clone()));
+        files.insert(
+            "/SHA256SUMS.minisig".into(),
+            Body::Bytes(ReleaseKey::tests().sign("SHA256SUMS", &sums)),
+        );
+        files.insert("/SHA256SUMS".into(), Body::Bytes(sums));
+        let release = FakeRelease::serve(files);
         let out = run(&sb, &release, &[], &[]);
         assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
 
@@ -379,11 +465,9 @@ mod sh {
     fn missing_binary_is_a_clear_error() {
         let sb = Sandbox::new();
         let asset = asset_name();
-        let sums = format!("{}  {asset}\n", binary_sha256());
-        let release = FakeRelease::serve(HashMap::from([(
-            format!("/{asset}.sha256"),
-            Body::Bytes(sums.into_bytes()),
-        )]));
+        let mut files = FakeRelease::release_files();
+        files.remove(&format!("/{asset}"));
+        let release = FakeRelease::serve(files);
         let out = run(&sb, &release, &[], &[]);
         assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
 
@@ -488,6 +572,176 @@ mod sh {
         assert_nothing_installed(&sb, &claude_skill(&sb));
         assert!(release.requests().is_empty());
     }
+
+    /// A folder of links to every program on PATH but `minisign`: a machine without it.
+    fn path_without_minisign(sb: &Sandbox) -> PathBuf {
+        let dir = sb.dir.path().join("path-without-minisign");
+        fs::create_dir_all(&dir).unwrap();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        for folder in std::env::split_paths(&path) {
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let link = dir.join(&name);
+                if name != "minisign" && !link.exists() {
+                    let _ = std::os::unix::fs::symlink(entry.path(), link);
+                }
+            }
+        }
+        dir
+    }
+
+    #[test]
+    fn a_signed_release_installs_after_its_signature_is_verified() {
+        if !has_minisign() {
+            return;
+        }
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let out = run(&sb, &release, &[], &[("SKILLPACK_NO_RUN", "1")]);
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_binary_installed(&sb);
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("verified the signature of SHA256SUMS"),
+            "{}",
+            describe(&out)
+        );
+        assert!(
+            stdout.contains("listed in the signed SHA256SUMS"),
+            "{}",
+            describe(&out)
+        );
+        assert!(!stdout.contains("checksum only"), "{}", describe(&out));
+    }
+
+    #[test]
+    fn a_signature_by_another_key_installs_nothing() {
+        if !has_minisign() {
+            return;
+        }
+        let sb = Sandbox::new();
+        let mut files = FakeRelease::release_files();
+        let stranger = ReleaseKey::new();
+        files.insert(
+            "/SHA256SUMS.minisig".into(),
+            Body::Bytes(stranger.sign("SHA256SUMS", &sha256sums())),
+        );
+        let release = FakeRelease::serve(files);
+        let out = run(&sb, &release, &[], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("the signature of SHA256SUMS does not verify"),
+            "{}",
+            describe(&out)
+        );
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+        assert!(
+            !release.requests().contains(&format!("/{}", asset_name())),
+            "the binary must not even be downloaded: {:?}",
+            release.requests()
+        );
+        assert_eq!(leftover_tmp(&sb), Vec::<PathBuf>::new());
+    }
+
+    #[test]
+    fn a_checksum_list_changed_after_signing_installs_nothing() {
+        if !has_minisign() {
+            return;
+        }
+        let sb = Sandbox::new();
+        let mut files = FakeRelease::release_files();
+        // The attacker's binary digest in the list; the signature is the genuine one.
+        let forged = String::from_utf8(sha256sums()).unwrap().replace(
+            binary_sha256(),
+            &hex::encode(Sha256::digest(b"another binary")),
+        );
+        files.insert("/SHA256SUMS".into(), Body::Bytes(forged.into_bytes()));
+        let release = FakeRelease::serve(files);
+        let out = run(&sb, &release, &[], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        assert!(
+            text(&out.stderr).contains("does not verify"),
+            "{}",
+            describe(&out)
+        );
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+    }
+
+    #[test]
+    fn a_missing_signature_installs_nothing_unless_asked_to_check_the_checksum_only() {
+        if !has_minisign() {
+            return;
+        }
+        let sb = Sandbox::new();
+        let mut files = FakeRelease::release_files();
+        files.remove("/SHA256SUMS.minisig");
+        let release = FakeRelease::serve(files);
+        let out = run(&sb, &release, &[], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("has no signature"), "{}", describe(&out));
+        assert!(
+            stderr.contains("SKILLPACK_INSTALL_UNSIGNED=1"),
+            "{}",
+            describe(&out)
+        );
+        assert_nothing_installed(&sb, &claude_skill(&sb));
+
+        let out = run(
+            &sb,
+            &release,
+            &[],
+            &[
+                ("SKILLPACK_INSTALL_UNSIGNED", "1"),
+                ("SKILLPACK_NO_RUN", "1"),
+            ],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_binary_installed(&sb);
+        assert!(
+            text(&out.stdout).contains("checking the SHA-256 checksum only"),
+            "{}",
+            describe(&out)
+        );
+    }
+
+    #[test]
+    fn without_minisign_the_checksum_alone_is_checked_and_that_is_said() {
+        let sb = Sandbox::new();
+        // Not even a signature: a machine without minisign cannot tell, and says so.
+        let mut files = FakeRelease::release_files();
+        files.remove("/SHA256SUMS.minisig");
+        let release = FakeRelease::serve(files);
+        let path = path_without_minisign(&sb);
+        let out = run(
+            &sb,
+            &release,
+            &[],
+            &[("PATH", path.to_str().unwrap()), ("SKILLPACK_NO_RUN", "1")],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_binary_installed(&sb);
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("minisign is not installed: checking the SHA-256 checksum only"),
+            "{}",
+            describe(&out)
+        );
+        assert!(
+            stdout.contains("checksum only: the release signature was not checked"),
+            "{}",
+            describe(&out)
+        );
+        let asset = asset_name();
+        assert_eq!(
+            release.requests(),
+            vec![format!("/{asset}.sha256"), format!("/{asset}")]
+        );
+    }
 }
 
 #[cfg(windows)]
@@ -538,13 +792,17 @@ mod powershell {
         let sb = Sandbox::new();
         let asset = asset_name();
         let wrong = hex::encode(Sha256::digest(b"not the binary"));
-        let release = FakeRelease::serve(HashMap::from([
-            (format!("/{asset}"), Body::File(binary())),
-            (
-                format!("/{asset}.sha256"),
-                Body::Bytes(format!("{wrong}  {asset}\n").into_bytes()),
-            ),
-        ]));
+        // Both lists name the wrong digest, whether or not minisign is there to read the
+        // signed one.
+        let sums = format!("{wrong}  {asset}\n").into_bytes();
+        let mut files = FakeRelease::release_files();
+        files.insert(format!("/{asset}.sha256"), Body::Bytes(sums.clone()));
+        files.insert(
+            "/SHA256SUMS.minisig".into(),
+            Body::Bytes(ReleaseKey::tests().sign("SHA256SUMS", &sums)),
+        );
+        files.insert("/SHA256SUMS".into(), Body::Bytes(sums));
+        let release = FakeRelease::serve(files);
         let out = run(&sb, &release);
         assert!(!out.status.success(), "{}", describe(&out));
 

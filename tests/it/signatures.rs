@@ -428,3 +428,227 @@ fn skillpack_verifies_what_minisign_signs() {
         index_file.as_os_str(),
     ]);
 }
+
+impl Signed {
+    /// Gives `demo-skill` the version `version`, for the next `pack`.
+    fn set_version(&self, version: &str) {
+        std::fs::write(
+            self.work().join("src/demo-skill/SKILL.md"),
+            format!(
+                "---\nname: demo-skill\ndescription: A skill for the signature tests.\nmetadata:\n  version: {version}\n---\n# Demo {version}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    /// `skillpack --json update --dir skills` with `keys` trusted; the index is the one
+    /// recorded at install.
+    fn update(&self, keys: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.args(["--json", "update", "--dir"]).arg(self.home.root());
+        for k in keys {
+            c.args(["--trusted-key", k]);
+        }
+        c.output().unwrap()
+    }
+
+    fn lock(&self) -> serde_json::Value {
+        let path = self.home.root().join(".skillpack/lock.json");
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn installed_version(&self) -> String {
+        self.lock()["skills"]["demo-skill"]["version"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The failure of the one skill of an `update --json` run.
+    fn update_failure(out: &Output) -> serde_json::Value {
+        assert_eq!(out.status.code(), Some(1), "{}", text(out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let skill = &json["skills"][0];
+        assert_eq!(skill["action"], "failed", "{json}");
+        skill["error"].clone()
+    }
+
+    /// `skillpack --json install URL --dir skills` with `keys` trusted (no --sha256, no --yes).
+    fn install_url(&self, url: &str, keys: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.args(["--json", "install", url, "--no-companions", "--dir"])
+            .arg(self.home.root());
+        for k in keys {
+            c.args(["--trusted-key", k]);
+        }
+        c.output().unwrap()
+    }
+}
+
+#[test]
+fn update_requires_a_signature_by_the_key_recorded_at_install() {
+    let s = Signed::new();
+    let first = s.key_new("first", None);
+    let second = s.key_new("second", None);
+    assert!(s.pack(Some(&first.secret), None).status.success());
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[&first.public]).status.success());
+
+    // The same key signs 2.0.0: updated without naming any key.
+    s.set_version("2.0.0");
+    assert!(s.pack(Some(&first.secret), None).status.success());
+    s.serve(&[]);
+    let out = s.update(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.installed_version(), "2.0.0");
+    assert_eq!(
+        s.lock()["skills"]["demo-skill"]["key"],
+        first.public.as_str()
+    );
+
+    // Another key signs 3.0.0: refused, naming the key that signed and the recorded one.
+    s.set_version("3.0.0");
+    assert!(s.pack(Some(&second.secret), None).status.success());
+    s.serve(&[]);
+    let error = Signed::update_failure(&s.update(&[]));
+    assert_eq!(error["kind"], "untrusted-key", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("signed by key ID {}", second.id)),
+        "{message}"
+    );
+    assert!(message.contains(&first.id), "{message}");
+    let hint = error["hint"].as_str().unwrap();
+    assert!(
+        hint.contains(&format!("signed by key ID {}", first.id)) && hint.contains("--trusted-key"),
+        "{hint}"
+    );
+    assert_eq!(s.installed_version(), "2.0.0");
+    assert_eq!(s.server.hits("/dist/demo-skill-3.0.0.zip"), 0);
+
+    // Naming the new key explicitly changes it.
+    let out = s.update(&[&second.public]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.installed_version(), "3.0.0");
+    assert_eq!(
+        s.lock()["skills"]["demo-skill"]["key"],
+        second.public.as_str()
+    );
+}
+
+#[test]
+fn update_refuses_an_index_whose_signature_was_removed() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[&key.public]).status.success());
+    let before = files_under(&s.home.root().join("demo-skill"));
+
+    // 2.0.0, unsigned: an index anyone could have written.
+    s.set_version("2.0.0");
+    assert!(s.pack(None, None).status.success());
+    s.serve(&[("index.json.minisig", None)]);
+    s.server
+        .route("/dist/index.json.minisig", vec![Reply::Status(404)]);
+    let error = Signed::update_failure(&s.update(&[]));
+    assert_eq!(error["kind"], "no-signature", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no signature"),
+        "{error}"
+    );
+    assert_eq!(s.installed_version(), "1.0.0");
+    assert_eq!(files_under(&s.home.root().join("demo-skill")), before);
+    assert_eq!(s.server.hits("/dist/demo-skill-2.0.0.zip"), 0);
+}
+
+#[test]
+fn a_skill_installed_without_a_key_updates_as_before() {
+    let s = Signed::new();
+    assert!(s.pack(None, None).status.success());
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[]).status.success());
+    s.set_version("2.0.0");
+    assert!(s.pack(None, None).status.success());
+    s.serve(&[]);
+    let out = s.update(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.installed_version(), "2.0.0");
+    assert_eq!(s.server.hits("/dist/index.json.minisig"), 0);
+}
+
+#[test]
+fn a_url_from_a_signed_release_installs_against_its_sha256sums() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    s.serve(&[]);
+    let url = s.server.url("/dist/demo-skill-1.0.0.zip");
+    // No --sha256 and no --yes: the signed SHA256SUMS vouches for the archive.
+    let out = s.install_url(&url, &[&key.public]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["installed"][0]["signed"], true);
+    assert_eq!(json["installed"][0]["key_id"], key.id.as_str());
+    let entry = &s.lock()["skills"]["demo-skill"];
+    assert_eq!(entry["key"], key.public.as_str());
+    let zip = s.read("demo-skill-1.0.0.zip");
+    assert_eq!(
+        entry["archive_sha256"].as_str(),
+        Some(crate::net::sha256_hex(&zip).as_str()),
+        "{entry}"
+    );
+}
+
+#[test]
+fn a_url_whose_release_checksums_are_not_vouched_for_is_refused() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let stranger = s.key_new("stranger", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let url = s.server.url("/dist/demo-skill-1.0.0.zip");
+    let sums = String::from_utf8(s.read("SHA256SUMS")).unwrap();
+    let zip = s.read("demo-skill-1.0.0.zip");
+
+    // Signed by a key that is not trusted.
+    s.serve(&[]);
+    let out = s.install_url(&url, &[&stranger.public]);
+    s.refused(
+        &out,
+        "untrusted-key",
+        &format!("signed by key ID {}, which is not trusted", key.id),
+    );
+    // The list changed after signing, to vouch for another archive.
+    let forged = sums.replace(
+        &crate::net::sha256_hex(&zip),
+        &crate::net::sha256_hex(b"another archive"),
+    );
+    s.serve(&[("SHA256SUMS", Some(forged.into_bytes()))]);
+    let out = s.install_url(&url, &[&key.public]);
+    s.refused(&out, "signature-mismatch", "signature does not match");
+    // The archive replaced, the signed list intact.
+    let other = crate::net::skill_zip("demo-skill", "1.0.0");
+    s.serve(&[
+        ("SHA256SUMS", Some(sums.into_bytes())),
+        ("demo-skill-1.0.0.zip", Some(other)),
+    ]);
+    let out = s.install_url(&url, &[&key.public]);
+    s.refused(&out, "archive-digest", "digest");
+    // No signature, then no SHA256SUMS at all.
+    s.serve(&[("SHA256SUMS.minisig", None)]);
+    s.server
+        .route("/dist/SHA256SUMS.minisig", vec![Reply::Status(404)]);
+    let out = s.install_url(&url, &[&key.public]);
+    s.refused(&out, "no-signature", "has no signature");
+    s.server.route("/dist/SHA256SUMS", vec![Reply::Status(404)]);
+    let out = s.install_url(&url, &[&key.public]);
+    s.refused(&out, "no-checksums", "must hold a signed SHA256SUMS");
+    assert_eq!(
+        s.server.hits("/dist/demo-skill-1.0.0.zip"),
+        1,
+        "only the replaced archive, whose signed digest was known, was downloaded"
+    );
+}

@@ -1,0 +1,132 @@
+//! Release checksums: the `SHA256SUMS` a release publishes beside its archives, signed by a
+//! trusted key (`SHA256SUMS.minisig`), vouches for an archive's digest before the archive
+//! is downloaded (DESIGN section 8a).
+
+use url::Url;
+
+use super::error::SourceError;
+use super::index::read_optional;
+use super::{Fetched, Session, url_policy};
+use crate::sign::{MAX_SIG_SIZE, SIG_SUFFIX, TrustedKey};
+
+/// The name of a release's list of checksums, in the `sha256sum` text format.
+pub const SUMS_NAME: &str = "SHA256SUMS";
+
+/// A list of checksums is small; anything larger is not one.
+const MAX_SUMS_SIZE: u64 = 1024 * 1024;
+
+impl Session<'_> {
+    /// Downloads the zip at `url`, as [`Session::fetch_url`] does. With trusted keys, the
+    /// `SHA256SUMS` of the folder `url` is in must be signed by one of them and list the
+    /// archive: its line is the digest the download must have (and `expected_sha256`, when
+    /// given too, must be the same). Nothing is downloaded from `url` unless it is.
+    pub fn fetch_release_url(
+        &mut self,
+        url: &str,
+        expected_sha256: Option<&str>,
+    ) -> Result<Fetched, SourceError> {
+        if self.config.trusted_keys.is_empty() {
+            return self.fetch_url(url, expected_sha256);
+        }
+        let parsed = url_policy::parse_url(url)?;
+        url_policy::check_url(&parsed)?;
+        let (digest, key) = self.signed_digest(&parsed)?;
+        if let Some(given) = expected_sha256
+            && !given
+                .trim_start_matches("sha256:")
+                .eq_ignore_ascii_case(&digest)
+        {
+            return Err(SourceError::SumsDisagree {
+                url: url_policy::redact(&parsed),
+                given: given.to_string(),
+                listed: digest,
+            });
+        }
+        let mut fetched = self.fetch_url(url, Some(&digest))?;
+        fetched.signed_by = Some(key);
+        Ok(fetched)
+    }
+
+    /// The digest the signed `SHA256SUMS` beside `archive` lists for it, and the key that
+    /// signed the list.
+    fn signed_digest(&self, archive: &Url) -> Result<(String, TrustedKey), SourceError> {
+        let name = file_name(archive).ok_or_else(|| SourceError::BadUrl {
+            url: url_policy::redact(archive),
+            message: "it names no file".into(),
+        })?;
+        let join = |file: &str| {
+            archive.join(file).map_err(|e| SourceError::BadUrl {
+                url: url_policy::redact(archive),
+                message: e.to_string(),
+            })
+        };
+        let sums_at = join(SUMS_NAME)?;
+        let sig_at = join(&format!("{SUMS_NAME}{SIG_SUFFIX}"))?;
+        let shown = url_policy::redact(&sums_at);
+        let sums = read_optional(&self.http, &sums_at, MAX_SUMS_SIZE, self.progress)?.ok_or_else(
+            || SourceError::NoSums {
+                url: shown.clone(),
+                archive: url_policy::redact(archive),
+            },
+        )?;
+        let signature = read_optional(&self.http, &sig_at, MAX_SIG_SIZE, self.progress)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        let key = crate::sign::verify(
+            &self.config.trusted_keys,
+            SUMS_NAME,
+            &sums,
+            signature.as_deref(),
+        )
+        .map_err(|source| SourceError::SignedSums {
+            url: shown.clone(),
+            source,
+        })?;
+        let digest = listed(&sums, &name).ok_or(SourceError::NotInSums { url: shown, name })?;
+        Ok((digest, key.clone()))
+    }
+}
+
+/// The last path segment of `url`, percent-decoded.
+fn file_name(url: &Url) -> Option<String> {
+    let last = url.path_segments()?.next_back()?;
+    let name = percent_encoding::percent_decode_str(last)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+/// The digest `sums` (lines `<64 hex digits>  NAME`, or ` *NAME` for binary mode) lists for
+/// `name`, in lowercase.
+fn listed(sums: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(sums).ok()?;
+    text.lines().find_map(|line| {
+        let (hex, rest) = line.split_once(' ')?;
+        let file = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*'))?;
+        let ok = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+        (ok && file == name).then(|| hex.to_ascii_lowercase())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_line_of_a_file_in_text_or_binary_mode() {
+        let a = "a".repeat(64);
+        let b = "B".repeat(64);
+        let sums = format!("{a}  one.zip\n{b} *two.zip\nnot a line\n");
+        assert_eq!(listed(sums.as_bytes(), "one.zip"), Some(a));
+        assert_eq!(listed(sums.as_bytes(), "two.zip"), Some("b".repeat(64)));
+        assert_eq!(listed(sums.as_bytes(), "three.zip"), None);
+        assert_eq!(listed(b"abc  one.zip\n", "one.zip"), None);
+    }
+
+    #[test]
+    fn the_file_name_is_the_last_segment_decoded() {
+        let url = Url::parse("https://x.test/r/download/v1/my%20skill.zip?x=1").unwrap();
+        assert_eq!(file_name(&url).as_deref(), Some("my skill.zip"));
+        assert_eq!(file_name(&Url::parse("https://x.test/r/").unwrap()), None);
+    }
+}
