@@ -40,12 +40,13 @@ fn open(
     opened.map(Some).map_err(source_failure)
 }
 
-/// resolve + fetch for one SOURCE (`arg` as typed): the bundle of each skill to install.
+/// resolve + fetch for one SOURCE (`arg` as typed): the bundle of each skill to install,
+/// `skills` naming them in a source of several (`--skill`).
 pub(crate) fn fetch_source(
     p: &Printer,
     session: &mut Session<'_>,
-    arg: &str,
-    spec: Spec,
+    (arg, spec): (&str, Spec),
+    skills: &[String],
     args: &InstallArgs,
 ) -> Result<Vec<Fetched>, Failure> {
     let Some(opened) = open(session, &spec, args)? else {
@@ -65,10 +66,10 @@ pub(crate) fn fetch_source(
     if let Some(commit) = opened.commit() {
         p.detail(format!("{} is commit {commit}", escape(&opened.shown)));
     }
-    let pick = if args.skills.is_empty() {
+    let pick = if skills.is_empty() {
         Pick::Only
     } else {
-        Pick::Named(&args.skills)
+        Pick::Named(skills)
     };
     let chosen = match source::listing::pick(&opened.skills, pick, &opened.shown) {
         Ok(chosen) => chosen,

@@ -11,9 +11,10 @@ use skillpack::agents::{Agent, Env};
 use skillpack::install::companions::{self, Companion, Origin};
 use skillpack::install::declined::{self, Declined};
 use skillpack::skill::is_valid_name;
-use skillpack::source::{Spec, catalog, embedded};
+use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
 
+use super::origin::install_commands;
 use super::{
     CmdResult, Failure, Printer, column_width, command, display_path, pad, process_env, target_root,
 };
@@ -244,74 +245,6 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The source that installs `name` from `origin`, as typed and as parsed; `None` when it
-/// is nowhere known.
-pub(crate) fn origin_spec(name: &str, origin: &Origin) -> Option<(String, Spec)> {
-    match origin {
-        Origin::Catalog => Some((name.to_string(), Spec::catalog(name))),
-        Origin::Github {
-            repo,
-            reference,
-            path,
-        } => Some((
-            format!("{repo}@{reference}"),
-            Spec::Github {
-                repo: repo.clone(),
-                reference: Some(reference.clone()),
-                path: Some(path.clone()),
-            },
-        )),
-        Origin::Git { url, commit, path } => Some((
-            format!("{url}#{commit}"),
-            Spec::Git {
-                url: url.clone(),
-                reference: Some(commit.clone()),
-                path: Some(path.clone()),
-            },
-        )),
-        Origin::Nowhere { .. } => None,
-    }
-}
-
-/// The commands that install `missing` (grouped: catalog names together, each
-/// repository's skills together), for the root `target` names.
-pub(crate) fn install_commands(
-    target: &TargetArgs,
-    missing: &[(&Companion, Origin)],
-) -> Vec<String> {
-    let mut catalog: Vec<&str> = Vec::new();
-    let mut repos: Vec<(String, Vec<String>)> = Vec::new();
-    for (c, origin) in missing {
-        match origin_spec(&c.name, origin) {
-            Some((_, Spec::Catalog { .. })) => catalog.push(&c.name),
-            Some((arg, _)) => {
-                let path = match origin {
-                    Origin::Github { path, .. } | Origin::Git { path, .. } => path.clone(),
-                    _ => c.name.clone(),
-                };
-                match repos.iter_mut().find(|(a, _)| *a == arg) {
-                    Some((_, paths)) => paths.push(path),
-                    None => repos.push((arg, vec![path])),
-                }
-            }
-            None => {}
-        }
-    }
-    let mut out = Vec::new();
-    if !catalog.is_empty() {
-        out.push(install_command(target, &catalog));
-    }
-    for (arg, paths) in repos {
-        let mut words: Vec<String> = vec!["skillpack".into(), "install".into(), arg];
-        for path in paths {
-            words.extend(["--skill".into(), path]);
-        }
-        words.extend(super::restore::target_words(target));
-        out.push(super::command(words.iter().map(String::as_str)));
-    }
-    out
 }
 
 /// Where each missing companion in `list` can be installed from: the declarer's repository

@@ -188,12 +188,14 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let mut reports = Vec::new();
     let mut all: Vec<serde_json::Value> = Vec::new();
     let shown_agents = !args.target.agent.words().is_empty();
+    // `skills`: the --skill names, for the sources the user gave (not for companions).
     let install_all = |session: &mut Session<'_>,
                        specs: Vec<(String, Spec)>,
+                       skills: &[String],
                        reports: &mut Vec<Report>,
                        all: &mut Vec<_>| {
         for (arg, spec) in specs {
-            for mut fetched in fetch_source(p, session, &arg, spec, &args)? {
+            for mut fetched in fetch_source(p, session, (&arg, spec), skills, &args)? {
                 // One download and one checked tree: every further root must get the
                 // tree the first one got.
                 for (i, t) in targets.iter().enumerate() {
@@ -209,7 +211,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         }
         Ok::<_, Failure>(())
     };
-    install_all(&mut session, specs, &mut reports, &mut all)?;
+    install_all(&mut session, specs, &args.skills, &mut reports, &mut all)?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -240,7 +242,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     // what was installed before stays installed.
     let mut failed = Vec::new();
     for (name, arg, spec) in chosen {
-        if let Err(f) = install_all(&mut session, vec![(arg, spec)], &mut reports, &mut all) {
+        if let Err(f) = install_all(&mut session, vec![(arg, spec)], &[], &mut reports, &mut all) {
             let f = Failure {
                 message: format!("{name}: {}", f.message),
                 ..f

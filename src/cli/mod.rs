@@ -13,6 +13,7 @@ pub(crate) mod key;
 pub(crate) mod list;
 pub(crate) mod man;
 pub(crate) mod offer;
+pub(crate) mod origin;
 pub(crate) mod output;
 pub(crate) mod pack;
 pub(crate) mod picker;

@@ -14,9 +14,8 @@ use skillpack::install::{Report, Root};
 use skillpack::source::Spec;
 use skillpack::text::escape;
 
-use super::companions::{
-    companion_json, describe, install_commands, not_visible, origin_spec, status_word, warn_ignored,
-};
+use super::companions::{companion_json, describe, not_visible, status_word, warn_ignored};
+use super::origin::{install_commands, origin_note, origin_spec};
 use super::picker::{self, Answer};
 use super::{Failure, Printer, display_path, pad};
 use crate::TargetArgs;
@@ -97,6 +96,10 @@ pub(crate) fn after_install(
             ));
         }
     }
+    let notes: Notes = located
+        .iter()
+        .map(|(c, o)| (c.name.clone(), origin_note(&c.name, o)))
+        .collect();
     let installable: Vec<(&Companion, &Origin)> = located
         .iter()
         .filter(|(_, o)| !matches!(o, Origin::Nowhere { .. }))
@@ -136,7 +139,7 @@ pub(crate) fn after_install(
             );
             return Ok((Vec::new(), json));
         }
-        let chosen = ask(p, t, agent, &owners, &offered)?;
+        let chosen = ask(p, t, agent, &owners, &offered, &notes)?;
         return Ok((chosen.iter().filter_map(|n| spec_of(n)).collect(), json));
     }
     if !p.quiet && !p.json {
@@ -149,7 +152,7 @@ pub(crate) fn after_install(
                 agent.display_name()
             ),
         );
-        render_to_stderr(p, t.env, agent, &list, &declined);
+        render_to_stderr(p, t.env, agent, &list, &declined, &notes);
     }
     let all = names(&missing);
     if step == Step::All {
@@ -205,6 +208,16 @@ fn discover(
     list
 }
 
+/// What to say of each missing companion, by name ([`origin_note`]).
+type Notes = std::collections::BTreeMap<String, String>;
+
+fn note(notes: &Notes, name: &str) -> String {
+    notes
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| describe(name).to_string())
+}
+
 /// The picker: the ticked companions are returned, the others remembered as declined.
 fn ask(
     p: &Printer,
@@ -212,13 +225,14 @@ fn ask(
     agent: Agent,
     owners: &str,
     offered: &[&Companion],
+    notes: &Notes,
 ) -> Result<Vec<String>, Failure> {
     let items: Vec<(&str, String)> = offered
         .iter()
         .map(|c| {
             let about = match c.found.first() {
                 Some(f) => not_visible(t.env, agent, f),
-                None => describe(&c.name).to_string(),
+                None => note(notes, &c.name),
             };
             (c.name.as_str(), about)
         })
@@ -276,13 +290,14 @@ fn render_to_stderr(
     agent: Agent,
     list: &[(String, Companion)],
     declined: &Declined,
+    notes: &Notes,
 ) {
     let w = super::column_width(list.iter().map(|(_, c)| c.name.as_str()), 0);
     for (_, c) in list {
         let detail = match (c.status(), c.found.first()) {
             ("installed", Some(f)) => display_path(env, &f.path),
             ("not-visible", Some(f)) => not_visible(env, agent, f),
-            _ => describe(&c.name).to_string(),
+            _ => note(notes, &c.name),
         };
         p.err_row(format!(
             "{:13} {}  {}  {}",

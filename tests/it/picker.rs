@@ -270,7 +270,8 @@ fn pick_two(cols: u16) {
     });
     println!("the picker at {cols} columns after moving and ticking:\n{screen}");
     for name in COMPANIONS {
-        assert_eq!(screen.matches(name).count(), 1, "{name}:\n{screen}");
+        let rows = screen.matches(&format!("] {name} ")).count();
+        assert_eq!(rows, 1, "{name}:\n{screen}");
     }
     assert!(screen.contains("  [x] crm-management"), "{screen}");
     assert!(screen.contains("  [ ] sales-playbook"), "{screen}");
@@ -461,4 +462,47 @@ fn a_hostile_declined_file_neither_blocks_the_install_nor_is_followed() {
             }
         }
     }
+}
+
+// ------------------------------------------------- choosing skills of a source of several
+
+/// A folder holding alpha, beta and gamma under `skills/`.
+fn collection(home: &Path) -> PathBuf {
+    let dir = home.join("collection");
+    for name in ["alpha", "beta", "gamma"] {
+        for (p, d) in net::skill_files(name, "1.0.0") {
+            let f = dir.join("skills").join(name).join(p);
+            fs::create_dir_all(f.parent().unwrap()).unwrap();
+            fs::write(f, d).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_source_of_several_skills_offers_a_picker_on_a_terminal() {
+    let s = Sandbox::new();
+    let dir = collection(s.home.home.path());
+    let mut pty = s.install_on_pty(60, &[dir.to_str().unwrap(), "--no-companions"]);
+    let screen = pty.wait_for("the skill picker", |t| t.contains("space ticks"));
+    for name in ["alpha", "beta", "gamma"] {
+        let rows = screen.matches(&format!("] {name} ")).count();
+        assert_eq!(rows, 1, "{name}:\n{screen}");
+    }
+    pty.keys(&[DOWN, SPACE, ENTER]);
+    assert_eq!(pty.exit_code(), 0, "{}", pty.contents());
+    assert_eq!(s.installed(), ["beta"]);
+    assert!(!pty.cursor_hidden());
+}
+
+#[test]
+fn ctrl_c_at_the_skill_picker_exits_130_and_installs_nothing() {
+    let s = Sandbox::new();
+    let dir = collection(s.home.home.path());
+    let mut pty = s.install_on_pty(120, &[dir.to_str().unwrap(), "--no-companions"]);
+    pty.wait_for("the skill picker", |t| t.contains("space ticks"));
+    pty.keys(&[SPACE, CTRL_C]);
+    assert_eq!(pty.exit_code(), 130, "{}", pty.contents());
+    assert!(s.installed().is_empty());
+    assert!(!pty.cursor_hidden());
 }

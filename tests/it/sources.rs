@@ -448,3 +448,128 @@ fn lock_version_of_embedded(h: &Home) -> String {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["installed"][0]["version"].as_str().unwrap().to_string()
 }
+
+// -------------------------------------------------------- companions from a repository
+
+/// A repository whose skills recommend each other (a cycle) and one that exists nowhere.
+fn team_repo() -> Vec<u8> {
+    let md = |name: &str, recommends: &str| {
+        format!(
+            "---\nname: {name}\ndescription: The {name} skill.\nmetadata:\n  version: \"1.0.0\"\n  recommended_skills: \"{recommends}\"\n---\n# {name}\n"
+        )
+        .into_bytes()
+    };
+    let entries = vec![
+        ("team-x/README.md".to_string(), b"# team\n".to_vec()),
+        (
+            "team-x/skills/lead/SKILL.md".to_string(),
+            md("lead", "partner, ghost"),
+        ),
+        (
+            "team-x/skills/partner/SKILL.md".to_string(),
+            md("partner", "lead"),
+        ),
+    ];
+    with_zip_comment(net::zip(&entries), COMMIT)
+}
+
+#[test]
+fn companions_of_a_repository_skill_come_from_that_repository_at_the_same_commit() {
+    let h = Home::new();
+    let srv = Server::start();
+    srv.route("/acme/team/zip/HEAD", vec![Reply::Body(team_repo())]);
+    srv.route(
+        &format!("/acme/team/zip/{COMMIT}"),
+        vec![Reply::Body(team_repo())],
+    );
+    let run = |root: &Path, args: &[&str]| {
+        let mut c = h.cmd();
+        c.env("SKILLPACK_GITHUB_URL", srv.base())
+            .args(["install", "--dir"])
+            .arg(root)
+            .args(args);
+        c
+    };
+    // Outside a terminal: listed with a command that works, the unknown one reported.
+    let root = h.home.path().join("root");
+    let out = run(&root, &["acme/team", "--skill", "lead"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "companion `ghost` was not found in acme/team@{COMMIT}, the catalog"
+        )),
+        "{err}"
+    );
+    let printed = err
+        .lines()
+        .find_map(|l| {
+            l.split_once("to install them: ")
+                .map(|(_, c)| c.to_string())
+        })
+        .unwrap_or_else(|| panic!("no command in:\n{err}"));
+    assert!(
+        printed.starts_with(&format!(
+            "skillpack install acme/team@{COMMIT} --skill skills/partner --dir"
+        )),
+        "{printed}"
+    );
+    assert!(!root.join("partner").exists());
+    // The printed command works as written, from the cache (no second download).
+    let words = shell_words(&printed);
+    let mut c = h.cmd();
+    c.env("SKILLPACK_GITHUB_URL", srv.base()).args(&words[1..]);
+    c.assert().success();
+    let entry = &lock(&root)["skills"]["partner"];
+    assert_eq!(entry["source"]["commit"], COMMIT);
+    assert_eq!(entry["source"]["path"], "skills/partner");
+    assert_eq!(srv.hits("/acme/team/zip/HEAD"), 1);
+    assert_eq!(srv.hits(&format!("/acme/team/zip/{COMMIT}")), 0);
+
+    // --with-companions: installed in the same run, from the one download.
+    let h2 = Home::new();
+    let root2 = h2.home.path().join("root");
+    let mut c = h2.cmd();
+    c.env("SKILLPACK_GITHUB_URL", srv.base())
+        .args(["install", "--with-companions", "--dir"])
+        .arg(&root2)
+        .args(["acme/team", "--skill", "lead"]);
+    c.assert()
+        .success()
+        .stderr(predicate::str::contains("Installed partner"));
+    assert!(root2.join("lead/SKILL.md").is_file() && root2.join("partner/SKILL.md").is_file());
+    assert_eq!(srv.hits("/acme/team/zip/HEAD"), 2);
+    assert_eq!(srv.hits(&format!("/acme/team/zip/{COMMIT}")), 0);
+}
+
+/// `text` split as a POSIX shell would split a command of plain and single-quoted words.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
