@@ -175,6 +175,10 @@ pub enum Command {
     #[command(long_about = cli::pack::LONG_ABOUT, after_help = cli::pack::EXAMPLES)]
     Pack(cli::pack::PackArgs),
 
+    /// What each agent really loads from its skills folders, and why not
+    #[command(long_about = cli::doctor::LONG_ABOUT, after_help = cli::doctor::EXAMPLES)]
+    Doctor(cli::doctor::DoctorArgs),
+
     /// Make a minisign key pair for signing packs
     #[command(long_about = cli::key::LONG_ABOUT, after_help = cli::key::EXAMPLES)]
     Key(cli::key::KeyArgs),

@@ -5,6 +5,7 @@
 mod action_script;
 mod cli;
 mod companions;
+mod doctor;
 mod hardening_fetch;
 #[cfg(unix)]
 mod hardening_root;
