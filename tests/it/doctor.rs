@@ -173,3 +173,77 @@ fn doctor_agrees_with_the_recorded_clients_on_every_case() {
     assert!(compared >= 150, "only {compared} case × client pairs ran");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+#[cfg(unix)]
+#[test]
+fn doctor_says_why_a_skill_does_not_load_and_exits_1() {
+    let world = World::new();
+    let root = world.home.join(".claude/skills");
+    std::fs::create_dir_all(root.join("no-desc")).unwrap();
+    std::fs::write(
+        root.join("no-desc/SKILL.md"),
+        "---\nname: no-desc\n---\nBody.\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("fine")).unwrap();
+    std::fs::write(
+        root.join("fine/SKILL.md"),
+        "---\nname: fine\ndescription: d\n---\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join(".skillpack/staging/left")).unwrap();
+    let out = world.doctor(&["--agent", "claude-code"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("loads  fine"), "{text}");
+    assert!(text.contains("skips  no-desc"), "{text}");
+    assert!(
+        text.contains("error[description-missing] ~/.claude/skills/no-desc/SKILL.md:2:1:"),
+        "{text}"
+    );
+    assert!(text.contains("warning[staging-leftover]"), "{text}");
+
+    let out = world.doctor(&["--json", "--agent", "claude-code", "--scope", "user"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skills = &doc["agents"][0]["roots"][0]["skills"];
+    assert_eq!(doc["agents"][0]["roots"].as_array().unwrap().len(), 1);
+    assert_eq!(skills[1]["folder"], "no-desc");
+    assert_eq!(skills[1]["loads"], false);
+    assert_eq!(skills[1]["problems"][0]["rule"], "description-missing");
+    assert_eq!(skills[1]["problems"][0]["line"], 2);
+    assert_eq!(skills[1]["problems"][0]["column"], 1);
+
+    std::fs::remove_dir_all(root.join("no-desc")).unwrap();
+    let out = world.doctor(&["--agent", "claude-code"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Runs the real clients through `scripts/calibrate-doctor.py --check` and compares doctor
+/// with what they load now. Needs the clients installed (see the script) and
+/// `SKILLPACK_CLIENTS` naming their folder:
+/// `SKILLPACK_CLIENTS=/tmp/clients cargo test doctor_matches_the_installed_clients -- --ignored`
+#[cfg(unix)]
+#[test]
+#[ignore = "needs Claude Code, Codex and Gemini CLI installed; see scripts/calibrate-doctor.py"]
+fn doctor_matches_the_installed_clients() {
+    let clients = std::env::var("SKILLPACK_CLIENTS").expect("SKILLPACK_CLIENTS");
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("clients.json");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/calibrate-doctor.py");
+    let status = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--clients", &clients, "--out"])
+        .arg(&table)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let table: Value = serde_json::from_slice(&std::fs::read(&table).unwrap()).unwrap();
+    let (compared, diffs) = compare(&table);
+    assert!(compared > 0);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
