@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "validate",
     "pack",
     "completions",
+    "doctor",
     "man",
 ];
 
