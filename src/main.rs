@@ -173,6 +173,10 @@ pub enum Command {
     #[command(long_about = cli::agents_cmd::LONG_ABOUT, after_help = cli::agents_cmd::EXAMPLES)]
     Agents(cli::agents_cmd::AgentsArgs),
 
+    /// What each agent really loads from its skills folders, and why not
+    #[command(long_about = cli::doctor::LONG_ABOUT, after_help = cli::doctor::EXAMPLES)]
+    Doctor(cli::doctor::DoctorArgs),
+
     /// Make a minisign key pair for signing packs
     #[command(long_about = cli::key::LONG_ABOUT, after_help = cli::key::EXAMPLES)]
     Key(cli::key::KeyArgs),

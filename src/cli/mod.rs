@@ -6,6 +6,7 @@ pub(crate) mod agents_cmd;
 pub(crate) mod choose;
 pub(crate) mod companions;
 pub(crate) mod completions;
+pub(crate) mod doctor;
 pub(crate) mod failure;
 pub(crate) mod help;
 pub(crate) mod install;
@@ -95,6 +96,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Agents(args) => agents_cmd::run(&printer, args),
         Command::Key(args) => key::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
+        Command::Doctor(args) => doctor::run(&printer, args),
         Command::Man(args) => man::run(&printer, args),
     };
     match result {

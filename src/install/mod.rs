@@ -4,6 +4,7 @@
 pub mod commit;
 pub mod companions;
 pub mod declined;
+pub mod doctor;
 mod error;
 pub mod layout;
 pub mod lockfile;

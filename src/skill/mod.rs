@@ -7,6 +7,7 @@ pub mod discover;
 pub mod fix;
 pub mod frontmatter;
 pub mod help;
+pub mod loader;
 pub mod rules;
 pub mod yaml;
 

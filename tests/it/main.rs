@@ -6,6 +6,7 @@ mod action_script;
 mod agents;
 mod cli;
 mod companions;
+mod doctor;
 mod hardening_fetch;
 #[cfg(unix)]
 mod hardening_root;

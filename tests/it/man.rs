@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "validate",
     "pack",
     "completions",
+    "doctor",
     "man",
 ];
 

@@ -1,0 +1,629 @@
+//! `doctor`: which skills each agent really loads from the folders it reads, and why not.
+//!
+//! Which folders each agent reads, how it walks them and which copy of a name wins were
+//! learned from the real clients (see [`crate::skill::loader`]); the verdict on each
+//! `SKILL.md` comes from there. Skills skillpack manages are also re-hashed against the
+//! record, and staging leftovers and records of vanished folders are reported. Nothing here
+//! writes.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::layout::{Root, STATE_DIR};
+use super::state::{TreeState, tree_state};
+use crate::agents::{Agent, Env, Scope};
+use crate::skill::loader::{self, Verdict};
+use crate::skill::{Diagnostic, Severity};
+
+/// A finding, as the JSON document shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl Problem {
+    fn new(rule: &str, severity: Severity, message: impl Into<String>) -> Problem {
+        Problem {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            file: None,
+            line: None,
+            column: None,
+        }
+    }
+
+    fn at(mut self, file: &Path) -> Problem {
+        self.file = Some(file.to_path_buf());
+        self
+    }
+}
+
+impl From<Diagnostic> for Problem {
+    fn from(d: Diagnostic) -> Problem {
+        Problem {
+            rule: d.rule.into(),
+            severity: d.severity,
+            message: d.message,
+            file: Some(d.file),
+            line: (d.line > 0).then_some(d.line),
+            column: (d.line > 0).then_some(d.col),
+        }
+    }
+}
+
+/// One folder of a root and what the agent does with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillEntry {
+    /// The folder, relative to the root (`.` for a `SKILL.md` in the root itself).
+    pub folder: String,
+    /// The name the agent lists it under, when it loads it.
+    pub name: Option<String>,
+    pub loads: bool,
+    /// The `SKILL.md` the agent reads, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// The state against skillpack's record (`ok`, `modified`, …) when skillpack installed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RootReport {
+    pub path: PathBuf,
+    /// `user`, `project` or `plugin`.
+    pub scope: &'static str,
+    pub exists: bool,
+    pub skills: Vec<SkillEntry>,
+    /// Findings about the root rather than one folder: staging leftovers, records whose
+    /// folder is gone.
+    pub problems: Vec<Problem>,
+}
+
+/// A skill that only another agent's folders hold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Elsewhere {
+    pub name: String,
+    pub path: PathBuf,
+    /// The agents that read it there.
+    pub read_by: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentReport {
+    pub agent: &'static str,
+    pub roots: Vec<RootReport>,
+    pub elsewhere: Vec<Elsewhere>,
+}
+
+impl AgentReport {
+    /// Folders the agent will not load.
+    pub fn not_loaded(&self) -> usize {
+        self.roots
+            .iter()
+            .flat_map(|r| &r.skills)
+            .filter(|s| !s.loads)
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub agents: Vec<AgentReport>,
+}
+
+impl Report {
+    /// Whether every folder in every root loads.
+    pub fn all_load(&self) -> bool {
+        self.agents.iter().all(|a| a.not_loaded() == 0)
+    }
+}
+
+/// How an agent walks a root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// Claude Code: each folder directly in the root (hidden ones too), links followed.
+    Children,
+    /// Gemini CLI: `SKILL.md` and `*/SKILL.md` (not hidden folders), links followed.
+    Glob,
+    /// Codex: every folder below the root that is not hidden, links to folders followed,
+    /// a `SKILL.md` that is a link ignored.
+    Recursive,
+}
+
+/// Which copy of a name the agent keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wins {
+    /// The first root in order, the first folder in a root (Claude Code: user over project).
+    First,
+    /// The last root in order, the first folder in a root (Gemini CLI: project over user,
+    /// `~/.agents/skills` over `~/.gemini/skills`).
+    LastRoot,
+    /// Every copy is listed (Codex).
+    All,
+}
+
+fn walk_of(agent: Agent) -> (Walk, Wins) {
+    match agent {
+        Agent::CLAUDE_CODE => (Walk::Children, Wins::First),
+        Agent::CODEX => (Walk::Recursive, Wins::All),
+        Agent::GEMINI_CLI => (Walk::Glob, Wins::LastRoot),
+        // Not observed: the folder's children, as the open standard describes.
+        _ => (Walk::Children, Wins::First),
+    }
+}
+
+/// Every root `agent` reads, in its order, with the scope of each.
+pub fn roots(env: &Env, agent: Agent) -> Vec<(PathBuf, Scope)> {
+    let home = |rel: &str| env.home.as_ref().map(|h| h.join(rel));
+    let user: Vec<Option<PathBuf>> = match agent {
+        Agent::CLAUDE_CODE => vec![env.claude_dir().map(|d| d.join("skills"))],
+        Agent::CODEX => vec![home(".agents/skills"), home(".codex/skills")],
+        Agent::GEMINI_CLI => vec![home(".gemini/skills"), home(".agents/skills")],
+        _ => vec![env.skills_root(agent, Scope::User)],
+    };
+    let project: &[&str] = match agent {
+        Agent::CLAUDE_CODE => &[".claude/skills"],
+        Agent::CODEX => &[".agents/skills"],
+        Agent::GEMINI_CLI => &[".gemini/skills", ".agents/skills"],
+        _ => std::slice::from_ref(&agent.spec().project),
+    };
+    let mut out: Vec<(PathBuf, Scope)> = user
+        .into_iter()
+        .flatten()
+        .map(|p| (p, Scope::User))
+        .collect();
+    for rel in project {
+        for dir in env.cwd.ancestors() {
+            let root = dir.join(rel);
+            if !out.iter().any(|(p, _)| *p == root) {
+                out.push((root, Scope::Project));
+            }
+            if dir.join(".git").exists() || Some(dir) == env.home.as_deref() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// What doctor looks at.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub agents: Vec<Agent>,
+    /// Only this scope's roots; `None`: all.
+    pub scope: Option<Scope>,
+}
+
+/// Examines every root of every agent in `opts`.
+pub fn examine(env: &Env, opts: &Options) -> Report {
+    // Every agent is examined, so that a skill only another agent reads can be named.
+    let every: Vec<Agent> = Agent::all().collect();
+    let all: Vec<AgentReport> = every
+        .iter()
+        .map(|&agent| examine_agent(env, agent, opts.scope))
+        .collect();
+    let mut agents = Vec::new();
+    for (i, agent) in every.iter().enumerate() {
+        if !opts.agents.contains(agent) {
+            continue;
+        }
+        let mut report = all[i].clone();
+        report.elsewhere = elsewhere(&all, i);
+        agents.push(report);
+    }
+    Report {
+        version: crate::SCHEMA_VERSION,
+        agents,
+    }
+}
+
+fn elsewhere(all: &[AgentReport], me: usize) -> Vec<Elsewhere> {
+    let mine: HashSet<&str> = all[me]
+        .roots
+        .iter()
+        .flat_map(|r| &r.skills)
+        .filter(|s| s.loads)
+        .filter_map(|s| s.name.as_deref())
+        .collect();
+    let my_roots: HashSet<&Path> = all[me].roots.iter().map(|r| r.path.as_path()).collect();
+    let mut out: BTreeMap<(String, PathBuf), Vec<&'static str>> = BTreeMap::new();
+    for (i, other) in all.iter().enumerate() {
+        if i == me {
+            continue;
+        }
+        for root in other
+            .roots
+            .iter()
+            .filter(|r| !my_roots.contains(r.path.as_path()))
+        {
+            for s in root.skills.iter().filter(|s| s.loads) {
+                let Some(name) = &s.name else { continue };
+                if !mine.contains(name.as_str()) {
+                    out.entry((name.clone(), root.path.clone()))
+                        .or_default()
+                        .push(other.agent);
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|((name, path), read_by)| Elsewhere {
+            name,
+            path,
+            read_by,
+        })
+        .collect()
+}
+
+fn examine_agent(env: &Env, agent: Agent, scope: Option<Scope>) -> AgentReport {
+    let (walk, wins) = walk_of(agent);
+    let mut roots: Vec<RootReport> = roots(env, agent)
+        .into_iter()
+        .filter(|(_, s)| scope.is_none_or(|want| want == *s))
+        .map(|(path, scope)| examine_root(agent, walk, &path, scope))
+        .collect();
+    shadow(&mut roots, wins, agent);
+    AgentReport {
+        agent: agent.id(),
+        roots,
+        elsewhere: Vec::new(),
+    }
+}
+
+/// Marks every copy of a name that the agent does not keep.
+fn shadow(roots: &mut [RootReport], wins: Wins, agent: Agent) {
+    if wins == Wins::All {
+        return;
+    }
+    let mut keep: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (ri, root) in roots.iter().enumerate() {
+        for (si, s) in root.skills.iter().enumerate() {
+            let Some(name) = s.name.clone().filter(|_| s.loads) else {
+                continue;
+            };
+            match keep.get(&name) {
+                Some((kr, _)) if wins == Wins::First || *kr == ri => {}
+                _ => {
+                    keep.insert(name, (ri, si));
+                }
+            }
+        }
+    }
+    let winners: Vec<(String, PathBuf)> = keep
+        .iter()
+        .map(|(n, (r, s))| (n.clone(), roots[*r].path.join(&roots[*r].skills[*s].folder)))
+        .collect();
+    for (ri, root) in roots.iter_mut().enumerate() {
+        for (si, s) in root.skills.iter_mut().enumerate() {
+            let Some(name) = s.name.clone().filter(|_| s.loads) else {
+                continue;
+            };
+            if keep.get(&name) != Some(&(ri, si)) {
+                let winner = winners.iter().find(|(n, _)| *n == name).map(|(_, p)| p);
+                s.loads = false;
+                s.problems.insert(
+                    0,
+                    Problem::new(
+                        "shadowed",
+                        Severity::Warning,
+                        format!(
+                            "{} loads another skill named `{name}` instead, from {}; rename one of them",
+                            agent.display_name(),
+                            winner.map_or_else(String::new, |p| p.display().to_string())
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A folder the walk found: where its `SKILL.md` would be, and why it is not a skill
+/// when it is not.
+struct Found {
+    rel: String,
+    dir: PathBuf,
+    reason: Option<Problem>,
+}
+
+fn examine_root(agent: Agent, walk: Walk, path: &Path, scope: Scope) -> RootReport {
+    let mut report = RootReport {
+        path: path.to_path_buf(),
+        scope: scope.id(),
+        exists: path.is_dir(),
+        skills: Vec::new(),
+        problems: Vec::new(),
+    };
+    if !report.exists {
+        return report;
+    }
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    // Codex reports the skills of a linked root at the root's real path.
+    let walked = match walk {
+        Walk::Recursive if is_link(path) => path.canonicalize().unwrap_or_else(|_| path.into()),
+        _ => path.to_path_buf(),
+    };
+    find(agent, walk, &walked, &walked, 0, &mut seen, &mut found);
+    for f in found {
+        report.skills.push(judge(agent, path, f));
+    }
+    managed(path, &mut report);
+    report
+}
+
+/// The folders of `dir` in name order, as (name, path).
+fn children(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn is_link(p: &Path) -> bool {
+    p.symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+}
+
+fn find(
+    agent: Agent,
+    walk: Walk,
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<Found>,
+) {
+    let rel = |p: &Path| {
+        p.strip_prefix(root)
+            .ok()
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| ".".into())
+    };
+    let name = agent.display_name();
+    if depth == 0 && dir.join("SKILL.md").is_file() {
+        let skill_md = dir.join("SKILL.md");
+        let reason = match walk {
+            Walk::Children => Some(Problem::new(
+                "skill-md-in-root",
+                Severity::Error,
+                format!("{name} reads only <root>/<name>/SKILL.md; move this SKILL.md into a folder named after the skill"),
+            ).at(&skill_md)),
+            Walk::Recursive if is_link(&skill_md) => Some(linked_file(name, &skill_md)),
+            _ => None,
+        };
+        out.push(Found {
+            rel: ".".into(),
+            dir: dir.to_path_buf(),
+            reason,
+        });
+    }
+    if depth > 0 && walk != Walk::Recursive {
+        return;
+    }
+    for (child, path) in children(dir) {
+        if depth == 0 && child == STATE_DIR {
+            continue;
+        }
+        if is_link(&path) && !path.exists() {
+            out.push(Found {
+                rel: rel(&path),
+                dir: path.clone(),
+                reason: Some(
+                    Problem::new(
+                        "broken-link",
+                        Severity::Error,
+                        "a symbolic link to nothing; remove it or point it at the skill folder",
+                    )
+                    .at(&path),
+                ),
+            });
+            continue;
+        }
+        if !path.is_dir() {
+            continue;
+        }
+        let hidden = child.starts_with('.');
+        let skill_md = path.join("SKILL.md");
+        let has_skill = skill_md.is_file();
+        if hidden && walk != Walk::Children {
+            if has_skill {
+                out.push(Found {
+                    rel: rel(&path),
+                    dir: path.clone(),
+                    reason: Some(
+                        Problem::new(
+                            "hidden-folder",
+                            Severity::Error,
+                            format!(
+                                "{name} skips folders whose name starts with `.`; rename the folder"
+                            ),
+                        )
+                        .at(&path),
+                    ),
+                });
+            }
+            continue;
+        }
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if !seen.insert(canonical) {
+            continue;
+        }
+        match walk {
+            Walk::Recursive if has_skill && is_link(&skill_md) => out.push(Found {
+                rel: rel(&path),
+                dir: path.clone(),
+                reason: Some(linked_file(name, &skill_md)),
+            }),
+            Walk::Recursive if !has_skill && depth < 6 => {
+                let before = out.len();
+                find(agent, walk, root, &path, depth + 1, seen, out);
+                if depth == 0 && out.len() == before {
+                    out.push(not_a_skill(rel(&path), path.clone()));
+                }
+            }
+            _ if has_skill || depth == 0 => out.push(Found {
+                rel: rel(&path),
+                dir: path.clone(),
+                reason: None,
+            }),
+            _ => {}
+        }
+    }
+}
+
+fn linked_file(name: &str, skill_md: &Path) -> Problem {
+    Problem::new(
+        "linked-skill-md",
+        Severity::Error,
+        format!(
+            "SKILL.md is a symbolic link, which {name} does not follow; copy the file in its place"
+        ),
+    )
+    .at(skill_md)
+}
+
+fn not_a_skill(rel: String, dir: PathBuf) -> Found {
+    Found {
+        rel,
+        dir,
+        reason: None,
+    }
+}
+
+fn judge(agent: Agent, root: &Path, f: Found) -> SkillEntry {
+    let skill_md = f.dir.join("SKILL.md");
+    if let Some(reason) = f.reason {
+        return SkillEntry {
+            folder: f.rel,
+            name: None,
+            loads: false,
+            file: skill_md.is_file().then_some(skill_md),
+            state: None,
+            problems: vec![reason],
+        };
+    }
+    let folder = if f.rel == "." {
+        root.file_name()
+    } else {
+        f.dir.file_name()
+    }
+    .map(|n| n.to_string_lossy().into_owned())
+    .unwrap_or_default();
+    let Verdict {
+        loads,
+        name,
+        mut problems,
+    } = loader::judge(agent, &f.dir, &folder, &skill_md);
+    if !skill_md.is_file() && agent != Agent::CODEX {
+        problems.retain(|d| d.rule != loader::NOT_LOADED);
+    }
+    if depth_of(&f.rel) == 1 && !skill_md.is_file() && agent == Agent::CLAUDE_CODE {
+        nested_hint(agent, &f.dir, &mut problems);
+    }
+    SkillEntry {
+        folder: f.rel,
+        name,
+        loads,
+        file: skill_md.is_file().then_some(skill_md),
+        state: None,
+        problems: problems.into_iter().map(Problem::from).collect(),
+    }
+}
+
+fn depth_of(rel: &str) -> usize {
+    rel.split('/').count()
+}
+
+/// A folder without a `SKILL.md` that holds skills further down: Claude Code and Gemini
+/// CLI do not look there.
+fn nested_hint(agent: Agent, dir: &Path, problems: &mut Vec<Diagnostic>) {
+    let nested = walkdir::WalkDir::new(dir)
+        .min_depth(2)
+        .max_depth(4)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "SKILL.md");
+    if let Some(e) = nested {
+        problems.insert(
+            0,
+            Diagnostic {
+                rule: "nested-skill",
+                severity: Severity::Error,
+                file: e.path().to_path_buf(),
+                line: 0,
+                col: 0,
+                message: format!(
+                    "{} reads only <root>/<name>/SKILL.md, not folders nested deeper; move `{}` up into the root",
+                    agent.display_name(),
+                    e.path().parent().unwrap_or(dir).display()
+                ),
+            },
+        );
+    }
+}
+
+/// skillpack's own record: modified or incomplete skills, records of vanished folders,
+/// staging leftovers.
+fn managed(path: &Path, report: &mut RootReport) {
+    let root = Root::new(path);
+    let Ok(Some(read)) = root.open_read() else {
+        return;
+    };
+    if let Ok(lock) = super::read_lock(&root) {
+        for (name, entry) in &lock.skills {
+            let state = tree_state(&read.root, path, entry);
+            let skill = report.skills.iter_mut().find(|s| s.folder == *name);
+            match (state, skill) {
+                (Ok(TreeState::Missing), _) | (_, None) => report.problems.push(
+                    Problem::new(
+                        "lock-entry-missing",
+                        Severity::Warning,
+                        format!("skillpack's record lists `{name}`, but its folder is gone; `skillpack uninstall {name}` forgets it, `skillpack install {name} --force` restores it"),
+                    )
+                    .at(&root.lock_file()),
+                ),
+                (Ok(state), Some(skill)) => {
+                    skill.state = Some(state.id());
+                    if !state.is_ok() {
+                        skill.problems.push(Problem::new(
+                            state.id(),
+                            Severity::Warning,
+                            format!("changed since skillpack installed it ({}); `skillpack verify {name}` lists the files", super::summarise(&state)),
+                        ));
+                    }
+                }
+                (Err(_), Some(_)) => {}
+            }
+        }
+    }
+    let staging = root.staging_dir();
+    for (child, p) in children(&staging) {
+        report.problems.push(
+            Problem::new(
+                "staging-leftover",
+                Severity::Warning,
+                format!("`{child}` was left in skillpack's staging folder by an interrupted run; the next install cleans it, or delete it"),
+            )
+            .at(&p),
+        );
+    }
+}
