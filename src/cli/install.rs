@@ -30,15 +30,25 @@ entry is checked before anything is unpacked, the skill is staged beside the tar
 checked to load, then swapped in atomically and recorded in <root>/.skillpack/lock.json.
 
 SOURCE is one of:
-  NAME              a catalog name: account-management (compiled in), or a companion such
+  NAME[@VERSION]    a catalog name: account-management (compiled in), or a companion such
                     as crm-management, fetched from its pinned repository commit and
                     checked against its pinned tree digest; --index adds a remote catalog
-  ./folder          a local skill folder
+  ./folder          a local skill folder, or a folder of several skills
   FILE.zip          a .zip or .skill file
   https://URL       a zip on the web: pin it with --sha256, or confirm it (--yes) and its
                     digest is recorded
-  owner/repo[@ref]  a GitHub repository archive (ref: branch, tag or commit; default the
-                    default branch); --skill NAME picks the skill in it
+  owner/repo[/path][@ref], https://github.com/owner/repo[/tree/REF/PATH],
+  git@github.com:owner/repo.git
+                    a GitHub repository, fetched as the archive of one commit; in a
+                    tree/blob URL the first segment after tree/ is the ref (a branch with
+                    a `/` in its name: owner/repo/PATH@feature/x)
+  URL.git[#ref], git@host:repo.git, ssh://, git://, file://, git+URL
+                    any other git repository, fetched with the system git
+
+A source of several skills takes --skill NAME (repeatable; a name or a folder path) or
+--skill '*'; --list shows what it holds and installs nothing; on a terminal, a picker.
+--agent takes a list (claude-code,codex) or `all`: one download, a verified copy in each
+agent's folder.
 
 Afterwards the companion skills the installed skills recommend are looked for; missing ones
 are offered on a terminal and listed elsewhere. --with-companions installs them without
@@ -71,6 +81,10 @@ Examples:
   skillpack install --with-companions            account-management and its companions
   skillpack install https://example.com/s.zip --sha256 9f2c…
   skillpack install acme/skills@v2 --skill crm   one skill of a GitHub repository
+  skillpack install https://github.com/acme/skills/tree/main/skills/crm
+  skillpack install acme/skills --list           the skills a repository holds
+  skillpack install git@gitlab.com:team/s.git#v2 --skill '*'
+  skillpack install crm-management --agent claude-code,codex
   skillpack install acme/skills --skill a --skill b
                                                  two skills, one download
   skillpack install team-skill --index https://skills.example.com/index.json

@@ -167,13 +167,10 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let cells: Vec<(String, String, &str, String)> = rows
         .iter()
         .map(|r| {
-            let mut source = r
+            let source = r
                 .entry
                 .map(|e| source_label(&e.source))
                 .unwrap_or_else(|| "-".into());
-            if several {
-                source = format!("{}  {source}", r.agents.join(","));
-            }
             (
                 escape(&r.name).into_owned(),
                 escape(r.version.as_deref().unwrap_or("-")).into_owned(),
@@ -184,14 +181,25 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         .collect();
     let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
     let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7);
+    // With several roots, the agents that have each skill, in a column of their own.
+    let agents: Vec<String> = rows.iter().map(|r| r.agents.join(",")).collect();
+    let aw = column_width(agents.iter().map(String::as_str), 6);
+    let agents_cell = |a: &str| {
+        if several {
+            format!("{}  ", pad(a, aw))
+        } else {
+            String::new()
+        }
+    };
     p.out_row(p.bold(&format!(
-        "{}  {}  {:<13}  {}",
+        "{}  {}  {:<13}  {}SOURCE",
         pad("NAME", w),
         pad("VERSION", vw),
         "STATE",
-        if several { "AGENTS  SOURCE" } else { "SOURCE" }
+        agents_cell("AGENTS")
     )));
-    for (name, version, state, source) in &cells {
+    for ((name, version, state, source), agents) in cells.iter().zip(&agents) {
+        let source = format!("{}{source}", agents_cell(agents));
         let painted = match *state {
             "ok" => p.green(state),
             "unmanaged" => p.dim(state),

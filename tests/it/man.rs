@@ -207,7 +207,7 @@ fn man_pages_render_examples_as_written() {
         install
             .lines()
             .map(words)
-            .any(|w| w == words("./folder          a local skill folder")),
+            .any(|w| w == words("FILE.zip          a .zip or .skill file")),
         "{install}"
     );
 }
