@@ -80,14 +80,28 @@ pub static TABLE: &[AgentSpec] = &[
         detect: [(Config, "amp")], docs: "https://ampcode.com/manual#agent-skills"),
     agent!("antigravity", "Antigravity", user: Some((Home, ".gemini/antigravity/skills")),
         project: ".agents/skills", detect: [(Home, ".gemini/antigravity")], docs: SKILLS_CLI),
+    agent!("antigravity-cli", "Antigravity CLI", user: Some((Home, ".gemini/antigravity-cli/skills")), project: ".agents/skills",
+        detect: [(Home, ".gemini/antigravity-cli")], docs: SKILLS_CLI),
+    agent!("astrbot", "AstrBot", user: Some((Home, ".astrbot/data/skills")), project: "data/skills",
+        detect: [(Home, ".astrbot")], docs: SKILLS_CLI),
     agent!("augment", "Augment", user: Some((Home, ".augment/skills")),
         project: ".augment/skills", detect: [(Home, ".augment")], docs: SKILLS_CLI),
+    agent!("autohand-code", "Autohand Code CLI", user: Some((Home, ".autohand/skills")), project: ".autohand/skills",
+        detect: [(Home, ".autohand")], docs: SKILLS_CLI),
     agent!("bob", "IBM Bob", user: Some((Home, ".bob/skills")), project: ".bob/skills",
         detect: [(Home, ".bob")], docs: SKILLS_CLI),
     agent!("cline", "Cline", user: Some((Home, ".agents/skills")), project: ".agents/skills",
         detect: [(Home, ".cline")], docs: SKILLS_CLI),
+    agent!("codearts-agent", "CodeArts Agent", user: Some((Home, ".codeartsdoer/skills")), project: ".codeartsdoer/skills",
+        detect: [(Home, ".codeartsdoer")], docs: SKILLS_CLI),
     agent!("codebuddy", "CodeBuddy", user: Some((Home, ".codebuddy/skills")),
         project: ".codebuddy/skills", detect: [(Home, ".codebuddy")], docs: SKILLS_CLI),
+    agent!("codemaker", "Codemaker", user: Some((Home, ".codemaker/skills")), project: ".codemaker/skills",
+        detect: [(Home, ".codemaker")], docs: SKILLS_CLI),
+    agent!("codestudio", "Code Studio", user: Some((Home, ".codestudio/skills")), project: ".codestudio/skills",
+        detect: [(Home, ".codestudio")], docs: SKILLS_CLI),
+    agent!("codewhale", "CodeWhale", user: Some((Home, ".codewhale/skills")), project: ".codewhale/skills",
+        detect: [(Home, ".codewhale")], docs: SKILLS_CLI),
     agent!("command-code", "Command Code", user: Some((Home, ".commandcode/skills")),
         project: ".commandcode/skills", detect: [(Home, ".commandcode")], docs: SKILLS_CLI),
     agent!("continue", "Continue", user: Some((Home, ".continue/skills")),
@@ -102,12 +116,19 @@ pub static TABLE: &[AgentSpec] = &[
         project: ".agents/skills", detect: [(Home, ".deepagents")], docs: SKILLS_CLI),
     agent!("devin", "Devin for Terminal", user: Some((Config, "devin/skills")),
         project: ".devin/skills", detect: [(Config, "devin")], docs: SKILLS_CLI),
+    agent!("dexto", "Dexto", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Home, ".dexto")], docs: SKILLS_CLI),
     agent!("droid", "Droid", user: Some((Home, ".factory/skills")), project: ".agents/skills",
         detect: [(Home, ".factory")], docs: SKILLS_CLI),
+    // Reads only a project's skills.
+    agent!("eve", "Eve", user: None, project: "agent/skills",
+        detect: [(Base::Project, "agent/skills")], docs: SKILLS_CLI),
     agent!("firebender", "Firebender", user: Some((Home, ".firebender/skills")),
         project: ".agents/skills", detect: [(Home, ".firebender")], docs: SKILLS_CLI),
     agent!("forgecode", "ForgeCode", user: Some((Home, ".forge/skills")),
         project: ".forge/skills", detect: [(Home, ".forge")], docs: SKILLS_CLI),
+    agent!("fx", "fx", user: Some((Home, ".fx/skills")), project: ".fx/skills",
+        detect: [(Home, ".fx")], docs: SKILLS_CLI),
     agent!("github-copilot", "GitHub Copilot", user: Some((Home, ".copilot/skills")),
         project: ".agents/skills", detect: [(Home, ".copilot")],
         docs: "https://docs.github.com/en/copilot/concepts/agents/about-agent-skills"),
@@ -119,10 +140,16 @@ pub static TABLE: &[AgentSpec] = &[
         project: ".hermes/skills", detect: [(Home, ".hermes")], docs: SKILLS_CLI),
     agent!("iflow-cli", "iFlow CLI", user: Some((Home, ".iflow/skills")),
         project: ".iflow/skills", detect: [(Home, ".iflow")], docs: SKILLS_CLI),
+    agent!("inference-sh", "inference.sh", user: Some((Home, ".inferencesh/skills")), project: ".inferencesh/skills",
+        detect: [(Home, ".inferencesh")], docs: SKILLS_CLI),
+    agent!("jazz", "Jazz", user: Some((Home, ".jazz/skills")), project: ".jazz/skills",
+        detect: [(Home, ".jazz")], docs: SKILLS_CLI),
     agent!("junie", "Junie", user: Some((Home, ".junie/skills")), project: ".junie/skills",
         detect: [(Home, ".junie")], docs: SKILLS_CLI),
     agent!("kilo", "Kilo Code", user: Some((Home, ".kilo/skills")), project: ".agents/skills",
         detect: [(Home, ".kilo"), (Home, ".kilocode")], docs: SKILLS_CLI),
+    agent!("kimchi", "Kimchi", user: Some((Config, "kimchi/harness/skills")), project: ".kimchi/skills",
+        detect: [(Config, "kimchi")], docs: SKILLS_CLI),
     agent!("kimi-code-cli", "Kimi Code CLI", user: Some((Home, ".agents/skills")),
         project: ".agents/skills", detect: [(Home, ".kimi-code"), (Home, ".kimi")],
         docs: SKILLS_CLI),
@@ -132,14 +159,22 @@ pub static TABLE: &[AgentSpec] = &[
         detect: [(Home, ".kode")], docs: SKILLS_CLI),
     agent!("lingma", "Lingma", user: Some((Home, ".lingma/skills")), project: ".lingma/skills",
         detect: [(Home, ".lingma")], docs: SKILLS_CLI),
+    agent!("loaf", "Loaf", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Home, ".loaf")], docs: SKILLS_CLI),
     agent!("mcpjam", "MCPJam", user: Some((Home, ".mcpjam/skills")), project: ".mcpjam/skills",
         detect: [(Home, ".mcpjam")], docs: SKILLS_CLI),
+    agent!("minimax-code", "MiniMax Code", user: Some((Home, ".minimax/skills")), project: ".minimax/skills",
+        detect: [(Home, ".minimax")], docs: SKILLS_CLI),
     agent!("mistral-vibe", "Mistral Vibe", user: Some((Home, ".vibe/skills")),
         project: ".vibe/skills", detect: [(Home, ".vibe")], docs: SKILLS_CLI),
+    agent!("moxby", "Moxby", user: Some((Home, ".moxby/skills")), project: ".moxby/skills",
+        detect: [(Home, ".moxby")], docs: SKILLS_CLI),
     agent!("mux", "Mux", user: Some((Home, ".mux/skills")), project: ".mux/skills",
         detect: [(Home, ".mux")], docs: SKILLS_CLI),
     agent!("neovate", "Neovate", user: Some((Home, ".neovate/skills")),
         project: ".neovate/skills", detect: [(Home, ".neovate")], docs: SKILLS_CLI),
+    agent!("ona", "Ona", user: Some((Home, ".ona/skills")), project: ".ona/skills",
+        detect: [(Home, ".ona")], docs: SKILLS_CLI),
     agent!("openclaw", "OpenClaw", user: Some((Home, ".openclaw/skills")), project: "skills",
         detect: [(Home, ".openclaw")], docs: SKILLS_CLI),
     agent!("opencode", "OpenCode", user: Some((Config, "opencode/skills")),
@@ -151,16 +186,33 @@ pub static TABLE: &[AgentSpec] = &[
         detect: [(Home, ".pi/agent")], docs: SKILLS_CLI),
     agent!("pochi", "Pochi", user: Some((Home, ".pochi/skills")), project: ".pochi/skills",
         detect: [(Home, ".pochi")], docs: SKILLS_CLI),
+    agent!("posit-assistant", "Posit Assistant", user: Some((Home, ".posit/assistant/skills")), project: ".posit/assistant/skills",
+        detect: [(Home, ".posit/assistant"), (Home, ".positai")], docs: SKILLS_CLI),
+    // Reads only a project's skills.
+    agent!("promptscript", "PromptScript", user: None, project: ".agents/skills",
+        detect: [(Base::Project, ".promptscript"), (Base::Project, "promptscript.yaml")], docs: SKILLS_CLI),
     agent!("qoder", "Qoder", user: Some((Home, ".qoder/skills")), project: ".qoder/skills",
         detect: [(Home, ".qoder")], docs: SKILLS_CLI),
+    agent!("qoder-cn", "Qoder CN", user: Some((Home, ".qoder-cn/skills")), project: ".qoder/skills",
+        detect: [(Home, ".qoder-cn")], docs: SKILLS_CLI),
     agent!("qwen-code", "Qwen Code", user: Some((Home, ".qwen/skills")),
         project: ".qwen/skills", detect: [(Home, ".qwen")], docs: SKILLS_CLI),
+    agent!("reasonix", "Reasonix", user: Some((Home, ".reasonix/skills")), project: ".reasonix/skills",
+        detect: [(Home, ".reasonix")], docs: SKILLS_CLI),
+    agent!("replit", "Replit", user: Some((Config, "agents/skills")), project: ".agents/skills",
+        detect: [(Base::Project, ".replit")], docs: SKILLS_CLI),
     agent!("roo", "Roo Code", user: Some((Home, ".roo/skills")), project: ".roo/skills",
         detect: [(Home, ".roo")], docs: SKILLS_CLI),
     agent!("rovodev", "Rovo Dev", user: Some((Home, ".rovodev/skills")),
         project: ".rovodev/skills", detect: [(Home, ".rovodev")], docs: SKILLS_CLI),
+    agent!("sarvam-code", "Sarvam Code", user: Some((Home, ".agents/skills")), project: ".agents/skills",
+        detect: [(Home, ".sarvam")], docs: SKILLS_CLI),
     agent!("tabnine-cli", "Tabnine CLI", user: Some((Home, ".tabnine/agent/skills")),
         project: ".tabnine/agent/skills", detect: [(Home, ".tabnine")], docs: SKILLS_CLI),
+    agent!("terramind", "Terramind", user: Some((Home, ".terramind/skills")), project: ".terramind/skills",
+        detect: [(Home, ".terramind")], docs: SKILLS_CLI),
+    agent!("tinycloud", "Tinycloud", user: Some((Home, ".tinycloud/skills")), project: ".tinycloud/skills",
+        detect: [(Home, ".tinycloud")], docs: SKILLS_CLI),
     agent!("trae", "Trae", user: Some((Home, ".trae/skills")), project: ".trae/skills",
         detect: [(Home, ".trae")], docs: SKILLS_CLI),
     agent!("trae-cn", "Trae CN", user: Some((Home, ".trae-cn/skills")),
@@ -169,10 +221,14 @@ pub static TABLE: &[AgentSpec] = &[
         detect: [(Home, ".warp")], docs: SKILLS_CLI),
     agent!("windsurf", "Windsurf", user: Some((Home, ".codeium/windsurf/skills")),
         project: ".windsurf/skills", detect: [(Home, ".codeium/windsurf")], docs: SKILLS_CLI),
+    agent!("zcode", "ZCode", user: Some((Home, ".zcode/skills")), project: ".zcode/skills",
+        detect: [(Home, ".zcode")], docs: SKILLS_CLI),
     agent!("zed", "Zed", user: Some((Home, ".agents/skills")), project: ".agents/skills",
         detect: [(Config, "zed")], docs: SKILLS_CLI),
     agent!("zencoder", "Zencoder", user: Some((Home, ".zencoder/skills")),
         project: ".zencoder/skills", detect: [(Home, ".zencoder")], docs: SKILLS_CLI),
+    agent!("zenflow", "Zenflow", user: Some((Home, ".zencoder/skills")), project: ".zencoder/skills",
+        detect: [(Home, ".zencoder")], docs: SKILLS_CLI),
 ];
 
 /// An agent that loads skills from folders: a row of [`TABLE`].
@@ -424,6 +480,34 @@ mod tests {
             xdg_config: None,
             github: GithubEnv::default(),
         }
+    }
+
+    #[test]
+    fn the_table_has_one_row_per_id_and_only_relative_folders() {
+        let mut ids: Vec<&str> = TABLE.iter().map(|a| a.id).collect();
+        ids.sort();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), before, "an id appears twice");
+        for a in TABLE {
+            let rels = a
+                .user
+                .iter()
+                .map(|(_, r)| *r)
+                .chain([a.project])
+                .chain(a.detect.iter().map(|(_, r)| *r));
+            for rel in rels {
+                assert!(
+                    !rel.starts_with('/') && !rel.split('/').any(|p| p == ".."),
+                    "{}: {rel}",
+                    a.id
+                );
+            }
+            assert!(a.docs.starts_with("https://"), "{}", a.id);
+            assert!(crate::skill::is_valid_name(a.id), "{}", a.id);
+        }
+        assert_eq!(Agent::from_id("claude-code"), Some(Agent::CLAUDE_CODE));
+        assert_eq!(Agent::from_id("gemini-cli"), Some(Agent::GEMINI_CLI));
     }
 
     #[test]

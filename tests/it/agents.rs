@@ -194,3 +194,32 @@ fn an_unknown_agent_is_a_usage_error_with_a_suggestion() {
     assert!(err.contains("gemini-cli"), "{err}");
     assert!(!h.home.path().join(".claude").exists());
 }
+
+#[test]
+fn an_agent_that_reads_only_project_skills_needs_project_scope() {
+    let h = Home::new();
+    let home = h.home.path();
+    h.cmd()
+        .args(["install", "--no-companions", "--agent", "eve"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "reads skills only from a project",
+        ))
+        .stderr(predicates::str::contains("--scope project"));
+    h.cmd()
+        .args([
+            "install",
+            "--no-companions",
+            "--agent",
+            "eve",
+            "--scope",
+            "project",
+        ])
+        .assert()
+        .success();
+    assert!(
+        home.join("agent/skills/account-management/SKILL.md")
+            .is_file()
+    );
+}
