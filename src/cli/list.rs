@@ -36,10 +36,18 @@ pub(crate) fn source_label(s: &SourceRecord) -> String {
     match s {
         SourceRecord::Url { url, .. } => url.clone(),
         SourceRecord::Github {
-            repo, reference, ..
-        } => {
-            format!("{repo}@{}", prefix_chars(reference, 12))
-        }
+            repo,
+            reference,
+            commit,
+            ..
+        } => match commit.as_deref() {
+            Some(c) if c != reference => format!(
+                "{repo}@{} ({})",
+                prefix_chars(reference, 12),
+                prefix_chars(c, 12)
+            ),
+            _ => format!("{repo}@{}", prefix_chars(reference, 12)),
+        },
         SourceRecord::Git { url, reference, .. } => {
             format!("{url}#{}", prefix_chars(reference, 12))
         }

@@ -147,7 +147,7 @@ pub(crate) fn after_install(
             "Companions",
             format!(
                 "{} of {} companions of {owners} are not available to {}",
-                missing.len(),
+                located.len(),
                 list.len(),
                 agent.display_name()
             ),
