@@ -46,18 +46,19 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
+    run(Command::new("git").arg("-C").arg(dir).args(args))
+}
+
+/// Runs `cmd` with no input; what it said ([`Answer`]), an error only when it cannot run.
+fn run(cmd: &mut Command) -> Result<Answer, GitError> {
+    let out = cmd
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(GitError::NotFound)?;
     Ok(if out.status.success() {
         Ok(out.stdout)
     } else {
-        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        Err(stderr)
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
     })
 }
 
@@ -130,19 +131,11 @@ pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
 /// Runs `git ARGS` for a remote repository: no terminal prompt for credentials, and only
 /// the transports a repository URL should use (never `ext::`, which runs commands).
 fn remote_git(args: &[&OsStr]) -> Result<Answer, GitError> {
-    let out = Command::new("git")
+    run(Command::new("git")
         .args(["-c", "protocol.ext.allow=never"])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(GitError::NotFound)?;
-    Ok(if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    })
+        .env("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh"))
 }
 
 /// Whether `text` is a full commit id.

@@ -57,6 +57,29 @@ pub struct Fetched {
     pub signed_by: Option<TrustedKey>,
 }
 
+impl Fetched {
+    /// A downloaded or copied archive file, recorded with its digest, the skill found in it
+    /// as usual until a folder is chosen.
+    fn of_file(
+        file: ArchiveFile,
+        sha256: String,
+        expected_sha256: Option<&str>,
+        source: SourceRecord,
+    ) -> Fetched {
+        Fetched {
+            archive: ArchiveData::File(file),
+            sha256,
+            record_archive: true,
+            expected_sha256: expected_sha256.map(str::to_string),
+            expected_tree: None,
+            expected_name: None,
+            at: SkillAt::Find,
+            signed_by: None,
+            source,
+        }
+    }
+}
+
 /// The embedded account-management skill.
 pub fn fetch_embedded() -> Fetched {
     let bytes = embedded::archive(bundle::Packing::Transient);
@@ -577,22 +600,17 @@ impl<'p> Session<'p> {
         let copy = self.cache.private_file()?;
         let (archive, sha256) = private_copy(path, copy, self.config.max_size())?;
         let shown = path.to_string_lossy().into_owned();
-        Ok(Fetched {
+        Ok(Fetched::of_file(
+            archive,
             sha256,
-            archive: ArchiveData::File(archive),
-            record_archive: true,
-            expected_sha256,
-            expected_tree: None,
-            expected_name: None,
-            at: SkillAt::Find,
-            signed_by: None,
-            source: SourceRecord::File {
+            expected_sha256.as_deref(),
+            SourceRecord::File {
                 path: std::fs::canonicalize(path)
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or(shown),
                 folder: String::new(),
             },
-        })
+        ))
     }
 
     /// Downloads the zip at `url` (https, or http on loopback). With `expected_sha256`, a
@@ -617,20 +635,15 @@ impl<'p> Session<'p> {
                 self.progress,
             )?,
         };
-        Ok(Fetched {
-            archive: ArchiveData::File(archive.file),
-            sha256: archive.sha256,
-            record_archive: true,
-            expected_sha256: expected_sha256.map(str::to_string),
-            expected_tree: None,
-            expected_name: None,
-            at: SkillAt::Find,
-            signed_by: None,
-            source: SourceRecord::Url {
+        Ok(Fetched::of_file(
+            archive.file,
+            archive.sha256,
+            expected_sha256,
+            SourceRecord::Url {
                 url: url_policy::redact(&parsed),
                 folder: String::new(),
             },
-        })
+        ))
     }
 
     /// The archive of `repo` at `reference` (default `HEAD`), and the folder in it that
@@ -686,23 +699,18 @@ impl<'p> Session<'p> {
             shown,
             holder: Holder::Archive {
                 in_top: true,
-                base: Box::new(Fetched {
-                    archive: ArchiveData::File(archive.file),
-                    sha256: archive.sha256,
-                    record_archive: true,
-                    expected_sha256: expected_sha256.map(str::to_string),
-                    expected_tree: None,
-                    expected_name: None,
-                    at: SkillAt::Find,
-                    signed_by: None,
-                    source: SourceRecord::Github {
+                base: Box::new(Fetched::of_file(
+                    archive.file,
+                    archive.sha256,
+                    expected_sha256,
+                    SourceRecord::Github {
                         repo: repo.to_string(),
                         reference: reference.to_string(),
                         path: String::new(),
                         index: None,
                         commit,
                     },
-                }),
+                )),
             },
         })
     }
@@ -754,22 +762,17 @@ impl<'p> Session<'p> {
             shown,
             holder: Holder::Archive {
                 in_top: true,
-                base: Box::new(Fetched {
-                    archive: ArchiveData::File(archive),
+                base: Box::new(Fetched::of_file(
+                    archive,
                     sha256,
-                    record_archive: true,
-                    expected_sha256: None,
-                    expected_tree: None,
-                    expected_name: None,
-                    at: SkillAt::Find,
-                    signed_by: None,
-                    source: SourceRecord::Git {
+                    None,
+                    SourceRecord::Git {
                         url: shown_url.clone(),
                         reference: reference.to_string(),
                         commit,
                         path: String::new(),
                     },
-                }),
+                )),
             },
         })
     }
