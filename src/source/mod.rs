@@ -733,7 +733,14 @@ impl<'p> Session<'p> {
             crate::git::GitError::Failed { stderr, .. } => SourceError::Git {
                 url: shown_url.clone(),
                 reference: reference.to_string(),
-                message: crate::text::escape(stderr.trim_start_matches("fatal: ")).into_owned(),
+                // git hides credentials itself; a message that repeats the URL as given
+                // is cleaned too.
+                message: crate::text::escape(
+                    &stderr
+                        .trim_start_matches("fatal: ")
+                        .replace(url, &shown_url),
+                )
+                .into_owned(),
             },
             other => SourceError::Git {
                 url: shown_url.clone(),

@@ -573,3 +573,38 @@ fn shell_words(text: &str) -> Vec<String> {
     }
     words
 }
+
+#[test]
+fn credentials_in_a_git_url_are_never_shown() {
+    let h = Home::new();
+    let root = h.home.path().join("root");
+    let out = h
+        .cmd()
+        .args(["install", "--dir"])
+        .arg(&root)
+        .arg("https://someone:s3cr3t-token@127.0.0.1:9/team/skills.git")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("s3cr3t-token"), "{all}");
+    assert!(all.contains("https://127.0.0.1:9/team/skills.git"), "{all}");
+    assert!(!root.exists());
+}
+
+#[test]
+fn a_tree_url_climbing_out_of_the_repository_finds_nothing() {
+    let s = Sandbox::new();
+    let root = s.dir("root");
+    s.install(
+        &root,
+        &["https://github.com/acme/skills/tree/main/../../etc"],
+    )
+    .assert()
+    .code(1);
+    assert!(!root.exists());
+}
