@@ -19,12 +19,11 @@ use super::{Failure, Printer, column_width, command, pad};
 fn open(
     session: &mut Session<'_>,
     spec: &Spec,
-    args: &InstallArgs,
+    sha256: Option<&str>,
 ) -> Result<Option<Opened>, Failure> {
-    let sha256 = args.sha256.as_deref();
     let opened = match spec {
         Spec::Catalog { .. } => return Ok(None),
-        Spec::Path(path) => session.open_path(path, args.sha256.clone()),
+        Spec::Path(path) => session.open_path(path, sha256.map(str::to_string)),
         Spec::Url(url) => session.open_url(url, sha256),
         Spec::Github {
             repo,
@@ -40,16 +39,25 @@ fn open(
     opened.map(Some).map_err(source_failure)
 }
 
+/// What the user said of a SOURCE they typed: `--skill` and `--sha256`. A companion
+/// installed after it gets neither.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Asked<'a> {
+    pub skills: &'a [String],
+    pub sha256: Option<&'a str>,
+}
+
 /// resolve + fetch for one SOURCE (`arg` as typed): the bundle of each skill to install,
-/// `skills` naming them in a source of several (`--skill`).
+/// `asked.skills` naming them in a source of several.
 pub(crate) fn fetch_source(
     p: &Printer,
     session: &mut Session<'_>,
     (arg, spec): (&str, Spec),
-    skills: &[String],
+    asked: Asked<'_>,
     args: &InstallArgs,
 ) -> Result<Vec<Fetched>, Failure> {
-    let Some(opened) = open(session, &spec, args)? else {
+    let skills = asked.skills;
+    let Some(opened) = open(session, &spec, asked.sha256)? else {
         let Spec::Catalog { name, version } = spec else {
             unreachable!("only a catalog name opens to nothing")
         };
@@ -79,7 +87,7 @@ pub(crate) fn fetch_source(
     };
     if let Some(first) = opened.archive()
         && matches!(spec, Spec::Url(_))
-        && args.sha256.is_none()
+        && asked.sha256.is_none()
         && first.signed_by.is_none()
     {
         confirm_unpinned(p, first, args.yes, args.dry_run)?;
@@ -152,7 +160,7 @@ pub(crate) fn list(
 ) -> Result<(), Failure> {
     let mut docs = Vec::new();
     for (arg, spec) in sources {
-        let Some(opened) = open(session, spec, args)? else {
+        let Some(opened) = open(session, spec, args.sha256.as_deref())? else {
             return Err(Failure::usage(format!(
                 "`{arg}` is a catalog name: it names one skill, there is nothing to list"
             ))

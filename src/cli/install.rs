@@ -13,11 +13,10 @@ use skillpack::source::http::Progress;
 use skillpack::source::{self, Config, Session, Spec};
 
 use super::agents::target_roots;
-use super::choose::fetch_source;
+use super::choose::{Asked, fetch_source};
 use super::offer::{self, Step};
 use super::pipeline::{install_one, report_json};
 use super::progress::Transfer;
-pub(crate) use super::progress::human_size;
 use super::{CmdResult, Failure, Printer, process_env};
 use crate::{FetchArgs, LimitArgs, TargetArgs};
 
@@ -202,14 +201,14 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let mut reports = Vec::new();
     let mut all: Vec<serde_json::Value> = Vec::new();
     let shown_agents = !args.target.agent.words().is_empty();
-    // `skills`: the --skill names, for the sources the user gave (not for companions).
+    // `asked`: --skill and --sha256, for the sources the user gave (not for companions).
     let install_all = |session: &mut Session<'_>,
                        specs: Vec<(String, Spec)>,
-                       skills: &[String],
+                       asked: Asked<'_>,
                        reports: &mut Vec<Report>,
                        all: &mut Vec<_>| {
         for (arg, spec) in specs {
-            for mut fetched in fetch_source(p, session, (&arg, spec), skills, &args)? {
+            for mut fetched in fetch_source(p, session, (&arg, spec), asked, &args)? {
                 // One download and one checked tree: every further root must get the
                 // tree the first one got.
                 for (i, t) in targets.iter().enumerate() {
@@ -225,7 +224,11 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         }
         Ok::<_, Failure>(())
     };
-    install_all(&mut session, specs, &args.skills, &mut reports, &mut all)?;
+    let asked = Asked {
+        skills: &args.skills,
+        sha256: args.sha256.as_deref(),
+    };
+    install_all(&mut session, specs, asked, &mut reports, &mut all)?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -256,7 +259,13 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     // what was installed before stays installed.
     let mut failed = Vec::new();
     for (name, arg, spec) in chosen {
-        if let Err(f) = install_all(&mut session, vec![(arg, spec)], &[], &mut reports, &mut all) {
+        if let Err(f) = install_all(
+            &mut session,
+            vec![(arg, spec)],
+            Asked::default(),
+            &mut reports,
+            &mut all,
+        ) {
             let f = Failure {
                 message: format!("{name}: {}", f.message),
                 ..f

@@ -11,7 +11,7 @@ use skillpack::bundle::release::{self, Candidate, Planned, ReleaseError, Written
 use skillpack::sign::SigningKey;
 use skillpack::skill::{Diagnostic, Severity, SkillReport, ValidateOptions, validate_dir};
 
-use super::install::human_size;
+use super::progress::human_size;
 use skillpack::text::escape;
 
 use super::{CmdResult, Failure, Printer, ProfileArg, process_env};
