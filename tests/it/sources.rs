@@ -608,3 +608,42 @@ fn a_tree_url_climbing_out_of_the_repository_finds_nothing() {
     .code(1);
     assert!(!root.exists());
 }
+
+#[test]
+fn update_moves_a_git_branch_to_its_newest_commit_and_a_pinned_commit_stays() {
+    let h = Home::new();
+    let repo = h.home.path().join("upstream");
+    let first = repository(&repo);
+    let root = h.home.path().join("root");
+    let branch = format!("file://{}#main", repo.display());
+    let pinned = format!("file://{}#{first}", repo.display());
+    let run = |args: &[&str]| {
+        let mut c = h.cmd();
+        c.args(args).arg("--dir").arg(&root);
+        c
+    };
+    run(&["install", branch.as_str(), "--skill", "alpha"])
+        .assert()
+        .success();
+    run(&["install", pinned.as_str(), "--skill", "beta"])
+        .assert()
+        .success();
+    // A new commit on main changes both skills.
+    for name in ["alpha", "beta"] {
+        let md = repo.join("skills").join(name).join("SKILL.md");
+        fs::write(&md, net::skill_md(name, "2.0.0")).unwrap();
+    }
+    git(&repo, &["commit", "-qam", "two"]);
+    let second = git(&repo, &["rev-parse", "HEAD"]);
+    run(&["update"]).assert().success();
+    let lock = lock(&root);
+    assert_eq!(lock["skills"]["alpha"]["version"], "2.0.0");
+    assert_eq!(lock["skills"]["alpha"]["source"]["commit"], second.as_str());
+    assert_eq!(lock["skills"]["beta"]["version"], "1.0.0");
+    assert_eq!(lock["skills"]["beta"]["source"]["commit"], first.as_str());
+    // Nothing moved since: up to date.
+    run(&["update"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Up to date"));
+}
