@@ -209,7 +209,9 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         }
         Ok::<_, Failure>(())
     };
-    install_all(&mut session, specs, &mut reports, &mut all)?;
+    let first = install_all(&mut session, specs, &mut reports, &mut all);
+    super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
+    first?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -252,6 +254,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         }
     }
 
+    super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,

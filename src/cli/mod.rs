@@ -8,6 +8,7 @@ pub(crate) mod companions;
 pub(crate) mod completions;
 pub(crate) mod failure;
 pub(crate) mod help;
+pub(crate) mod import;
 pub(crate) mod install;
 pub(crate) mod key;
 pub(crate) mod list;
@@ -18,8 +19,10 @@ pub(crate) mod pack;
 pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;
+pub(crate) mod project;
 pub(crate) mod restore;
 pub(crate) mod size;
+pub(crate) mod sync;
 pub(crate) mod trust;
 pub(crate) mod uninstall;
 pub(crate) mod update;
@@ -93,6 +96,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Pack(args) => pack::run(&printer, args),
         Command::Agents(args) => agents_cmd::run(&printer, args),
         Command::Key(args) => key::run(&printer, args),
+        Command::Sync(args) => sync::run(&printer, args),
+        Command::Lock(args) => project::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
         Command::Man(args) => man::run(&printer, args),
     };

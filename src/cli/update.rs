@@ -86,6 +86,14 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     for t in &targets {
         failed |= update_root(p, &env, &t.root, &mut sessions, &args, &mut results)?;
     }
+    if !args.dry_run && super::project::keeps_lock(&args.target) {
+        let changed: Vec<serde_json::Value> = results
+            .iter()
+            .filter(|r| matches!(r["action"].as_str(), Some("installed" | "updated")))
+            .cloned()
+            .collect();
+        super::project::after_install(p, &env, &args.target, false, &targets, &changed)?;
+    }
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
@@ -166,11 +174,18 @@ fn update_root(
             }
             Ok(Outcome::Changed(report)) => {
                 rows.push((name, "would install", report.version.clone()));
+                let new = report.source.as_ref().and_then(|s| s.commit());
+                if let (Some(old), Some(new)) = (entry.source.commit(), new)
+                    && old != new
+                {
+                    p.status("Moved", format!("{name} {} → {}", &old[..12], &new[..12]));
+                }
                 if !args.dry_run {
                     render(p, &env, &report, &[]);
                 }
                 json!({"name": name, "from": entry.version, "to": report.version,
-                       "action": report.action.id(), "tree": report.tree, "path": report.path})
+                       "action": report.action.id(), "tree": report.tree, "path": report.path,
+                       "from_commit": entry.source.commit(), "to_commit": new})
             }
             Err(f) => {
                 rows.push((name, "failed", None));

@@ -5,11 +5,14 @@ pub mod commit;
 pub mod companions;
 pub mod declined;
 mod error;
+pub mod import;
 pub mod layout;
 pub mod lockfile;
+pub mod project;
 pub mod rootfs;
 pub mod runlock;
 pub mod state;
+pub mod sync;
 pub mod update;
 
 use std::io::{Cursor, Read, Seek};
