@@ -173,6 +173,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     }
     let opts = install::Options {
         force: args.force,
+        downgrade: false,
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),

@@ -418,6 +418,7 @@ fn apply(
     }
     let opts = install::Options {
         force: args.force,
+        downgrade: true,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
         ..install::Options::default()

@@ -149,6 +149,7 @@ fn update_root(
     }
     let opts = install::Options {
         force: args.force,
+        downgrade: false,
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),

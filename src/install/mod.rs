@@ -36,6 +36,8 @@ pub use crate::source::Fetched as Request;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub force: bool,
+    /// Install an older version over a newer one without `force` (`sync`: the lock says so).
+    pub downgrade: bool,
     pub dry_run: bool,
     pub limits: Limits,
     pub commit: CommitOptions,
@@ -133,6 +135,7 @@ pub fn install(
                 &digest,
                 meta.version.as_deref(),
                 opts.force,
+                opts.downgrade,
             )?,
             None => Existing::None,
         };
@@ -180,6 +183,7 @@ pub fn install(
         &digest,
         meta.version.as_deref(),
         opts.force,
+        opts.downgrade,
     ) {
         Ok(Existing::SameTree) => {
             staging.discard();
@@ -334,6 +338,7 @@ fn existing(
     digest: &str,
     version: Option<&str>,
     force: bool,
+    downgrade: bool,
 ) -> Result<Existing, InstallError> {
     let target = root.skill_dir(name);
     if rootfs::kind(root_dir, name, &root.dir)?.is_none() {
@@ -359,6 +364,7 @@ fn existing(
     if let (Some(installed), Some(offered)) = (entry.version.as_deref(), version)
         && crate::source::index::newer(installed, offered)
         && !force
+        && !downgrade
     {
         return Err(InstallError::Downgrade {
             name: name.to_string(),
