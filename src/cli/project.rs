@@ -177,6 +177,33 @@ pub(crate) fn after_install(
     record(p, env, targets, &names)
 }
 
+/// Says that `update` moved `entry` to another commit (`old → new`); the new commit.
+pub(crate) fn say_moved<'r>(
+    p: &Printer,
+    entry: &install::LockEntry,
+    report: &'r install::Report,
+) -> Option<&'r str> {
+    let new = report.source.as_ref().and_then(|s| s.commit());
+    if let (Some(old), Some(new)) = (entry.source.commit(), new)
+        && old != new
+    {
+        let short = |c: &str| c.chars().take(12).collect::<String>();
+        let version = |v: Option<&str>| v.unwrap_or("(unversioned)").to_string();
+        p.status(
+            "Moved",
+            format!(
+                "{} {} {} → {} {}",
+                entry.name,
+                version(entry.version.as_deref()),
+                short(old),
+                version(report.version.as_deref()),
+                short(new)
+            ),
+        );
+    }
+    new
+}
+
 /// After an uninstall at project scope: drops `name` for the agents of `targets`.
 pub(crate) fn forget(env: &Env, targets: &[Target], names: &[String]) -> Result<(), Failure> {
     let path = lock_path(env);

@@ -175,12 +175,7 @@ fn update_root(
             }
             Ok(Outcome::Changed(report)) => {
                 rows.push((name, "would install", report.version.clone()));
-                let new = report.source.as_ref().and_then(|s| s.commit());
-                if let (Some(old), Some(new)) = (entry.source.commit(), new)
-                    && old != new
-                {
-                    p.status("Moved", format!("{name} {} → {}", &old[..12], &new[..12]));
-                }
+                let new = super::project::say_moved(p, entry, &report);
                 if !args.dry_run {
                     render(p, &env, &report, &[]);
                 }

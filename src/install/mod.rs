@@ -134,8 +134,7 @@ pub fn install(
                 lock.skills.get(&name),
                 &digest,
                 meta.version.as_deref(),
-                opts.force,
-                opts.downgrade,
+                opts,
             )?,
             None => Existing::None,
         };
@@ -182,8 +181,7 @@ pub fn install(
         previous.as_ref(),
         &digest,
         meta.version.as_deref(),
-        opts.force,
-        opts.downgrade,
+        opts,
     ) {
         Ok(Existing::SameTree) => {
             staging.discard();
@@ -329,7 +327,7 @@ enum Existing {
 
 /// Decides what to do about whatever is already at `<root>/<name>` (looked at through the
 /// opened root, without following a link). Without `force`, a hand-made folder, a modified
-/// tree and a newer installed version (than `version`, the one offered) are kept.
+/// tree and (without `downgrade`) a newer installed version than `version` are kept.
 fn existing(
     root: &Root,
     root_dir: &cap_std::fs::Dir,
@@ -337,9 +335,9 @@ fn existing(
     entry: Option<&LockEntry>,
     digest: &str,
     version: Option<&str>,
-    force: bool,
-    downgrade: bool,
+    opts: &Options,
 ) -> Result<Existing, InstallError> {
+    let force = opts.force;
     let target = root.skill_dir(name);
     if rootfs::kind(root_dir, name, &root.dir)?.is_none() {
         return Ok(Existing::None);
@@ -364,7 +362,7 @@ fn existing(
     if let (Some(installed), Some(offered)) = (entry.version.as_deref(), version)
         && crate::source::index::newer(installed, offered)
         && !force
-        && !downgrade
+        && !opts.downgrade
     {
         return Err(InstallError::Downgrade {
             name: name.to_string(),
