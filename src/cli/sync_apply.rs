@@ -15,10 +15,10 @@ use super::failure::install_failure;
 use super::install::limits;
 use super::pipeline::{render, run_pipeline};
 use super::sync::{RootWork, SyncArgs};
-use super::sync_check::{describe, lock_path_for};
+use super::sync_check::{describe, lock_path_for, shown_path};
 use super::sync_fetch::{Scratch, index_of, probe};
 use super::trust::Sessions;
-use super::{CmdResult, Failure, Printer, command, display_path};
+use super::{CmdResult, Failure, Printer, command};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
@@ -31,14 +31,14 @@ pub(crate) fn apply(
     work: &[RootWork<'_>],
     sessions: &mut Sessions<'_, '_>,
 ) -> CmdResult {
-    let shown = display_path(env, &lock_path_for(args, env));
+    let shown = shown_path(env, &lock_path_for(args, env));
     let present: usize = work.iter().map(|w| w.plan.present.len()).sum();
     if work.iter().all(|w| w.plan.is_noop()) {
         for w in work {
             for name in &w.plan.keep {
                 p.warn(format!(
                     "{} is not in the lock but has local changes; kept (--force removes it)",
-                    display_path(env, &w.target.root.skill_dir(name))
+                    shown_path(env, &w.target.root.skill_dir(name))
                 ));
             }
         }
@@ -102,7 +102,7 @@ pub(crate) fn apply(
                         "Removed",
                         format!(
                             "{name} from {} (no longer locked)",
-                            display_path(env, &w.target.root.skill_dir(name))
+                            shown_path(env, &w.target.root.skill_dir(name))
                         ),
                     );
                     results.push(
@@ -115,7 +115,7 @@ pub(crate) fn apply(
         for name in &w.plan.keep {
             p.warn(format!(
                 "{} is not in the lock but has local changes; kept (--force removes it)",
-                display_path(env, &w.target.root.skill_dir(name))
+                shown_path(env, &w.target.root.skill_dir(name))
             ));
             results.push(json!({"name": name, "root": w.target.root.dir, "action": "kept"}));
         }
@@ -151,6 +151,9 @@ pub(crate) fn apply(
                 .and_then(|session| run_pipeline(p, &w.target.root, session, f, &opts));
             match outcome {
                 Ok(r) => {
+                    // The agents the lock names for it, of those this folder serves.
+                    let ids: Vec<&str> =
+                        ids.iter().copied().filter(|a| entry.agents.iter().any(|e| e == a)).collect();
                     render(p, env, &r, &ids);
                     results.push(json!({"name": name, "root": w.target.root.dir,
                                         "action": r.action.id(), "tree": r.tree}));

@@ -18,11 +18,11 @@ use super::{CmdResult, Printer, command, display_path};
 
 /// What one difference says, for a person.
 pub(crate) fn describe(env: &skillpack::agents::Env, root: &Root, d: &Difference) -> String {
-    let at = |name: &str| display_path(env, &root.skill_dir(name));
+    let at = |name: &str| shown_path(env, &root.skill_dir(name));
     match d {
         Difference::Missing { name } => format!(
             "{name} is locked but not installed in {}",
-            display_path(env, &root.dir)
+            shown_path(env, &root.dir)
         ),
         Difference::Unmanaged { name } => format!(
             "{} was not installed by skillpack; the lock wants {name} there",
@@ -95,7 +95,7 @@ pub(crate) fn check(
             ));
         }
     }
-    let shown = display_path(env, &lock_path_for(args, env));
+    let shown = shown_path(env, &lock_path_for(args, env));
     if p.json {
         let diffs: Vec<_> = found
             .iter()
@@ -142,6 +142,14 @@ pub(crate) fn check(
         ));
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// A path as the user would type it: relative to the working folder when inside.
+pub(crate) fn shown_path(env: &skillpack::agents::Env, path: &std::path::Path) -> String {
+    match path.strip_prefix(&env.cwd) {
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => display_path(env, path),
+    }
 }
 
 /// A message as a GitHub annotation: `%`, CR and LF escaped.
