@@ -225,7 +225,14 @@ pub(crate) fn run(p: &Printer, args: LockArgs) -> CmdResult {
     let LockCommand::Export(args) = args.command;
     let env = process_env()?;
     let scope = Scope::from(args.scope);
-    let targets = all_roots(&env, scope);
+    // A folder several agents read is locked for the first of them: sync puts it there.
+    let targets: Vec<Target> = all_roots(&env, scope)
+        .into_iter()
+        .map(|t| Target {
+            agents: t.agents[..1].to_vec(),
+            root: t.root,
+        })
+        .collect();
     let mut lock = ProjectLock::default();
     let base = (scope == Scope::Project).then(|| env.project_dir());
     add_from_roots(p, &mut lock, &targets, None, base.as_deref())?;

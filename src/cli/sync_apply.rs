@@ -152,8 +152,11 @@ pub(crate) fn apply(
             match outcome {
                 Ok(r) => {
                     // The agents the lock names for it, of those this folder serves.
-                    let ids: Vec<&str> =
-                        ids.iter().copied().filter(|a| entry.agents.iter().any(|e| e == a)).collect();
+                    let ids: Vec<&str> = ids
+                        .iter()
+                        .copied()
+                        .filter(|a| entry.agents.iter().any(|e| e == a))
+                        .collect();
                     render(p, env, &r, &ids);
                     results.push(json!({"name": name, "root": w.target.root.dir,
                                         "action": r.action.id(), "tree": r.tree}));

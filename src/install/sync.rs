@@ -8,7 +8,7 @@ use std::path::Path;
 use super::project::{Locked, Origin, local_path};
 use super::{RootView, TreeState};
 use crate::bundle::Limits;
-use crate::source::{Fetched, InRepo, Resolved, Session, SourceError};
+use crate::source::{Fetched, InRepo, Resolved, Session, SourceError, SourceRecord};
 
 /// One difference between a root and the lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +237,13 @@ pub fn fetch_locked(
     };
     fetched.expected_tree = Some(entry.tree.clone());
     fetched.expected_name = Some(entry.name.clone());
+    // Recorded with the ref the user asked for (fetched at its locked commit), so that
+    // `update` moves a branch and keeps a pin.
+    if let SourceRecord::Github { reference, .. } | SourceRecord::Git { reference, .. } =
+        &mut fetched.source
+    {
+        *reference = entry.reference.clone().unwrap_or_else(|| "HEAD".into());
+    }
     if let Some(key) = &entry.key {
         let found = match &fetched.signed_by {
             Some(k) if k.base64() == key => None,
@@ -261,7 +268,6 @@ pub fn fetch_locked(
 mod tests {
     use super::*;
     use crate::install::{LockEntry, LockFile};
-    use crate::source::SourceRecord;
 
     fn t(n: u8) -> String {
         format!("sha256:{}", hex::encode([n; 32]))

@@ -422,3 +422,44 @@ fn a_skills_lock_json_is_imported_with_its_computed_hash_checked() {
     assert!(!written.contains("\"beta\"") && !written.contains("\"mine\""));
     assert!(p.run_in(&p.dir, &["sync", "--check"]).status.success());
 }
+
+#[test]
+fn update_in_a_project_moves_a_branch_to_its_new_commit_and_rewrites_the_lock() {
+    let p = Project::new();
+    p.locked();
+    const NEXT: &str = "4444444444444444444444444444444444444444";
+    let mut files = vec![("skills-x/README.md".to_string(), b"# repo\n".to_vec())];
+    for (n, v) in [("alpha", "2.0.0"), ("beta", "1.0.0")] {
+        for (f, d) in net::skill_files(n, v) {
+            files.push((format!("skills-x/skills/{n}/{f}"), d));
+        }
+    }
+    p.srv.route(
+        "/acme/skills/zip/main",
+        vec![Reply::Body(with_zip_comment(net::zip(&files), NEXT))],
+    );
+    let before = fs::read_to_string(p.dir.join("skillpack.lock")).unwrap();
+    let dry = p.run_in(&p.dir, &["update", "--scope", "project", "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("alpha 1.0.0 111111111111 → 2.0.0 444444444444"),
+        "{}",
+        text(&dry)
+    );
+    assert_eq!(
+        fs::read_to_string(p.dir.join("skillpack.lock")).unwrap(),
+        before
+    );
+    let o = p.run_in(&p.dir, &["update", "--scope", "project"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let after = fs::read_to_string(p.dir.join("skillpack.lock")).unwrap();
+    let alpha =
+        &after[after.find("name = \"alpha\"").unwrap()..after.find("name = \"beta\"").unwrap()];
+    assert!(
+        alpha.contains("version = \"2.0.0\"")
+            && alpha.contains(&format!("commit = \"{NEXT}\""))
+            && alpha.contains("ref = \"main\""),
+        "{after}"
+    );
+    assert!(p.run_in(&p.dir, &["sync", "--check"]).status.success());
+}
