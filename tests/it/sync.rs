@@ -463,3 +463,81 @@ fn update_in_a_project_moves_a_branch_to_its_new_commit_and_rewrites_the_lock() 
     );
     assert!(p.run_in(&p.dir, &["sync", "--check"]).status.success());
 }
+
+#[test]
+fn a_hostile_lock_is_refused_whole_and_nothing_changes() {
+    let p = Project::new();
+    let outside = p.h.home.path().join("outside/delta");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("SKILL.md"), net::skill_md("delta", "1.0.0")).unwrap();
+    let tree = net::tree_digest(
+        "delta",
+        &[(
+            "SKILL.md".into(),
+            net::skill_md("delta", "1.0.0").into_bytes(),
+        )],
+    );
+    let entry = |name: &str, source: &str| {
+        format!(
+            "version = 1\n\n[[skill]]\nname = \"{name}\"\nsource = \"{source}\"\ntree = \"{tree}\"\nagents = [\"claude-code\"]\n"
+        )
+    };
+    let cases = [
+        ("not toml [[", "is damaged"),
+        (
+            &entry("../delta", "path:../outside/delta") as &str,
+            "not a skill name",
+        ),
+        (
+            &entry("delta", "github:acme/skills") as &str,
+            "needs its `commit`",
+        ),
+        (
+            &entry("delta", "path:./x\\u0007") as &str,
+            "control characters",
+        ),
+    ];
+    for (text, says) in cases {
+        fs::write(p.dir.join("skillpack.lock"), text).unwrap();
+        let o = p.run_in(&p.dir, &["sync"]);
+        assert_eq!(o.status.code(), Some(1), "{}", text);
+        assert!(
+            self::text(&o).contains(says),
+            "{}: {}",
+            says,
+            self::text(&o)
+        );
+        assert!(!p.dir.join(".claude").exists());
+    }
+    // A folder outside the project: refused in the project's lock, whether absolute or
+    // reached through `..`; honoured when the user names the lock.
+    for source in [
+        format!("path:{}", outside.display()),
+        "path:../outside/delta".to_string(),
+    ] {
+        fs::write(p.dir.join("skillpack.lock"), entry("delta", &source)).unwrap();
+        let o = p.run_in(&p.dir, &["sync"]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains("outside the project") || text(&o).contains("leaves the project"),
+            "{}",
+            text(&o)
+        );
+        assert!(!p.dir.join(".claude").exists());
+    }
+    let o = p.run_in(&p.dir, &["sync", "--lock", "skillpack.lock"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(p.dir.join(".claude/skills/delta/SKILL.md").is_file());
+    #[cfg(unix)]
+    {
+        fs::remove_file(p.dir.join("skillpack.lock")).unwrap();
+        std::os::unix::fs::symlink(
+            p.h.home.path().join("elsewhere.lock"),
+            p.dir.join("skillpack.lock"),
+        )
+        .unwrap();
+        let o = p.run_in(&p.dir, &["sync"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(text(&o).contains("not a regular file"), "{}", text(&o));
+    }
+}
