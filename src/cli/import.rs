@@ -66,6 +66,7 @@ pub(crate) fn offer(
     };
     let targets = super::agents::target_roots(env, &target)?;
     let opts = skillpack::install::Options {
+        force: args.force,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
         ..Default::default()
@@ -93,6 +94,13 @@ pub(crate) fn offer(
             fetched.expected_tree = Some(tree);
             fetched.expected_name = Some(name.clone());
             for t in &targets {
+                // The folder the `skills` CLI copied, untouched since: replaced by the same files.
+                let adopt = import::folder_hash(&t.root.skill_dir(name))
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&entry.computed_hash));
+                let opts = skillpack::install::Options {
+                    force: opts.force || adopt,
+                    ..opts.clone()
+                };
                 let report = run_pipeline(p, &t.root, session, &fetched, &opts)?;
                 render(p, env, &report, &t.ids());
             }
@@ -113,7 +121,9 @@ pub(crate) fn offer(
     }
     let mut lock = ProjectLock::default();
     add_from_roots(p, &mut lock, &targets, Some(&imported), lock_path.parent())?;
-    lock.save(lock_path).map_err(lock_failure)?;
+    if !imported.is_empty() {
+        lock.save(lock_path).map_err(lock_failure)?;
+    }
     p.status(
         "Imported",
         format!(

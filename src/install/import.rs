@@ -218,6 +218,34 @@ pub fn hashes(fetched: &Fetched, limits: &Limits) -> Result<(String, String), In
     ))
 }
 
+/// The `computedHash` of the folder `dir` as it is on disk; `None` when it cannot be read
+/// or holds a link (which that tool would not have made for a copied skill).
+pub fn folder_hash(dir: &Path) -> Option<String> {
+    let mut files = Vec::new();
+    let walk = walkdir::WalkDir::new(dir).follow_links(false).into_iter();
+    for entry in walk.filter_entry(|e| {
+        e.depth() == 0
+            || !(e.file_type().is_dir()
+                && (e.file_name() == ".git" || e.file_name() == "node_modules"))
+    }) {
+        let entry = entry.ok()?;
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            return None;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).ok()?;
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        files.push((rel.join("/"), std::fs::read(entry.path()).ok()?));
+    }
+    Some(computed_hash(&mut files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +263,18 @@ mod tests {
         assert_eq!(locale_compare("a/b", "a.b"), Ordering::Greater);
         assert_eq!(locale_compare("a1", "aa"), Ordering::Less);
         assert_eq!(locale_compare("a", "A"), Ordering::Less);
+    }
+
+    #[test]
+    fn a_folder_on_disk_hashes_as_its_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("references")).unwrap();
+        std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
+        std::fs::write(tmp.path().join("SKILL.md"), "a").unwrap();
+        std::fs::write(tmp.path().join("references/x.md"), "b").unwrap();
+        std::fs::write(tmp.path().join(".git/HEAD"), "ignored").unwrap();
+        let want = hex::encode(Sha256::digest(b"references/x.mdbSKILL.mda"));
+        assert_eq!(folder_hash(tmp.path()).as_deref(), Some(want.as_str()));
     }
 
     #[test]

@@ -541,3 +541,99 @@ fn a_hostile_lock_is_refused_whole_and_nothing_changes() {
         assert!(text(&o).contains("not a regular file"), "{}", text(&o));
     }
 }
+
+/// The files of a skill the real `skills` CLI (1.4.9) installed from a git repository, and
+/// the skills-lock.json it wrote (only the repository's path differs from here).
+const CLI_FILES: &[(&str, &str)] = &[
+    (
+        "SKILL.md",
+        "---\nname: alpha\ndescription: The alpha skill.\n---\n# alpha\n",
+    ),
+    ("references/Notes.md", "notes\n"),
+    ("a_b.md", "x\n"),
+    ("a-b.md", "y\n"),
+];
+const CLI_LOCK: &str = r#"{
+  "version": 1,
+  "skills": {
+    "alpha": {
+      "source": "file:///tmp/skillscli/up",
+      "sourceType": "git",
+      "computedHash": "1516da8b3d5dcbf0d2a71785ef85bee86029552b671e2275ab7a9b77d0bee190"
+    }
+  }
+}
+"#;
+
+#[test]
+fn a_skills_lock_json_written_by_the_skills_cli_is_imported_over_its_own_copy() {
+    let h = Home::new();
+    let up = h.home.path().join("up");
+    let proj = h.home.path().join("proj");
+    for (f, d) in CLI_FILES {
+        for base in [up.join("skills/alpha"), proj.join(".claude/skills/alpha")] {
+            let at = base.join(f);
+            fs::create_dir_all(at.parent().unwrap()).unwrap();
+            fs::write(at, d).unwrap();
+        }
+    }
+    git(&up, &["init", "-q", "-b", "main"]);
+    git(&up, &["add", "-A"]);
+    git(&up, &["commit", "-q", "-m", "s"]);
+    let commit = git(&up, &["rev-parse", "HEAD"]);
+    git(&proj, &["init", "-q"]);
+    let url = format!("file://{}", up.display());
+    fs::write(
+        proj.join("skills-lock.json"),
+        CLI_LOCK.replace("file:///tmp/skillscli/up", &url),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        net::skillpack(h.home.path(), h.cache.path(), &proj)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Without --from and off a terminal, sync says how to import it.
+    let o = run(&["sync"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("skillpack sync --from skills-lock.json"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&["sync", "--from", "skills-lock.json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lock = fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!(
+            "source = \"git:{url}\"\npath = \"skills/alpha\"\ncommit = \"{commit}\""
+        )),
+        "{lock}"
+    );
+    assert!(run(&["sync", "--check"]).status.success());
+
+    // In another checkout whose copy was changed by hand, the copy is not replaced.
+    let other = h.home.path().join("other");
+    for (f, d) in CLI_FILES {
+        let at = other.join(".claude/skills/alpha").join(f);
+        fs::create_dir_all(at.parent().unwrap()).unwrap();
+        fs::write(at, if *f == "SKILL.md" { "mine" } else { d }).unwrap();
+    }
+    git(&other, &["init", "-q"]);
+    fs::write(
+        other.join("skills-lock.json"),
+        CLI_LOCK.replace("file:///tmp/skillscli/up", &url),
+    )
+    .unwrap();
+    let o = net::skillpack(h.home.path(), h.cache.path(), &other)
+        .args(["sync", "--from", "skills-lock.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(
+        fs::read_to_string(other.join(".claude/skills/alpha/SKILL.md")).unwrap(),
+        "mine"
+    );
+    assert!(!other.join("skillpack.lock").exists());
+}
