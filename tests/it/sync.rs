@@ -183,8 +183,14 @@ fn a_clone_syncs_to_the_same_trees_and_check_reports_drift() {
     p.locked();
     let clone = p.clone("clone");
     assert!(!clone.join(".claude").exists());
+    // Offline: the locked commit's archive is in the cache since the install of `main`.
+    let at_commit = format!("/acme/skills/zip/{COMMIT}");
+    p.srv.route(&at_commit, vec![Reply::Status(500)]);
+    p.srv
+        .route("/acme/skills/zip/main", vec![Reply::Status(500)]);
     let o = p.run_in(&clone, &["sync"]);
     assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(p.srv.hits(&at_commit), 0, "served from the cache");
     assert_eq!(trees(&clone), trees(&p.dir));
     let again = p.run_in(&clone, &["sync"]);
     assert!(
@@ -525,6 +531,16 @@ fn a_hostile_lock_is_refused_whole_and_nothing_changes() {
         );
         assert!(!p.dir.join(".claude").exists());
     }
+    let huge = format!("{}# {}\n", entry("delta", "path:./x"), "x".repeat(5 << 20));
+    fs::write(p.dir.join("skillpack.lock"), huge).unwrap();
+    let o = p.run_in(&p.dir, &["sync"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("is larger than"), "{}", text(&o));
+    fs::write(
+        p.dir.join("skillpack.lock"),
+        entry("delta", &format!("path:{}", outside.display())),
+    )
+    .unwrap();
     let o = p.run_in(&p.dir, &["sync", "--lock", "skillpack.lock"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(p.dir.join(".claude/skills/delta/SKILL.md").is_file());
@@ -636,4 +652,33 @@ fn a_skills_lock_json_written_by_the_skills_cli_is_imported_over_its_own_copy() 
         "mine"
     );
     assert!(!other.join("skillpack.lock").exists());
+}
+
+#[test]
+fn a_catalog_skill_is_locked_by_name_and_synced_offline() {
+    let h = Home::new();
+    let proj = h.home.path().join("proj");
+    fs::create_dir_all(proj.join(".git")).unwrap();
+    let run = |args: &[&str]| {
+        net::skillpack(h.home.path(), h.cache.path(), &proj)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["install", "--scope", "project", "--no-companions"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let lock = fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains("name = \"account-management\"")
+            && lock.contains("source = \"catalog:account-management\""),
+        "{lock}"
+    );
+    let before = trees(&proj);
+    fs::remove_dir_all(proj.join(".claude")).unwrap();
+    let o = run(&["sync"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(trees(&proj), before);
+    let o = run(&["--json", "lock", "export", "--scope", "project"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["lock"].as_str().unwrap(), lock);
 }
