@@ -177,6 +177,14 @@ pub enum Command {
     #[command(long_about = cli::doctor::LONG_ABOUT, after_help = cli::doctor::EXAMPLES)]
     Doctor(cli::doctor::DoctorArgs),
 
+    /// Make the project's skills exactly what skillpack.lock says (--check: report only)
+    #[command(long_about = cli::sync::LONG_ABOUT, after_help = cli::sync::EXAMPLES)]
+    Sync(cli::sync::SyncArgs),
+
+    /// Work with skillpack.lock: `lock export` writes one from what is installed
+    #[command(long_about = cli::project::LONG_ABOUT, after_help = cli::project::EXAMPLES)]
+    Lock(cli::project::LockArgs),
+
     /// Make a minisign key pair for signing packs
     #[command(long_about = cli::key::LONG_ABOUT, after_help = cli::key::EXAMPLES)]
     Key(cli::key::KeyArgs),

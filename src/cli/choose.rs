@@ -248,3 +248,13 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened) {
         ));
     }
 }
+
+/// 64 hexadecimal digits, optionally after `sha256:`; kept in lowercase.
+pub(crate) fn parse_sha256(text: &str) -> Result<String, String> {
+    let hex = text.trim().trim_start_matches("sha256:");
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hex.to_ascii_lowercase())
+    } else {
+        Err("expected 64 hexadecimal digits (a SHA-256), e.g. from `sha256sum FILE`".into())
+    }
+}

@@ -101,7 +101,7 @@ pub struct InstallArgs {
     pub target: TargetArgs,
 
     /// Expected SHA-256 of the archive (file and URL sources)
-    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    #[arg(long, value_name = "HEX", value_parser = super::choose::parse_sha256)]
     pub sha256: Option<String>,
 
     /// The skill to take from a source holding several (repeat for more; '*' for all)
@@ -134,16 +134,6 @@ pub struct InstallArgs {
 
     #[command(flatten)]
     pub fetch: FetchArgs,
-}
-
-/// 64 hexadecimal digits, optionally after `sha256:`; kept in lowercase.
-fn parse_sha256(text: &str) -> Result<String, String> {
-    let hex = text.trim().trim_start_matches("sha256:");
-    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(hex.to_ascii_lowercase())
-    } else {
-        Err("expected 64 hexadecimal digits (a SHA-256), e.g. from `sha256sum FILE`".into())
-    }
 }
 
 pub(crate) fn limits(l: &LimitArgs) -> Limits {
@@ -186,6 +176,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     }
     let opts = install::Options {
         force: args.force,
+        downgrade: false,
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
@@ -228,7 +219,9 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         skills: &args.skills,
         sha256: args.sha256.as_deref(),
     };
-    install_all(&mut session, specs, asked, &mut reports, &mut all)?;
+    let first = install_all(&mut session, specs, asked, &mut reports, &mut all);
+    super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
+    first?;
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -277,6 +270,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         }
     }
 
+    super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,

@@ -9,6 +9,7 @@ pub(crate) mod completions;
 pub(crate) mod doctor;
 pub(crate) mod failure;
 pub(crate) mod help;
+pub(crate) mod import;
 pub(crate) mod install;
 pub(crate) mod key;
 pub(crate) mod list;
@@ -20,8 +21,13 @@ pub(crate) mod pack;
 pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;
+pub(crate) mod project;
 pub(crate) mod restore;
 pub(crate) mod size;
+pub(crate) mod sync;
+pub(crate) mod sync_apply;
+pub(crate) mod sync_check;
+pub(crate) mod sync_fetch;
 pub(crate) mod trust;
 pub(crate) mod uninstall;
 pub(crate) mod update;
@@ -95,6 +101,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Pack(args) => pack::run(&printer, args),
         Command::Agents(args) => agents_cmd::run(&printer, args),
         Command::Key(args) => key::run(&printer, args),
+        Command::Sync(args) => sync::run(&printer, args),
+        Command::Lock(args) => project::run(&printer, args),
         Command::Completions(args) => completions::run(&printer, args),
         Command::Doctor(args) => doctor::run(&printer, args),
         Command::Man(args) => man::run(&printer, args),

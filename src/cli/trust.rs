@@ -35,18 +35,32 @@ impl<'a, 'p> Sessions<'a, 'p> {
     /// The session for `entry`: its source must be signed by the key recorded for it, or
     /// by one the user gave.
     pub(crate) fn for_entry(&mut self, entry: &LockEntry) -> Result<&mut Session<'p>, Failure> {
+        self.for_key(entry.key.as_deref(), None)
+    }
+
+    /// The session trusting `key` (recorded for a source) besides the user's keys, and
+    /// resolving names through `index` when given.
+    pub(crate) fn for_key(
+        &mut self,
+        key: Option<&str>,
+        index: Option<&str>,
+    ) -> Result<&mut Session<'p>, Failure> {
         let mut fetch = self.fetch.clone();
-        if let Some(recorded) = &entry.key
-            && !fetch.trusted_keys.contains(recorded)
+        if let Some(recorded) = key
+            && !fetch.trusted_keys.iter().any(|k| k == recorded)
         {
-            fetch.trusted_keys.push(recorded.clone());
+            fetch.trusted_keys.push(recorded.to_string());
         }
-        let keys = fetch.trusted_keys.clone();
-        if !self.by_keys.contains_key(&keys) {
+        if let Some(index) = index {
+            fetch.index = Some(index.to_string());
+        }
+        let mut id = fetch.trusted_keys.clone();
+        id.push(fetch.index.clone().unwrap_or_default());
+        if !self.by_keys.contains_key(&id) {
             let session = super::install::session(self.env, &fetch, self.progress)?;
-            self.by_keys.insert(keys.clone(), session);
+            self.by_keys.insert(id.clone(), session);
         }
-        Ok(self.by_keys.get_mut(&keys).expect("inserted above"))
+        Ok(self.by_keys.get_mut(&id).expect("inserted above"))
     }
 }
 

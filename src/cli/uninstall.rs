@@ -88,6 +88,9 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
         };
         removed.push(json!({"name": name, "root": root.dir, "previous_state": previous}));
     }
+    if super::project::keeps_lock(&args.target) {
+        super::project::forget(&env, &targets, &args.names)?;
+    }
     if p.json {
         p.json_out(
             &json!({"version": skillpack::SCHEMA_VERSION, "root": targets[0].root.dir, "removed": removed}),

@@ -86,6 +86,14 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     for t in &targets {
         failed |= update_root(p, &env, &t.root, &mut sessions, &args, &mut results)?;
     }
+    if !args.dry_run && super::project::keeps_lock(&args.target) {
+        let changed: Vec<serde_json::Value> = results
+            .iter()
+            .filter(|r| matches!(r["action"].as_str(), Some("installed" | "updated")))
+            .cloned()
+            .collect();
+        super::project::after_install(p, &env, &args.target, false, &targets, &changed)?;
+    }
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
@@ -141,6 +149,7 @@ fn update_root(
     }
     let opts = install::Options {
         force: args.force,
+        downgrade: false,
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
@@ -166,11 +175,13 @@ fn update_root(
             }
             Ok(Outcome::Changed(report)) => {
                 rows.push((name, "would install", report.version.clone()));
+                let new = super::project::say_moved(p, entry, &report);
                 if !args.dry_run {
                     render(p, &env, &report, &[]);
                 }
                 json!({"name": name, "from": entry.version, "to": report.version,
-                       "action": report.action.id(), "tree": report.tree, "path": report.path})
+                       "action": report.action.id(), "tree": report.tree, "path": report.path,
+                       "from_commit": entry.source.commit(), "to_commit": new})
             }
             Err(f) => {
                 rows.push((name, "failed", None));

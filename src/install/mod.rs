@@ -6,11 +6,14 @@ pub mod companions;
 pub mod declined;
 pub mod doctor;
 mod error;
+pub mod import;
 pub mod layout;
 pub mod lockfile;
+pub mod project;
 pub mod rootfs;
 pub mod runlock;
 pub mod state;
+pub mod sync;
 pub mod update;
 
 use std::io::{Cursor, Read, Seek};
@@ -34,6 +37,8 @@ pub use crate::source::Fetched as Request;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub force: bool,
+    /// Install an older version over a newer one without `force` (`sync`: the lock says so).
+    pub downgrade: bool,
     pub dry_run: bool,
     pub limits: Limits,
     pub commit: CommitOptions,
@@ -130,7 +135,7 @@ pub fn install(
                 lock.skills.get(&name),
                 &digest,
                 meta.version.as_deref(),
-                opts.force,
+                opts,
             )?,
             None => Existing::None,
         };
@@ -177,7 +182,7 @@ pub fn install(
         previous.as_ref(),
         &digest,
         meta.version.as_deref(),
-        opts.force,
+        opts,
     ) {
         Ok(Existing::SameTree) => {
             staging.discard();
@@ -323,7 +328,7 @@ enum Existing {
 
 /// Decides what to do about whatever is already at `<root>/<name>` (looked at through the
 /// opened root, without following a link). Without `force`, a hand-made folder, a modified
-/// tree and a newer installed version (than `version`, the one offered) are kept.
+/// tree and (without `downgrade`) a newer installed version than `version` are kept.
 fn existing(
     root: &Root,
     root_dir: &cap_std::fs::Dir,
@@ -331,8 +336,9 @@ fn existing(
     entry: Option<&LockEntry>,
     digest: &str,
     version: Option<&str>,
-    force: bool,
+    opts: &Options,
 ) -> Result<Existing, InstallError> {
+    let force = opts.force;
     let target = root.skill_dir(name);
     if rootfs::kind(root_dir, name, &root.dir)?.is_none() {
         return Ok(Existing::None);
@@ -357,6 +363,7 @@ fn existing(
     if let (Some(installed), Some(offered)) = (entry.version.as_deref(), version)
         && crate::source::index::newer(installed, offered)
         && !force
+        && !opts.downgrade
     {
         return Err(InstallError::Downgrade {
             name: name.to_string(),

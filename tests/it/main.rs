@@ -24,5 +24,6 @@ mod picker;
 mod signatures;
 mod skill_content;
 mod sources;
+mod sync;
 mod validate;
 mod validate_ci;

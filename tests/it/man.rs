@@ -11,6 +11,8 @@ const COMMANDS: &[&str] = &[
     "install",
     "agents",
     "key",
+    "sync",
+    "lock",
     "list",
     "verify",
     "uninstall",

@@ -652,3 +652,52 @@ fn a_url_whose_release_checksums_are_not_vouched_for_is_refused() {
         "only the replaced archive, whose signed digest was known, was downloaded"
     );
 }
+
+#[test]
+fn sync_requires_a_signature_by_the_key_locked_for_the_source() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    s.serve(&[]);
+    let url = s.server.url("/dist/demo-skill-1.0.0.zip");
+    let proj = s.work().join("proj");
+    std::fs::create_dir_all(proj.join(".git")).unwrap();
+    let run = |args: &[&str]| {
+        crate::net::skillpack(s.work(), s.home.cache.path(), &proj)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "install",
+        "--scope",
+        "project",
+        &url,
+        "--no-companions",
+        "--trusted-key",
+        &key.public,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("key = \"{}\"", key.public)),
+        "{lock}"
+    );
+
+    // On a fresh machine, the release's signature removed: refused, nothing installed,
+    // although nobody passed --trusted-key.
+    std::fs::remove_dir_all(proj.join(".claude")).unwrap();
+    std::fs::remove_dir_all(s.home.cache.path()).unwrap();
+    s.serve(&[("SHA256SUMS.minisig", None)]);
+    s.server
+        .route("/dist/SHA256SUMS.minisig", vec![Reply::Status(404)]);
+    let out = run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("signature"), "{}", text(&out));
+    assert!(!proj.join(".claude/skills/demo-skill").exists());
+    // Signed again by that key: restored.
+    s.serve(&[]);
+    let out = run(&["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(proj.join(".claude/skills/demo-skill/SKILL.md").is_file());
+}

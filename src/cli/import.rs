@@ -1,0 +1,173 @@
+//! Importing the `skills` CLI's `skills-lock.json` into a new `skillpack.lock`: each GitHub
+//! and git entry installed through skillpack, its `computedHash` checked first.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use skillpack::agents::Env;
+use skillpack::install::import::{self, Plan};
+use skillpack::install::project::ProjectLock;
+use skillpack::source::{Fetched, Session};
+
+use super::failure::{install_failure, source_failure};
+use super::install::limits;
+use super::picker::{self, Answer};
+use super::pipeline::{render, run_pipeline};
+use super::project::{add_from_roots, lock_failure};
+use super::sync::SyncArgs;
+use super::trust::Sessions;
+use super::{Failure, Printer, command, display_path};
+use crate::TargetArgs;
+
+const SKILLS_LOCK: &str = "skills-lock.json";
+
+/// With `--from FILE`, or on a terminal when the project has a `skills-lock.json` and the
+/// user agrees: imports it, writes `lock_path`, and returns the new lock. `None` when
+/// there is nothing to import.
+pub(crate) fn offer(
+    p: &Printer,
+    env: &Env,
+    args: &SyncArgs,
+    lock_path: &Path,
+    sessions: &mut Sessions<'_, '_>,
+) -> Result<Option<ProjectLock>, Failure> {
+    let from = match &args.from {
+        Some(f) => env.cwd.join(f),
+        None => {
+            let found = env.project_dir().join(SKILLS_LOCK);
+            if args.lock.is_some() || !found.is_file() {
+                return Ok(None);
+            }
+            let question = format!(
+                "Import {} (the `skills` CLI's lock) into skillpack.lock?",
+                display_path(env, &found)
+            );
+            let yes = args.yes
+                || (p.interactive()
+                    && matches!(
+                        picker::confirm(&console::Term::stderr(), &question),
+                        Ok(Answer::Chosen(true))
+                    ));
+            if !yes {
+                p.hint(format!(
+                    "`{}` imports it",
+                    command(["skillpack", "sync", "--from", SKILLS_LOCK])
+                ));
+                return Ok(None);
+            }
+            found
+        }
+    };
+    let entries = import::load(&from).map_err(lock_failure)?;
+    let target = TargetArgs {
+        agent: args.agent.clone(),
+        scope: args.scope,
+        dir: None,
+    };
+    let targets = super::agents::target_roots(env, &target)?;
+    let opts = skillpack::install::Options {
+        force: args.force,
+        limits: limits(&args.fetch.limits),
+        commit: super::commit_options(),
+        ..Default::default()
+    };
+    let mut imported = BTreeSet::new();
+    let mut refused = 0;
+    for (name, entry) in &entries {
+        let shown = skillpack::text::escape(name);
+        let outcome = (|| {
+            if !skillpack::skill::is_valid_name(name) {
+                return Err(Failure::new(format!("`{shown}` is not a skill name")));
+            }
+            let session = sessions.for_key(None, None)?;
+            let mut fetched = fetch(session, name, &import::plan(entry), args)?;
+            let (hash, tree) = import::hashes(&fetched, &opts.limits).map_err(install_failure)?;
+            if !hash.eq_ignore_ascii_case(&entry.computed_hash) {
+                return Err(Failure {
+                    kind: Some("computed-hash".into()),
+                    ..Failure::new(format!(
+                        "{shown}: its source now holds other files than skills-lock.json recorded (computedHash {}, found {hash})",
+                        skillpack::text::escape(&entry.computed_hash)
+                    ))
+                });
+            }
+            fetched.expected_tree = Some(tree);
+            fetched.expected_name = Some(name.clone());
+            for t in &targets {
+                // The folder the `skills` CLI copied, untouched since: replaced by the same files.
+                let adopt = import::folder_hash(&t.root.skill_dir(name))
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&entry.computed_hash));
+                let opts = skillpack::install::Options {
+                    force: opts.force || adopt,
+                    ..opts.clone()
+                };
+                let report = run_pipeline(p, &t.root, session, &fetched, &opts)?;
+                render(p, env, &report, &t.ids());
+            }
+            Ok(())
+        })();
+        match outcome {
+            Ok(()) => {
+                imported.insert(name.clone());
+            }
+            Err(f) => {
+                refused += 1;
+                p.failure(&Failure {
+                    message: format!("not imported: {}", f.message),
+                    ..f
+                });
+            }
+        }
+    }
+    let mut lock = ProjectLock::default();
+    add_from_roots(p, &mut lock, &targets, Some(&imported), lock_path.parent())?;
+    if !imported.is_empty() {
+        lock.save(lock_path).map_err(lock_failure)?;
+    }
+    p.status(
+        "Imported",
+        format!(
+            "{} of {} skill(s) from {} into {}",
+            imported.len(),
+            entries.len(),
+            display_path(env, &from),
+            display_path(env, lock_path)
+        ),
+    );
+    if refused > 0 {
+        return Err(Failure::new(format!(
+            "{refused} entr{} of {} could not be imported; the others are installed and locked",
+            if refused == 1 { "y" } else { "ies" },
+            display_path(env, &from)
+        ))
+        .hint("install those with `skillpack install --scope project SOURCE`"));
+    }
+    Ok(Some(lock))
+}
+
+fn fetch(
+    session: &mut Session<'_>,
+    name: &str,
+    plan: &Plan,
+    args: &SyncArgs,
+) -> Result<Fetched, Failure> {
+    let limits = limits(&args.fetch.limits);
+    let opened = match plan {
+        Plan::Github {
+            repo, reference, ..
+        } => session.open_github(repo, reference.as_deref(), None, None),
+        Plan::Git { url, reference, .. } => session.open_git(url, reference.as_deref(), None),
+        Plan::Unsupported(why) => {
+            return Err(Failure::new(format!("{name}: {why}"))
+                .hint("skillpack installs it from a repository only"));
+        }
+    }
+    .map_err(source_failure)?;
+    let folder = match plan {
+        Plan::Github { folder, .. } | Plan::Git { folder, .. } => folder.clone(),
+        Plan::Unsupported(_) => None,
+    };
+    opened
+        .take_path(folder.as_deref().unwrap_or(name), &limits)
+        .map_err(source_failure)
+}

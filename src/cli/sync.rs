@@ -1,0 +1,174 @@
+//! `skillpack sync`: make the skills folders exactly what `skillpack.lock` says, or with
+//! `--check` say what differs and change nothing.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use skillpack::agents::Scope;
+use skillpack::install::project::{Locked, ProjectLock};
+use skillpack::install::sync::{self, Plan};
+use skillpack::install::{self};
+
+use super::agents::Target;
+use super::failure::install_failure;
+use super::progress::Transfer;
+use super::project::{all_roots, lock_failure, lock_path};
+use super::trust::Sessions;
+use super::{CmdResult, Failure, Printer, display_path, process_env};
+use crate::{FetchArgs, ScopeArg};
+
+pub(crate) const LONG_ABOUT: &str = "\
+Make the project's skills exactly what skillpack.lock says.
+
+skillpack.lock sits at the project root (the nearest folder holding .git) and is written by
+`skillpack install --scope project` and `uninstall --scope project`. `sync` installs each
+locked skill into the skills folder of every agent the lock names: fetched from its commit,
+its URL with its archive digest, or its local folder, and checked against the locked tree
+digest before anything is put in place. Skills skillpack installed that the lock no longer
+lists are removed when unchanged. Folders skillpack did not install are never touched, and
+a skill with local changes is not overwritten without --force. When everything is as
+locked, nothing is fetched. Repository archives pinned to a commit come from the cache, so
+a second machine or CI works offline once the cache holds them.
+
+--check changes nothing: it fetches each locked source, checks that it still produces the
+locked tree, compares the installed skills file by file, and exits 1 on any difference.
+
+A skill whose source a minisign key verified is recorded with that key, and sync installs
+it only from a source signed by the same key.
+
+Local folders in a project's lock must be inside the project. A lock named with --lock is
+the user's own (for example from a dotfiles repository) and may name any folder.";
+
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  skillpack sync                                 restore the project's skills
+  skillpack sync --check --format github         in CI: annotate skillpack.lock, exit 1 on drift
+  skillpack sync --force                         also overwrite skills changed by hand
+  skillpack sync --from skills-lock.json         import the lock of the `skills` CLI
+  skillpack sync --lock ~/dotfiles/skills.lock --scope user";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncFormat {
+    Human,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Change nothing; exit 1 when anything differs from the lock
+    #[arg(long)]
+    pub check: bool,
+
+    /// How --check reports differences: human, or GitHub annotations on the lock
+    #[arg(long, value_enum, default_value_t = SyncFormat::Human)]
+    pub format: SyncFormat,
+
+    /// Overwrite skills changed by hand, and folders skillpack did not install
+    #[arg(long)]
+    pub force: bool,
+
+    /// Another lock file (e.g. from a dotfiles repository), trusted as the user's own
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+
+    /// Import the `skills` CLI's skills-lock.json into a new skillpack.lock first
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// `project` (default) or `user`: which skills folders the lock describes
+    #[arg(long, value_enum, default_value_t = ScopeArg::Project)]
+    pub scope: ScopeArg,
+
+    /// The agents imported skills are locked for (with --from): ids separated by commas
+    #[arg(long, value_name = "AGENTS", default_value = "claude-code", value_parser = super::agents::parse)]
+    pub(crate) agent: super::agents::AgentsArg,
+
+    /// Answer yes to every question
+    #[arg(short, long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// One root, the locked skills it should hold, and what sync does there.
+pub(crate) struct RootWork<'l> {
+    pub(crate) target: Target,
+    pub(crate) wanted: Vec<&'l Locked>,
+    pub(crate) plan: Plan,
+}
+
+pub(crate) fn run(p: &Printer, args: SyncArgs) -> CmdResult {
+    let env = process_env()?;
+    let path = match &args.lock {
+        Some(f) => env.cwd.join(f),
+        None => lock_path(&env),
+    };
+    let base = path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env.cwd.clone());
+    let transfer = Transfer::new(p);
+    let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
+    let lock = match ProjectLock::load(&path).map_err(lock_failure)? {
+        Some(lock) if args.from.is_none() => lock,
+        Some(_) => {
+            return Err(Failure::usage(format!(
+                "{} exists already; --from imports only into a project without one",
+                path.display()
+            ))
+            .hint("remove --from to sync it"));
+        }
+        None => match super::import::offer(p, &env, &args, &path, &mut sessions)? {
+            Some(lock) => lock,
+            None => {
+                return Err(Failure::new(format!("there is no {}", display_path(&env, &path))).hint(
+                    "`skillpack install --scope project SOURCE` creates it; `skillpack lock export --scope project > skillpack.lock` writes one from what is installed",
+                ));
+            }
+        },
+    };
+    let scope = Scope::from(args.scope);
+    let trusted = args.lock.is_some();
+    let mut work = Vec::new();
+    for target in all_roots(&env, scope) {
+        let ids = target.ids();
+        let wanted: Vec<&Locked> = lock
+            .skills
+            .values()
+            .filter(|e| e.agents.iter().any(|a| ids.contains(&a.as_str())))
+            .collect();
+        let mut on_wait = p.on_wait();
+        let view = install::view(&target.root, &mut on_wait).map_err(install_failure)?;
+        if wanted.is_empty() && view.lock.skills.is_empty() {
+            continue;
+        }
+        super::pipeline::say_recovered(p, view.recovered);
+        let present: BTreeSet<String> = wanted
+            .iter()
+            .filter(|e| std::fs::symlink_metadata(target.root.skill_dir(&e.name)).is_ok())
+            .map(|e| e.name.clone())
+            .collect();
+        let plan = sync::plan(&wanted, &view, &present, args.force);
+        work.push(RootWork {
+            target,
+            wanted,
+            plan,
+        });
+    }
+    if args.check {
+        return super::sync_check::check(
+            p,
+            &env,
+            &args,
+            &lock,
+            &base,
+            trusted,
+            &work,
+            &mut sessions,
+        );
+    }
+    super::sync_apply::apply(p, &env, &args, &lock, &base, trusted, &work, &mut sessions)
+}

@@ -1,0 +1,197 @@
+//! `sync` without `--check`: fetch and verify every skill to install, then remove what is
+//! no longer locked and install the rest, each root in turn.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use skillpack::install::project::ProjectLock;
+use skillpack::install::sync::Difference;
+use skillpack::install::{self, Root};
+use skillpack::source::Fetched;
+
+use super::failure::install_failure;
+use super::install::limits;
+use super::pipeline::{render, run_pipeline};
+use super::sync::{RootWork, SyncArgs};
+use super::sync_check::{describe, lock_path_for, shown_path};
+use super::sync_fetch::{Scratch, index_of, probe};
+use super::trust::Sessions;
+use super::{CmdResult, Failure, Printer, command};
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply(
+    p: &Printer,
+    env: &skillpack::agents::Env,
+    args: &SyncArgs,
+    _lock: &ProjectLock,
+    base: &std::path::Path,
+    trusted: bool,
+    work: &[RootWork<'_>],
+    sessions: &mut Sessions<'_, '_>,
+) -> CmdResult {
+    let shown = shown_path(env, &lock_path_for(args, env));
+    let present: usize = work.iter().map(|w| w.plan.present.len()).sum();
+    if work.iter().all(|w| w.plan.is_noop()) {
+        for w in work {
+            for name in &w.plan.keep {
+                p.warn(format!(
+                    "{} is not in the lock but has local changes; kept (--force removes it)",
+                    shown_path(env, &w.target.root.skill_dir(name))
+                ));
+            }
+        }
+        if p.json {
+            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": true, "changed": false, "skills": present}));
+        } else {
+            p.status(
+                "Up to date",
+                format!("{present} skill(s) are installed as {shown} says; nothing to do"),
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opts = install::Options {
+        force: args.force,
+        downgrade: true,
+        limits: limits(&args.fetch.limits),
+        commit: super::commit_options(),
+        ..install::Options::default()
+    };
+    let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
+    let mut results = Vec::new();
+    let mut failed = 0usize;
+    // Every skill to install is fetched and checked against the lock first: one that the
+    // source no longer reproduces stops the sync before anything changes.
+    let scratch = Scratch::new()?;
+    for w in work {
+        for name in &w.plan.install {
+            let Some(entry) = w.wanted.iter().find(|e| &e.name == name) else {
+                continue;
+            };
+            if fetched.contains_key(name) {
+                continue;
+            }
+            match probe(p, sessions, entry, base, trusted, args, &scratch) {
+                Ok(f) => {
+                    fetched.insert(name.clone(), f);
+                }
+                Err(e) => failed += fail(p, &mut results, name, &w.target.root, e),
+            }
+        }
+    }
+    if failed > 0 {
+        if p.json {
+            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": false, "changed": false, "skills": results}));
+        } else {
+            p.err(format!(
+                "{}: {failed} locked skill(s) could not be fetched as locked; nothing was changed",
+                p.red("error")
+            ));
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    for w in work {
+        let ids = w.target.ids();
+        for name in &w.plan.remove {
+            let mut on_wait = p.on_wait();
+            match install::uninstall(&w.target.root, name, args.force, &mut on_wait) {
+                Ok(_) => {
+                    p.status(
+                        "Removed",
+                        format!(
+                            "{name} from {} (no longer locked)",
+                            shown_path(env, &w.target.root.skill_dir(name))
+                        ),
+                    );
+                    results.push(
+                        json!({"name": name, "root": w.target.root.dir, "action": "removed"}),
+                    );
+                }
+                Err(e) => failed += fail(p, &mut results, name, &w.target.root, install_failure(e)),
+            }
+        }
+        for name in &w.plan.keep {
+            p.warn(format!(
+                "{} is not in the lock but has local changes; kept (--force removes it)",
+                shown_path(env, &w.target.root.skill_dir(name))
+            ));
+            results.push(json!({"name": name, "root": w.target.root.dir, "action": "kept"}));
+        }
+        for name in &w.plan.blocked {
+            let d = w.plan.differences.iter().find(|d| {
+                d.name() == name
+                    && matches!(
+                        d,
+                        Difference::Modified { .. } | Difference::Unmanaged { .. }
+                    )
+            });
+            let message = d
+                .map(|d| describe(env, &w.target.root, d))
+                .unwrap_or_else(|| name.clone());
+            let f = Failure {
+                kind: Some("modified".into()),
+                ..Failure::new(format!("{message}; not overwritten"))
+            }
+            .hint(format!(
+                "`{}` overwrites it",
+                command(["skillpack", "sync", "--force"])
+            ));
+            failed += fail(p, &mut results, name, &w.target.root, f);
+        }
+        for name in &w.plan.install {
+            let Some(entry) = w.wanted.iter().find(|e| &e.name == name) else {
+                continue;
+            };
+            // One fetch per skill, whatever the number of roots: each gets the same tree.
+            let Some(f) = fetched.get(name) else { continue };
+            let outcome = sessions
+                .for_key(entry.key.as_deref(), index_of(entry))
+                .and_then(|session| run_pipeline(p, &w.target.root, session, f, &opts));
+            match outcome {
+                Ok(r) => {
+                    // The agents the lock names for it, of those this folder serves.
+                    let ids: Vec<&str> = ids
+                        .iter()
+                        .copied()
+                        .filter(|a| entry.agents.iter().any(|e| e == a))
+                        .collect();
+                    render(p, env, &r, &ids);
+                    results.push(json!({"name": name, "root": w.target.root.dir,
+                                        "action": r.action.id(), "tree": r.tree}));
+                }
+                Err(e) => failed += fail(p, &mut results, name, &w.target.root, e),
+            }
+        }
+    }
+    if p.json {
+        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": failed == 0, "changed": true, "skills": results}));
+    }
+    if failed > 0 {
+        if !p.json {
+            p.err(format!(
+                "{}: {failed} skill(s) could not be synced; the others are as {shown} says",
+                p.red("error")
+            ));
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reports `f` for `name` and records it; returns 1.
+fn fail(
+    p: &Printer,
+    results: &mut Vec<serde_json::Value>,
+    name: &str,
+    root: &Root,
+    f: Failure,
+) -> usize {
+    if !p.json {
+        p.failure(&f);
+    }
+    results.push(json!({"name": name, "root": root.dir, "action": "failed",
+                        "error": {"message": f.message, "hint": f.hint, "kind": f.kind}}));
+    1
+}

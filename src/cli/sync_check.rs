@@ -1,0 +1,167 @@
+//! `sync --check`: every difference between the skills folders, the sources and the lock,
+//! for a person or as GitHub annotations; nothing is changed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use skillpack::install::Root;
+use skillpack::install::project::ProjectLock;
+use skillpack::install::sync::Difference;
+
+use super::project::lock_path;
+use super::sync::{RootWork, SyncArgs, SyncFormat};
+use super::sync_fetch::{Scratch, probe};
+use super::trust::Sessions;
+use super::{CmdResult, Printer, command, display_path};
+
+/// What one difference says, for a person.
+pub(crate) fn describe(env: &skillpack::agents::Env, root: &Root, d: &Difference) -> String {
+    let at = |name: &str| shown_path(env, &root.skill_dir(name));
+    match d {
+        Difference::Missing { name } => format!(
+            "{name} is locked but not installed in {}",
+            shown_path(env, &root.dir)
+        ),
+        Difference::Unmanaged { name } => format!(
+            "{} was not installed by skillpack; the lock wants {name} there",
+            at(name)
+        ),
+        Difference::OtherTree { name, installed } => {
+            format!(
+                "{} is another tree ({installed}) than the locked one",
+                at(name)
+            )
+        }
+        Difference::Modified { name, files } => {
+            let shown: Vec<String> = files
+                .iter()
+                .map(|(f, what)| {
+                    if f.is_empty() {
+                        what.to_string()
+                    } else {
+                        format!("{f} {what}")
+                    }
+                })
+                .collect();
+            format!("{} has local changes: {}", at(name), shown.join(", "))
+        }
+        Difference::Extra { name } => format!(
+            "{} was installed by skillpack but is not in the lock",
+            at(name)
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check(
+    p: &Printer,
+    env: &skillpack::agents::Env,
+    args: &SyncArgs,
+    lock: &ProjectLock,
+    base: &std::path::Path,
+    trusted: bool,
+    work: &[RootWork<'_>],
+    sessions: &mut Sessions<'_, '_>,
+) -> CmdResult {
+    // (name or "", message)
+    let mut found: Vec<(String, String, &'static str)> = Vec::new();
+    for w in work {
+        for d in &w.plan.differences {
+            found.push((
+                d.name().to_string(),
+                describe(env, &w.target.root, d),
+                d.id(),
+            ));
+        }
+    }
+    // Each locked source must still produce the locked tree: checked in a scratch root.
+    let scratch = Scratch::new()?;
+    for entry in lock.skills.values() {
+        if let Err(f) = probe(p, sessions, entry, base, trusted, args, &scratch) {
+            let kind = if f.kind.as_deref() == Some("tree-digest") {
+                "source-changed"
+            } else {
+                "unavailable"
+            };
+            found.push((
+                entry.name.clone(),
+                format!(
+                    "{}: the locked source does not reproduce it: {}",
+                    entry.name, f.message
+                ),
+                kind,
+            ));
+        }
+    }
+    let shown = shown_path(env, &lock_path_for(args, env));
+    if p.json {
+        let diffs: Vec<_> = found
+            .iter()
+            .map(|(n, m, k)| json!({"name": n, "kind": k, "message": m}))
+            .collect();
+        p.json_out(
+            &json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "check": true,
+                           "ok": found.is_empty(), "differences": diffs}),
+        );
+    } else if args.format == SyncFormat::Github {
+        let file = if args.lock.is_some() {
+            shown.clone()
+        } else {
+            skillpack::install::project::FILE_NAME.to_string()
+        };
+        for (name, message, _) in &found {
+            let line = lock.lines.get(name).copied().unwrap_or(1);
+            p.out(format!(
+                "::error file={file},line={line},title=skillpack sync --check::{}",
+                annotation(message)
+            ));
+        }
+    } else {
+        for (_, message, _) in &found {
+            p.err(format!(
+                "{}: {}",
+                p.red("error"),
+                skillpack::text::escape(message)
+            ));
+        }
+    }
+    if found.is_empty() {
+        p.status(
+            "Checked",
+            format!("{} skill(s) are exactly as {shown} says", lock.skills.len()),
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !p.json {
+        p.hint(format!(
+            "{} difference(s) from {shown}; `{}` restores the locked skills",
+            found.len(),
+            command(["skillpack", "sync"])
+        ));
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// A path as the user would type it: relative to the working folder when inside.
+pub(crate) fn shown_path(env: &skillpack::agents::Env, path: &std::path::Path) -> String {
+    match path.strip_prefix(&env.cwd) {
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => display_path(env, path),
+    }
+}
+
+/// A message as a GitHub annotation: `%`, CR and LF escaped.
+fn annotation(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+pub(crate) fn lock_path_for(args: &SyncArgs, env: &skillpack::agents::Env) -> PathBuf {
+    match &args.lock {
+        Some(f) => env.cwd.join(f),
+        None => lock_path(env),
+    }
+}

@@ -1,0 +1,86 @@
+//! Fetching a locked skill exactly as locked, and checking it in a scratch root before
+//! anything real changes.
+
+use skillpack::install::project::Locked;
+use skillpack::install::sync::{self};
+use skillpack::install::{self, Root};
+use skillpack::source::Fetched;
+
+use super::failure::install_failure;
+use super::install::limits;
+use super::sync::SyncArgs;
+use super::trust::Sessions;
+use super::{Failure, Printer};
+
+/// Fetches `entry` as locked, in the session that trusts its key.
+pub(crate) fn fetch(
+    p: &Printer,
+    sessions: &mut Sessions<'_, '_>,
+    entry: &Locked,
+    base: &std::path::Path,
+    trusted: bool,
+    args: &SyncArgs,
+) -> Result<Fetched, Failure> {
+    let session = sessions.for_key(entry.key.as_deref(), index_of(entry))?;
+    p.detail(format!("{} from {}", entry.name, entry.source.text()));
+    let fetched = sync::fetch_locked(session, entry, base, trusted, &limits(&args.fetch.limits))
+        .map_err(|e| {
+            let kind = e.kind();
+            let f = match e {
+                sync::SyncError::Source(s) => super::failure::source_failure(s),
+                other => Failure::new(other.to_string()),
+            };
+            Failure {
+                kind: Some(kind.into()),
+                ..f
+            }
+        })?;
+    Ok(fetched)
+}
+
+/// A skills root in a temporary folder, where fetched skills are checked without
+/// touching the real ones.
+pub(crate) struct Scratch {
+    _dir: tempfile::TempDir,
+    root: Root,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Result<Scratch, Failure> {
+        let dir = tempfile::tempdir()
+            .map_err(|e| Failure::new(format!("cannot create a temporary folder: {e}")))?;
+        let root = Root::new(dir.path().join("skills"));
+        Ok(Scratch { _dir: dir, root })
+    }
+}
+
+/// Fetches `entry` as locked and runs it through the pipeline up to the check, in the
+/// scratch root: the locked tree is verified and nothing real changes.
+pub(crate) fn probe(
+    p: &Printer,
+    sessions: &mut Sessions<'_, '_>,
+    entry: &Locked,
+    base: &std::path::Path,
+    trusted: bool,
+    args: &SyncArgs,
+    scratch: &Scratch,
+) -> Result<Fetched, Failure> {
+    let fetched = fetch(p, sessions, entry, base, trusted, args)?;
+    let dry = install::Options {
+        dry_run: true,
+        limits: limits(&args.fetch.limits),
+        ..install::Options::default()
+    };
+    let session = sessions.for_key(entry.key.as_deref(), index_of(entry))?;
+    install::install_fetched(session, &scratch.root, &fetched, &dry, &mut |_| {})
+        .map_err(install_failure)?;
+    Ok(fetched)
+}
+
+/// The index a locked name resolves through, when it came from one.
+pub(crate) fn index_of(entry: &Locked) -> Option<&str> {
+    match &entry.source {
+        skillpack::install::project::Origin::Index(url) => Some(url.as_str()),
+        _ => None,
+    }
+}
