@@ -104,8 +104,12 @@ const FILES: &[(&str, &str)] = &[
         "Where bundles are unpacked and checked before the swap into ROOT/NAME.",
     ),
     (
+        "PROJECT/skillpack.lock",
+        "The skills a project uses, committed with it: written by install and uninstall at project scope, restored by sync.",
+    ),
+    (
         "~/.cache/skillpack/",
-        "Downloaded archives, by SHA-256 (SKILLPACK_CACHE_DIR; ~/Library/Caches/skillpack on macOS, %LOCALAPPDATA%\\skillpack on Windows).",
+        "Downloaded archives, by SHA-256, and the commits fetched from git repositories (SKILLPACK_CACHE_DIR; ~/Library/Caches/skillpack on macOS, %LOCALAPPDATA%\\skillpack on Windows).",
     ),
 ];
 
