@@ -43,24 +43,10 @@ pub fn load(path: &Path) -> Result<BTreeMap<String, Entry>, ProjectError> {
         path: path.into(),
         message,
     };
-    let meta = std::fs::symlink_metadata(path).map_err(|e| ProjectError::Io {
+    let bytes = super::project::read_capped(path, CAP)?.ok_or_else(|| ProjectError::Io {
         action: "cannot read",
         path: path.into(),
-        source: e,
-    })?;
-    if !meta.is_file() {
-        return Err(damaged("it is not a regular file".into()));
-    }
-    if meta.len() > CAP {
-        return Err(ProjectError::TooLarge {
-            path: path.into(),
-            cap: CAP,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| ProjectError::Io {
-        action: "cannot read",
-        path: path.into(),
-        source: e,
+        source: std::io::ErrorKind::NotFound.into(),
     })?;
     let raw: RawFile = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
     if raw.version != 1 {

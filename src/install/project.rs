@@ -372,45 +372,54 @@ struct RawSkill {
     key: Option<String>,
 }
 
+/// The bytes of the regular file at `path`, at most `cap` of them; `None` when there is no
+/// file. Opened without following a link and without blocking on a FIFO, then read through
+/// that one handle, so nothing swapped in meanwhile is read; a link, a special file or a
+/// larger file is an error.
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, ProjectError> {
+    use std::io::Read;
+    let io = |e| ProjectError::Io {
+        action: "cannot read",
+        path: path.into(),
+        source: e,
+    };
+    let file = match crate::bundle::open_regular(path, false) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(match std::fs::symlink_metadata(path) {
+                Ok(m) if !m.is_file() => ProjectError::Damaged {
+                    path: path.into(),
+                    message: "it is not a regular file".into(),
+                },
+                _ => io(e),
+            });
+        }
+    };
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ProjectError::TooLarge {
+            path: path.into(),
+            cap,
+        });
+    }
+    Ok(Some(bytes))
+}
+
 impl ProjectLock {
     /// Reads `path`: `None` when there is no file. A link, a special file, an oversized
     /// or damaged file is an error, and nothing is changed.
     pub fn load(path: &Path) -> Result<Option<ProjectLock>, ProjectError> {
-        let meta = match std::fs::symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(ProjectError::Io {
-                    action: "cannot read",
-                    path: path.into(),
-                    source: e,
-                });
-            }
+        let Some(bytes) = read_capped(path, CAP)? else {
+            return Ok(None);
         };
         let damaged = |message: String| ProjectError::Damaged {
             path: path.into(),
             message,
         };
-        if !meta.is_file() {
-            return Err(damaged("it is not a regular file".into()));
-        }
-        if meta.len() > CAP {
-            return Err(ProjectError::TooLarge {
-                path: path.into(),
-                cap: CAP,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| ProjectError::Io {
-            action: "cannot read",
-            path: path.into(),
-            source: e,
-        })?;
-        if bytes.len() as u64 > CAP {
-            return Err(ProjectError::TooLarge {
-                path: path.into(),
-                cap: CAP,
-            });
-        }
         let text = String::from_utf8(bytes).map_err(|_| damaged("it is not UTF-8".into()))?;
         ProjectLock::parse(&text).map(Some).map_err(|e| match e {
             ParseError::Newer(version) => ProjectError::Newer {

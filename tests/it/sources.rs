@@ -225,31 +225,10 @@ fn a_folder_of_several_skills_lists_and_installs_by_name() {
 
 // ------------------------------------------------------------------ git repositories
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = StdCommand::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A repository with skills/alpha and skills/beta on `main`; its HEAD commit.
 fn repository(dir: &Path) -> String {
     fs::create_dir_all(dir).unwrap();
-    git(dir, &["init", "-q", "-b", "main"]);
+    net::git(dir, &["init", "-q", "-b", "main"]);
     for name in ["alpha", "beta"] {
         for (p, d) in net::skill_files(name, "1.0.0") {
             let f = dir.join("skills").join(name).join(p);
@@ -257,9 +236,9 @@ fn repository(dir: &Path) -> String {
             fs::write(f, d).unwrap();
         }
     }
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "skills"]);
-    git(dir, &["rev-parse", "HEAD"])
+    net::git(dir, &["add", "-A"]);
+    net::git(dir, &["commit", "-q", "-m", "skills"]);
+    net::git(dir, &["rev-parse", "HEAD"])
 }
 
 #[test]
@@ -633,8 +612,8 @@ fn update_moves_a_git_branch_to_its_newest_commit_and_a_pinned_commit_stays() {
         let md = repo.join("skills").join(name).join("SKILL.md");
         fs::write(&md, net::skill_md(name, "2.0.0")).unwrap();
     }
-    git(&repo, &["commit", "-qam", "two"]);
-    let second = git(&repo, &["rev-parse", "HEAD"]);
+    net::git(&repo, &["commit", "-qam", "two"]);
+    let second = net::git(&repo, &["rev-parse", "HEAD"]);
     run(&["update"]).assert().success();
     let lock = lock(&root);
     assert_eq!(lock["skills"]["alpha"]["version"], "2.0.0");

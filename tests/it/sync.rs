@@ -5,33 +5,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use crate::net::{self, Home, Reply, Server, repo_zip, with_zip_comment};
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = StdCommand::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 struct Project {
     h: Home,
@@ -60,7 +39,7 @@ impl Project {
         let h = Home::new();
         let dir = h.home.path().join("proj");
         fs::create_dir_all(dir.join("tools/gamma")).unwrap();
-        git(&dir, &["init", "-q", "-b", "main"]);
+        net::git(&dir, &["init", "-q", "-b", "main"]);
         for (p, d) in net::skill_files("gamma", "1.0.0") {
             let f = dir.join("tools/gamma").join(p);
             fs::create_dir_all(f.parent().unwrap()).unwrap();
@@ -105,13 +84,13 @@ impl Project {
         );
         assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
         fs::write(self.dir.join(".gitignore"), ".claude/\n").unwrap();
-        git(&self.dir, &["add", "-A"]);
-        git(&self.dir, &["commit", "-q", "-m", "skills"]);
+        net::git(&self.dir, &["add", "-A"]);
+        net::git(&self.dir, &["commit", "-q", "-m", "skills"]);
     }
 
     fn clone(&self, name: &str) -> PathBuf {
         let to = self.h.home.path().join(name);
-        git(
+        net::git(
             self.h.home.path(),
             &[
                 "clone",
@@ -285,7 +264,7 @@ fn a_sync_killed_at_random_instants_leaves_each_skill_old_or_new_and_the_next_on
     let h = Home::new();
     let dir = h.home.path().join("proj");
     fs::create_dir_all(&dir).unwrap();
-    git(&dir, &["init", "-q"]);
+    net::git(&dir, &["init", "-q"]);
     let big = |version: &str| {
         let mut files = vec![(
             "skills-x/big/SKILL.md".to_string(),
@@ -555,6 +534,30 @@ fn a_hostile_lock_is_refused_whole_and_nothing_changes() {
         let o = p.run_in(&p.dir, &["sync"]);
         assert_eq!(o.status.code(), Some(1));
         assert!(text(&o).contains("not a regular file"), "{}", text(&o));
+        // A FIFO is refused without waiting for a writer that never comes.
+        fs::remove_file(p.dir.join("skillpack.lock")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(p.dir.join("skillpack.lock"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut child = net::skillpack(p.h.home.path(), p.h.cache.path(), &p.dir)
+            .arg("sync")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("sync waited on a FIFO lock");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(text(&o).contains("not a regular file"), "{}", text(&o));
     }
 }
 
@@ -593,11 +596,11 @@ fn a_skills_lock_json_written_by_the_skills_cli_is_imported_over_its_own_copy() 
             fs::write(at, d).unwrap();
         }
     }
-    git(&up, &["init", "-q", "-b", "main"]);
-    git(&up, &["add", "-A"]);
-    git(&up, &["commit", "-q", "-m", "s"]);
-    let commit = git(&up, &["rev-parse", "HEAD"]);
-    git(&proj, &["init", "-q"]);
+    net::git(&up, &["init", "-q", "-b", "main"]);
+    net::git(&up, &["add", "-A"]);
+    net::git(&up, &["commit", "-q", "-m", "s"]);
+    let commit = net::git(&up, &["rev-parse", "HEAD"]);
+    net::git(&proj, &["init", "-q"]);
     let url = format!("file://{}", up.display());
     fs::write(
         proj.join("skills-lock.json"),
@@ -636,7 +639,7 @@ fn a_skills_lock_json_written_by_the_skills_cli_is_imported_over_its_own_copy() 
         fs::create_dir_all(at.parent().unwrap()).unwrap();
         fs::write(at, if *f == "SKILL.md" { "mine" } else { d }).unwrap();
     }
-    git(&other, &["init", "-q"]);
+    net::git(&other, &["init", "-q"]);
     fs::write(
         other.join("skills-lock.json"),
         CLI_LOCK.replace("file:///tmp/skillscli/up", &url),
