@@ -532,7 +532,7 @@ fn judge(agent: Agent, root: &Path, f: Found) -> SkillEntry {
         loads,
         name,
         mut problems,
-    } = loader::judge(agent, &f.dir, &folder, &skill_md);
+    } = crate::skill::judge(agent, &f.dir, &folder);
     if !skill_md.is_file() && agent != Agent::CODEX {
         problems.retain(|d| d.rule != loader::NOT_LOADED);
     }

@@ -38,6 +38,8 @@ impl Case {
         match self.profile.as_deref().unwrap_or("spec") {
             "spec" => Profile::Spec,
             "claude-code" => Profile::ClaudeCode,
+            "codex" => Profile::Codex,
+            "gemini-cli" => Profile::GeminiCli,
             "upload" => Profile::Upload,
             other => panic!("{}: unknown profile {other}", self.id),
         }
