@@ -144,6 +144,7 @@ fn update_root(
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
+        ..Default::default()
     };
     let mut rows = Vec::new();
     let mut failed = false;

@@ -50,6 +50,13 @@ pub enum SkillError {
     /// The skill could not be loaded; the diagnostics say why.
     #[error("{}", first_error(.diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
+
+    /// `agent` would not load the skill; the errors of its profile say why.
+    #[error("{} skips it: {}", agent.display_name(), first_error(.diagnostics))]
+    NotLoaded {
+        agent: Agent,
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 fn first_error(d: &[Diagnostic]) -> String {
@@ -297,6 +304,48 @@ pub fn check_installable(
         });
     }
     Ok(file.meta())
+}
+
+/// The install check when the skill is installed for `agents`: each of them loads the
+/// skill in `dir`, installed as `folder` (the errors of its profile; what it loads in spite
+/// of other problems passes). Diagnostics name files as [`check_installable`] does.
+pub fn check_loads(
+    dir: &Path,
+    folder: &str,
+    origin: Option<&Path>,
+    agents: &[Agent],
+) -> Result<SkillMeta, SkillError> {
+    let shown_dir = match origin {
+        Some(origin) => origin.to_path_buf(),
+        None if is_valid_name(folder) => PathBuf::from(folder),
+        None => PathBuf::new(),
+    };
+    if !dir.join("SKILL.md").is_file() {
+        return Err(SkillError::Missing {
+            dir: if shown_dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                shown_dir
+            },
+        });
+    }
+    for &agent in agents {
+        let opts = ValidateOptions {
+            profile: Profile::of(agent),
+            strict: false,
+        };
+        let report = validate_named(dir, Some(folder), &opts);
+        if report.has_errors() {
+            let mut diagnostics = report.diagnostics;
+            for d in &mut diagnostics {
+                if let Ok(rest) = d.file.strip_prefix(dir) {
+                    d.file = shown_dir.join(rest);
+                }
+            }
+            return Err(SkillError::NotLoaded { agent, diagnostics });
+        }
+    }
+    Ok(SkillFile::read(&dir.join("SKILL.md"))?.meta())
 }
 
 /// How [`validate_dir`] judges a skill.

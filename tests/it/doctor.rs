@@ -327,3 +327,58 @@ fn doctor_matches_the_installed_clients() {
     assert!(compared > 0);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// `install --agent A` refuses a skill A would not load, naming A and the rule, and
+/// installs what A loads even where the specification objects; without `--agent` the
+/// specification's check stands.
+#[test]
+fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
+    let world = World::new();
+    let src = world.home.join("src/bom-skill");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("SKILL.md"),
+        "\u{feff}---\nname: bom-skill\ndescription: Starts with a byte-order mark.\n---\nBody.\n",
+    )
+    .unwrap();
+    let install = |agent: Option<&str>| {
+        let cache = world.home.join(".cache");
+        let mut cmd = skillpack(&world.home, &cache, &world.project);
+        cmd.arg("install").arg(&src);
+        if let Some(agent) = agent {
+            cmd.args(["--agent", agent]);
+        }
+        cmd.output().unwrap()
+    };
+
+    let out = install(Some("codex"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the skill does not load: Codex skips it: "),
+        "{err}"
+    );
+    assert!(err.contains("error[byte-order-mark]"), "{err}");
+    assert!(err.contains("--profile codex"), "{err}");
+    assert!(!world.home.join(".agents/skills/bom-skill").exists());
+
+    // Both named: Codex's refusal stops the run before anything is installed.
+    let out = install(Some("claude-code,codex"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!world.home.join(".claude/skills/bom-skill").exists());
+
+    let out = install(None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[byte-order-mark]"), "{err}");
+
+    let out = install(Some("claude-code"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        world
+            .home
+            .join(".claude/skills/bom-skill/SKILL.md")
+            .is_file()
+    );
+}
