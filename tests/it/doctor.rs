@@ -303,9 +303,9 @@ fn validate_errs_under_an_agents_profile_exactly_when_the_agent_skips_the_skill(
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
-/// Runs the real clients through `scripts/calibrate-doctor.py --check` and compares doctor
-/// with what they load now. Needs the clients installed (see the script) and
-/// `SKILLPACK_CLIENTS` naming their folder:
+/// Runs the real clients through `scripts/calibrate-doctor.py` and compares doctor, and
+/// `validate` under each agent's profile, with what they load now. Needs the clients
+/// installed (see the script) and `SKILLPACK_CLIENTS` naming their folder:
 /// `SKILLPACK_CLIENTS=/tmp/clients cargo test doctor_matches_the_installed_clients -- --ignored`
 #[cfg(unix)]
 #[test]
@@ -323,8 +323,10 @@ fn doctor_matches_the_installed_clients() {
         .unwrap();
     assert!(status.success());
     let table: Value = serde_json::from_slice(&std::fs::read(&table).unwrap()).unwrap();
-    let (compared, diffs) = compare(&table);
-    assert!(compared > 0);
+    let (compared, mut diffs) = compare(&table);
+    let (profiled, more) = compare_profiles(&table);
+    diffs.extend(more);
+    assert!(compared > 0 && profiled > 0);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
