@@ -224,6 +224,21 @@ fn every_rule_is_documented() {
     }
 }
 
+/// The table of severities in docs/validate.md is the one the profiles apply.
+#[test]
+fn the_documented_severities_are_the_profiles() {
+    let cell = |s: Option<Severity>| match s {
+        Some(Severity::Error) => "E",
+        Some(Severity::Warning) => "W",
+        None => "—",
+    };
+    for rule in RULES {
+        let levels: Vec<&str> = Profile::ALL.iter().map(|&p| cell(rule.level(p))).collect();
+        let row = format!("| `{}` | {} |", rule.id, levels.join(" | "));
+        assert!(DOC.contains(&row), "docs/validate.md should have `{row}`");
+    }
+}
+
 /// The SARIF log's `helpUri` points at `docs/validate.md#<rule id>`: each rule has a
 /// section there, holding the help text the log carries.
 #[test]
