@@ -78,6 +78,10 @@ pub struct TargetArgs {
     #[arg(long, value_name = "AGENTS", default_value = "claude-code", value_parser = cli::agents::parse)]
     pub(crate) agent: cli::agents::AgentsArg,
 
+    /// Whether `--agent` was on the command line (set after parsing, for `install`).
+    #[arg(skip)]
+    pub(crate) agent_given: bool,
+
     /// `user` (your home folder) or `project` (the current folder)
     #[arg(long, value_enum, default_value_t = ScopeArg::User)]
     pub scope: ScopeArg,

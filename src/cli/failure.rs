@@ -184,6 +184,22 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
                 })
             }
         }
+        InstallError::Skill(SkillError::NotLoaded { agent, ref diagnostics }) => {
+            let profile = ["--profile", agent.id()];
+            let dir = local_folder(diagnostics);
+            let validate = match &dir {
+                Some(dir) => command(["skillpack", "validate"].into_iter().chain(profile).chain([dir.as_str()])),
+                None => command(["skillpack", "validate"].into_iter().chain(profile)),
+            };
+            Failure {
+                kind: Some("invalid-skill".into()),
+                ..Failure::new(e.to_string()).hint(format!(
+                    "nothing was installed. `{validate}` shows why {} skips it{}",
+                    agent.display_name(),
+                    if dir.is_some() { "" } else { " in the skill folder" }
+                ))
+            }
+        }
         InstallError::Modified { ref path, .. } => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             Failure {

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
+use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches};
 
 use super::{Failure, Printer};
@@ -75,7 +76,16 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
     let mut cmd = command();
     let parsed = cmd
         .try_get_matches_from_mut(&args)
-        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m))
+        .and_then(|mut m| {
+            let given = m
+                .subcommand_matches("install")
+                .is_some_and(|i| i.value_source("agent") == Some(ValueSource::CommandLine));
+            let mut cli = Cli::from_arg_matches_mut(&mut m)?;
+            if let Command::Install(args) = &mut cli.command {
+                args.target.agent_given = given;
+            }
+            Ok(cli)
+        })
         .and_then(|cli| refuse_json(&mut cmd, cli));
     parsed.map_err(|e| report(e, wants_json(&args)))
 }

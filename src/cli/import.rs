@@ -63,6 +63,7 @@ pub(crate) fn offer(
         agent: args.agent.clone(),
         scope: args.scope,
         dir: None,
+        agent_given: false,
     };
     let targets = super::agents::target_roots(env, &target)?;
     let opts = skillpack::install::Options {

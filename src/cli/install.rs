@@ -180,6 +180,11 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
+        // Named agents: every one must load the skill, whichever root it goes to.
+        agents: match args.target.agent_given {
+            true => targets.iter().flat_map(|t| t.agents.clone()).collect(),
+            false => Vec::new(),
+        },
     };
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;

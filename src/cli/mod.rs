@@ -121,6 +121,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
 pub enum ProfileArg {
     Spec,
     ClaudeCode,
+    Codex,
+    GeminiCli,
     Upload,
 }
 
@@ -129,6 +131,8 @@ impl From<ProfileArg> for Profile {
         match p {
             ProfileArg::Spec => Profile::Spec,
             ProfileArg::ClaudeCode => Profile::ClaudeCode,
+            ProfileArg::Codex => Profile::Codex,
+            ProfileArg::GeminiCli => Profile::GeminiCli,
             ProfileArg::Upload => Profile::Upload,
         }
     }

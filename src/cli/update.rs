@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::json;
-
 use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{Fetched, InRepo, Session};
+use skillpack::text::escape;
 
 use super::failure::{install_failure, source_failure};
 use super::install::limits;
@@ -17,7 +17,6 @@ use super::progress::Transfer;
 use super::trust::{self, Sessions};
 use super::{CmdResult, Failure, Printer, column_width, display_path, pad, process_env};
 use crate::{FetchArgs, TargetArgs};
-use skillpack::text::escape;
 
 pub(crate) const LONG_ABOUT: &str = "\
 Re-resolve installed skills and install newer versions.
@@ -153,6 +152,7 @@ fn update_root(
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
+        ..Default::default()
     };
     let mut rows = Vec::new();
     let mut failed = false;

@@ -199,6 +199,49 @@ pub fn roots(env: &Env, agent: Agent) -> Vec<(PathBuf, Scope)> {
     out
 }
 
+/// The skills folders of the plugins Claude Code loads, as (plugin name, folder), in name
+/// order: each plugin recorded in `plugins/installed_plugins.json` (at its `installPath`)
+/// that the user's `settings.json` enables (`enabledPlugins`) and whose marketplace
+/// `plugins/known_marketplaces.json` knows. Claude Code lists their skills as
+/// `plugin:skill`.
+pub fn plugin_roots(env: &Env) -> Vec<(String, PathBuf)> {
+    let Some(dir) = env.claude_dir() else {
+        return Vec::new();
+    };
+    let read = |path: PathBuf| -> serde_json::Value {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    };
+    let settings = read(dir.join("settings.json"));
+    let installed = read(dir.join("plugins/installed_plugins.json"));
+    let markets = read(dir.join("plugins/known_marketplaces.json"));
+    let mut out = Vec::new();
+    let Some(plugins) = installed["plugins"].as_object() else {
+        return out;
+    };
+    for (id, installs) in plugins {
+        let Some((plugin, market)) = id.split_once('@') else {
+            continue;
+        };
+        if settings["enabledPlugins"][id] != true || markets.get(market).is_none() {
+            continue;
+        }
+        let path = installs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["scope"] == "user")
+            .and_then(|i| i["installPath"].as_str());
+        if let Some(path) = path {
+            out.push((plugin.to_string(), Path::new(path).join("skills")));
+        }
+    }
+    out.sort();
+    out
+}
+
 /// What doctor looks at.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -273,9 +316,19 @@ fn examine_agent(env: &Env, agent: Agent, scope: Option<Scope>) -> AgentReport {
     let mut roots: Vec<RootReport> = roots(env, agent)
         .into_iter()
         .filter(|(_, s)| scope.is_none_or(|want| want == *s))
-        .map(|(path, scope)| examine_root(agent, walk, &path, scope))
+        .map(|(path, scope)| examine_root(agent, walk, &path, scope.id()))
         .collect();
     shadow(&mut roots, wins, agent);
+    // Plugin skills are listed as `plugin:skill`, so they never shadow nor are shadowed.
+    if agent == Agent::CLAUDE_CODE && scope.is_none_or(|s| s == Scope::User) {
+        for (plugin, path) in plugin_roots(env) {
+            let mut root = examine_root(agent, walk, &path, "plugin");
+            for s in &mut root.skills {
+                s.name = s.name.take().map(|n| format!("{plugin}:{n}"));
+            }
+            roots.push(root);
+        }
+    }
     AgentReport {
         agent: agent.id(),
         roots,
@@ -339,10 +392,10 @@ struct Found {
     reason: Option<Problem>,
 }
 
-fn examine_root(agent: Agent, walk: Walk, path: &Path, scope: Scope) -> RootReport {
+fn examine_root(agent: Agent, walk: Walk, path: &Path, scope: &'static str) -> RootReport {
     let mut report = RootReport {
         path: path.to_path_buf(),
-        scope: scope.id(),
+        scope,
         exists: path.is_dir(),
         skills: Vec::new(),
         problems: Vec::new(),
@@ -532,7 +585,7 @@ fn judge(agent: Agent, root: &Path, f: Found) -> SkillEntry {
         loads,
         name,
         mut problems,
-    } = loader::judge(agent, &f.dir, &folder, &skill_md);
+    } = crate::skill::judge(agent, &f.dir, &folder);
     if !skill_md.is_file() && agent != Agent::CODEX {
         problems.retain(|d| d.rule != loader::NOT_LOADED);
     }

@@ -42,6 +42,9 @@ pub struct Options {
     pub dry_run: bool,
     pub limits: Limits,
     pub commit: CommitOptions,
+    /// The agents the skill is installed for: each must load it (its profile's errors).
+    /// Empty: the check of [`skill::check_installable`].
+    pub agents: Vec<crate::agents::Agent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +128,7 @@ pub fn install(
             .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
         let tree = tmp.path().join("tree");
         let records = bundle::extract(&mut archive, &plan, &tmp_dir, "tree", &tree, &opts.limits)?;
-        let (name, meta, digest) = check(&tree, &plan, &records, req)?;
+        let (name, meta, digest) = check(&tree, &plan, &records, req, &opts.agents)?;
         let target = root.skill_dir(&name);
         let found = match read_root(root)? {
             Some((dir, lock)) => existing(
@@ -163,7 +166,7 @@ pub fn install(
             &staging.tree(),
             &opts.limits,
         )?;
-        let (name, meta, digest) = check(&staging.tree(), &plan, &records, req)?;
+        let (name, meta, digest) = check(&staging.tree(), &plan, &records, req, &opts.agents)?;
         Ok::<_, InstallError>((records, name, meta, digest))
     })();
     let (records, name, meta, digest) = match staged {
@@ -287,6 +290,7 @@ fn check(
     plan: &bundle::Plan,
     records: &[FileRecord],
     req: &Request,
+    agents: &[crate::agents::Agent],
 ) -> Result<(String, skill::SkillMeta, String), InstallError> {
     // The folder name decides where the skill goes; a bare archive is named by its frontmatter.
     let name = match plan.folder_name() {
@@ -298,7 +302,11 @@ fn check(
         (SourceRecord::Path { path }, bundle::SkillAt::Find) => Some(Path::new(path)),
         _ => None,
     };
-    let meta = skill::check_installable(tree, &name, origin)?;
+    let meta = if agents.is_empty() {
+        skill::check_installable(tree, &name, origin)?
+    } else {
+        skill::check_loads(tree, &name, origin, agents)?
+    };
     if let Some(expected) = &req.expected_name
         && *expected != name
     {

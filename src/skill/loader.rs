@@ -13,9 +13,9 @@ use std::path::Path;
 use crate::agents::Agent;
 
 use super::diagnostic::{Diagnostic, Severity};
-use super::rules::RuleId;
+use super::rules::{Profile, RuleId, find_rule};
 use super::yaml::{Node, Value, YamlErrorKind};
-use super::{ValidateOptions, frontmatter, validate_dir, yaml};
+use super::{frontmatter, yaml};
 
 /// The versions of the clients the loaders were learned from.
 pub const CLIENT_VERSIONS: &[(Agent, &str)] = &[
@@ -40,70 +40,19 @@ pub struct Verdict {
     pub problems: Vec<Diagnostic>,
 }
 
-/// The rules whose findings make `agent` skip a skill (the errors of its profile).
+/// Whether findings of `rule` make `agent` skip a skill: the errors of its profile
+/// ([`Profile::of`]).
 pub fn skips_on(agent: Agent, rule: &str) -> bool {
-    use RuleId::*;
-    let fatal: &[RuleId] = match agent {
-        Agent::CLAUDE_CODE => &[
-            MissingSkillMd,
-            SkillMdCase,
-            Unreadable,
-            FrontmatterMissing,
-            FrontmatterUnclosed,
-            FrontmatterNotMapping,
-            YamlSyntax,
-            DescriptionMissing,
-            DescriptionEmpty,
-            DescriptionType,
-            FieldType,
-        ],
-        Agent::CODEX => &[
-            MissingSkillMd,
-            SkillMdCase,
-            Unreadable,
-            NotUtf8,
-            ByteOrderMark,
-            FrontmatterMissing,
-            FrontmatterUnclosed,
-            FrontmatterNotMapping,
-            YamlSyntax,
-            DuplicateKey,
-            NameType,
-            NameTooLong,
-            DescriptionMissing,
-            DescriptionEmpty,
-            DescriptionType,
-            MetadataType,
-        ],
-        Agent::GEMINI_CLI => &[
-            MissingSkillMd,
-            SkillMdCase,
-            Unreadable,
-            ByteOrderMark,
-            FrontmatterMissing,
-            FrontmatterUnclosed,
-            FrontmatterNotMapping,
-            NameMissing,
-            DescriptionMissing,
-        ],
-        // Agents not observed are judged as Codex loads skills: the strictest reader of
-        // the open standard among those observed.
-        _ => return skips_on(Agent::CODEX, rule),
-    };
-    fatal.iter().any(|r| r.id() == rule)
+    RuleId::from_id(rule)
+        .is_some_and(|r| find_rule(r).level(Profile::of(agent)) == Some(Severity::Error))
 }
 
-/// Judges the skill in `dir` (whose folder is named `folder`, as the agent found it) the
-/// way `agent` loads it. `skill_md` is the file the agent reads.
-pub fn judge(agent: Agent, dir: &Path, folder: &str, skill_md: &Path) -> Verdict {
-    let outcome = match std::fs::read(skill_md) {
-        Ok(bytes) => load(agent, &bytes, folder),
-        Err(_) => None,
-    };
-    let report = validate_dir(dir, &ValidateOptions::default());
-    let mut problems = report.diagnostics;
-    let loads = outcome.is_some();
-    for d in &mut problems {
+/// Gives `problems`, found under `agent`'s profile in the skill whose `SKILL.md` is
+/// `skill_md`, the severity the agent's behaviour warrants: when it `loads` the skill every
+/// one is a warning; when it skips it, those of the rules it skips on are errors, and when
+/// none is, a [`NOT_LOADED`] error says so.
+pub fn settle(agent: Agent, loads: bool, skill_md: &Path, problems: &mut Vec<Diagnostic>) {
+    for d in problems.iter_mut() {
         d.severity = if !loads && skips_on(agent, d.rule) {
             Severity::Error
         } else {
@@ -125,11 +74,6 @@ pub fn judge(agent: Agent, dir: &Path, folder: &str, skill_md: &Path) -> Verdict
                 ),
             },
         );
-    }
-    Verdict {
-        loads,
-        name: outcome,
-        problems,
     }
 }
 

@@ -15,6 +15,8 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::agents::Agent;
+
 pub use diagnostic::{Diagnostic, Severity, fingerprint, worst_first};
 pub use discover::{DiscoverError, containing, discover};
 use rules::Sink;
@@ -48,6 +50,13 @@ pub enum SkillError {
     /// The skill could not be loaded; the diagnostics say why.
     #[error("{}", first_error(.diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
+
+    /// `agent` would not load the skill; the errors of its profile say why.
+    #[error("{} skips it: {}", agent.display_name(), first_error(.diagnostics))]
+    NotLoaded {
+        agent: Agent,
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 fn first_error(d: &[Diagnostic]) -> String {
@@ -74,7 +83,12 @@ pub struct SkillFile {
 impl SkillFile {
     /// Splits and parses `text`, recording syntax problems as diagnostics.
     pub fn parse(path: &Path, text: String) -> SkillFile {
-        let mut sink = Sink::new(path, Profile::Spec);
+        SkillFile::parse_as(path, text, Profile::Spec)
+    }
+
+    /// As [`SkillFile::parse`], with the severities of `profile`.
+    pub fn parse_as(path: &Path, text: String, profile: Profile) -> SkillFile {
+        let mut sink = Sink::new(path, profile);
         let mut frontmatter = None;
         let mut body_line = 1;
         let mut body_offset = None;
@@ -292,6 +306,48 @@ pub fn check_installable(
     Ok(file.meta())
 }
 
+/// The install check when the skill is installed for `agents`: each of them loads the
+/// skill in `dir`, installed as `folder` (the errors of its profile; what it loads in spite
+/// of other problems passes). Diagnostics name files as [`check_installable`] does.
+pub fn check_loads(
+    dir: &Path,
+    folder: &str,
+    origin: Option<&Path>,
+    agents: &[Agent],
+) -> Result<SkillMeta, SkillError> {
+    let shown_dir = match origin {
+        Some(origin) => origin.to_path_buf(),
+        None if is_valid_name(folder) => PathBuf::from(folder),
+        None => PathBuf::new(),
+    };
+    if !dir.join("SKILL.md").is_file() {
+        return Err(SkillError::Missing {
+            dir: if shown_dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                shown_dir
+            },
+        });
+    }
+    for &agent in agents {
+        let opts = ValidateOptions {
+            profile: Profile::of(agent),
+            strict: false,
+        };
+        let report = validate_named(dir, Some(folder), &opts);
+        if report.has_errors() {
+            let mut diagnostics = report.diagnostics;
+            for d in &mut diagnostics {
+                if let Ok(rest) = d.file.strip_prefix(dir) {
+                    d.file = shown_dir.join(rest);
+                }
+            }
+            return Err(SkillError::NotLoaded { agent, diagnostics });
+        }
+    }
+    Ok(SkillFile::read(&dir.join("SKILL.md"))?.meta())
+}
+
 /// How [`validate_dir`] judges a skill.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ValidateOptions {
@@ -309,6 +365,9 @@ pub struct SkillReport {
     pub meta: SkillMeta,
     /// Those in `SKILL.md` first, then by file, line, column and rule.
     pub diagnostics: Vec<Diagnostic>,
+    /// Under an agent's profile, the name that agent lists the skill under; `None` when it
+    /// skips the skill, or under a profile that is not an agent's.
+    pub loads_as: Option<String>,
 }
 
 impl SkillReport {
@@ -354,6 +413,30 @@ pub fn folder_name(dir: &Path) -> Option<String> {
 
 /// Validates the skill folder `dir` under `opts.profile`.
 pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
+    validate_named(dir, folder_name(dir).as_deref(), opts)
+}
+
+/// What `agent` does with the skill folder `dir`, which it found under the name `folder`:
+/// whether it loads it, under which name, and every finding of its profile.
+pub fn judge(agent: Agent, dir: &Path, folder: &str) -> loader::Verdict {
+    let opts = ValidateOptions {
+        profile: Profile::of(agent),
+        strict: false,
+    };
+    let report = validate_named(dir, Some(folder), &opts);
+    loader::Verdict {
+        loads: report.loads_as.is_some(),
+        name: report.loads_as,
+        problems: report.diagnostics,
+    }
+}
+
+/// Validates the skill folder `dir`, whose name is `folder` (what `name` must equal and,
+/// for Claude Code, the name the skill is listed under), under `opts.profile`. Under an
+/// agent's profile the agent's own loader decides which findings are errors (see
+/// [`loader::settle`]).
+pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) -> SkillReport {
+    let agent = opts.profile.agent();
     let missing = dir.join("SKILL.md");
     let Some(path) = find_skill_md(dir) else {
         let mut sink = Sink::new(&missing, opts.profile);
@@ -363,10 +446,16 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
             0,
             "the folder has no SKILL.md; a skill is a folder holding a SKILL.md that starts with `name` and `description` frontmatter",
         );
-        return finish(dir, None, SkillMeta::default(), sink.out, opts);
+        let mut out = sink.out;
+        if let Some(agent) = agent {
+            loader::settle(agent, false, &missing, &mut out);
+        }
+        return finish(dir, None, SkillMeta::default(), out, opts, None);
     };
     let mut sink = Sink::new(&path, opts.profile);
-    if path.file_name().is_some_and(|n| n != "SKILL.md") {
+    // Agents read `SKILL.md` only (on a case-insensitive file system `skill.md` is that).
+    let exact = path.file_name().is_some_and(|n| n == "SKILL.md");
+    if !exact {
         sink.push(
             RuleId::SkillMdCase,
             0,
@@ -383,27 +472,40 @@ pub fn validate_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
                 0,
                 format!("cannot read the file: {e}; check its permissions"),
             );
+            let mut out = sink.out;
+            if let Some(agent) = agent {
+                loader::settle(agent, false, &path, &mut out);
+            }
             return finish(
                 dir,
                 Some(path.clone()),
                 SkillMeta::default(),
-                sink.out,
+                out,
                 opts,
+                None,
             );
         }
     };
+    let loads_as = match agent {
+        Some(agent) if exact => loader::load(agent, &bytes, folder.unwrap_or_default()),
+        _ => None,
+    };
     let text = utf8_text(&mut sink, bytes);
-    let mut file = SkillFile::parse(&path, text);
+    let mut file = SkillFile::parse_as(&path, text, opts.profile);
     sink.out.append(&mut file.diagnostics);
     if let Some(root) = &file.frontmatter {
-        rules::check_frontmatter(&mut sink, root, folder_name(dir).as_deref());
+        rules::check_frontmatter(&mut sink, root, folder);
     }
     if let Some(body) = file.body() {
         body::check_body(&mut sink, dir, body, file.body_line);
     }
     body::check_files(&mut sink, dir);
     let meta = file.meta();
-    finish(dir, Some(path.clone()), meta, sink.out, opts)
+    let mut out = sink.out;
+    if let Some(agent) = agent {
+        loader::settle(agent, loads_as.is_some(), &path, &mut out);
+    }
+    finish(dir, Some(path.clone()), meta, out, opts, loads_as)
 }
 
 /// The text of a `SKILL.md`; bytes that are not UTF-8 are reported under `not-utf8` at the
@@ -437,6 +539,7 @@ fn finish(
     meta: SkillMeta,
     mut diagnostics: Vec<Diagnostic>,
     opts: &ValidateOptions,
+    loads_as: Option<String>,
 ) -> SkillReport {
     if opts.strict {
         diagnostics
@@ -458,6 +561,7 @@ fn finish(
         skill_md,
         meta,
         diagnostics,
+        loads_as,
     }
 }
 

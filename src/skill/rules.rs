@@ -11,6 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::diagnostic::{Diagnostic, Severity};
 use super::yaml::{Node, Value};
+use crate::agents::Agent;
 
 /// Which rule set decides what is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,19 +19,32 @@ pub enum Profile {
     /// The Agent Skills specification, as the reference validator applies it.
     #[default]
     Spec,
-    /// The specification plus the fields Claude Code reads.
+    /// What Claude Code loads: the specification plus the fields Claude Code reads, with
+    /// errors only for what makes Claude Code skip the skill.
     ClaudeCode,
+    /// What Codex loads: errors only for what makes Codex skip the skill.
+    Codex,
+    /// What Gemini CLI loads: errors only for what makes Gemini CLI skip the skill.
+    GeminiCli,
     /// What claude.ai upload and the Skills API accept.
     Upload,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 3] = [Profile::Spec, Profile::ClaudeCode, Profile::Upload];
+    pub const ALL: [Profile; 5] = [
+        Profile::Spec,
+        Profile::ClaudeCode,
+        Profile::Codex,
+        Profile::GeminiCli,
+        Profile::Upload,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Profile::Spec => "spec",
             Profile::ClaudeCode => "claude-code",
+            Profile::Codex => "codex",
+            Profile::GeminiCli => "gemini-cli",
             Profile::Upload => "upload",
         }
     }
@@ -39,7 +53,29 @@ impl Profile {
         match self {
             Profile::Spec => 0,
             Profile::ClaudeCode => 1,
-            Profile::Upload => 2,
+            Profile::Codex => 2,
+            Profile::GeminiCli => 3,
+            Profile::Upload => 4,
+        }
+    }
+
+    /// The profile of what `agent` loads. Agents not observed are judged as Codex loads
+    /// skills: the strictest reader of the open standard among those observed.
+    pub fn of(agent: Agent) -> Profile {
+        match agent {
+            Agent::CLAUDE_CODE => Profile::ClaudeCode,
+            Agent::GEMINI_CLI => Profile::GeminiCli,
+            _ => Profile::Codex,
+        }
+    }
+
+    /// The agent whose loader this profile describes, if it is an agent's.
+    pub fn agent(self) -> Option<Agent> {
+        match self {
+            Profile::ClaudeCode => Some(Agent::CLAUDE_CODE),
+            Profile::Codex => Some(Agent::CODEX),
+            Profile::GeminiCli => Some(Agent::GEMINI_CLI),
+            Profile::Spec | Profile::Upload => None,
         }
     }
 }
@@ -131,14 +167,17 @@ impl std::fmt::Display for RuleId {
 }
 
 /// One rule: its stable id, its severity in each profile (`None`: not checked there), and
-/// what it checks.
+/// what it checks. In an agent's profile (`claude-code`, `codex`, `gemini-cli`) an error is
+/// a rule that makes that agent skip the skill, learned from the real client; a finding of
+/// it stays an error only when the agent's loader does skip the skill (see
+/// [`super::loader`]), and is a warning when the agent recovers from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub rule: RuleId,
     /// `rule.id()`.
     pub id: &'static str,
-    /// Severity in `spec`, `claude-code` and `upload`, in that order.
-    pub levels: [Option<Severity>; 3],
+    /// Severity in `spec`, `claude-code`, `codex`, `gemini-cli` and `upload`, in that order.
+    pub levels: [Option<Severity>; 5],
     pub summary: &'static str,
 }
 
@@ -152,7 +191,7 @@ const E: Option<Severity> = Some(Severity::Error);
 const W: Option<Severity> = Some(Severity::Warning);
 const N: Option<Severity> = None;
 
-const fn rule(rule: RuleId, levels: [Option<Severity>; 3], summary: &'static str) -> Rule {
+const fn rule(rule: RuleId, levels: [Option<Severity>; 5], summary: &'static str) -> Rule {
     Rule {
         rule,
         id: rule.id(),
@@ -165,52 +204,52 @@ const fn rule(rule: RuleId, levels: [Option<Severity>; 3], summary: &'static str
 /// entry per rule, checked when compiling). Ids are stable: tools match on them.
 #[rustfmt::skip]
 pub const RULES: &[Rule] = &[
-    rule(RuleId::MissingSkillMd,          [E, E, E], "the folder holds no SKILL.md"),
-    rule(RuleId::SkillMdCase,             [W, W, W], "the file is named skill.md rather than SKILL.md"),
-    rule(RuleId::Unreadable,              [E, E, E], "SKILL.md cannot be read"),
-    rule(RuleId::NotUtf8,                 [E, E, E], "SKILL.md is not UTF-8"),
-    rule(RuleId::ByteOrderMark,           [E, E, E], "SKILL.md starts with a byte-order mark"),
-    rule(RuleId::FrontmatterMissing,      [E, E, E], "line 1 is not `---`"),
-    rule(RuleId::FrontmatterUnclosed,     [E, E, E], "no `---` line closes the frontmatter"),
-    rule(RuleId::FrontmatterNotMapping,   [E, E, E], "the frontmatter is empty or not a mapping"),
-    rule(RuleId::YamlSyntax,              [E, E, E], "the frontmatter is not valid YAML"),
-    rule(RuleId::DuplicateKey,            [E, E, E], "a key appears twice in one mapping"),
-    rule(RuleId::KeyType,                 [E, E, E], "a key is a list or a mapping"),
-    rule(RuleId::NullValue,               [E, E, E], "a key has no value (empty, `~` or `null`)"),
-    rule(RuleId::UnknownField,            [E, W, E], "a top-level key the profile does not know"),
-    rule(RuleId::RegistryField,           [E, W, E], "a registry key (`version`, `tags`…) outside `metadata`"),
-    rule(RuleId::ScalarNotString,         [W, W, W], "a boolean or number where a string is expected"),
-    rule(RuleId::NameMissing,             [E, E, E], "no `name`"),
-    rule(RuleId::NameType,                [E, E, E], "`name` is a list or a mapping"),
-    rule(RuleId::NameEmpty,               [E, E, E], "`name` is empty or blank"),
-    rule(RuleId::NameTooLong,             [E, E, E], "`name` is over 64 characters after NFKC"),
-    rule(RuleId::NameNotLowercase,        [E, E, E], "`name` has uppercase letters"),
-    rule(RuleId::NameHyphenEdge,          [E, E, E], "`name` starts or ends with a hyphen"),
-    rule(RuleId::NameDoubleHyphen,        [E, E, E], "`name` contains `--`"),
-    rule(RuleId::NameInvalidChar,         [E, E, E], "`name` has a character other than a letter, digit or hyphen"),
-    rule(RuleId::NameMismatch,            [E, E, E], "`name` differs from the folder name"),
-    rule(RuleId::NameNotAscii,            [N, N, E], "`name` has a non-ASCII character"),
-    rule(RuleId::NameReservedWord,        [N, N, E], "`name` contains `anthropic` or `claude`"),
-    rule(RuleId::DescriptionMissing,      [E, E, E], "no `description`"),
-    rule(RuleId::DescriptionType,         [E, E, E], "`description` is a list or a mapping"),
-    rule(RuleId::DescriptionEmpty,        [E, E, E], "`description` is empty or blank"),
-    rule(RuleId::DescriptionTooLong,      [E, E, E], "`description` is over 1024 characters"),
-    rule(RuleId::DescriptionAngleBracket, [N, N, E], "`description` contains `<` or `>`"),
-    rule(RuleId::LicenseType,             [E, E, E], "`license` is a list or a mapping"),
-    rule(RuleId::CompatibilityType,       [E, E, E], "`compatibility` is a list or a mapping"),
-    rule(RuleId::CompatibilityTooLong,    [E, E, E], "`compatibility` is over 500 characters"),
-    rule(RuleId::CompatibilityEmpty,      [W, W, W], "`compatibility` is empty or blank"),
-    rule(RuleId::MetadataType,            [E, E, E], "`metadata` is not a mapping"),
-    rule(RuleId::MetadataValueType,       [E, E, E], "a `metadata` value is a list or a mapping"),
-    rule(RuleId::AllowedToolsType,        [E, E, E], "`allowed-tools` is not a string (claude-code: or a list of strings)"),
-    rule(RuleId::FieldType,               [N, E, N], "a Claude Code field has the wrong type"),
-    rule(RuleId::FieldValue,              [N, W, N], "a Claude Code field has a value Claude Code does not know"),
-    rule(RuleId::BodyTooLong,             [W, W, W], "the body is over 500 lines"),
-    rule(RuleId::BrokenLink,              [W, W, W], "a relative link points to a file missing from the folder"),
-    rule(RuleId::MissingReference,        [W, W, W], "a `references/`, `scripts/` or `assets/` path in the body is missing"),
-    rule(RuleId::LinkOutsideSkill,        [W, W, W], "a relative link leaves the skill folder"),
-    rule(RuleId::LargeFile,               [W, W, W], "a file is over 1 MiB"),
-    rule(RuleId::JunkFile,                [W, W, W], "`.DS_Store`, `__pycache__` or `*.pyc` in the folder"),
+    rule(RuleId::MissingSkillMd,          [E, E, E, E, E], "the folder holds no SKILL.md"),
+    rule(RuleId::SkillMdCase,             [W, E, E, E, W], "the file is named skill.md rather than SKILL.md"),
+    rule(RuleId::Unreadable,              [E, E, E, E, E], "SKILL.md cannot be read"),
+    rule(RuleId::NotUtf8,                 [E, W, E, W, E], "SKILL.md is not UTF-8"),
+    rule(RuleId::ByteOrderMark,           [E, W, E, E, E], "SKILL.md starts with a byte-order mark"),
+    rule(RuleId::FrontmatterMissing,      [E, E, E, E, E], "line 1 is not `---`"),
+    rule(RuleId::FrontmatterUnclosed,     [E, E, E, E, E], "no `---` line closes the frontmatter"),
+    rule(RuleId::FrontmatterNotMapping,   [E, E, E, E, E], "the frontmatter is empty or not a mapping"),
+    rule(RuleId::YamlSyntax,              [E, E, E, W, E], "the frontmatter is not valid YAML"),
+    rule(RuleId::DuplicateKey,            [E, W, E, W, E], "a key appears twice in one mapping"),
+    rule(RuleId::KeyType,                 [E, W, W, W, E], "a key is a list or a mapping"),
+    rule(RuleId::NullValue,               [E, W, W, W, E], "a key has no value (empty, `~` or `null`)"),
+    rule(RuleId::UnknownField,            [E, W, W, W, E], "a top-level key the profile does not know"),
+    rule(RuleId::RegistryField,           [E, W, W, W, E], "a registry key (`version`, `tags`…) outside `metadata`"),
+    rule(RuleId::ScalarNotString,         [W, W, W, W, W], "a boolean or number where a string is expected"),
+    rule(RuleId::NameMissing,             [E, W, W, E, E], "no `name`"),
+    rule(RuleId::NameType,                [E, W, E, W, E], "`name` is a list or a mapping"),
+    rule(RuleId::NameEmpty,               [E, W, W, W, E], "`name` is empty or blank"),
+    rule(RuleId::NameTooLong,             [E, W, E, W, E], "`name` is over 64 characters after NFKC"),
+    rule(RuleId::NameNotLowercase,        [E, W, W, W, E], "`name` has uppercase letters"),
+    rule(RuleId::NameHyphenEdge,          [E, W, W, W, E], "`name` starts or ends with a hyphen"),
+    rule(RuleId::NameDoubleHyphen,        [E, W, W, W, E], "`name` contains `--`"),
+    rule(RuleId::NameInvalidChar,         [E, W, W, W, E], "`name` has a character other than a letter, digit or hyphen"),
+    rule(RuleId::NameMismatch,            [E, W, W, W, E], "`name` differs from the folder name"),
+    rule(RuleId::NameNotAscii,            [N, N, N, N, E], "`name` has a non-ASCII character"),
+    rule(RuleId::NameReservedWord,        [N, N, N, N, E], "`name` contains `anthropic` or `claude`"),
+    rule(RuleId::DescriptionMissing,      [E, E, E, E, E], "no `description`"),
+    rule(RuleId::DescriptionType,         [E, E, E, W, E], "`description` is a list or a mapping"),
+    rule(RuleId::DescriptionEmpty,        [E, E, E, W, E], "`description` is empty or blank"),
+    rule(RuleId::DescriptionTooLong,      [E, W, W, W, E], "`description` is over 1024 characters"),
+    rule(RuleId::DescriptionAngleBracket, [N, N, N, N, E], "`description` contains `<` or `>`"),
+    rule(RuleId::LicenseType,             [E, W, W, W, E], "`license` is a list or a mapping"),
+    rule(RuleId::CompatibilityType,       [E, W, W, W, E], "`compatibility` is a list or a mapping"),
+    rule(RuleId::CompatibilityTooLong,    [E, W, W, W, E], "`compatibility` is over 500 characters"),
+    rule(RuleId::CompatibilityEmpty,      [W, W, W, W, W], "`compatibility` is empty or blank"),
+    rule(RuleId::MetadataType,            [E, W, E, W, E], "`metadata` is not a mapping"),
+    rule(RuleId::MetadataValueType,       [E, W, W, W, E], "a `metadata` value is a list or a mapping"),
+    rule(RuleId::AllowedToolsType,        [E, W, W, W, E], "`allowed-tools` is not a string (claude-code: or a list of strings)"),
+    rule(RuleId::FieldType,               [N, E, N, N, N], "a Claude Code field has the wrong type"),
+    rule(RuleId::FieldValue,              [N, W, N, N, N], "a Claude Code field has a value Claude Code does not know"),
+    rule(RuleId::BodyTooLong,             [W, W, W, W, W], "the body is over 500 lines"),
+    rule(RuleId::BrokenLink,              [W, W, W, W, W], "a relative link points to a file missing from the folder"),
+    rule(RuleId::MissingReference,        [W, W, W, W, W], "a `references/`, `scripts/` or `assets/` path in the body is missing"),
+    rule(RuleId::LinkOutsideSkill,        [W, W, W, W, W], "a relative link leaves the skill folder"),
+    rule(RuleId::LargeFile,               [W, W, W, W, W], "a file is over 1 MiB"),
+    rule(RuleId::JunkFile,                [W, W, W, W, W], "`.DS_Store`, `__pycache__` or `*.pyc` in the folder"),
 ];
 
 // `RULES[i]` is the entry of the `i`th variant of `RuleId`, for every variant.

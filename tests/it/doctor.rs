@@ -223,9 +223,89 @@ fn doctor_says_why_a_skill_does_not_load_and_exits_1() {
     );
 }
 
-/// Runs the real clients through `scripts/calibrate-doctor.py --check` and compares doctor
-/// with what they load now. Needs the clients installed (see the script) and
-/// `SKILLPACK_CLIENTS` naming their folder:
+/// The skill folder a case is about: the first folder of its first entry in a skills
+/// root. `None` for cases whose verdict depends on where the folder sits or what else is
+/// in the root (`"layout": true`), which doctor judges and `validate` does not.
+fn case_folder(table: &Value, world: &World, case: &Value, client: &str) -> Option<PathBuf> {
+    if case["layout"] == true {
+        return None;
+    }
+    let roots = &table["roots"][client];
+    let entry = case["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| matches!(e["at"].as_str(), Some("user" | "project")))?;
+    let root = roots[entry["at"].as_str().unwrap()]
+        .as_str()
+        .unwrap()
+        .replace("{home}", &world.home.to_string_lossy())
+        .replace("{project}", &world.project.to_string_lossy());
+    let first = entry["path"].as_str().unwrap().split('/').next()?;
+    Some(PathBuf::from(root).join(first))
+}
+
+/// `validate --profile AGENT` on every case's skill folder: an error exactly when the
+/// recorded client skips the skill. Returns the pairs compared and the differences.
+fn compare_profiles(table: &Value) -> (usize, Vec<String>) {
+    let corpus = data("corpus.json");
+    let mut compared = 0;
+    let mut diffs = Vec::new();
+    for case in corpus["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        for client in CLIENTS {
+            let world = World::new();
+            let Some(folder) = case_folder(table, &world, case, client) else {
+                continue;
+            };
+            if !world.lay_out(table, case, client) {
+                continue;
+            }
+            compared += 1;
+            let cache = world.home.join(".cache");
+            let out = skillpack(&world.home, &cache, &world.project)
+                .args(["validate", "--profile", client, "--format", "json"])
+                .arg(&folder)
+                .output()
+                .unwrap();
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                panic!(
+                    "{id} {client}: {e}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
+            let errors: Vec<&str> = doc["skills"][0]["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["severity"] == "error")
+                .map(|d| d["rule"].as_str().unwrap())
+                .collect();
+            let skipped = table["cases"][id][client].as_array().unwrap().is_empty();
+            if skipped == errors.is_empty() || out.status.code() != Some(i32::from(skipped)) {
+                diffs.push(format!(
+                    "{id} {client}: client {}, validate errors {errors:?} (exit {:?})",
+                    if skipped { "skips" } else { "loads" },
+                    out.status.code()
+                ));
+            }
+        }
+    }
+    (compared, diffs)
+}
+
+#[cfg(unix)]
+#[test]
+fn validate_errs_under_an_agents_profile_exactly_when_the_agent_skips_the_skill() {
+    let table = data("clients.json");
+    let (compared, diffs) = compare_profiles(&table);
+    assert!(compared >= 100, "only {compared} case × profile pairs ran");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Runs the real clients through `scripts/calibrate-doctor.py` and compares doctor, and
+/// `validate` under each agent's profile, with what they load now. Needs the clients
+/// installed (see the script) and `SKILLPACK_CLIENTS` naming their folder:
 /// `SKILLPACK_CLIENTS=/tmp/clients cargo test doctor_matches_the_installed_clients -- --ignored`
 #[cfg(unix)]
 #[test]
@@ -243,7 +323,64 @@ fn doctor_matches_the_installed_clients() {
         .unwrap();
     assert!(status.success());
     let table: Value = serde_json::from_slice(&std::fs::read(&table).unwrap()).unwrap();
-    let (compared, diffs) = compare(&table);
-    assert!(compared > 0);
+    let (compared, mut diffs) = compare(&table);
+    let (profiled, more) = compare_profiles(&table);
+    diffs.extend(more);
+    assert!(compared > 0 && profiled > 0);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// `install --agent A` refuses a skill A would not load, naming A and the rule, and
+/// installs what A loads even where the specification objects; without `--agent` the
+/// specification's check stands.
+#[test]
+fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
+    let world = World::new();
+    let src = world.home.join("src/bom-skill");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("SKILL.md"),
+        "\u{feff}---\nname: bom-skill\ndescription: Starts with a byte-order mark.\n---\nBody.\n",
+    )
+    .unwrap();
+    let install = |agent: Option<&str>| {
+        let cache = world.home.join(".cache");
+        let mut cmd = skillpack(&world.home, &cache, &world.project);
+        cmd.arg("install").arg(&src);
+        if let Some(agent) = agent {
+            cmd.args(["--agent", agent]);
+        }
+        cmd.output().unwrap()
+    };
+
+    let out = install(Some("codex"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the skill does not load: Codex skips it: "),
+        "{err}"
+    );
+    assert!(err.contains("error[byte-order-mark]"), "{err}");
+    assert!(err.contains("--profile codex"), "{err}");
+    assert!(!world.home.join(".agents/skills/bom-skill").exists());
+
+    // Both named: Codex's refusal stops the run before anything is installed.
+    let out = install(Some("claude-code,codex"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!world.home.join(".claude/skills/bom-skill").exists());
+
+    let out = install(None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[byte-order-mark]"), "{err}");
+
+    let out = install(Some("claude-code"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        world
+            .home
+            .join(".claude/skills/bom-skill/SKILL.md")
+            .is_file()
+    );
 }

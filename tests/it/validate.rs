@@ -38,6 +38,8 @@ impl Case {
         match self.profile.as_deref().unwrap_or("spec") {
             "spec" => Profile::Spec,
             "claude-code" => Profile::ClaudeCode,
+            "codex" => Profile::Codex,
+            "gemini-cli" => Profile::GeminiCli,
             "upload" => Profile::Upload,
             other => panic!("{}: unknown profile {other}", self.id),
         }
@@ -219,6 +221,21 @@ fn every_rule_is_documented() {
             "docs/validate.md has no row for `{}`",
             rule.id
         );
+    }
+}
+
+/// The table of severities in docs/validate.md is the one the profiles apply.
+#[test]
+fn the_documented_severities_are_the_profiles() {
+    let cell = |s: Option<Severity>| match s {
+        Some(Severity::Error) => "E",
+        Some(Severity::Warning) => "W",
+        None => "—",
+    };
+    for rule in RULES {
+        let levels: Vec<&str> = Profile::ALL.iter().map(|&p| cell(rule.level(p))).collect();
+        let row = format!("| `{}` | {} |", rule.id, levels.join(" | "));
+        assert!(DOC.contains(&row), "docs/validate.md should have `{row}`");
     }
 }
 

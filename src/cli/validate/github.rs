@@ -96,6 +96,7 @@ mod tests {
             dir: PathBuf::from("s"),
             skill_md: None,
             meta: Default::default(),
+            loads_as: None,
             diagnostics: vec![
                 d(Severity::Warning, 1),
                 d(Severity::Error, 2),

@@ -33,8 +33,11 @@ the current folder is searched. Skills are checked in parallel and reported in p
 
 Profiles:
   spec          the Agent Skills specification, as its reference validator applies it
-  claude-code   the specification plus the fields Claude Code reads, each type-checked;
-                other unknown fields are warnings
+  claude-code   what Claude Code loads, learned from the client: an error only where
+                Claude Code skips the skill (the fields it reads are type-checked);
+                what it loads but the specification rejects is a warning
+  codex         the same for Codex
+  gemini-cli    the same for Gemini CLI
   upload        the specification plus what claude.ai upload and the Skills API accept:
                 no < or > in the description, an ASCII name without `anthropic` or `claude`
 
