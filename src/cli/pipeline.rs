@@ -211,6 +211,29 @@ pub(crate) fn render(p: &Printer, env: &Env, report: &Report, agents: &[&str]) {
         ),
     }
     p.detail(format!("tree {}", report.tree));
+    say_loaded_in_spite(p, report);
+}
+
+/// The problems the named agents load the skill in spite of, each once with the agents
+/// it concerns: worth fixing, not a reason to refuse.
+fn say_loaded_in_spite(p: &Printer, report: &Report) {
+    let mut seen: Vec<(String, Vec<&str>)> = Vec::new();
+    for (agent, d) in &report.warnings {
+        let text = d.to_string();
+        match seen.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, agents)) => agents.push(agent.display_name()),
+            None => seen.push((text, vec![agent.display_name()])),
+        }
+    }
+    for (text, agents) in seen {
+        let verb = if agents.len() == 1 { "loads" } else { "load" };
+        p.warn(format!(
+            "{} {verb} {} in spite of: {}",
+            agents.join(", "),
+            report.name,
+            skillpack::text::escape(&text)
+        ));
+    }
 }
 
 pub(crate) fn report_json(r: &Report, agents: &[&str]) -> serde_json::Value {
@@ -224,6 +247,10 @@ pub(crate) fn report_json(r: &Report, agents: &[&str]) -> serde_json::Value {
         "files": r.files,
         "size": r.size,
         "signed": r.signed_by.is_some(),
+        "warnings": r.warnings.iter().map(|(a, d)| json!({
+            "agent": a.id(), "rule": d.rule, "message": d.message,
+            "file": d.file, "line": d.line, "column": d.col,
+        })).collect::<Vec<_>>(),
         "key_id": r.signed_by.as_ref().map(|k| k.id().to_string()),
         "key": r.signed_by.as_ref().map(|k| k.base64()),
         // Only names that are skill names: the others were reported as ignored.

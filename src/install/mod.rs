@@ -87,6 +87,8 @@ pub struct Report {
     pub signed_by: Option<Box<crate::sign::TrustedKey>>,
     /// Where the skill came from (a repository's companions are looked for there first).
     pub source: Option<SourceRecord>,
+    /// Problems each agent of [`Options::agents`] loads the skill in spite of.
+    pub warnings: Vec<(crate::agents::Agent, skill::Diagnostic)>,
 }
 
 fn open<'a>(data: &'a ArchiveData) -> Result<Box<dyn ReadSeek + 'a>, BundleError> {
@@ -128,7 +130,7 @@ pub fn install(
             .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
         let tree = tmp.path().join("tree");
         let records = bundle::extract(&mut archive, &plan, &tmp_dir, "tree", &tree, &opts.limits)?;
-        let (name, meta, digest) = check(&tree, &plan, &records, req, &opts.agents)?;
+        let (name, meta, digest, warnings) = check(&tree, &plan, &records, req, &opts.agents)?;
         let target = root.skill_dir(&name);
         let found = match read_root(root)? {
             Some((dir, lock)) => existing(
@@ -147,7 +149,9 @@ pub fn install(
             Existing::None => Action::WouldInstall { replaces: false },
             Existing::Replaceable => Action::WouldInstall { replaces: true },
         };
-        return Ok(report(name, meta, target, digest, &records, action, 0));
+        let mut r = report(name, meta, target, digest, &records, action, 0);
+        r.warnings = warnings;
+        return Ok(r);
     }
 
     let opened = root.open_write()?;
@@ -166,10 +170,10 @@ pub fn install(
             &staging.tree(),
             &opts.limits,
         )?;
-        let (name, meta, digest) = check(&staging.tree(), &plan, &records, req, &opts.agents)?;
-        Ok::<_, InstallError>((records, name, meta, digest))
+        let checked = check(&staging.tree(), &plan, &records, req, &opts.agents)?;
+        Ok::<_, InstallError>((records, checked))
     })();
-    let (records, name, meta, digest) = match staged {
+    let (records, (name, meta, digest, warnings)) = match staged {
         Ok(v) => v,
         Err(e) => {
             staging.discard();
@@ -189,7 +193,7 @@ pub fn install(
     ) {
         Ok(Existing::SameTree) => {
             staging.discard();
-            return Ok(report(
+            let mut r = report(
                 name,
                 meta,
                 target,
@@ -197,7 +201,9 @@ pub fn install(
                 &records,
                 Action::Unchanged,
                 recovered,
-            ));
+            );
+            r.warnings = warnings;
+            return Ok(r);
         }
         Ok(_) => {}
         Err(e) => {
@@ -222,9 +228,9 @@ pub fn install(
         Some(p) => Action::Updated { from: p.version },
         None => Action::Installed,
     };
-    Ok(report(
-        name, meta, target, digest, &records, action, recovered,
-    ))
+    let mut r = report(name, meta, target, digest, &records, action, recovered);
+    r.warnings = warnings;
+    Ok(r)
 }
 
 /// [`install`] for a bundle `session` fetched. When the bundle is refused for its digests,
@@ -281,8 +287,18 @@ fn report(
         recovered,
         signed_by: None,
         source: None,
+        warnings: Vec::new(),
     }
 }
+
+/// What [`check`] found: the skill's name, model and tree digest, and the problems the
+/// agents load it in spite of.
+type Checked = (
+    String,
+    skill::SkillMeta,
+    String,
+    Vec<(crate::agents::Agent, skill::Diagnostic)>,
+);
 
 /// check: the staged skill loads, is the one requested, and has the pinned tree digest.
 fn check(
@@ -291,7 +307,7 @@ fn check(
     records: &[FileRecord],
     req: &Request,
     agents: &[crate::agents::Agent],
-) -> Result<(String, skill::SkillMeta, String), InstallError> {
+) -> Result<Checked, InstallError> {
     // The folder name decides where the skill goes; a bare archive is named by its frontmatter.
     let name = match plan.folder_name() {
         Some(folder) => folder.to_string(),
@@ -302,8 +318,8 @@ fn check(
         (SourceRecord::Path { path }, bundle::SkillAt::Find) => Some(Path::new(path)),
         _ => None,
     };
-    let meta = if agents.is_empty() {
-        skill::check_installable(tree, &name, origin)?
+    let (meta, warnings) = if agents.is_empty() {
+        (skill::check_installable(tree, &name, origin)?, Vec::new())
     } else {
         skill::check_loads(tree, &name, origin, agents)?
     };
@@ -325,7 +341,7 @@ fn check(
             actual: digest,
         });
     }
-    Ok((name, meta, digest))
+    Ok((name, meta, digest, warnings))
 }
 
 enum Existing {

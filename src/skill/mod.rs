@@ -307,14 +307,15 @@ pub fn check_installable(
 }
 
 /// The install check when the skill is installed for `agents`: each of them loads the
-/// skill in `dir`, installed as `folder` (the errors of its profile; what it loads in spite
-/// of other problems passes). Diagnostics name files as [`check_installable`] does.
+/// skill in `dir`, installed as `folder` (the errors of its profile). What an agent loads
+/// in spite of is returned, per agent, as warnings. Diagnostics name files as
+/// [`check_installable`] does.
 pub fn check_loads(
     dir: &Path,
     folder: &str,
     origin: Option<&Path>,
     agents: &[Agent],
-) -> Result<SkillMeta, SkillError> {
+) -> Result<(SkillMeta, Vec<(Agent, Diagnostic)>), SkillError> {
     let shown_dir = match origin {
         Some(origin) => origin.to_path_buf(),
         None if is_valid_name(folder) => PathBuf::from(folder),
@@ -329,23 +330,26 @@ pub fn check_loads(
             },
         });
     }
+    let mut warnings = Vec::new();
     for &agent in agents {
         let opts = ValidateOptions {
             profile: Profile::of(agent),
             strict: false,
         };
         let report = validate_named(dir, Some(folder), &opts);
-        if report.has_errors() {
-            let mut diagnostics = report.diagnostics;
-            for d in &mut diagnostics {
-                if let Ok(rest) = d.file.strip_prefix(dir) {
-                    d.file = shown_dir.join(rest);
-                }
+        let mut diagnostics = report.diagnostics.clone();
+        for d in &mut diagnostics {
+            if let Ok(rest) = d.file.strip_prefix(dir) {
+                d.file = shown_dir.join(rest);
             }
+        }
+        if report.has_errors() {
             return Err(SkillError::NotLoaded { agent, diagnostics });
         }
+        // What the agent loads in spite of: said, not refused.
+        warnings.extend(diagnostics.into_iter().map(|d| (agent, d)));
     }
-    Ok(SkillFile::read(&dir.join("SKILL.md"))?.meta())
+    Ok((SkillFile::read(&dir.join("SKILL.md"))?.meta(), warnings))
 }
 
 /// How [`validate_dir`] judges a skill.

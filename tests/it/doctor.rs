@@ -383,4 +383,10 @@ fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
             .join(".claude/skills/bom-skill/SKILL.md")
             .is_file()
     );
+    // Installed, and the problem Claude Code loads it in spite of is said.
+    assert!(
+        err.contains("warning: Claude Code loads bom-skill in spite of: ")
+            && err.contains("[byte-order-mark]"),
+        "{err}"
+    );
 }
