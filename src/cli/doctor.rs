@@ -86,16 +86,17 @@ pub(crate) fn run(p: &Printer, args: DoctorArgs) -> CmdResult {
         folders += agent.roots.iter().map(|r| r.skills.len()).sum::<usize>();
         skipped += agent.not_loaded();
     }
-    let agents = report.agents.len();
+    let n = report.agents.len();
+    let agents = format!("{n} agent{}", if n == 1 { "" } else { "s" });
     if skipped == 0 {
         p.status(
             "Checked",
-            format!("{folders} folders for {agents} agents: every skill loads"),
+            format!("{folders} folders for {agents}: every skill loads"),
         );
     } else {
         p.status_warn(
             "Checked",
-            format!("{folders} folders for {agents} agents: {skipped} will not load"),
+            format!("{folders} folders for {agents}: {skipped} will not load"),
         );
     }
     Ok(code)
