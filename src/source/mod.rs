@@ -790,10 +790,7 @@ impl<'p> Session<'p> {
         path: &Path,
         expected_sha256: Option<String>,
     ) -> Result<Opened, SourceError> {
-        let meta = std::fs::metadata(path).map_err(|_| SourceError::NotFound {
-            path: path.to_path_buf(),
-        })?;
-        if meta.is_dir() {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             let canonical = std::fs::canonicalize(path)
                 .map_err(|e| SourceError::io("cannot resolve", path, e))?;
             let skills = listing::list_dir(&canonical);

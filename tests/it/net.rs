@@ -471,3 +471,21 @@ pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// A mirror of GitHub's archives serving `acme/skills` (skills/alpha and skills/beta) at
+/// each of `refs`, each archive saying it is `commit` as GitHub's do.
+pub fn serve_acme_skills(srv: &Server, refs: &[&str], commit: &str) {
+    let zip = with_zip_comment(
+        repo_zip(
+            "skills-x",
+            &[("skills/alpha", "alpha"), ("skills/beta", "beta")],
+        ),
+        commit,
+    );
+    for r in refs {
+        srv.route(
+            &format!("/acme/skills/zip/{r}"),
+            vec![Reply::Body(zip.clone())],
+        );
+    }
+}

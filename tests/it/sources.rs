@@ -24,19 +24,7 @@ impl Sandbox {
     /// `feature/x` and [`COMMIT`], each archive saying it is that commit.
     fn new() -> Sandbox {
         let srv = Server::start();
-        let zip = with_zip_comment(
-            repo_zip(
-                "skills-x",
-                &[("skills/alpha", "alpha"), ("skills/beta", "beta")],
-            ),
-            COMMIT,
-        );
-        for r in ["HEAD", "main", "feature/x", COMMIT] {
-            srv.route(
-                &format!("/acme/skills/zip/{r}"),
-                vec![Reply::Body(zip.clone())],
-            );
-        }
+        net::serve_acme_skills(&srv, &["HEAD", "main", "feature/x", COMMIT], COMMIT);
         Sandbox {
             h: Home::new(),
             srv,

@@ -23,19 +23,7 @@ impl Project {
     /// serving `acme/skills` (alpha, beta) at `main` and [`COMMIT`].
     fn new() -> Project {
         let srv = Server::start();
-        let zip = with_zip_comment(
-            repo_zip(
-                "skills-x",
-                &[("skills/alpha", "alpha"), ("skills/beta", "beta")],
-            ),
-            COMMIT,
-        );
-        for r in ["main", COMMIT] {
-            srv.route(
-                &format!("/acme/skills/zip/{r}"),
-                vec![Reply::Body(zip.clone())],
-            );
-        }
+        net::serve_acme_skills(&srv, &["main", COMMIT], COMMIT);
         let h = Home::new();
         let dir = h.home.path().join("proj");
         fs::create_dir_all(dir.join("tools/gamma")).unwrap();
