@@ -91,7 +91,9 @@ impl Origin {
         }
         let origin = match kind {
             "catalog" if is_valid_name(value) => Origin::Catalog(value.into()),
-            "github" if is_repo(value) => Origin::Github(value.into()),
+            "github" if crate::source::github::split_repo(value).is_some() => {
+                Origin::Github(value.into())
+            }
             "git" if !value.starts_with('-') => Origin::Git(value.into()),
             "url" if value.starts_with("https://") || value.starts_with("http://") => {
                 Origin::Url(value.into())
@@ -119,18 +121,6 @@ impl Origin {
             Origin::Index(v) => format!("index:{v}"),
         }
     }
-}
-
-/// `owner/repo`, each part plain.
-fn is_repo(text: &str) -> bool {
-    let part = |s: &str| {
-        !s.is_empty()
-            && s != "."
-            && s != ".."
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    };
-    matches!(text.split('/').collect::<Vec<_>>()[..], [o, r] if part(o) && part(r))
 }
 
 /// A folder inside a repository or archive: relative, forward slashes, no `.`/`..`.

@@ -32,15 +32,18 @@ pub fn cache_parts(repo: &str) -> Option<[&str; 3]> {
 /// `owner/repo` split in two, when each part is a plain name (letters, digits, `-`, `_`,
 /// `.`; not `.` or `..`) that can sit in a URL path or a file name as it is.
 pub fn split_repo(repo: &str) -> Option<(&str, &str)> {
-    let part = |s: &str| {
-        !s.is_empty()
-            && s != "."
-            && s != ".."
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    };
     repo.split_once('/')
-        .filter(|(owner, name)| part(owner) && part(name))
+        .filter(|(owner, name)| is_plain_part(owner) && is_plain_part(name))
+}
+
+/// A plain owner, repository or folder name: letters, digits, `-`, `_`, `.`; not `.` or
+/// `..`.
+pub fn is_plain_part(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// `{base}/{owner}/{repo}/zip/{ref}`, every part checked so none can climb out of its place.

@@ -293,18 +293,14 @@ pub struct Opened {
 
 impl Opened {
     fn of_archive(fetched: Fetched, shown: String) -> Result<Opened, SourceError> {
-        let ArchiveData::File(file) = &fetched.archive else {
-            return Ok(Opened {
-                skills: Vec::new(),
-                shown,
-                holder: Holder::Archive {
-                    base: Box::new(fetched),
-                    in_top: false,
-                },
-            });
+        // Local files and downloads are always files; a bundle packed in memory is one
+        // skill, found as usual.
+        let skills = match &fetched.archive {
+            ArchiveData::File(file) => listing::list_archive(file, false)?,
+            ArchiveData::Memory(_) => Vec::new(),
         };
         Ok(Opened {
-            skills: listing::list_archive(file, false)?,
+            skills,
             shown,
             holder: Holder::Archive {
                 base: Box::new(fetched),

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::github::is_plain_part as is_part;
+
 /// A SOURCE argument, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Spec {
@@ -40,15 +42,6 @@ impl Spec {
             version: None,
         }
     }
-}
-
-/// A plain repository or owner name: letters, digits, `-`, `_`, `.`; not `.` or `..`.
-fn is_part(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// `path` without empty segments, or `None` when nothing is left.
