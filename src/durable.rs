@@ -1,9 +1,11 @@
-//! Durable writes, shared by the lock file, transaction records and release files: a
-//! reader, or a run killed half-way, sees the old file or the new one, never a part; and
-//! folder syncs that work on the path-only handles folders are opened with.
+//! Durable writes, shared by the lock file, transaction records, staged trees and release
+//! files: a reader, or a run killed half-way, sees the old file or the new one, never a
+//! part; folder syncs that work on the path-only handles folders are opened with; and
+//! [`Barrier`], which flushes many writes together instead of one after another.
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::fs::{Dir, OpenOptions};
@@ -14,11 +16,29 @@ use cap_std::fs::{Dir, OpenOptions};
 /// file or the new one; on error the temporary file is removed. The one atomic write of
 /// skillpack: lock files, transaction records and release files all go through it.
 pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let (tmp, mut file) = create_temp(dir, &format!(".{name}."), ".tmp", mode)?;
+    write_atomic_after(dir, name, bytes, mode, &mut Barrier::default()).map_err(|(_, e)| e)
+}
+
+/// [`write_atomic`], whose temporary file is flushed together with the writes already in
+/// `before` (one wait for all of them): when the rename is made, everything in `before` is
+/// on disk too. An error names the file it concerns: `name` (relative to `dir`), or the
+/// path of a file of `before`.
+pub fn write_atomic_after(
+    dir: &Dir,
+    name: &str,
+    bytes: &[u8],
+    mode: u32,
+    before: &mut Barrier,
+) -> Result<(), (PathBuf, io::Error)> {
+    let ours = |e| (PathBuf::from(name), e);
+    let (tmp, mut file) = create_temp(dir, &format!(".{name}."), ".tmp", mode).map_err(ours)?;
     let written = file
         .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| dir.rename(&tmp, dir, name));
+        .and_then(|()| file.try_clone())
+        .map_err(ours)
+        .and_then(|copy| before.add_file(copy, PathBuf::from(name)))
+        .and_then(|()| before.flush())
+        .and_then(|()| dir.rename(&tmp, dir, name).map_err(ours));
     drop(file);
     if let Err(e) = written {
         let _ = dir.remove_file(&tmp);
@@ -26,6 +46,115 @@ pub fn write_atomic(dir: &Dir, name: &str, bytes: &[u8], mode: u32) -> io::Resul
     }
     sync_dir_handle(dir);
     Ok(())
+}
+
+/// Writes that must be on disk before the next step (a rename that makes them visible).
+///
+/// Files and folders are added as they are written and flushed together by [`flush`]:
+/// the syncs run at once on a few threads, so the disk's cache is flushed a few times for
+/// the whole batch rather than once per file (on a loaded machine each flush can take
+/// milliseconds). A barrier dropped without [`flush`] syncs nothing: staged trees that are
+/// thrown away are never waited for.
+///
+/// [`flush`]: Barrier::flush
+#[derive(Debug, Default)]
+pub struct Barrier {
+    files: Vec<(File, PathBuf)>,
+    dirs: Vec<File>,
+}
+
+/// Files held open in a barrier at most before it flushes on its own: bounds the open
+/// descriptors (far below any limit) while keeping batches large.
+const BARRIER_FILES: usize = 128;
+/// Threads a flush uses at most.
+const FLUSH_THREADS: usize = 16;
+
+impl Barrier {
+    /// Adds a written file (`path` names it in errors); flushes the batch when it is full.
+    pub fn add_file(&mut self, file: File, path: PathBuf) -> Result<(), (PathBuf, io::Error)> {
+        self.files.push((file, path));
+        if self.files.len() >= BARRIER_FILES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Adds an opened folder whose entries must be durable; best effort, as for
+    /// [`sync_dir_handle`] (some file systems cannot sync folders).
+    pub fn add_dir(&mut self, dir: &Dir) {
+        if let Ok(readable) = readable_dir(dir) {
+            self.dirs.push(readable);
+        }
+    }
+
+    /// Syncs everything added, together, and empties the barrier. A file that cannot be
+    /// synced is an error (its data may not be on disk), named by its path.
+    pub fn flush(&mut self) -> Result<(), (PathBuf, io::Error)> {
+        let mut items: Vec<Item> = self
+            .files
+            .drain(..)
+            .map(|(f, p)| Item::File(f, p))
+            .chain(self.dirs.drain(..).map(Item::Dir))
+            .collect();
+        if items.len() < 2 {
+            return items.pop().map_or(Ok(()), Item::sync);
+        }
+        let threads = items.len().min(FLUSH_THREADS);
+        let mut groups: Vec<Vec<Item>> = (0..threads).map(|_| Vec::new()).collect();
+        for (i, item) in items.into_iter().enumerate() {
+            groups[i % threads].push(item);
+        }
+        let sync_all = |group: Vec<Item>| group.into_iter().try_for_each(Item::sync);
+        std::thread::scope(|s| {
+            let mut inline = Vec::new();
+            let mut running = Vec::new();
+            for group in groups {
+                // A thread that cannot be started leaves its share to this one.
+                let (tx, rx) = std::sync::mpsc::channel();
+                let spawned = std::thread::Builder::new().spawn_scoped(s, move || {
+                    if let Ok(group) = rx.recv() {
+                        sync_all(group)
+                    } else {
+                        Ok(())
+                    }
+                });
+                match spawned {
+                    Ok(handle) => {
+                        let _ = tx.send(group);
+                        running.push(handle);
+                    }
+                    Err(_) => inline.push(group),
+                }
+            }
+            let mut result = inline.into_iter().try_for_each(sync_all);
+            for handle in running {
+                let joined = handle.join().unwrap_or_else(|_| {
+                    Err((PathBuf::new(), io::Error::other("a sync thread failed")))
+                });
+                if result.is_ok() {
+                    result = joined;
+                }
+            }
+            result
+        })
+    }
+}
+
+enum Item {
+    File(File, PathBuf),
+    Dir(File),
+}
+
+impl Item {
+    fn sync(self) -> Result<(), (PathBuf, io::Error)> {
+        match self {
+            Item::File(file, path) => file.sync_data().map_err(|e| (path, e)),
+            Item::Dir(dir) => {
+                let _ = dir.sync_all();
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.
@@ -89,6 +218,13 @@ pub fn sync_dir_handle(dir: &cap_std::fs::Dir) {
 }
 
 fn try_sync_dir_handle(dir: &cap_std::fs::Dir) -> io::Result<()> {
+    readable_dir(dir)?.sync_all()
+}
+
+/// The folder of `dir` opened again for reading (`.`, relative to the handle, without
+/// following a link), so that it can be synced. Elsewhere than Unix there is nothing to
+/// sync a folder through: an error, which callers treat as "nothing to do".
+fn readable_dir(dir: &cap_std::fs::Dir) -> io::Result<File> {
     #[cfg(unix)]
     {
         use rustix::fs::{Mode, OFlags};
@@ -98,11 +234,13 @@ fn try_sync_dir_handle(dir: &cap_std::fs::Dir) -> io::Result<()> {
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
             Mode::empty(),
         )?;
-        rustix::fs::fsync(&fd)?;
+        Ok(File::from(fd))
     }
     #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    {
+        let _ = dir;
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 #[cfg(test)]
@@ -118,5 +256,67 @@ mod tests {
         // The handles themselves may be path-only descriptors that cannot be synced.
         try_sync_dir_handle(&dir).unwrap();
         try_sync_dir_handle(&sub).unwrap();
+    }
+
+    #[test]
+    fn a_barrier_flushes_every_file_and_names_one_that_cannot_be_synced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir =
+            cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
+        let mut barrier = Barrier::default();
+        for i in 0..(BARRIER_FILES + 5) {
+            let path = tmp.path().join(format!("f{i}"));
+            let mut f = File::create(&path).unwrap();
+            f.write_all(b"x").unwrap();
+            barrier.add_file(f, path).unwrap();
+        }
+        // Full batches flush on their own.
+        assert_eq!(barrier.files.len(), 5);
+        barrier.add_dir(&dir);
+        barrier.flush().unwrap();
+        assert!(barrier.files.is_empty() && barrier.dirs.is_empty());
+
+        // A descriptor fsync refuses (a pipe) fails the flush, named by its path, whatever
+        // else is in the batch.
+        #[cfg(unix)]
+        {
+            let (reader, _writer) = std::io::pipe().unwrap();
+            barrier
+                .add_file(File::create(tmp.path().join("ok")).unwrap(), "ok".into())
+                .unwrap();
+            barrier
+                .add_file(
+                    File::from(std::os::fd::OwnedFd::from(reader)),
+                    "the-pipe".into(),
+                )
+                .unwrap();
+            let (path, _) = barrier.flush().unwrap_err();
+            assert_eq!(path, PathBuf::from("the-pipe"));
+        }
+    }
+
+    #[test]
+    fn write_atomic_after_flushes_before_the_rename_and_names_the_failing_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir =
+            cap_std::fs::Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).unwrap();
+        write_atomic(&dir, "rec", b"one", 0o644).unwrap();
+        #[cfg(unix)]
+        {
+            let (reader, _writer) = std::io::pipe().unwrap();
+            let mut before = Barrier::default();
+            before
+                .add_file(
+                    File::from(std::os::fd::OwnedFd::from(reader)),
+                    "/staged/file".into(),
+                )
+                .unwrap();
+            let (path, _) =
+                write_atomic_after(&dir, "rec", b"two", 0o644, &mut before).unwrap_err();
+            assert_eq!(path, PathBuf::from("/staged/file"));
+            // Not renamed, and no temporary file left behind.
+            assert_eq!(std::fs::read(tmp.path().join("rec")).unwrap(), b"one");
+            assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+        }
     }
 }

@@ -17,10 +17,15 @@ use super::BundleError;
 use super::digest::{FileRecord, HashReader};
 use super::inspect::{Plan, check_ratio};
 use super::rules::Limits;
+use crate::durable::Barrier;
 
 /// Extracts every planned file into a new folder `name` inside the opened folder `parent`
 /// (`dest` is where that is, for messages) and returns their records sorted by path. On
 /// error the caller discards the folder whole.
+///
+/// The files and folders written are added to `durable`, for the caller to flush when the
+/// tree must be on disk (before it is renamed into place), together with its own writes;
+/// a tree that is only looked at and thrown away is never waited for.
 pub fn extract<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     plan: &Plan,
@@ -28,6 +33,7 @@ pub fn extract<R: Read + Seek>(
     name: &str,
     dest: &Path,
     limits: &Limits,
+    durable: &mut Barrier,
 ) -> Result<Vec<FileRecord>, BundleError> {
     parent
         .create_dir(name)
@@ -38,7 +44,6 @@ pub fn extract<R: Read + Seek>(
     let mut total = 0u64;
     let mut records = Vec::with_capacity(plan.files.len());
     let mut buf = vec![0u8; 64 * 1024];
-    let mut unsynced: Vec<(File, PathBuf)> = Vec::new();
     let mut folders: std::collections::BTreeSet<PathBuf> = [PathBuf::new()].into();
     for pf in &plan.files {
         let target = dest.join(&pf.path);
@@ -119,12 +124,9 @@ pub fn extract<R: Read + Seek>(
                 reason: "its contents do not match the checksum in its header".into(),
             });
         }
-        // Flushed together below: the kernel writes a batch back at once, far faster than
-        // one file at a time, with the same guarantee once the batch returns.
-        unsynced.push((out, target));
-        if unsynced.len() >= SYNC_BATCH {
-            sync_files(&mut unsynced)?;
-        }
+        durable
+            .add_file(out, target)
+            .map_err(|(path, e)| BundleError::io("cannot write", &path, e))?;
         records.push(FileRecord {
             path: pf.path.clone(),
             sha256: entry.finish_raw().0,
@@ -132,8 +134,7 @@ pub fn extract<R: Read + Seek>(
             executable: pf.executable,
         });
     }
-    sync_files(&mut unsynced)?;
-    // Then each folder once, so the entries naming the files are durable too.
+    // Each folder once, so the entries naming the files are durable too.
     for folder in &folders {
         let sub = if folder.as_os_str().is_empty() {
             dir.try_clone()
@@ -141,23 +142,11 @@ pub fn extract<R: Read + Seek>(
             cap_fs_ext::DirExt::open_dir_nofollow(&dir, folder)
         };
         if let Ok(sub) = sub {
-            crate::durable::sync_dir_handle(&sub);
+            durable.add_dir(&sub);
         }
     }
     records.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     Ok(records)
-}
-
-/// Files written but not yet flushed at most: bounds the open handles (far below any
-/// descriptor limit) while keeping batches large.
-const SYNC_BATCH: usize = 128;
-
-fn sync_files(files: &mut Vec<(File, PathBuf)>) -> Result<(), BundleError> {
-    for (file, path) in files.drain(..) {
-        file.sync_data()
-            .map_err(|e| BundleError::io("cannot write", &path, e))?;
-    }
-    Ok(())
 }
 
 /// Creates the folders above `rel` inside `dir` (0755), adding each to `folders`.

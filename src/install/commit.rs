@@ -22,6 +22,7 @@ use super::layout::{Opened, Root};
 use super::lockfile::{LockEntry, LockFile};
 use super::rootfs::{self, Kind};
 use crate::bundle::{hash_tree_in, tree_digest};
+use crate::durable::Barrier;
 use crate::skill::is_valid_name;
 
 /// How commits are made: the defaults, or for tests the move-aside path where an atomic
@@ -116,10 +117,12 @@ impl Staging {
 
     pub const TREE: &'static str = TREE;
 
-    fn write_txn(&self, txn: &Txn) -> Result<(), InstallError> {
+    /// Writes `txn.json`, once everything in `before` (the staged tree) and the record
+    /// itself are on disk, so that no rename that follows can outrun them.
+    fn write_txn(&self, txn: &Txn, before: &mut Barrier) -> Result<(), InstallError> {
         // Plain structs and maps of strings: serialising cannot fail.
         let json = serde_json::to_vec(txn).unwrap_or_default();
-        rootfs::write_record(&self.handle, &self.dir, TXN_FILE, &json)
+        rootfs::write_record_after(&self.handle, &self.dir, TXN_FILE, &json, before)
     }
 
     /// Deletes the folder and everything in it (links inside are removed, not followed).
@@ -138,11 +141,16 @@ impl Staging {
 
 /// Puts `staging`'s tree in place as `<root>/<name>`, records `entry` and deletes what was
 /// replaced. The caller holds the run lock and has decided that whatever is at the target
-/// may be replaced.
+/// may be replaced. `staged` holds the tree's unflushed writes.
+///
+/// Three waits for the disk, each flushing what it needs at once: the tree and `txn.json`
+/// before the swap; the swapped root and the new `lock.json` before the lock is renamed
+/// into place; the state folder after.
 pub fn commit_install(
     root: &Root,
     opened: &Opened,
     staging: Staging,
+    mut staged: Barrier,
     entry: LockEntry,
     lock: &mut LockFile,
     opts: &CommitOptions,
@@ -153,13 +161,15 @@ pub fn commit_install(
         return Err(InstallError::BadName { name });
     }
     let target = root.skill_dir(&name);
-    if let Err(e) = staging.write_txn(&Txn::Install {
-        entry: Box::new(entry.clone()),
-    }) {
+    if let Err(e) = staging.write_txn(
+        &Txn::Install {
+            entry: Box::new(entry.clone()),
+        },
+        &mut staged,
+    ) {
         staging.discard();
         return Err(e);
     }
-    rootfs::sync(&staging.handle);
     let tree_shown = staging.tree();
     let aside_shown = staging.dir.join(ASIDE);
     let exists = rootfs::kind(&opened.root, &name, &root.dir)?.is_some();
@@ -226,10 +236,12 @@ pub fn commit_install(
             return Err(e);
         }
     };
-    rootfs::sync(&opened.root);
+    // The swap is made durable with the record that names it.
+    let mut swapped = Barrier::default();
+    swapped.add_dir(&opened.root);
     opts.crash_if(CrashPoint::BeforeRecord);
     let previous = lock.skills.insert(name.clone(), entry);
-    if let Err(e) = lock.save_in(&opened.state, &root.state_dir()) {
+    if let Err(e) = lock.save_after(&opened.state, &root.state_dir(), &mut swapped) {
         // The record cannot be written: put the previous tree back before saying so.
         match previous {
             Some(p) => lock.skills.insert(name.clone(), p),
@@ -277,29 +289,33 @@ pub fn commit_remove(
         });
     }
     let staging = Staging::create(root, opened)?;
-    if let Err(e) = staging.write_txn(&Txn::Remove {
-        name: name.to_string(),
-    }) {
+    if let Err(e) = staging.write_txn(
+        &Txn::Remove {
+            name: name.to_string(),
+        },
+        &mut Barrier::default(),
+    ) {
         staging.discard();
         return Err(e);
     }
     let moved = found.is_some();
-    if moved {
-        if let Err(e) = rootfs::rename(
+    if moved
+        && let Err(e) = rootfs::rename(
             &opened.root,
             name,
             &target,
             &staging.handle,
             TREE,
             &staging.tree(),
-        ) {
-            staging.discard();
-            return Err(e);
-        }
-        rootfs::sync(&opened.root);
+        )
+    {
+        staging.discard();
+        return Err(e);
     }
+    let mut moved_out = Barrier::default();
+    moved_out.add_dir(&opened.root);
     let previous = lock.skills.remove(name);
-    if let Err(e) = lock.save_in(&opened.state, &root.state_dir()) {
+    if let Err(e) = lock.save_after(&opened.state, &root.state_dir(), &mut moved_out) {
         if let Some(p) = previous {
             lock.skills.insert(name.to_string(), p);
         }

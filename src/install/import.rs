@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::InstallError;
 use super::project::ProjectError;
 use crate::bundle::{self, Limits};
+use crate::durable::Barrier;
 use crate::source::Fetched;
 
 /// Largest `skills-lock.json` read.
@@ -180,7 +181,16 @@ pub fn hashes(fetched: &Fetched, limits: &Limits) -> Result<(String, String), In
     let mut archive = bundle::open_archive(super::open(&fetched.archive)?)?;
     let plan = bundle::inspect(&mut archive, limits, &fetched.at)?;
     let tree = tmp.path().join("tree");
-    let records = bundle::extract(&mut archive, &plan, &dir, "tree", &tree, limits)?;
+    // Looked at and thrown away: never waited for.
+    let records = bundle::extract(
+        &mut archive,
+        &plan,
+        &dir,
+        "tree",
+        &tree,
+        limits,
+        &mut Barrier::default(),
+    )?;
     let name = fetched
         .expected_name
         .clone()

@@ -116,6 +116,16 @@ impl LockFile {
         rootfs::write_record(state, state_shown, LOCK_NAME, &self.to_bytes())
     }
 
+    /// [`save_in`](Self::save_in), the new file flushed together with `before`'s writes.
+    pub fn save_after(
+        &self,
+        state: &Dir,
+        state_shown: &Path,
+        before: &mut crate::durable::Barrier,
+    ) -> Result<(), InstallError> {
+        rootfs::write_record_after(state, state_shown, LOCK_NAME, &self.to_bytes(), before)
+    }
+
     fn to_bytes(&self) -> Vec<u8> {
         // A map of strings and plain structs: serialising it cannot fail.
         let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();

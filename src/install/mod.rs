@@ -29,6 +29,7 @@ pub use runlock::RunLock;
 pub use state::{TreeState, tree_state};
 
 use crate::bundle::{self, ArchiveData, BundleError, FileRecord, Limits};
+use crate::durable::Barrier;
 use crate::skill;
 
 /// One bundle to install: what the source stage fetched, with the digests it must have.
@@ -129,7 +130,16 @@ pub fn install(
         let tmp_dir = rootfs::open_root(tmp.path())
             .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
         let tree = tmp.path().join("tree");
-        let records = bundle::extract(&mut archive, &plan, &tmp_dir, "tree", &tree, &opts.limits)?;
+        // Looked at and thrown away: never waited for.
+        let records = bundle::extract(
+            &mut archive,
+            &plan,
+            &tmp_dir,
+            "tree",
+            &tree,
+            &opts.limits,
+            &mut Barrier::default(),
+        )?;
         let (name, meta, digest, warnings) = check(&tree, &plan, &records, req, &opts.agents)?;
         let target = root.skill_dir(&name);
         let found = match read_root(root)? {
@@ -161,6 +171,8 @@ pub fn install(
 
     // stage
     let staging = Staging::create(root, &opened)?;
+    // The staged tree's writes, flushed by the commit together with its record.
+    let mut durable = Barrier::default();
     let staged = (|| {
         let records = bundle::extract(
             &mut archive,
@@ -169,6 +181,7 @@ pub fn install(
             Staging::TREE,
             &staging.tree(),
             &opts.limits,
+            &mut durable,
         )?;
         let checked = check(&staging.tree(), &plan, &records, req, &opts.agents)?;
         Ok::<_, InstallError>((records, checked))
@@ -223,7 +236,15 @@ pub fn install(
         installed_at: lockfile::rfc3339(SystemTime::now()),
         files: LockEntry::file_map(&records),
     };
-    commit::commit_install(root, &opened, staging, entry, &mut lock, &opts.commit)?;
+    commit::commit_install(
+        root,
+        &opened,
+        staging,
+        durable,
+        entry,
+        &mut lock,
+        &opts.commit,
+    )?;
     let action = match previous {
         Some(p) => Action::Updated { from: p.version },
         None => Action::Installed,

@@ -196,6 +196,19 @@ pub fn write_record(
         .map_err(|e| InstallError::io("cannot write", dir_shown.join(name), e))
 }
 
+/// [`write_record`], the new file flushed together with the writes in `before`.
+pub fn write_record_after(
+    dir: &Dir,
+    dir_shown: &Path,
+    name: &str,
+    bytes: &[u8],
+    before: &mut crate::durable::Barrier,
+) -> Result<(), InstallError> {
+    // A relative path is the record's own; a staged file's path is absolute.
+    crate::durable::write_atomic_after(dir, name, bytes, 0o644, before)
+        .map_err(|(path, e)| InstallError::io("cannot write", dir_shown.join(path), e))
+}
+
 pub use crate::durable::is_temp_name;
 
 /// Creates a new folder named `{prefix}{random}` in `dir`, exclusively, and opens it.
