@@ -448,18 +448,25 @@ impl Env {
         (self.project_dir(), project_relative(agent))
     }
 
-    /// Every project-scope root the agent reads: the current folder and each parent up
-    /// to the repository root (the first folder holding `.git`), nearest first.
-    pub fn project_roots(&self, agent: Agent) -> Vec<PathBuf> {
-        let rel = project_relative(agent);
+    /// The folders whose project-scope roots agents read: the current folder and each
+    /// parent up to the repository root, nearest first. Searched once, for
+    /// [`Env::roots_in`] to serve every agent.
+    pub fn project_chain(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for dir in self.cwd.ancestors() {
-            out.push(dir.join(&rel));
+            out.push(dir.to_path_buf());
             if dir.join(".git").exists() || Some(dir) == self.home.as_deref() {
                 break;
             }
         }
         out
+    }
+
+    /// Every project-scope root `agent` reads, given the folders of [`Env::project_chain`]:
+    /// the current folder and each parent up to the repository root, nearest first.
+    pub fn roots_in(chain: &[PathBuf], agent: Agent) -> Vec<PathBuf> {
+        let rel = project_relative(agent);
+        chain.iter().map(|dir| dir.join(&rel)).collect()
     }
 }
 
@@ -605,6 +612,13 @@ mod tests {
         assert_eq!(
             e.skills_root(Agent::GEMINI_CLI, Scope::Project).unwrap(),
             Path::new("/p/.agents/skills")
+        );
+        // No `.git` anywhere: every folder up to the file system's root.
+        let chain = e.project_chain();
+        assert_eq!(chain, [Path::new("/p"), Path::new("/")]);
+        assert_eq!(
+            Env::roots_in(&chain, Agent::CODEX),
+            [Path::new("/p/.agents/skills"), Path::new("/.agents/skills")]
         );
     }
 }

@@ -158,6 +158,7 @@ fn places(env: &Env, agent: Agent, explicit: Option<&Path>) -> Vec<Place> {
             visible: true,
         });
     }
+    let chain = env.project_chain();
     let add_agent = |a: Agent, visible: bool, out: &mut Vec<Place>| {
         if let Some(root) = env.skills_root(a, Scope::User) {
             out.push(Place {
@@ -167,7 +168,7 @@ fn places(env: &Env, agent: Agent, explicit: Option<&Path>) -> Vec<Place> {
                 visible,
             });
         }
-        for root in env.project_roots(a) {
+        for root in Env::roots_in(&chain, a) {
             out.push(Place {
                 root,
                 scope: "project",
@@ -191,7 +192,8 @@ fn places(env: &Env, agent: Agent, explicit: Option<&Path>) -> Vec<Place> {
         add_agent(other, false, &mut out);
     }
     let mut seen = BTreeSet::new();
-    out.retain(|p| seen.insert(p.root.clone()));
+    // Most agents' folders do not exist: one look at each root spares a look per name.
+    out.retain(|p| seen.insert(p.root.clone()) && p.root.is_dir());
     out
 }
 
