@@ -78,17 +78,6 @@ impl SignError {
             SignError::Mismatch { .. } => "signature-mismatch",
         }
     }
-
-    /// Whether this is a refusal of a signature (rather than a problem with a key).
-    pub fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            SignError::NoSignature { .. }
-                | SignError::BadSignature { .. }
-                | SignError::Untrusted { .. }
-                | SignError::Mismatch { .. }
-        )
-    }
 }
 
 fn decode(text: &str) -> Option<Vec<u8>> {

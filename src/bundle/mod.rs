@@ -3,14 +3,14 @@
 //! Every archive skillpack unpacks, whatever its source, passes through [`inspect`] and
 //! [`extract`]; the path and size rules of DESIGN section 8 live only in [`rules`].
 
-pub mod digest;
-pub mod error;
-pub mod extract;
+pub(crate) mod digest;
+pub(crate) mod error;
+pub(crate) mod extract;
 pub mod index;
-pub mod inspect;
-pub mod pack;
+pub(crate) mod inspect;
+pub(crate) mod pack;
 pub mod release;
-pub mod rules;
+pub(crate) mod rules;
 
 pub use digest::{
     FileRecord, HashReader, check_sha256, hash_tree_in, sha256_hex, tree_digest, walk_tree_in,

@@ -47,7 +47,7 @@ pub fn is_junk(component: &str) -> bool {
 /// Reads a skill folder into memory, sorted by path, junk excluded, under the default
 /// [`Limits`]. Symlinks and special files are refused: a release must not depend on what
 /// they point at.
-pub fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
+pub(crate) fn collect_dir(dir: &Path) -> Result<Vec<PackFile>, BundleError> {
     collect_dir_within(dir, &Limits::default())
 }
 
@@ -181,7 +181,7 @@ pub const ZIP_EPOCH_RANGE: std::ops::Range<u64> = 315_532_800..4_354_819_200;
 
 /// The zip timestamp for `SOURCE_DATE_EPOCH` seconds (UTC), clamped to
 /// [`ZIP_EPOCH_RANGE`]; `None` gives 1980-01-01 00:00:00.
-pub fn zip_time(epoch: Option<u64>) -> DateTime {
+pub(crate) fn zip_time(epoch: Option<u64>) -> DateTime {
     let Some(secs) = epoch else {
         return DateTime::default();
     };
@@ -225,7 +225,7 @@ pub enum Packing {
 }
 
 /// Writes `files` as a zip with every entry under `<name>/`.
-pub fn write_zip<W: Write + Seek>(
+pub(crate) fn write_zip<W: Write + Seek>(
     name: &str,
     files: &[PackFile],
     epoch: Option<u64>,
@@ -302,7 +302,7 @@ impl Release {
 /// The result is read back through the install-time checks with the default limits, so a
 /// release that `skillpack install` would refuse (names colliding on case-insensitive file
 /// systems, a zip bomb, no `SKILL.md`) is refused here instead of being published.
-pub fn pack_release(
+pub(crate) fn pack_release(
     dir: &Path,
     name: &str,
     version: &str,
@@ -397,7 +397,7 @@ fn check_installs(bytes: &[u8], name: &str) -> Result<(), String> {
 /// A `SHA256SUMS` file in the coreutils format (`<hex>  <file>` per line, in the order
 /// given), which `sha256sum -c SHA256SUMS` verifies. File names must not hold a newline or
 /// a backslash, which coreutils would escape; release names never do.
-pub fn sha256sums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn sha256sums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     entries
         .into_iter()
         .map(|(file, hex)| format!("{hex}  {file}\n"))
@@ -405,7 +405,7 @@ pub fn sha256sums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 }
 
 /// Writes the release file `file_name` in `dir` atomically (0644), returning its path.
-pub fn write_release_file(
+pub(crate) fn write_release_file(
     dir: &Path,
     file_name: &str,
     bytes: &[u8],
@@ -419,7 +419,7 @@ pub fn write_release_file(
 }
 
 /// Removes the file `file_name` from the release folder `dir`, if it is there.
-pub fn remove_release_file(dir: &Path, file_name: &str) -> Result<(), BundleError> {
+pub(crate) fn remove_release_file(dir: &Path, file_name: &str) -> Result<(), BundleError> {
     let target = dir.join(file_name);
     let opened = cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority())
         .map_err(|e| BundleError::io("cannot open", dir, e))?;

@@ -17,7 +17,7 @@ pub struct Limits {
     pub ratio_floor: u64,
 }
 
-pub const MIB: u64 = 1024 * 1024;
+pub(crate) const MIB: u64 = 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -39,7 +39,7 @@ const RESERVED_WINDOWS: &[&str] = &[
 
 /// Checks the shape of an entry name; a trailing `/` marks a directory and is allowed.
 /// Returns the name without the trailing slash.
-pub fn check_entry_name(raw: &[u8]) -> Result<&str, BundleError> {
+pub(crate) fn check_entry_name(raw: &[u8]) -> Result<&str, BundleError> {
     let shown = String::from_utf8_lossy(raw).escape_debug().to_string();
     let unsafe_entry = |rule: &'static str, message: &str| BundleError::Unsafe {
         entry: shown.clone(),
@@ -120,7 +120,7 @@ pub fn check_entry_name(raw: &[u8]) -> Result<&str, BundleError> {
 }
 
 /// The key two names collide under on case-insensitive file systems (macOS, Windows).
-pub fn collision_key(path: &str) -> String {
+pub(crate) fn collision_key(path: &str) -> String {
     path.to_lowercase()
 }
 

@@ -56,7 +56,7 @@ impl CommitOptions {
 /// What a transaction folder is for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
-pub enum Txn {
+pub(crate) enum Txn {
     /// Put `tree/` in place as `<root>/<entry.name>` and record `entry`.
     Install { entry: Box<LockEntry> },
     /// Remove `<root>/<name>` and its record.
@@ -146,7 +146,7 @@ impl Staging {
 /// Three waits for the disk, each flushing what it needs at once: the tree and `txn.json`
 /// before the swap; the swapped root and the new `lock.json` before the lock is renamed
 /// into place; the state folder after.
-pub fn commit_install(
+pub(crate) fn commit_install(
     root: &Root,
     opened: &Opened,
     staging: Staging,
@@ -268,7 +268,7 @@ pub fn commit_install(
 
 /// Moves `<root>/<name>` out of the root, drops its record, and deletes it. Only a real
 /// folder is ever moved; the caller checked it is the one recorded.
-pub fn commit_remove(
+pub(crate) fn commit_remove(
     root: &Root,
     opened: &Opened,
     name: &str,
@@ -332,7 +332,7 @@ pub fn commit_remove(
 
 /// What [`recover`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Recovered {
+pub(crate) struct Recovered {
     /// Transaction folders finished or undone, then deleted.
     pub cleaned: usize,
     /// Skills whose interrupted removal was finished.
@@ -341,7 +341,7 @@ pub struct Recovered {
 
 /// Interrupted runs' transactions under `staging/`, each with the skill it concerns:
 /// what `list` and `verify` report when they cannot finish them.
-pub fn pending(root: &Root, state: &Dir) -> Result<Vec<String>, InstallError> {
+pub(crate) fn pending(root: &Root, state: &Dir) -> Result<Vec<String>, InstallError> {
     let Some(staging) =
         rootfs::child_dir(state, &root.state_dir(), super::layout::STAGING_DIR, false)?
     else {
@@ -412,7 +412,7 @@ fn transactions(
 /// Debris is freed before any record is written, so that a full disk never wedges the
 /// root: if the record write then fails, only the small `txn.json` files remain for the
 /// next run.
-pub fn recover(
+pub(crate) fn recover(
     root: &Root,
     opened: &Opened,
     lock: &mut LockFile,

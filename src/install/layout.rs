@@ -10,9 +10,9 @@ use cap_std::fs::Dir;
 use super::error::InstallError;
 use super::rootfs;
 
-pub const STATE_DIR: &str = ".skillpack";
-pub const STAGING_DIR: &str = "staging";
-pub const RUN_LOCK: &str = "run.lock";
+pub(crate) const STATE_DIR: &str = ".skillpack";
+pub(crate) const STAGING_DIR: &str = "staging";
+pub(crate) const RUN_LOCK: &str = "run.lock";
 
 /// The root and its state folders, opened; nothing below the root is reached by path.
 #[derive(Debug)]
@@ -97,10 +97,6 @@ impl Root {
 
     pub fn staging_dir(&self) -> PathBuf {
         self.state_dir().join("staging")
-    }
-
-    pub fn run_lock(&self) -> PathBuf {
-        self.state_dir().join("run.lock")
     }
 
     pub fn skill_dir(&self, name: &str) -> PathBuf {

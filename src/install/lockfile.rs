@@ -58,9 +58,9 @@ impl Default for LockFile {
 
 /// Largest `lock.json` read: far above any real record (a skill of 10,000 files records
 /// about 1 MiB), far below what would exhaust memory.
-pub const LOCK_CAP: u64 = 64 * 1024 * 1024;
+pub(crate) const LOCK_CAP: u64 = 64 * 1024 * 1024;
 
-pub const LOCK_NAME: &str = "lock.json";
+pub(crate) const LOCK_NAME: &str = "lock.json";
 
 impl LockFile {
     /// Reads `lock.json` from the opened state folder `state` (shown as `state_shown`): a
@@ -135,7 +135,7 @@ impl LockFile {
 }
 
 /// `SystemTime` → `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -1,18 +1,18 @@
 //! Staging, commit, the lock file, the run lock and companion discovery: the stages of the
 //! pipeline after the archive is fetched (`verify → inspect → stage → check → commit → record`).
 
-pub mod commit;
+pub(crate) mod commit;
 pub mod companions;
 pub mod declined;
 pub mod doctor;
 mod error;
 pub mod import;
-pub mod layout;
-pub mod lockfile;
+pub(crate) mod layout;
+pub(crate) mod lockfile;
 pub mod project;
-pub mod rootfs;
-pub mod runlock;
-pub mod state;
+pub(crate) mod rootfs;
+pub(crate) mod runlock;
+pub(crate) mod state;
 pub mod sync;
 pub mod update;
 

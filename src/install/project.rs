@@ -261,11 +261,6 @@ impl Locked {
             key: key.map(str::to_string),
         })
     }
-
-    /// Whether two entries install the same thing (agents and key aside).
-    pub fn same_content(&self, other: &Locked) -> bool {
-        self.tree == other.tree && self.source == other.source && self.path == other.path
-    }
 }
 
 /// `path` relative to `base` (`./rel`, forward slashes) when inside it, else as given.

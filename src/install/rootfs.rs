@@ -22,7 +22,7 @@ use super::error::InstallError;
 
 /// What sits at a name inside an opened folder, seen without following links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Dir,
     File,
     Symlink,
@@ -32,7 +32,7 @@ pub enum Kind {
 
 impl Kind {
     /// "a symbolic link", "a regular file", … for messages.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Kind::Dir => "a folder",
             Kind::File => "a regular file",
@@ -43,18 +43,18 @@ impl Kind {
 }
 
 /// Opens the folder at `path` (following it: it is the root the user chose).
-pub fn open_root(path: &Path) -> io::Result<Dir> {
+pub(crate) fn open_root(path: &Path) -> io::Result<Dir> {
     Dir::open_ambient_dir(path, ambient_authority())
 }
 
 /// Creates the root folder and its parents if missing, then opens it.
-pub fn create_root(path: &Path) -> Result<Dir, InstallError> {
+pub(crate) fn create_root(path: &Path) -> Result<Dir, InstallError> {
     std::fs::create_dir_all(path).map_err(|e| InstallError::io("cannot create", path, e))?;
     open_root(path).map_err(|e| InstallError::io("cannot open", path, e))
 }
 
 /// What is at `name` in `dir`, without following a link; `None` when nothing is.
-pub fn kind(dir: &Dir, name: &str, shown: &Path) -> Result<Option<Kind>, InstallError> {
+pub(crate) fn kind(dir: &Dir, name: &str, shown: &Path) -> Result<Option<Kind>, InstallError> {
     match dir.symlink_metadata(name) {
         Ok(m) => {
             let t = m.file_type();
@@ -83,7 +83,7 @@ fn unsafe_state(path: PathBuf, found: Kind, expected: &'static str) -> InstallEr
 
 /// Opens the folder `name` inside `parent`, creating it (mode 0755 before the umask) when
 /// `create` says so. Refuses anything that is not a real folder.
-pub fn child_dir(
+pub(crate) fn child_dir(
     parent: &Dir,
     parent_shown: &Path,
     name: &str,
@@ -119,7 +119,7 @@ pub fn child_dir(
 
 /// How to open a state file.
 #[derive(Debug, Clone, Copy)]
-pub enum Access {
+pub(crate) enum Access {
     Read,
     /// Read and write, created when missing.
     ReadWriteCreate,
@@ -127,7 +127,7 @@ pub enum Access {
 
 /// Opens the regular file `name` in `dir` without following a link and without blocking
 /// (a FIFO planted there is refused, not waited on). `None` when it does not exist.
-pub fn state_file(
+pub(crate) fn state_file(
     dir: &Dir,
     dir_shown: &Path,
     name: &str,
@@ -165,7 +165,7 @@ pub fn state_file(
 }
 
 /// Reads a state file of at most `cap` bytes; `None` when it does not exist.
-pub fn read_capped(
+pub(crate) fn read_capped(
     dir: &Dir,
     dir_shown: &Path,
     name: &str,
@@ -186,7 +186,7 @@ pub fn read_capped(
 }
 
 /// Replaces the state file `name` in `dir` atomically ([`crate::durable::write_atomic`]).
-pub fn write_record(
+pub(crate) fn write_record(
     dir: &Dir,
     dir_shown: &Path,
     name: &str,
@@ -197,7 +197,7 @@ pub fn write_record(
 }
 
 /// [`write_record`], the new file flushed together with the writes in `before`.
-pub fn write_record_after(
+pub(crate) fn write_record_after(
     dir: &Dir,
     dir_shown: &Path,
     name: &str,
@@ -209,10 +209,10 @@ pub fn write_record_after(
         .map_err(|(path, e)| InstallError::io("cannot write", dir_shown.join(path), e))
 }
 
-pub use crate::durable::is_temp_name;
+pub(crate) use crate::durable::is_temp_name;
 
 /// Creates a new folder named `{prefix}{random}` in `dir`, exclusively, and opens it.
-pub fn create_temp_dir(
+pub(crate) fn create_temp_dir(
     dir: &Dir,
     dir_shown: &Path,
     prefix: &str,
@@ -227,7 +227,7 @@ pub fn create_temp_dir(
 
 /// Renames `from` in `from_dir` to `to` in `to_dir`. Names are single components; a link at
 /// either is moved or replaced as a link, never followed.
-pub fn rename(
+pub(crate) fn rename(
     from_dir: &Dir,
     from: &str,
     from_shown: &Path,
@@ -246,7 +246,7 @@ pub fn rename(
 
 /// Atomically swaps `a` in `a_dir` with `b` in `b_dir` (`renameat2(RENAME_EXCHANGE)` on
 /// Linux); an error where the system or file system has no such call.
-pub fn exchange(a_dir: &Dir, a: &str, b_dir: &Dir, b: &str) -> io::Result<()> {
+pub(crate) fn exchange(a_dir: &Dir, a: &str, b_dir: &Dir, b: &str) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         rustix::fs::renameat_with(a_dir, a, b_dir, b, rustix::fs::RenameFlags::EXCHANGE)
@@ -261,7 +261,7 @@ pub fn exchange(a_dir: &Dir, a: &str, b_dir: &Dir, b: &str) -> io::Result<()> {
 
 /// Removes `name` in `dir` and everything under it without following links (a link inside
 /// is removed as a link). Missing is fine.
-pub fn remove_tree(dir: &Dir, name: &str) -> io::Result<()> {
+pub(crate) fn remove_tree(dir: &Dir, name: &str) -> io::Result<()> {
     match kind(dir, name, Path::new("")) {
         Ok(Some(Kind::Dir)) => dir.remove_dir_all(name),
         Ok(Some(_)) => dir.remove_file_or_symlink(name),
@@ -271,6 +271,6 @@ pub fn remove_tree(dir: &Dir, name: &str) -> io::Result<()> {
 }
 
 /// Flushes a folder's entries (the renames in it) to disk; best effort.
-pub fn sync(dir: &Dir) {
+pub(crate) fn sync(dir: &Dir) {
     crate::durable::sync_dir_handle(dir);
 }

@@ -8,15 +8,15 @@ use std::path::{Component, Path, PathBuf};
 use super::rules::{RuleId, Sink};
 
 /// The specification's advice: keep `SKILL.md` under 500 lines, detail in other files.
-pub const BODY_MAX_LINES: usize = 500;
+pub(crate) const BODY_MAX_LINES: usize = 500;
 /// Files over this size bloat every install and upload.
-pub const LARGE_FILE: u64 = 1024 * 1024;
+pub(crate) const LARGE_FILE: u64 = 1024 * 1024;
 /// Folders the body may point into, by the specification's convention.
 const RESOURCE_DIRS: &[&str] = &["references/", "scripts/", "assets/"];
 
 /// Checks the body of `SKILL.md`, which starts on line `first_line` of the file; `dir` is
 /// the skill folder that relative paths are resolved against.
-pub fn check_body(sink: &mut Sink<'_>, dir: &Path, body: &str, first_line: usize) {
+pub(crate) fn check_body(sink: &mut Sink<'_>, dir: &Path, body: &str, first_line: usize) {
     let lines = body.lines().count();
     if lines > BODY_MAX_LINES {
         sink.push(
@@ -385,7 +385,7 @@ fn col_of(line: &str, byte: usize) -> usize {
 /// Checks the files of the skill folder: junk that should not ship, and files too large to.
 /// Folders of nested skills are theirs to check; `.git` is never shipped; symbolic links
 /// are not followed.
-pub fn check_files(sink: &mut Sink<'_>, dir: &Path) {
+pub(crate) fn check_files(sink: &mut Sink<'_>, dir: &Path) {
     scan(sink, dir, true);
 }
 

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 /// Folders never searched for skills: version control, dependencies, caches, and
 /// skillpack's own state (whose staging area holds copies of skills).
-pub const SKIPPED_DIRS: &[&str] = &[
+pub(crate) const SKIPPED_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",

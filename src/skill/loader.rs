@@ -17,16 +17,9 @@ use super::rules::{Profile, RuleId, find_rule};
 use super::yaml::{Node, Value, YamlErrorKind};
 use super::{frontmatter, yaml};
 
-/// The versions of the clients the loaders were learned from.
-pub const CLIENT_VERSIONS: &[(Agent, &str)] = &[
-    (Agent::CLAUDE_CODE, "2.1.330"),
-    (Agent::CODEX, "0.169.0"),
-    (Agent::GEMINI_CLI, "0.61.0"),
-];
-
 /// The rule id of a finding that no validation rule covers: the agent skips the skill for
 /// a reason of its own.
-pub const NOT_LOADED: &str = "not-loaded";
+pub(crate) const NOT_LOADED: &str = "not-loaded";
 
 /// What an agent does with a skill folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +35,7 @@ pub struct Verdict {
 
 /// Whether findings of `rule` make `agent` skip a skill: the errors of its profile
 /// ([`Profile::of`]).
-pub fn skips_on(agent: Agent, rule: &str) -> bool {
+pub(crate) fn skips_on(agent: Agent, rule: &str) -> bool {
     RuleId::from_id(rule)
         .is_some_and(|r| find_rule(r).level(Profile::of(agent)) == Some(Severity::Error))
 }
@@ -51,7 +44,7 @@ pub fn skips_on(agent: Agent, rule: &str) -> bool {
 /// `skill_md`, the severity the agent's behaviour warrants: when it `loads` the skill every
 /// one is a warning; when it skips it, those of the rules it skips on are errors, and when
 /// none is, a [`NOT_LOADED`] error says so.
-pub fn settle(agent: Agent, loads: bool, skill_md: &Path, problems: &mut Vec<Diagnostic>) {
+pub(crate) fn settle(agent: Agent, loads: bool, skill_md: &Path, problems: &mut Vec<Diagnostic>) {
     for d in problems.iter_mut() {
         d.severity = if !loads && skips_on(agent, d.rule) {
             Severity::Error
@@ -79,7 +72,7 @@ pub fn settle(agent: Agent, loads: bool, skill_md: &Path, problems: &mut Vec<Dia
 
 /// The name `agent` lists a `SKILL.md` of these bytes under, found in folder `folder`;
 /// `None` when it skips it.
-pub fn load(agent: Agent, bytes: &[u8], folder: &str) -> Option<String> {
+pub(crate) fn load(agent: Agent, bytes: &[u8], folder: &str) -> Option<String> {
     match agent {
         Agent::CLAUDE_CODE => claude_code(bytes, folder),
         Agent::CODEX => codex(bytes, folder),

@@ -1,14 +1,14 @@
 //! The skill model: `SKILL.md` frontmatter parsed with positions, the validation rules and
 //! profiles, and the diagnostics they produce. Nothing here prints.
 
-pub mod body;
-pub mod diagnostic;
-pub mod discover;
+pub(crate) mod body;
+pub(crate) mod diagnostic;
+pub(crate) mod discover;
 pub mod fix;
 pub mod frontmatter;
-pub mod help;
-pub mod loader;
-pub mod rules;
+pub(crate) mod help;
+pub(crate) mod loader;
+pub(crate) mod rules;
 pub mod yaml;
 
 use std::path::{Component, Path, PathBuf};

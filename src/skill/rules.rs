@@ -263,12 +263,12 @@ const _: () = {
 };
 
 /// The table entry of `rule`.
-pub fn find_rule(rule: RuleId) -> &'static Rule {
+pub(crate) fn find_rule(rule: RuleId) -> &'static Rule {
     &RULES[rule as usize]
 }
 
 /// The top-level keys the specification allows.
-pub const SPEC_FIELDS: &[&str] = &[
+pub(crate) const SPEC_FIELDS: &[&str] = &[
     "name",
     "description",
     "license",
@@ -279,7 +279,7 @@ pub const SPEC_FIELDS: &[&str] = &[
 
 /// Keys a large public skill collection puts at the top level; the specification wants
 /// them under `metadata`.
-pub const REGISTRY_FIELDS: &[&str] = &[
+pub(crate) const REGISTRY_FIELDS: &[&str] = &[
     "version",
     "category",
     "tags",
@@ -290,7 +290,7 @@ pub const REGISTRY_FIELDS: &[&str] = &[
 
 /// The shape a Claude Code field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
+pub(crate) enum FieldKind {
     Str,
     Bool,
     /// A string, or a list of strings.
@@ -302,7 +302,7 @@ pub enum FieldKind {
 
 /// Keys Claude Code reads beyond the specification (`allowed-tools` is a specification
 /// field that Claude Code also accepts as a list).
-pub const CLAUDE_CODE_FIELDS: &[(&str, FieldKind)] = &[
+pub(crate) const CLAUDE_CODE_FIELDS: &[(&str, FieldKind)] = &[
     ("when_to_use", FieldKind::Str),
     // Documented as `argument-hint: [file]`, which YAML reads as a list.
     ("argument-hint", FieldKind::StrOrList),
@@ -324,15 +324,15 @@ pub const CLAUDE_CODE_FIELDS: &[(&str, FieldKind)] = &[
 ];
 
 /// Words claude.ai upload and the Skills API refuse in a name.
-pub const RESERVED_WORDS: &[&str] = &["anthropic", "claude"];
+pub(crate) const RESERVED_WORDS: &[&str] = &["anthropic", "claude"];
 
-pub const NAME_MAX: usize = 64;
-pub const DESCRIPTION_MAX: usize = 1024;
-pub const COMPATIBILITY_MAX: usize = 500;
+pub(crate) const NAME_MAX: usize = 64;
+pub(crate) const DESCRIPTION_MAX: usize = 1024;
+pub(crate) const COMPATIBILITY_MAX: usize = 500;
 
 /// Collects the diagnostics of one skill, with severities taken from [`RULES`] for the
 /// profile.
-pub struct Sink<'a> {
+pub(crate) struct Sink<'a> {
     /// The file positions refer to (the `SKILL.md`).
     pub file: &'a Path,
     pub profile: Profile,
@@ -340,7 +340,7 @@ pub struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    pub fn new(file: &'a Path, profile: Profile) -> Sink<'a> {
+    pub(crate) fn new(file: &'a Path, profile: Profile) -> Sink<'a> {
         Sink {
             file,
             profile,
@@ -349,7 +349,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Whether `rule` is checked in this profile.
-    pub fn enabled(&self, rule: RuleId) -> bool {
+    pub(crate) fn enabled(&self, rule: RuleId) -> bool {
         self.level(rule).is_some()
     }
 
@@ -358,18 +358,24 @@ impl<'a> Sink<'a> {
     }
 
     /// Records a finding in [`Sink::file`] at a 1-based line and column (0: the whole file).
-    pub fn push(&mut self, rule: RuleId, line: usize, col: usize, message: impl Into<String>) {
+    pub(crate) fn push(
+        &mut self,
+        rule: RuleId,
+        line: usize,
+        col: usize,
+        message: impl Into<String>,
+    ) {
         let file = self.file.to_path_buf();
         self.push_in(rule, file, line, col, message);
     }
 
     /// Records a finding at the position of `node`.
-    pub fn at(&mut self, rule: RuleId, node: &Node, message: impl Into<String>) {
+    pub(crate) fn at(&mut self, rule: RuleId, node: &Node, message: impl Into<String>) {
         self.push(rule, node.line, node.col, message);
     }
 
     /// Records a finding about another file of the skill, as a whole.
-    pub fn push_file(&mut self, rule: RuleId, file: PathBuf, message: impl Into<String>) {
+    pub(crate) fn push_file(&mut self, rule: RuleId, file: PathBuf, message: impl Into<String>) {
         self.push_in(rule, file, 0, 0, message);
     }
 
@@ -395,7 +401,7 @@ impl<'a> Sink<'a> {
 }
 
 /// Number of Unicode scalar values, the unit every length limit is counted in.
-pub fn char_len(s: &str) -> usize {
+pub(crate) fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
@@ -413,7 +419,7 @@ fn py_strip(s: &str) -> &str {
 /// test), for text already in NFKC: alphabetic or numeric characters, but not the
 /// combining marks (vowel signs) nor the enclosed capital letters (U+1F150…U+1F189) that
 /// Rust also counts as alphabetic.
-pub fn is_name_char(c: char) -> bool {
+pub(crate) fn is_name_char(c: char) -> bool {
     c == '-'
         || (c.is_alphanumeric()
             && !unicode_normalization::char::is_combining_mark(c)
@@ -500,7 +506,7 @@ fn suggest_name(name: &str) -> String {
 }
 
 /// Checks the `name` value; `folder` is the name of the folder holding `SKILL.md`.
-pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
+pub(crate) fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
     let Some(raw) = string_value(sink, "name", node, RuleId::NameType) else {
         return;
     };
@@ -594,7 +600,7 @@ pub fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
 }
 
 /// Checks the `description` value.
-pub fn check_description(sink: &mut Sink<'_>, node: &Node) {
+pub(crate) fn check_description(sink: &mut Sink<'_>, node: &Node) {
     let Some(text) = string_value(sink, "description", node, RuleId::DescriptionType) else {
         return;
     };
@@ -630,7 +636,7 @@ pub fn check_description(sink: &mut Sink<'_>, node: &Node) {
 }
 
 /// Checks the whole frontmatter `root` against the profile's field rules.
-pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
+pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     let Some(entries) = root.entries() else {
         sink.at(
             RuleId::FrontmatterNotMapping,
@@ -701,7 +707,7 @@ pub fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>)
 
 /// `name` and `description`, which every skill must have, are present in the mapping
 /// `root`.
-pub fn check_required(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
+pub(crate) fn check_required(sink: &mut Sink<'_>, root: &Node, folder: Option<&str>) {
     if root.get("name").is_none() {
         sink.push(
             RuleId::NameMissing,

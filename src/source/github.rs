@@ -7,38 +7,38 @@ use super::error::SourceError;
 use crate::bundle::{self, ArchiveFile};
 
 /// Where repository archives come from unless `SKILLPACK_GITHUB_URL` names a mirror.
-pub const DEFAULT_BASE: &str = "https://codeload.github.com";
+pub(crate) const DEFAULT_BASE: &str = "https://codeload.github.com";
 
 /// The ref downloaded when `owner/repo` names none: the default branch.
-pub const DEFAULT_REF: &str = "HEAD";
+pub(crate) const DEFAULT_REF: &str = "HEAD";
 
 /// `configured` (`SKILLPACK_GITHUB_URL`, as the caller read it), else [`DEFAULT_BASE`].
-pub fn base_or_default(configured: Option<String>) -> String {
+pub(crate) fn base_or_default(configured: Option<String>) -> String {
     configured
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_BASE.to_string())
 }
 
 /// A full 40-digit hexadecimal commit id (the only kind of ref whose archive cannot change).
-pub fn is_commit(reference: &str) -> bool {
+pub(crate) fn is_commit(reference: &str) -> bool {
     reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The cache's key parts for `owner/repo` (`github`, owner, name).
-pub fn cache_parts(repo: &str) -> Option<[&str; 3]> {
+pub(crate) fn cache_parts(repo: &str) -> Option<[&str; 3]> {
     split_repo(repo).map(|(owner, name)| ["github", owner, name])
 }
 
 /// `owner/repo` split in two, when each part is a plain name (letters, digits, `-`, `_`,
 /// `.`; not `.` or `..`) that can sit in a URL path or a file name as it is.
-pub fn split_repo(repo: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_repo(repo: &str) -> Option<(&str, &str)> {
     repo.split_once('/')
         .filter(|(owner, name)| is_plain_part(owner) && is_plain_part(name))
 }
 
 /// A plain owner, repository or folder name: letters, digits, `-`, `_`, `.`; not `.` or
 /// `..`.
-pub fn is_plain_part(s: &str) -> bool {
+pub(crate) fn is_plain_part(s: &str) -> bool {
     !s.is_empty()
         && s != "."
         && s != ".."
@@ -47,7 +47,7 @@ pub fn is_plain_part(s: &str) -> bool {
 }
 
 /// `{base}/{owner}/{repo}/zip/{ref}`, every part checked so none can climb out of its place.
-pub fn archive_url(base: &str, repo: &str, reference: &str) -> Result<Url, SourceError> {
+pub(crate) fn archive_url(base: &str, repo: &str, reference: &str) -> Result<Url, SourceError> {
     let bad = |message: &str| SourceError::BadRepo {
         spec: format!("{repo}@{reference}"),
         message: message.to_string(),
@@ -75,7 +75,7 @@ pub fn archive_url(base: &str, repo: &str, reference: &str) -> Result<Url, Sourc
 
 /// The commit a repository archive says it is: GitHub's archives (made by `git archive`)
 /// carry the full commit id as the zip comment. `None` when the comment is not one.
-pub fn archive_commit(file: &ArchiveFile) -> Option<String> {
+pub(crate) fn archive_commit(file: &ArchiveFile) -> Option<String> {
     let archive = bundle::open_archive(file.reader()).ok()?;
     let comment = std::str::from_utf8(archive.comment()).ok()?.trim();
     is_commit(comment).then(|| comment.to_ascii_lowercase())

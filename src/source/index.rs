@@ -32,7 +32,7 @@ pub struct RemoteIndex {
 }
 
 /// Where `spec` points: a URL when it has a scheme, else a local path (against `cwd`).
-pub fn location(spec: &str, cwd: &Path) -> Result<Url, SourceError> {
+pub(crate) fn location(spec: &str, cwd: &Path) -> Result<Url, SourceError> {
     if spec.contains("://") {
         let url = super::url_policy::parse_url(spec)?;
         if url.scheme() != "file" {
@@ -50,7 +50,7 @@ pub fn location(spec: &str, cwd: &Path) -> Result<Url, SourceError> {
 /// Reads the index at `location`. With `trusted` keys, the index must also come with a
 /// signature (`<location>.minisig`) by one of them, checked before the index is parsed;
 /// with none, no signature is looked for.
-pub fn load(
+pub(crate) fn load(
     client: &Http,
     location: Url,
     trusted: &[TrustedKey],
@@ -201,13 +201,13 @@ impl RemoteIndex {
 /// Whether version `a` is newer than `b`: only ever when `a` is a version (see
 /// [`compare_versions`]), so that an index entry whose version is `zzz` or `latest` never
 /// replaces a released one.
-pub fn newer(a: &str, b: &str) -> bool {
+pub(crate) fn newer(a: &str, b: &str) -> bool {
     compare_versions(a, b) == Ordering::Greater
 }
 
 /// A version as SemVer reads it, tolerating what skill authors commonly write: a leading `v`
 /// and a missing minor or patch number (`1.2` is `1.2.0`). Anything else is not a version.
-pub fn parse_version(v: &str) -> Option<semver::Version> {
+pub(crate) fn parse_version(v: &str) -> Option<semver::Version> {
     let v = v.trim();
     let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
     if let Ok(parsed) = semver::Version::parse(v) {
@@ -228,7 +228,7 @@ pub fn parse_version(v: &str) -> Option<semver::Version> {
 /// release, pre-release identifiers as SemVer orders them, build metadata ignored). Anything
 /// that is not a version ([`parse_version`]) comes before every version, and such strings are
 /// all equal to each other: none of them is ever newer than another.
-pub fn compare_versions(a: &str, b: &str) -> Ordering {
+pub(crate) fn compare_versions(a: &str, b: &str) -> Ordering {
     match (parse_version(a), parse_version(b)) {
         (Some(x), Some(y)) => x.cmp_precedence(&y),
         (Some(_), None) => Ordering::Greater,

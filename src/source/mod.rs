@@ -2,18 +2,18 @@
 //! memory, with the digests they must have. Embedded, local folder and file, URL, GitHub
 //! repository archive and remote index sources all end in the same [`Fetched`] value.
 
-pub mod cache;
+pub(crate) mod cache;
 pub mod catalog;
 pub mod embedded;
 mod error;
-pub mod github;
+pub(crate) mod github;
 pub mod http;
-pub mod index;
+pub(crate) mod index;
 pub mod listing;
 pub mod record;
 mod spec;
-pub mod sums;
-pub mod url_policy;
+pub(crate) mod sums;
+pub(crate) mod url_policy;
 
 use std::collections::HashMap;
 use std::io::{self, Read, Seek};

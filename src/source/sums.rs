@@ -10,7 +10,7 @@ use super::{Fetched, Session, url_policy};
 use crate::sign::{MAX_SIG_SIZE, SIG_SUFFIX, TrustedKey};
 
 /// The name of a release's list of checksums, in the `sha256sum` text format.
-pub const SUMS_NAME: &str = "SHA256SUMS";
+pub(crate) const SUMS_NAME: &str = "SHA256SUMS";
 
 /// A list of checksums is small; anything larger is not one.
 const MAX_SUMS_SIZE: u64 = 1024 * 1024;

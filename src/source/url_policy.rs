@@ -6,7 +6,7 @@ use url::{Host, Url};
 use super::error::SourceError;
 
 /// Whether `url` names this machine: 127.0.0.0/8, `::1` or `localhost`.
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
@@ -16,7 +16,7 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// Refuses anything but `https://`, and `http://` to a loopback address.
-pub fn check_url(url: &Url) -> Result<(), SourceError> {
+pub(crate) fn check_url(url: &Url) -> Result<(), SourceError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
@@ -25,7 +25,7 @@ pub fn check_url(url: &Url) -> Result<(), SourceError> {
 }
 
 /// `url` as it may be shown or recorded: without user name and password.
-pub fn redact(url: &Url) -> String {
+pub(crate) fn redact(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
@@ -33,7 +33,7 @@ pub fn redact(url: &Url) -> String {
 }
 
 /// Parses a URL argument; the error message never repeats credentials.
-pub fn parse_url(text: &str) -> Result<Url, SourceError> {
+pub(crate) fn parse_url(text: &str) -> Result<Url, SourceError> {
     Url::parse(text).map_err(|e| SourceError::BadUrl {
         url: redact_text(text),
         message: e.to_string(),
@@ -56,7 +56,7 @@ pub(crate) fn redact_text(text: &str) -> String {
 /// A git repository URL as it may be recorded and shown: a password is never kept, and
 /// neither is a user name on https (where it is a token); `ssh://git@host/…` and
 /// `git@host:…` keep their user, which names the account, not a secret.
-pub fn redact_git(text: &str) -> String {
+pub(crate) fn redact_git(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
         return text.to_string();
     };
@@ -74,7 +74,7 @@ pub fn redact_git(text: &str) -> String {
 /// Whether a redirect from `previous` to `next` may be followed: to https, or plain http
 /// only while the whole chain stays on this machine, so a remote server cannot steer a
 /// download to a local service or downgrade it.
-pub fn redirect_allowed(previous: Option<&Url>, next: &Url) -> bool {
+pub(crate) fn redirect_allowed(previous: Option<&Url>, next: &Url) -> bool {
     let from_loopback = previous.is_some_and(is_loopback);
     next.scheme() == "https" || (next.scheme() == "http" && is_loopback(next) && from_loopback)
 }
