@@ -4,7 +4,7 @@
 //! [`Barrier`], which flushes many writes together instead of one after another.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read as _, Write};
 use std::path::PathBuf;
 
 use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
@@ -155,6 +155,15 @@ impl Item {
             }
         }
     }
+}
+
+/// Reads `r` to its end, unless it holds more than `cap` bytes: then `None`, having read at
+/// most `cap + 1` of them (a file that grows, or a device that never ends, cannot make a
+/// read run on).
+pub fn read_within(r: impl io::Read, cap: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    io::Read::take(r, cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 /// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.

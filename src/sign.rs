@@ -100,9 +100,9 @@ impl TrustedKey {
         let line = match text.lines().map(str::trim).collect::<Vec<_>>()[..] {
             [one] => one,
             [comment, key] if comment.starts_with("untrusted comment:") => key,
-            _ => return Err(SignError::BadPublicKey(shorten(text))),
+            _ => return Err(SignError::BadPublicKey(crate::text::excerpt(text, 60))),
         };
-        let bad = || SignError::BadPublicKey(shorten(line));
+        let bad = || SignError::BadPublicKey(crate::text::excerpt(line, 60));
         let bytes = decode(line).ok_or_else(bad)?;
         if bytes.len() != 42 || &bytes[..2] != b"Ed" {
             return Err(bad());
@@ -124,7 +124,7 @@ impl TrustedKey {
         let path = cwd.join(arg);
         match read_small(&path) {
             Some(text) => TrustedKey::parse(&text),
-            None => Err(SignError::BadPublicKey(shorten(arg))),
+            None => Err(SignError::BadPublicKey(crate::text::excerpt(arg, 60))),
         }
     }
 
@@ -142,12 +142,6 @@ fn key_id(bytes: &[u8]) -> KeyId {
     let mut id = [0u8; 8];
     id.copy_from_slice(bytes);
     KeyId(id)
-}
-
-fn shorten(s: &str) -> String {
-    let s = s.lines().next().unwrap_or_default();
-    let cut: String = s.chars().take(60).collect();
-    crate::text::escape(&cut).into_owned()
 }
 
 fn read_small(path: &Path) -> Option<String> {

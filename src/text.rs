@@ -27,6 +27,18 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The first line of `s`, at most `max` characters of it, escaped ([`escape`]), with `…`
+/// when anything was cut: a value quoted back in an error message.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    let cut: String = line.chars().take(max).collect();
+    let mut shown = escape(&cut).into_owned();
+    if cut.len() < s.len() {
+        shown.push('…');
+    }
+    shown
+}
+
 /// `s` with each line escaped as [`escape`] does, the line breaks kept: for multi-line
 /// text such as a diff of a file.
 pub fn escape_lines(s: &str) -> String {

@@ -362,7 +362,6 @@ struct RawSkill {
 /// that one handle, so nothing swapped in meanwhile is read; a link, a special file or a
 /// larger file is an error.
 pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, ProjectError> {
-    use std::io::Read;
     let io = |e| ProjectError::Io {
         action: "cannot read",
         path: path.into(),
@@ -381,17 +380,13 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, Proj
             });
         }
     };
-    let mut bytes = Vec::new();
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > cap {
-        return Err(ProjectError::TooLarge {
+    match crate::durable::read_within(file, cap).map_err(io)? {
+        Some(bytes) => Ok(Some(bytes)),
+        None => Err(ProjectError::TooLarge {
             path: path.into(),
             cap,
-        });
+        }),
     }
-    Ok(Some(bytes))
 }
 
 impl ProjectLock {

@@ -11,7 +11,7 @@
 //! Anything else is refused with [`InstallError::UnsafeState`] and nothing is cleaned
 //! through it.
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncExt};
@@ -175,14 +175,11 @@ pub(crate) fn read_capped(
         return Ok(None);
     };
     let shown = dir_shown.join(name);
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| InstallError::io("cannot read", &shown, e))?;
-    if bytes.len() as u64 > cap {
-        return Err(InstallError::TooLarge { path: shown, cap });
+    match crate::durable::read_within(file, cap) {
+        Ok(Some(bytes)) => Ok(Some(bytes)),
+        Ok(None) => Err(InstallError::TooLarge { path: shown, cap }),
+        Err(e) => Err(InstallError::io("cannot read", &shown, e)),
     }
-    Ok(Some(bytes))
 }
 
 /// Replaces the state file `name` in `dir` atomically ([`crate::durable::write_atomic`]).

@@ -111,24 +111,10 @@ fn number_in(
         Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(Some(v)),
         _ => Err(SettingsError::Invalid {
             var,
-            value: shorten(text),
+            value: crate::text::excerpt(text, 40),
             expected,
         }),
     }
-}
-
-/// `text` with control characters escaped, cut at 40 characters.
-fn shorten(text: &str) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(40)
-        .collect::<String>()
-        .escape_debug()
-        .collect();
-    if text.chars().nth(40).is_some() {
-        shown.push('…');
-    }
-    shown
 }
 
 impl Settings {

@@ -122,6 +122,14 @@ impl Server {
             .insert(path.to_string(), replies.into());
     }
 
+    /// Answers `/REL` with the bytes of each file `REL` under `dir`, as it is now.
+    pub fn serve_dir(&self, dir: &std::path::Path) {
+        for rel in files_under(dir) {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            self.route(&format!("/{rel}"), vec![Reply::Body(bytes)]);
+        }
+    }
+
     /// Requests received for `path`.
     pub fn hits(&self, path: &str) -> usize {
         self.hits

@@ -645,23 +645,6 @@ fn packed_bytes_are_pinned() {
     );
 }
 
-/// Serves the files of `dir` over HTTP on a loopback port until the test process ends.
-fn serve(dir: PathBuf) -> String {
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let port = server.server_addr().to_ip().unwrap().port();
-    std::thread::spawn(move || {
-        for request in server.incoming_requests() {
-            let name = request.url().trim_start_matches('/').to_string();
-            let response = match fs::read(dir.join(&name)) {
-                Ok(bytes) if !name.contains("..") => tiny_http::Response::from_data(bytes),
-                _ => tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404),
-            };
-            let _ = request.respond(response);
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
-
 #[test]
 fn the_index_serves_as_a_remote_catalog() {
     let tmp = TempDir::new().unwrap();
@@ -669,7 +652,9 @@ fn the_index_serves_as_a_remote_catalog() {
     let out = tmp.path().join("site/releases");
     pack_ok(tmp.path(), &[&skill, &"--out", &out]);
     let index = read_json(&out.join("index.json"));
-    let base = serve(tmp.path().join("site"));
+    let srv = crate::net::Server::start();
+    srv.serve_dir(&tmp.path().join("site"));
+    let base = srv.base();
 
     let root = tmp.path().join("skills");
     skillpack(tmp.path())
