@@ -36,13 +36,7 @@ impl PackFile {
     }
 }
 
-/// Names that never belong in a release: VCS folders, OS litter, caches.
-pub fn is_junk(component: &str) -> bool {
-    matches!(
-        component,
-        ".git" | ".DS_Store" | "__pycache__" | "node_modules" | "__MACOSX" | "Thumbs.db"
-    ) || component.ends_with(".pyc")
-}
+pub use crate::skill::junk::is_junk;
 
 /// Reads a skill folder into memory, sorted by path, junk excluded, under the default
 /// [`Limits`]. Symlinks and special files are refused: a release must not depend on what

@@ -408,24 +408,20 @@ fn scan(sink: &mut Sink<'_>, dir: &Path, top: bool) {
         };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if kind.is_dir() {
-            if name == "__pycache__" {
-                sink.push_file(
-                    RuleId::JunkFile,
-                    entry.path(),
-                    "`__pycache__` is Python's compiled cache, not part of the skill; delete it and list it in .gitignore",
-                );
-            } else if name != ".git" {
-                scan(sink, &entry.path(), false);
-            }
-        } else if name == ".DS_Store" || name.ends_with(".pyc") {
+        if name == ".git" {
+            continue;
+        }
+        if super::junk::is_junk(&name) {
             sink.push_file(
                 RuleId::JunkFile,
                 entry.path(),
                 format!(
-                    "`{name}` is a generated file, not part of the skill; delete it and list it in .gitignore"
+                    "`{name}` is {}, not part of the skill (pack leaves it out); delete it and list it in .gitignore",
+                    super::junk::what(&name)
                 ),
             );
+        } else if kind.is_dir() {
+            scan(sink, &entry.path(), false);
         } else if kind.is_file()
             && let Ok(meta) = entry.metadata()
             && meta.len() > LARGE_FILE

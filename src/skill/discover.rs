@@ -7,16 +7,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-/// Folders never searched for skills: version control, dependencies, caches, and
-/// skillpack's own state (whose staging area holds copies of skills).
-pub(crate) const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "__pycache__",
-    ".skillpack",
-];
+/// Folders never searched for skills beside [`super::junk::JUNK`]: other version control
+/// systems, and skillpack's own state (whose staging area holds copies of skills).
+const ALSO_SKIPPED: &[&str] = &[".hg", ".svn", ".skillpack"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
@@ -127,7 +120,8 @@ fn is_skill_md(name: &OsStr) -> bool {
 }
 
 fn skipped(name: &OsStr) -> bool {
-    SKIPPED_DIRS.iter().any(|s| name == *s)
+    let name = name.to_string_lossy();
+    super::junk::is_junk(&name) || ALSO_SKIPPED.contains(&&*name)
 }
 
 /// Every folder under `root` (itself included) holding a `SKILL.md`, sorted. The folders

@@ -7,6 +7,7 @@ pub(crate) mod discover;
 pub mod fix;
 pub mod frontmatter;
 pub(crate) mod help;
+pub mod junk;
 pub(crate) mod loader;
 pub(crate) mod rules;
 pub mod yaml;

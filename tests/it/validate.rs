@@ -443,7 +443,7 @@ fn github_format_is_one_annotation_per_problem_errors_first_then_by_file() {
              (the specification allows name, description, license, compatibility, metadata, allowed-tools); \
              remove it or move it under `metadata`\n\
              ::warning file=skills/a/.DS_Store,title=junk-file::`.DS_Store` is a generated file, not part of the \
-             skill; delete it and list it in .gitignore\n\
+             skill (pack leaves it out); delete it and list it in .gitignore\n\
              ::warning file=skills/a/SKILL.md,line=6,col=6,title=missing-reference::`references/x.md` is not in \
              the skill folder; add the file or correct the path\n",
         );
