@@ -321,6 +321,8 @@ pub struct GithubEnv {
     /// Where the checked-out commit's files are browsed:
     /// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA/`, when all three are set.
     pub blob_url: Option<String>,
+    /// The checkout (`$GITHUB_WORKSPACE`): links and SARIF locations are relative to it.
+    pub workspace: Option<PathBuf>,
 }
 
 impl GithubEnv {
@@ -343,7 +345,15 @@ impl GithubEnv {
         GithubEnv {
             step_summary: step_summary.filter(|v| !v.is_empty()).map(PathBuf::from),
             blob_url,
+            workspace: None,
         }
+    }
+
+    /// The same settings, with `$GITHUB_WORKSPACE` as the caller read it (empty counts as
+    /// unset; a relative value is ignored).
+    pub fn with_workspace(mut self, dir: Option<std::ffi::OsString>) -> GithubEnv {
+        self.workspace = dir.map(PathBuf::from).filter(|d| d.is_absolute());
+        self
     }
 }
 

@@ -70,19 +70,45 @@ pub fn shell_command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
         .join(" ")
 }
 
-/// Bytes kept as they are in a URI path: the unreserved characters and `/`.
-const URI_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+/// Bytes kept as they are in one segment of a URI path: the unreserved characters.
+const URI_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
+    .remove(b'~');
 
-/// A relative file path (either slash) as the path of a relative URI reference: forward
-/// slashes, every other byte outside the unreserved characters percent-encoded, so that
-/// spaces, `#`, `%` or non-ASCII names stay one valid link.
-pub fn uri_path(path: &str) -> String {
-    percent_encoding::utf8_percent_encode(&path.replace('\\', "/"), URI_PATH).to_string()
+/// A relative file path as the path of a relative URI reference: its components joined by
+/// `/`, every byte of a name outside the unreserved characters percent-encoded (a
+/// backslash, tab or `#` in a Unix file name, a name that is not UTF-8, byte for byte), so
+/// that the link names exactly that file. `.` components are left out.
+pub fn uri_path(rel: &std::path::Path) -> String {
+    use std::path::Component;
+    let mut segments = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::Normal(name) => segments
+                .push(percent_encoding::percent_encode(&os_bytes(name), URI_SEGMENT).to_string()),
+            Component::ParentDir => segments.push("..".to_string()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    segments.join("/")
+}
+
+/// The bytes of a file name: as stored on Unix; elsewhere its UTF-8 form.
+fn os_bytes(name: &std::ffi::OsStr) -> Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Cow::Borrowed(name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        match name.to_string_lossy() {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }
+    }
 }
 
 fn needs_escape(c: char) -> bool {
@@ -123,14 +149,28 @@ mod tests {
 
     #[test]
     fn uri_paths_encode_what_a_link_cannot_hold() {
+        use std::path::Path;
         assert_eq!(
-            uri_path("skills/a-b_c.d~/SKILL.md"),
+            uri_path(Path::new("./skills/a-b_c.d~/SKILL.md")),
             "skills/a-b_c.d~/SKILL.md"
         );
         assert_eq!(
-            uri_path("my skills\\x#1%/é.md"),
+            uri_path(Path::new("my skills/x#1%/é.md")),
             "my%20skills/x%231%25/%C3%A9.md"
         );
+        #[cfg(unix)]
+        {
+            use std::ffi::OsStr;
+            use std::os::unix::ffi::OsStrExt;
+            // A backslash or tab is part of a Unix name, and a Latin-1 byte is kept as is.
+            assert_eq!(
+                uri_path(Path::new("tab\\there/back\\\\slash/SKILL.md")),
+                "tab%5Cthere/back%5C%5Cslash/SKILL.md"
+            );
+            assert_eq!(uri_path(Path::new("a\tb")), "a%09b");
+            let latin1 = Path::new(OsStr::from_bytes(b"lat\xe9/SKILL.md"));
+            assert_eq!(uri_path(latin1), "lat%E9/SKILL.md");
+        }
     }
 
     #[test]

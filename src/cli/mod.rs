@@ -154,12 +154,15 @@ pub(crate) fn process_env() -> Result<Env, Failure> {
     Ok(
         Env::new(dirs::home_dir(), std::env::var_os("CLAUDE_CONFIG_DIR"), cwd)
             .with_xdg_config(std::env::var_os("XDG_CONFIG_HOME"))
-            .with_github(GithubEnv::new(
-                std::env::var_os("GITHUB_STEP_SUMMARY"),
-                var("GITHUB_SERVER_URL"),
-                var("GITHUB_REPOSITORY"),
-                var("GITHUB_SHA"),
-            )),
+            .with_github(
+                GithubEnv::new(
+                    std::env::var_os("GITHUB_STEP_SUMMARY"),
+                    var("GITHUB_SERVER_URL"),
+                    var("GITHUB_REPOSITORY"),
+                    var("GITHUB_SHA"),
+                )
+                .with_workspace(std::env::var_os("GITHUB_WORKSPACE")),
+            ),
     )
 }
 

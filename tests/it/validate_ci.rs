@@ -614,3 +614,70 @@ fn fix_needs_the_human_format() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
 }
+
+#[cfg(unix)]
+#[test]
+fn sarif_and_summary_locations_name_the_very_file_from_the_checkout_root() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = TempDir::new().unwrap();
+    // Names a link cannot hold as they are: a backslash, a tab, a byte that is not UTF-8.
+    let odd = [
+        b"skills/tab\\there".to_vec(),
+        b"skills/back\\\\slash".to_vec(),
+        b"skills/t\tab".to_vec(),
+        b"skills/lat\xe9".to_vec(),
+    ];
+    for raw in &odd {
+        let dir = tmp.path().join(OsStr::from_bytes(raw));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("SKILL.md"), "---\nname: x\ndescription: d\n---\n").unwrap();
+    }
+    let summary = tmp.child("summary.md");
+    // Run from a folder of the checkout, as a workflow step with a working-directory does.
+    let out = skillpack(&tmp.path().join("skills"))
+        .args(["validate", ".", "--format", "sarif"])
+        .env("GITHUB_WORKSPACE", tmp.path())
+        .env("GITHUB_STEP_SUMMARY", summary.path())
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "octo/skills")
+        .env("GITHUB_SHA", "0123abc")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut uris: Vec<String> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+            loc["uri"].as_str().unwrap().to_string()
+        })
+        .collect();
+    uris.sort();
+    uris.dedup();
+    assert_eq!(
+        uris,
+        [
+            "skills/back%5C%5Cslash/SKILL.md",
+            "skills/lat%E9/SKILL.md",
+            "skills/t%09ab/SKILL.md",
+            "skills/tab%5Cthere/SKILL.md",
+        ]
+    );
+    // Each one decodes, byte for byte, to a file that exists.
+    for uri in &uris {
+        let bytes: Vec<u8> = percent_encoding::percent_decode_str(uri).collect();
+        assert!(
+            tmp.path().join(OsStr::from_bytes(&bytes)).is_file(),
+            "{uri} names no file"
+        );
+    }
+    let md = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(
+        md.contains("(https://github.com/octo/skills/blob/0123abc/skills/lat%E9/SKILL.md#L2)"),
+        "{md}"
+    );
+}

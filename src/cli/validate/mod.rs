@@ -165,7 +165,7 @@ pub(crate) fn run(p: &Printer, args: ValidateArgs) -> CmdResult {
         }
         Format::Json => json::print_json(&json::report_json(&reports, &totals, &opts)),
         Format::Sarif => {
-            let log = sarif::log(&reports, &opts, &env.cwd);
+            let log = sarif::log(&reports, &opts, &env.cwd, checkout(&env));
             let _ = std::io::stdout().lock().write_all(log.as_bytes());
         }
     }
@@ -177,6 +177,12 @@ pub(crate) fn run(p: &Printer, args: ValidateArgs) -> CmdResult {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The repository's checkout, which locations are relative to: `$GITHUB_WORKSPACE` in
+/// GitHub Actions, else the current folder.
+fn checkout(env: &Env) -> &std::path::Path {
+    env.github.workspace.as_deref().unwrap_or(&env.cwd)
 }
 
 /// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY`, when GitHub Actions set it; a
@@ -196,6 +202,7 @@ fn write_step_summary(
         totals,
         opts,
         &env.cwd,
+        checkout(env),
         env.github.blob_url.as_deref(),
     );
     let written = std::fs::OpenOptions::new()

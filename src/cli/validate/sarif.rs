@@ -8,7 +8,7 @@
 //! schema.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 use skillpack::skill::{
@@ -184,44 +184,60 @@ fn rules(profile: Profile, strict: bool) -> Vec<Rule> {
         .collect()
 }
 
-/// `file` as a URI: relative to `cwd` (against `%SRCROOT%`) when it is below it, which is
-/// how code scanning matches results with the repository's files; else a `file:` URI.
-fn artifact(file: &Path, cwd: &Path) -> Artifact {
-    let rel = if file.is_absolute() {
-        file.strip_prefix(cwd).ok()
+/// `file` (as given, relative to `cwd` or absolute) relative to `base`, when it is below
+/// it; `.` and `..` resolved as written.
+pub(super) fn below(file: &Path, cwd: &Path, base: &Path) -> Option<PathBuf> {
+    let absolute = if file.is_absolute() {
+        file.to_path_buf()
     } else {
-        Some(file)
+        cwd.join(file)
     };
-    match rel {
-        Some(rel) => {
-            let parts: Vec<String> = rel
-                .components()
-                .filter(|c| !matches!(c, Component::CurDir))
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            Artifact {
-                uri: uri_path(&parts.join("/")),
-                uri_base_id: Some(SRCROOT),
+    let mut clean = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                clean.pop();
             }
+            other => clean.push(other),
         }
+    }
+    clean.strip_prefix(base).ok().map(Path::to_path_buf)
+}
+
+/// `file` as a URI: relative to `base` (the repository's checkout, against `%SRCROOT%`)
+/// when it is below it, which is how code scanning matches results with the repository's
+/// files; else a `file:` URI.
+fn artifact(file: &Path, cwd: &Path, base: &Path) -> Artifact {
+    match below(file, cwd, base) {
+        Some(rel) => Artifact {
+            uri: uri_path(&rel),
+            uri_base_id: Some(SRCROOT),
+        },
         None => Artifact {
-            uri: url::Url::from_file_path(file)
+            uri: url::Url::from_file_path(cwd.join(file))
                 .map(String::from)
-                .unwrap_or_else(|()| uri_path(&file.to_string_lossy())),
+                .unwrap_or_else(|()| uri_path(file)),
             uri_base_id: None,
         },
     }
 }
 
-/// The SARIF log of `reports`; paths are made relative to `cwd`, the folder validated from.
-pub(super) fn log(reports: &[SkillReport], opts: &ValidateOptions, cwd: &Path) -> String {
+/// The SARIF log of `reports`; paths (as given, relative to `cwd`) are made relative to
+/// `base`, the repository's checkout.
+pub(super) fn log(
+    reports: &[SkillReport],
+    opts: &ValidateOptions,
+    cwd: &Path,
+    base: &Path,
+) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut results = Vec::new();
     for d in reports.iter().flat_map(|r| &r.diagnostics) {
         let Some(rule) = RuleId::from_id(d.rule) else {
             continue;
         };
-        let artifact = artifact(&d.file, cwd);
+        let artifact = artifact(&d.file, cwd, base);
         // The same problem twice in one file (two equal links) is told apart by its rank.
         let base = fingerprint(d.rule, &artifact.uri, &d.message);
         let n = seen.entry(base.clone()).or_default();
@@ -286,13 +302,16 @@ mod tests {
     #[test]
     fn paths_below_the_root_are_relative_and_encoded() {
         let cwd = Path::new("/repo");
-        let a = artifact(Path::new("./skills/my skill/SKILL.md"), cwd);
+        let a = artifact(Path::new("./skills/my skill/SKILL.md"), cwd, cwd);
         assert_eq!(a.uri, "skills/my%20skill/SKILL.md");
         assert_eq!(a.uri_base_id, Some(SRCROOT));
-        let b = artifact(Path::new("/repo/skills/a/SKILL.md"), cwd);
+        let b = artifact(Path::new("/repo/skills/a/SKILL.md"), cwd, cwd);
         assert_eq!(b.uri, "skills/a/SKILL.md");
-        let c = artifact(Path::new("/elsewhere/a/SKILL.md"), cwd);
+        let c = artifact(Path::new("/elsewhere/a/SKILL.md"), cwd, cwd);
         assert_eq!(c.uri, "file:///elsewhere/a/SKILL.md");
         assert_eq!(c.uri_base_id, None);
+        // Run from a folder inside the checkout: still relative to the checkout.
+        let d = artifact(Path::new("a/../b/SKILL.md"), Path::new("/repo/skills"), cwd);
+        assert_eq!(d.uri, "skills/b/SKILL.md");
     }
 }

@@ -6,12 +6,15 @@
 //! renders as the text it is: no link, image or HTML can come from a skill.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
+use std::path::Path;
 
 use skillpack::skill::{Diagnostic, RuleId, Severity, SkillReport, ValidateOptions, worst_first};
 use skillpack::text::{escape, uri_path};
 
-use super::{Totals, plural, sarif::help_uri};
+use super::{
+    Totals, plural,
+    sarif::{below, help_uri},
+};
 
 /// Rows of the skills table and items of the problem list, at most.
 const MAX_SKILLS: usize = 50;
@@ -30,10 +33,15 @@ fn text(s: &str) -> String {
     out
 }
 
-/// `s` as a code span: fenced by more backquotes than any run inside it, `|` escaped so
-/// that a table cell stays one cell.
+/// `s` as a code span for a table cell: `|` escaped so that the cell stays one cell (GitHub
+/// reads `\|` in a table as `|`, even in code).
+fn cell(s: &str) -> String {
+    code(&s.replace('|', "\\|"))
+}
+
+/// `s` as a code span: fenced by more backquotes than any run inside it.
 fn code(s: &str) -> String {
-    let s = escape(s).replace('|', "\\|");
+    let s = escape(s);
     let longest = s
         .split(|c| c != '`')
         .map(str::len)
@@ -62,38 +70,15 @@ fn message(m: &str) -> String {
         .collect()
 }
 
-/// `file` relative to `cwd` with forward slashes, when it is below it.
-fn relative(file: &Path, cwd: &Path) -> Option<String> {
-    let rel = if file.is_absolute() {
-        file.strip_prefix(cwd).ok()?
-    } else {
-        file
-    };
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
-            Component::CurDir => Some(String::new()),
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(
-        parts
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join("/"),
-    )
-}
-
-/// Where a problem is, as a link to its line when the files can be browsed at `blob_url`.
-fn location(d: &Diagnostic, cwd: &Path, blob_url: Option<&str>) -> String {
+/// Where a problem is, as a link to its line when the files can be browsed at `blob_url`
+/// (the checkout `base`'s files at the commit).
+fn location(d: &Diagnostic, cwd: &Path, base: &Path, blob_url: Option<&str>) -> String {
     let shown = if d.line > 0 {
         format!("{}:{}:{}", d.file.display(), d.line, d.col)
     } else {
         d.file.display().to_string()
     };
-    match (blob_url, relative(&d.file, cwd)) {
+    match (blob_url, below(&d.file, cwd, base)) {
         (Some(base), Some(rel)) => {
             let anchor = if d.line > 0 {
                 format!("#L{}", d.line)
@@ -112,6 +97,7 @@ pub(super) fn markdown(
     t: &Totals,
     opts: &ValidateOptions,
     cwd: &Path,
+    base: &Path,
     blob_url: Option<&str>,
 ) -> String {
     let profile = opts.profile.id();
@@ -157,7 +143,7 @@ pub(super) fn markdown(
     for r in skills.iter().take(MAX_SKILLS) {
         md.push_str(&format!(
             "| {} | {} | {} |\n",
-            code(&r.dir.display().to_string()),
+            cell(&r.dir.display().to_string()),
             r.errors(),
             r.warnings()
         ));
@@ -182,7 +168,7 @@ pub(super) fn markdown(
         };
         md.push_str(&format!(
             "- {icon} {} {}: {}\n",
-            location(d, cwd, blob_url),
+            location(d, cwd, base, blob_url),
             code(d.rule),
             message(&d.message)
         ));
@@ -200,7 +186,8 @@ mod tests {
             text("a [x](http://e) <b>"),
             "a \\[x\\]\\(http\\:\\/\\/e\\) \\<b\\>"
         );
-        assert_eq!(code("a`b|c"), "``a`b\\|c``");
+        assert_eq!(code("a`b|c"), "``a`b|c``");
+        assert_eq!(cell("a`b|c"), "``a`b\\|c``");
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(
             message("`name` is `<img src=x>`; fix it"),
@@ -223,9 +210,21 @@ mod tests {
         };
         let cwd = Path::new("/repo");
         assert_eq!(
-            location(&d, cwd, Some("https://github.com/o/r/blob/abc/")),
+            location(&d, cwd, cwd, Some("https://github.com/o/r/blob/abc/")),
             "[`/repo/my skills/a/SKILL.md:2:7`](https://github.com/o/r/blob/abc/my%20skills/a/SKILL.md#L2)"
         );
-        assert_eq!(location(&d, cwd, None), "`/repo/my skills/a/SKILL.md:2:7`");
+        assert_eq!(
+            location(&d, cwd, cwd, None),
+            "`/repo/my skills/a/SKILL.md:2:7`"
+        );
+        // Run from a folder of the checkout, on a relative path.
+        let d = Diagnostic {
+            file: "a/SKILL.md".into(),
+            ..d
+        };
+        assert_eq!(
+            location(&d, &cwd.join("skills"), cwd, Some("https://x/b/")),
+            "[`a/SKILL.md:2:7`](https://x/b/skills/a/SKILL.md#L2)"
+        );
     }
 }
