@@ -2,8 +2,9 @@
 # The shell steps of the skillpack GitHub Action (action.yml), kept here so they can be run
 # and tested outside GitHub Actions.
 #
-#   action.sh install    download the released skillpack for this runner, check its SHA-256
-#                        against the release's checksum file, put it on GITHUB_PATH
+#   action.sh install    download the released skillpack for this runner, check the
+#                        signature of the release's SHA256SUMS (with minisign, when the
+#                        runner has it) and the binary's SHA-256, put it on GITHUB_PATH
 #   action.sh validate   run `skillpack validate` with the action's inputs; record the exit
 #                        code (and the SARIF file, when one is asked for) in GITHUB_OUTPUT
 #
@@ -11,8 +12,14 @@
 #   SKILLPACK_VERSION        a release version such as 0.2.0, or `latest` (default)
 #   SKILLPACK_DOWNLOAD_URL   where release assets are fetched from (overrides the version;
 #                            plain http only for 127.0.0.1 and localhost)
-#   SKILLPACK_PATHS          paths to validate, separated by white space (default .)
-#   SKILLPACK_PROFILE        spec | claude-code | upload (default spec)
+#   SKILLPACK_PATHS          paths to validate, separated by white space, or one per line
+#                            (then spaces inside a path are kept) (default .)
+#   SKILLPACK_REQUIRE_SIGNATURE  true: fail when the release signature cannot be checked
+#                            (minisign missing) instead of checking the checksum only
+#   SKILLPACK_INSTALL_PUBKEY the minisign public key SHA256SUMS must be signed by (default:
+#                            the skillpack release key below)
+#   SKILLPACK_MINISIGN       the minisign program (default minisign)
+#   SKILLPACK_PROFILE        spec | claude-code | codex | gemini-cli | upload (default spec)
 #   SKILLPACK_STRICT         true: warnings are errors
 #   SKILLPACK_FORMAT         github (default) | human | json | sarif
 #   SKILLPACK_MAX_ANNOTATIONS  annotations per severity with the github format
@@ -23,6 +30,8 @@
 set -euo pipefail
 
 REPO_URL="https://github.com/skillpack/skillpack"
+# The skillpack release key (minisign). The same line is in install.sh and the README.
+RELEASE_PUBKEY="RWT/lLZ15Tr6FMisQDTwCzzH+uDXGBIvL5LLX2VAtfr74oyZd1QbHL1Q"
 
 say() {
     printf 'skillpack-action: %s\n' "$*"
@@ -86,7 +95,7 @@ base_url() {
     base=$url
 }
 
-# download URL FILE
+# download URL FILE [optional]: with `optional`, a 404 returns 1 instead of failing.
 download() {
     local status
     if ! status=$(curl --proto '=https,http' -sSL --retry 3 --connect-timeout 30 -w '%{http_code}' -o "$2" "$1"); then
@@ -94,7 +103,8 @@ download() {
     fi
     case "$status" in
         2??) ;;
-        404) err "not found (HTTP 404): $1" "There is no skillpack release asset for this runner at that address; check the action's version input." ;;
+        404) if [ "${3:-}" = optional ]; then return 1; fi
+             err "not found (HTTP 404): $1" "There is no skillpack release asset for this runner at that address; check the action's version input." ;;
         *) err "the server answered HTTP $status for $1" "Re-run the job in a few minutes." ;;
     esac
 }
@@ -122,20 +132,59 @@ install() {
     # shellcheck disable=SC2064 # expand now: the folder is known
     trap "rm -rf '$tmp'" EXIT
 
+    local minisign=${SKILLPACK_MINISIGN:-minisign} pubkey=${SKILLPACK_INSTALL_PUBKEY:-$RELEASE_PUBKEY}
+    local signed=0 check checksums
+    case "${SKILLPACK_REQUIRE_SIGNATURE:-false}" in
+        true | false) ;;
+        *) err "require-signature must be true or false, not ${SKILLPACK_REQUIRE_SIGNATURE}" ;;
+    esac
+    if command -v "$minisign" >/dev/null 2>&1; then
+        signed=1
+    elif [ "${SKILLPACK_REQUIRE_SIGNATURE:-false}" = true ]; then
+        err "minisign is not installed, so the release signature cannot be checked; nothing was installed" \
+            "Install minisign on the runner before this step (apt-get install minisign, brew install minisign)," \
+            "or set require-signature to false to check the SHA-256 checksum only."
+    else
+        say "minisign is not installed: checking the SHA-256 checksum only, not the release signature"
+    fi
+
     say "downloading $asset from $base"
-    download "$base/$asset.sha256" "$tmp/$asset.sha256"
+    if [ "$signed" = 1 ]; then
+        # The signed list of checksums first: the binary must match its line there.
+        download "$base/SHA256SUMS" "$tmp/SHA256SUMS"
+        if ! download "$base/SHA256SUMS.minisig" "$tmp/SHA256SUMS.minisig" optional; then
+            err "the release has no signature (SHA256SUMS.minisig is missing at $base); nothing was installed" \
+                "Without it nothing proves the binary comes from skillpack's release key."
+        fi
+        if ! check=$("$minisign" -V -q -P "$pubkey" -m "$tmp/SHA256SUMS" -x "$tmp/SHA256SUMS.minisig" 2>&1); then
+            err "the signature of SHA256SUMS does not verify with the skillpack release key; nothing was installed" \
+                "minisign: $(printf '%s' "$check" | tr '\n' ' ')" \
+                "key: $pubkey" \
+                "The release was altered, or signed by another key. Do not use this download."
+        fi
+        say "verified the signature of SHA256SUMS with the release key $pubkey"
+        expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1; exit }' "$tmp/SHA256SUMS" | tr 'A-F' 'a-f')
+        checksums=SHA256SUMS
+    else
+        download "$base/$asset.sha256" "$tmp/$asset.sha256"
+        expected=$(sed -n '1s/[[:space:]].*//p' "$tmp/$asset.sha256" | tr 'A-F' 'a-f')
+        checksums="$asset.sha256"
+    fi
     download "$base/$asset" "$tmp/$asset"
-    expected=$(sed -n '1s/[[:space:]].*//p' "$tmp/$asset.sha256" | tr 'A-F' 'a-f')
     if ! [[ "$expected" =~ ^[0-9a-f]{64}$ ]]; then
-        err "$asset.sha256 is not a SHA-256 checksum file; nothing was installed" \
-            "$base/$asset.sha256 should hold '<64 hex digits>  $asset'."
+        err "$checksums holds no SHA-256 checksum of $asset; nothing was installed" \
+            "$base/$checksums should hold '<64 hex digits>  $asset'."
     fi
     actual=$(sha256_of "$tmp/$asset")
     if [ "$actual" != "$expected" ]; then
         err "checksum mismatch for $asset: the download is corrupt or was altered; nothing was installed" \
             "expected sha256: $expected" "actual sha256:   $actual"
     fi
-    say "verified sha256 $actual"
+    if [ "$signed" = 1 ]; then
+        say "verified sha256 $actual (listed in the signed SHA256SUMS)"
+    else
+        say "verified sha256 $actual (checksum only: the release signature was not checked)"
+    fi
 
     mkdir -p "$dir"
     chmod 755 "$tmp/$asset"
@@ -152,10 +201,20 @@ install() {
 validate() {
     local bin=${SKILLPACK_BIN:-skillpack} status=0 sarif_status=0
     local -a args=(validate) paths=()
-    set -f # paths are names, not patterns
-    # shellcheck disable=SC2206 # split on white space on purpose
-    paths=(${SKILLPACK_PATHS:-.})
-    set +f
+    local list=${SKILLPACK_PATHS:-.} line
+    if [[ "$list" == *$'\n'* ]]; then
+        # One path per line (a YAML block): spaces inside a path are kept.
+        while IFS= read -r line; do
+            line=${line%$'\r'}
+            [ -n "${line//[[:space:]]/}" ] && paths+=("$line")
+        done <<<"$list"
+    else
+        set -f # paths are names, not patterns
+        # shellcheck disable=SC2206 # split on white space on purpose
+        paths=($list)
+        set +f
+    fi
+    [ "${#paths[@]}" -gt 0 ] || paths=(.)
     args+=("${paths[@]}" --profile "${SKILLPACK_PROFILE:-spec}")
     case "${SKILLPACK_STRICT:-false}" in
         true) args+=(--strict) ;;

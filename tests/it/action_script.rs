@@ -13,7 +13,9 @@ use std::process::{Command, Output, Stdio};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-use super::install_script::{Body, FakeRelease, asset_name, binary, binary_sha256};
+use super::install_script::{
+    Body, FakeRelease, ReleaseKey, asset_name, binary, binary_sha256, has_minisign, sha256sums,
+};
 
 const ACTION: &str = include_str!("../../action.yml");
 
@@ -67,9 +69,13 @@ impl Runner {
             "SKILLPACK_CHANGED_SINCE",
             "SKILLPACK_SARIF_FILE",
             "SKILLPACK_BIN",
+            "SKILLPACK_REQUIRE_SIGNATURE",
+            "SKILLPACK_MINISIGN",
         ] {
             cmd.env_remove(var);
         }
+        // The tests' release key stands in for skillpack's.
+        cmd.env("SKILLPACK_INSTALL_PUBKEY", ReleaseKey::tests().public());
         let arch = if cfg!(target_arch = "aarch64") {
             "ARM64"
         } else {
@@ -151,10 +157,22 @@ fn install_verifies_the_release_binary_and_puts_it_on_the_path() {
     );
     assert!(stdout.contains(env!("CARGO_PKG_VERSION")), "{stdout}");
     let asset = asset_name();
-    assert_eq!(
-        release.requests(),
-        [format!("/{asset}.sha256"), format!("/{asset}")]
-    );
+    if has_minisign() {
+        assert!(
+            stdout.contains("verified the signature of SHA256SUMS with the release key"),
+            "{stdout}"
+        );
+        assert_eq!(
+            release.requests(),
+            ["/SHA256SUMS", "/SHA256SUMS.minisig", &format!("/{asset}")]
+        );
+    } else {
+        assert!(stdout.contains("checksum only"), "{stdout}");
+        assert_eq!(
+            release.requests(),
+            [format!("/{asset}.sha256"), format!("/{asset}")]
+        );
+    }
     // Only the installed binary is left in RUNNER_TEMP.
     let left: Vec<_> = fs::read_dir(runner.path("temp"))
         .unwrap()
@@ -168,12 +186,17 @@ fn install_refuses_a_binary_whose_checksum_differs() {
     let runner = Runner::new();
     let asset = asset_name();
     let wrong = hex::encode(Sha256::digest(b"another binary"));
+    // Both lists name another binary: the signed one (the list is genuine, the binary is
+    // not) and the plain checksum file.
+    let sums = format!("{wrong}  {asset}\n").into_bytes();
     let release = FakeRelease::serve(HashMap::from([
         (format!("/{asset}"), Body::File(binary())),
+        (format!("/{asset}.sha256"), Body::Bytes(sums.clone())),
         (
-            format!("/{asset}.sha256"),
-            Body::Bytes(format!("{wrong}  {asset}\n").into_bytes()),
+            "/SHA256SUMS.minisig".to_string(),
+            Body::Bytes(ReleaseKey::tests().sign("SHA256SUMS", &sums)),
         ),
+        ("/SHA256SUMS".to_string(), Body::Bytes(sums)),
     ]));
     let out = runner.run("install", Some(&release), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
@@ -308,4 +331,151 @@ fn action_inputs_are_declared_and_used() {
         // Inputs reach the scripts through the environment, never spliced into the code.
         assert!(!step["run"].as_str().unwrap().contains("${{"), "{step}");
     }
+}
+
+/// The runner holds nothing of a refused install: no binary, no PATH entry, no debris.
+fn assert_nothing_installed(runner: &Runner) {
+    assert!(!runner.path("temp/skillpack-bin").exists());
+    assert_eq!(runner.read("github_path"), "");
+    let left: Vec<_> = fs::read_dir(runner.path("temp")).unwrap().collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+#[test]
+fn install_refuses_a_release_whose_signature_does_not_verify() {
+    if !has_minisign() {
+        return;
+    }
+    let asset = asset_name();
+    let other_key = ReleaseKey::new();
+    let mut edited = sha256sums();
+    edited.extend_from_slice(
+        b"0000000000000000000000000000000000000000000000000000000000000000  extra\n",
+    );
+    // What the case is, the files it replaces, what the error says.
+    type Case = (&'static str, Vec<(String, Body)>, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            "signed by another key",
+            vec![(
+                "/SHA256SUMS.minisig".into(),
+                Body::Bytes(other_key.sign("SHA256SUMS", &sha256sums())),
+            )],
+            "does not verify",
+        ),
+        (
+            "SHA256SUMS changed after signing",
+            vec![("/SHA256SUMS".into(), Body::Bytes(edited))],
+            "does not verify",
+        ),
+        (
+            "truncated signature",
+            vec![(
+                "/SHA256SUMS.minisig".into(),
+                Body::Bytes(ReleaseKey::tests().sign("SHA256SUMS", &sha256sums())[..60].to_vec()),
+            )],
+            "does not verify",
+        ),
+    ];
+    for (what, changes, expected) in cases {
+        let runner = Runner::new();
+        let mut files = FakeRelease::release_files();
+        for (path, body) in changes {
+            files.insert(path, body);
+        }
+        let release = FakeRelease::serve(files);
+        let out = runner.run("install", Some(&release), &[]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", describe(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{what}: {stderr}");
+        assert!(stderr.contains("nothing was installed"), "{what}: {stderr}");
+        assert_nothing_installed(&runner);
+        assert!(
+            !release.requests().contains(&format!("/{asset}")),
+            "{what}: the binary was fetched before the signature was checked"
+        );
+    }
+
+    // A release without a signature is refused too.
+    let runner = Runner::new();
+    let mut files = FakeRelease::release_files();
+    files.remove("/SHA256SUMS.minisig");
+    let release = FakeRelease::serve(files);
+    let out = runner.run("install", Some(&release), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the release has no signature"),
+        "{}",
+        describe(&out)
+    );
+    assert_nothing_installed(&runner);
+}
+
+#[test]
+fn without_minisign_install_says_it_checked_the_checksum_only_or_refuses_when_required() {
+    let runner = Runner::new();
+    let release = FakeRelease::release();
+    let absent = [("SKILLPACK_MINISIGN", "no-such-minisign-here")];
+    let out = runner.run("install", Some(&release), &absent);
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("minisign is not installed: checking the SHA-256 checksum only"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(checksum only: the release signature was not checked)"));
+
+    let runner = Runner::new();
+    let out = runner.run(
+        "install",
+        Some(&release),
+        &[absent[0], ("SKILLPACK_REQUIRE_SIGNATURE", "true")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("minisign is not installed, so the release signature cannot be checked"),
+        "{}",
+        describe(&out)
+    );
+    assert_nothing_installed(&runner);
+}
+
+#[test]
+fn paths_one_per_line_keep_their_spaces() {
+    let runner = Runner::new();
+    let ws = runner.path("workspace");
+    skill(
+        &ws.join("my skills"),
+        "bad",
+        "name: wrong\ndescription: d\n",
+    );
+    skill(&ws.join("more"), "good", "name: good\ndescription: d\n");
+    let bin = binary();
+    let out = runner.run(
+        "validate",
+        None,
+        &[
+            ("SKILLPACK_BIN", bin.to_str().unwrap()),
+            ("SKILLPACK_PATHS", "my skills/bad\n\nmore/good\n"),
+            ("SKILLPACK_FORMAT", "json"),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(runner.output("exit-code").as_deref(), Some("1"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["skills"], 2, "{doc}");
+
+    // On one line, white space separates paths, as before.
+    let out = runner.run(
+        "validate",
+        None,
+        &[
+            ("SKILLPACK_BIN", bin.to_str().unwrap()),
+            ("SKILLPACK_PATHS", "more/good more"),
+            ("SKILLPACK_FORMAT", "json"),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(runner.output("exit-code").as_deref(), Some("0"));
 }

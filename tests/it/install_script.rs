@@ -263,7 +263,7 @@ impl Sandbox {
 /// Whether the real `minisign` is installed (`.ci/run` installs it); the tests of a
 /// verified signature are skipped without it.
 #[cfg(any(target_os = "linux", target_os = "macos"))]
-fn has_minisign() -> bool {
+pub(crate) fn has_minisign() -> bool {
     let found = Command::new("minisign").arg("-v").output().is_ok();
     if !found {
         eprintln!("note: `minisign` is not installed; skipping the signature checks");
