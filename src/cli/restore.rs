@@ -3,7 +3,7 @@
 //! as written.
 
 use skillpack::install::LockEntry;
-use skillpack::source::record::{CATALOG, SourceRecord};
+use skillpack::source::record::{SourceRecord, Via};
 
 use super::command;
 use crate::{ScopeArg, TargetArgs};
@@ -36,9 +36,10 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
             words.push(format!("{url}#{commit}"));
             words.extend(["--skill".into(), skill_arg(name, path)]);
         }
-        SourceRecord::Github { index, .. } if index.as_deref() == Some(CATALOG) => {
-            words.push(name.into())
-        }
+        SourceRecord::Github {
+            index: Some(Via::Catalog),
+            ..
+        } => words.push(name.into()),
         SourceRecord::Github {
             repo,
             reference,

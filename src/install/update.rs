@@ -183,7 +183,7 @@ mod tests {
                 repo: "o/r".into(),
                 reference: "b".repeat(40),
                 path: "skills/demo".into(),
-                index: Some("catalog".into()),
+                index: Some(crate::source::record::Via::Catalog),
                 commit: None,
             },
             Some("1.0.0"),

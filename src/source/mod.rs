@@ -93,7 +93,7 @@ pub fn fetch_embedded() -> Fetched {
         at: SkillAt::Find,
         signed_by: None,
         source: SourceRecord::Embedded {
-            index: Some(record::CATALOG.into()),
+            index: Some(record::Via::Catalog),
         },
     }
 }
@@ -549,7 +549,7 @@ impl<'p> Session<'p> {
                 f.expected_tree = e.tree.map(str::to_string);
                 f.expected_name = Some(e.name.to_string());
                 if let SourceRecord::Github { index, .. } = &mut f.source {
-                    *index = Some(record::CATALOG.into());
+                    *index = Some(record::Via::Catalog);
                 }
                 Ok(f)
             }

@@ -3,8 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The index name recorded for skills resolved through the embedded catalog.
-pub const CATALOG: &str = "catalog";
+/// How a recorded name was resolved, beside its location: through the catalog compiled
+/// into skillpack (written `"index": "catalog"`). Any other value is a damaged record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Via {
+    #[serde(rename = "catalog")]
+    Catalog,
+}
 
 /// A source, as recorded. Fields that every install of a kind writes are required; a
 /// record without them is damaged.
@@ -14,7 +19,7 @@ pub enum SourceRecord {
     /// The skill compiled into the binary.
     Embedded {
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        index: Option<String>,
+        index: Option<Via>,
     },
     /// A local folder, packed on the fly (its absolute path).
     Path { path: String },
@@ -40,9 +45,9 @@ pub enum SourceRecord {
         /// The folder inside the repository (empty: its root).
         #[serde(default)]
         path: String,
-        /// `catalog` when the embedded catalog named it.
+        /// [`Via::Catalog`] when the embedded catalog named it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        index: Option<String>,
+        index: Option<Via>,
         /// The commit the ref resolved to (40 hex), when the archive said.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         commit: Option<String>,
@@ -81,7 +86,7 @@ impl SourceRecord {
     pub fn resolves_by_name(&self) -> bool {
         match self {
             SourceRecord::Embedded { .. } | SourceRecord::Index { .. } => true,
-            SourceRecord::Github { index, .. } => index.as_deref() == Some(CATALOG),
+            SourceRecord::Github { index, .. } => *index == Some(Via::Catalog),
             _ => false,
         }
     }
@@ -138,6 +143,13 @@ mod tests {
         assert!(e.resolves_by_name());
         assert!(
             serde_json::from_value::<SourceRecord>(serde_json::json!({"kind": "url"})).is_err()
+        );
+        // Only the catalog is recorded as the way a name was resolved.
+        assert!(
+            serde_json::from_value::<SourceRecord>(
+                serde_json::json!({"kind": "embedded", "index": "elsewhere"})
+            )
+            .is_err()
         );
     }
 }
