@@ -13,10 +13,10 @@ use cap_std::fs::{Dir, OpenOptions};
 
 use zip::{CompressionMethod, ZipArchive};
 
-use super::BundleError;
 use super::digest::{FileRecord, HashReader};
 use super::inspect::{Plan, check_ratio};
 use super::rules::Limits;
+use super::{BundleError, SafetyRule};
 use crate::durable::Barrier;
 
 /// Extracts every planned file into a new folder `name` inside the opened folder `parent`
@@ -90,7 +90,7 @@ pub fn extract<R: Read + Seek>(
             if written > pf.size {
                 return Err(BundleError::Unsafe {
                     entry: pf.entry.clone(),
-                    rule: "size-mismatch",
+                    rule: SafetyRule::SizeMismatch,
                     message: format!(
                         "the entry inflates to more than the {} bytes its header declares",
                         pf.size
@@ -99,7 +99,7 @@ pub fn extract<R: Read + Seek>(
             }
             if total > limits.max_total {
                 return Err(BundleError::Limit {
-                    rule: "total-too-large",
+                    rule: SafetyRule::TotalTooLarge,
                     message: format!(
                         "the entries inflate to more than {} bytes",
                         limits.max_total

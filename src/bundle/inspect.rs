@@ -6,8 +6,8 @@ use std::io::{Read, Seek};
 
 use zip::{CompressionMethod, ZipArchive};
 
-use super::BundleError;
 use super::rules::{Limits, check_entry_name, collision_key};
+use super::{BundleError, SafetyRule};
 
 /// What [`inspect`] found: the skill root inside the archive and the files to extract.
 #[derive(Debug, Clone)]
@@ -88,7 +88,7 @@ pub fn inspect<R: Read + Seek>(
 ) -> Result<Plan, BundleError> {
     if archive.len() > limits.max_entries {
         return Err(BundleError::Limit {
-            rule: "too-many-entries",
+            rule: SafetyRule::TooManyEntries,
             message: format!(
                 "{} entries, the limit is {}",
                 archive.len(),
@@ -102,7 +102,7 @@ pub fn inspect<R: Read + Seek>(
     if archive.has_duplicate_names() {
         return Err(BundleError::Unsafe {
             entry: "(central directory)".into(),
-            rule: "collision",
+            rule: SafetyRule::Collision,
             message: "the entry appears twice".into(),
         });
     }
@@ -110,7 +110,7 @@ pub fn inspect<R: Read + Seek>(
     if archive.has_overlapping_entries().unwrap_or(true) {
         return Err(BundleError::Unsafe {
             entry: "(central directory)".into(),
-            rule: "overlapping-entries",
+            rule: SafetyRule::OverlappingEntries,
             message: "entries overlap each other in the archive".into(),
         });
     }
@@ -126,21 +126,21 @@ pub fn inspect<R: Read + Seek>(
             })?;
         let raw_is_dir = f.name_raw().ends_with(b"/");
         let name = check_entry_name(f.name_raw())?.to_string();
-        let refuse = |rule: &'static str, message: &str| BundleError::Unsafe {
+        let refuse = |rule: SafetyRule, message: &str| BundleError::Unsafe {
             entry: name.clone(),
             rule,
             message: message.into(),
         };
         if f.encrypted() {
-            return Err(refuse("encrypted", "the entry is encrypted"));
+            return Err(refuse(SafetyRule::Encrypted, "the entry is encrypted"));
         }
         let file_type = f.unix_mode().map(|m| m & 0o170_000).unwrap_or(0);
         if f.is_symlink() || file_type == 0o120_000 {
-            return Err(refuse("symlink", "the entry is a symbolic link"));
+            return Err(refuse(SafetyRule::Symlink, "the entry is a symbolic link"));
         }
         if file_type != 0 && file_type != 0o100_000 && file_type != 0o040_000 {
             return Err(refuse(
-                "special-file",
+                SafetyRule::SpecialFile,
                 "the entry is a device, FIFO or other special file",
             ));
         }
@@ -152,7 +152,7 @@ pub fn inspect<R: Read + Seek>(
             )
         {
             return Err(refuse(
-                "unsupported-compression",
+                SafetyRule::UnsupportedCompression,
                 &format!(
                     "compression method {:?} is not supported (use deflate)",
                     f.compression()
@@ -170,7 +170,7 @@ pub fn inspect<R: Read + Seek>(
         let size = f.size();
         if size > limits.max_entry {
             return Err(BundleError::Limit {
-                rule: "entry-too-large",
+                rule: SafetyRule::EntryTooLarge,
                 message: format!(
                     "`{name}` is {size} bytes, the limit is {}",
                     limits.max_entry
@@ -181,7 +181,7 @@ pub fn inspect<R: Read + Seek>(
         total = total.saturating_add(size);
         if total > limits.max_total {
             return Err(BundleError::Limit {
-                rule: "total-too-large",
+                rule: SafetyRule::TotalTooLarge,
                 message: format!("the entries add up to more than {} bytes", limits.max_total),
                 flag: "--max-size",
             });
@@ -249,7 +249,7 @@ pub fn inspect<R: Read + Seek>(
                     {
                         return Err(BundleError::Unsafe {
                             entry: stray.to_string(),
-                            rule: "outside-skill-root",
+                            rule: SafetyRule::OutsideSkillRoot,
                             message: format!("the entry lies outside the skill folder `{root}/`"),
                         });
                     }
@@ -299,7 +299,7 @@ fn register(
 ) -> Result<(), BundleError> {
     let collide = |other: &str| BundleError::Unsafe {
         entry: name.to_string(),
-        rule: "collision",
+        rule: SafetyRule::Collision,
         message: if other == name {
             "the entry appears twice".to_string()
         } else {
@@ -346,7 +346,7 @@ pub(crate) fn check_ratio(
 ) -> Result<(), BundleError> {
     if size > limits.ratio_floor && size / compressed.max(1) > limits.max_ratio {
         return Err(BundleError::Limit {
-            rule: "compression-ratio",
+            rule: SafetyRule::CompressionRatio,
             message: format!(
                 "`{name}` inflates {size} bytes from {compressed} (more than {}:1)",
                 limits.max_ratio

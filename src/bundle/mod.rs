@@ -15,7 +15,7 @@ pub(crate) mod rules;
 pub use digest::{
     FileRecord, HashReader, check_sha256, hash_tree_in, sha256_hex, tree_digest, walk_tree_in,
 };
-pub use error::BundleError;
+pub use error::{BundleError, SafetyRule};
 pub use extract::extract;
 pub use inspect::{Plan, SkillAt, inspect, open_archive, skill_dirs};
 pub use pack::{PackFile, Packing, collect_dir_within, is_junk, pack_to_vec};

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
-use super::BundleError;
 use super::digest::{FileRecord, relative_slash_path, sha256_hex, tree_digest};
 use super::error::PackReason;
 use super::rules::{Limits, check_entry_name};
+use super::{BundleError, SafetyRule};
 
 /// A file to pack, with its contents in memory (skills are small; the limits cap them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
         })?;
         if files.len() >= limits.max_entries {
             return Err(BundleError::Limit {
-                rule: "too-many-entries",
+                rule: SafetyRule::TooManyEntries,
                 message: format!(
                     "`{}` holds more than {} files (at `{rel}`)",
                     dir.display(),
@@ -129,12 +129,12 @@ fn read_limited(
 ) -> Result<Vec<u8>, BundleError> {
     use std::io::Read;
     let entry_too_large = |size: String| BundleError::Limit {
-        rule: "entry-too-large",
+        rule: SafetyRule::EntryTooLarge,
         message: format!("`{rel}` is {size} bytes, the limit is {}", limits.max_entry),
         flag: "--max-size",
     };
     let total_too_large = || BundleError::Limit {
-        rule: "total-too-large",
+        rule: SafetyRule::TotalTooLarge,
         message: format!(
             "the files add up to more than {} bytes (at `{rel}`)",
             limits.max_total

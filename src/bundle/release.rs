@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::skill::{Diagnostic, Severity, SkillReport};
 
-use super::error::{BundleError, PackReason};
+use super::error::BundleError;
 use super::index::{Index, IndexEntry};
 pub use super::pack::ZIP_EPOCH_RANGE;
 use super::pack::{Release, pack_release, remove_release_file, sha256sums, write_release_file};
@@ -98,11 +98,7 @@ impl ReleaseError {
     pub fn kind(&self) -> &'static str {
         match self {
             ReleaseError::DuplicateName { .. } => "duplicate-name",
-            ReleaseError::Bundle(BundleError::Pack {
-                reason: PackReason::Symlink,
-                ..
-            }) => "symlink",
-            ReleaseError::Bundle(e) => e.rule().unwrap_or("pack"),
+            ReleaseError::Bundle(e) => e.kind(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! This is the only copy of these rules; the reader, the extractor and the packer call it.
 
-use super::BundleError;
+use super::{BundleError, SafetyRule};
 
 /// Resource limits applied while reading an archive. Sizes are enforced while inflating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,77 +41,77 @@ const RESERVED_WINDOWS: &[&str] = &[
 /// Returns the name without the trailing slash.
 pub(crate) fn check_entry_name(raw: &[u8]) -> Result<&str, BundleError> {
     let shown = String::from_utf8_lossy(raw).escape_debug().to_string();
-    let unsafe_entry = |rule: &'static str, message: &str| BundleError::Unsafe {
+    let unsafe_entry = |rule: SafetyRule, message: &str| BundleError::Unsafe {
         entry: shown.clone(),
         rule,
         message: message.to_string(),
     };
     let name = std::str::from_utf8(raw)
-        .map_err(|_| unsafe_entry("non-utf8-name", "the name is not valid UTF-8"))?;
+        .map_err(|_| unsafe_entry(SafetyRule::NonUtf8Name, "the name is not valid UTF-8"))?;
     if name.chars().any(|c| c == '\0' || c.is_control()) {
         return Err(unsafe_entry(
-            "control-character",
+            SafetyRule::ControlCharacter,
             "the name holds a NUL or control character",
         ));
     }
     if name.contains('\\') {
         return Err(unsafe_entry(
-            "backslash",
+            SafetyRule::Backslash,
             "the name holds a backslash, which Windows reads as a separator",
         ));
     }
     if name.starts_with('/') {
         return Err(unsafe_entry(
-            "absolute-path",
+            SafetyRule::AbsolutePath,
             "the name is an absolute path",
         ));
     }
     let b = name.as_bytes();
     if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
         return Err(unsafe_entry(
-            "drive-letter",
+            SafetyRule::DriveLetter,
             "the name starts with a drive letter",
         ));
     }
     let trimmed = name.strip_suffix('/').unwrap_or(name);
     if trimmed.is_empty() {
-        return Err(unsafe_entry("empty-name", "the name is empty"));
+        return Err(unsafe_entry(SafetyRule::EmptyName, "the name is empty"));
     }
     for comp in trimmed.split('/') {
         if comp == ".." {
             return Err(unsafe_entry(
-                "path-traversal",
+                SafetyRule::PathTraversal,
                 "the name has a `..` segment",
             ));
         }
         if comp.is_empty() || comp == "." {
             return Err(unsafe_entry(
-                "empty-segment",
+                SafetyRule::EmptySegment,
                 "the name has an empty or `.` segment",
             ));
         }
         if comp.len() > 255 {
             return Err(unsafe_entry(
-                "name-too-long",
+                SafetyRule::NameTooLong,
                 "a path component is longer than 255 bytes",
             ));
         }
         if comp.contains(':') {
             return Err(unsafe_entry(
-                "colon",
+                SafetyRule::Colon,
                 "a path component holds `:`, which Windows refuses",
             ));
         }
         let stem = comp.split('.').next().unwrap_or(comp).to_ascii_lowercase();
         if RESERVED_WINDOWS.contains(&stem.trim_end()) {
             return Err(unsafe_entry(
-                "reserved-name",
+                SafetyRule::ReservedName,
                 "a path component is a reserved Windows device name",
             ));
         }
         if comp.ends_with('.') || comp.ends_with(' ') {
             return Err(unsafe_entry(
-                "trailing-dot",
+                SafetyRule::TrailingDot,
                 "a path component ends with a dot or space, which Windows strips",
             ));
         }

@@ -136,7 +136,7 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
 }
 
 fn bundle_failure(e: BundleError) -> Failure {
-    let kind = e.rule().map(str::to_string);
+    let kind = Some(e.kind().to_string());
     let hint = match &e {
         BundleError::Unsafe { .. }
         | BundleError::MultipleSkills { .. }

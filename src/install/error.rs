@@ -121,7 +121,7 @@ impl InstallError {
         match self {
             InstallError::ArchiveDigest { .. } => "archive-digest",
             InstallError::TreeDigest { .. } => "tree-digest",
-            InstallError::Bundle(_) => "bundle",
+            InstallError::Bundle(b) => b.kind(),
             InstallError::Skill(_) => "invalid-skill",
             InstallError::WrongSkill { .. } => "wrong-skill",
             InstallError::Modified { .. } => "modified",

@@ -27,6 +27,17 @@ pub enum DiscoverError {
     },
 }
 
+impl DiscoverError {
+    /// The stable id of the error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DiscoverError::NotFound { .. } => "not-found",
+            DiscoverError::NotASkill { .. } => "not-a-skill",
+            DiscoverError::Walk { .. } => "io",
+        }
+    }
+}
+
 /// The skill folders under `paths`, in a stable order: per path in the order given, the
 /// folders found sorted by path; a folder named twice is kept once. A folder that holds
 /// no skill at all is returned as it is, so that validating it reports the missing

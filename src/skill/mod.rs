@@ -60,6 +60,22 @@ pub enum SkillError {
     },
 }
 
+impl SkillError {
+    /// The stable id of the error: `no-skill-md`, `io`, the rule of the first error of an
+    /// invalid skill, or `not-loaded`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkillError::Missing { .. } => "no-skill-md",
+            SkillError::Io { .. } => "io",
+            SkillError::Invalid { diagnostics } => diagnostics
+                .iter()
+                .find(|d| d.severity == Severity::Error)
+                .map_or("invalid", |d| d.rule),
+            SkillError::NotLoaded { .. } => "not-loaded",
+        }
+    }
+}
+
 fn first_error(d: &[Diagnostic]) -> String {
     d.iter()
         .find(|d| d.severity == Severity::Error)

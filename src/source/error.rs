@@ -270,7 +270,7 @@ impl SourceError {
             SourceError::NoSums { .. } => "no-checksums",
             SourceError::NotInSums { .. } => "not-in-checksums",
             SourceError::SumsDisagree { .. } => "archive-digest",
-            SourceError::Bundle(b) => b.rule().unwrap_or("bundle"),
+            SourceError::Bundle(b) => b.kind(),
             SourceError::Io { .. } => "io",
         }
     }

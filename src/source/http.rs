@@ -83,6 +83,13 @@ pub enum SettingsError {
 }
 
 impl SettingsError {
+    /// The stable id of the error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SettingsError::Invalid { .. } => "invalid-setting",
+        }
+    }
+
     /// The variable at fault.
     pub fn var(&self) -> &'static str {
         match self {
