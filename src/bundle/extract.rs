@@ -17,7 +17,7 @@ use super::digest::{FileRecord, HashReader};
 use super::inspect::{Plan, check_ratio};
 use super::rules::Limits;
 use super::{BundleError, SafetyRule};
-use crate::durable::Barrier;
+use crate::durable::{Barrier, WRITEBACK_CHUNK, start_writeback};
 
 /// Extracts every planned file into a new folder `name` inside the opened folder `parent`
 /// (`dest` is where that is, for messages) and returns their records sorted by path. On
@@ -73,6 +73,7 @@ pub fn extract<R: Read + Seek>(
         let mut entry = HashReader::new(inflated);
         let mut crc = crc32fast::Hasher::new();
         let mut written = 0u64;
+        let mut kicked = 0u64;
         loop {
             let n = match entry.read(&mut buf) {
                 Ok(0) => break,
@@ -111,6 +112,10 @@ pub fn extract<R: Read + Seek>(
             crc.update(&buf[..n]);
             out.write_all(&buf[..n])
                 .map_err(|e| BundleError::io("cannot write", &target, e))?;
+            if written - kicked >= WRITEBACK_CHUNK {
+                start_writeback(&out, kicked, written - kicked);
+                kicked = written;
+            }
         }
         if written != pf.size {
             return Err(BundleError::Corrupt {
