@@ -31,6 +31,7 @@ pub(crate) mod sync_fetch;
 pub(crate) mod trust;
 pub(crate) mod uninstall;
 pub(crate) mod update;
+pub(crate) mod update_project;
 pub(crate) mod validate;
 pub(crate) mod verify;
 

@@ -8,14 +8,13 @@ use clap::Args;
 use serde_json::json;
 use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::{Fetched, InRepo, Session};
-use skillpack::text::escape;
 
 use super::failure::{install_failure, source_failure};
 use super::install::limits;
 use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
 use super::progress::Transfer;
 use super::trust::{self, Sessions};
-use super::{CmdResult, Failure, Printer, column_width, display_path, pad, process_env};
+use super::{CmdResult, Failure, Printer, display_path, process_env};
 use crate::{FetchArgs, TargetArgs};
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -27,6 +26,11 @@ else the index the skill was installed from); URLs, GitHub repositories, folders
 from that same source. A skill whose pinned tree is the one installed is up to date without
 a download; one pinned to a commit never changes. A newer version goes through the install
 pipeline: verified, staged, checked to load, swapped in atomically and recorded.
+
+In a project with a skillpack.lock, `--scope project` updates what the lock lists: each
+skill is looked up again as locked (a branch moves to its newest commit; a commit stays),
+installed into the skills folder of every agent its entry names, and the lock rewritten
+once they all hold the new tree. --agent then only picks the skills locked for those agents.
 
 Skills with local changes are left alone unless --force. A URL whose content changed is
 installed only when confirmed, or with --yes, as at install time.
@@ -40,6 +44,7 @@ Examples:
   skillpack update                          every skill skillpack installed for Claude Code
   skillpack update crm-management           one skill
   skillpack update --dry-run                show what would change, change nothing
+  skillpack update --scope project          what skillpack.lock lists, for each agent it names
   skillpack update --index https://skills.example.com/index.json --json";
 
 #[derive(Debug, Args)]
@@ -80,6 +85,9 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let targets = super::agents::target_roots(&env, &args.target)?;
     let transfer = Transfer::new(p);
     let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
+    if let Some(lock) = super::update_project::project_lock(&env, &args.target)? {
+        return super::update_project::run(p, &env, &args, lock, &mut sessions);
+    }
     let mut results = Vec::new();
     let mut failed = false;
     for t in &targets {
@@ -196,51 +204,16 @@ fn update_root(
         results.push(result);
     }
     if args.dry_run && !rows.is_empty() {
-        dry_run_table(p, &lock, &rows);
+        let rows: Vec<_> = rows
+            .into_iter()
+            .map(|(name, status, to)| {
+                let from = lock.skills[name].version.clone();
+                (name.clone(), status, from, to)
+            })
+            .collect();
+        super::update_project::dry_run_table(p, &rows);
     }
     Ok(failed)
-}
-
-/// What `--dry-run` found, one row per skill fitted to the terminal: the status words line
-/// up, and the versions come last (they are cut first).
-fn dry_run_table(
-    p: &Printer,
-    lock: &install::LockFile,
-    rows: &[(&String, &'static str, Option<String>)],
-) {
-    let cells: Vec<(String, &str, String, String)> = rows
-        .iter()
-        .map(|(name, status, to)| {
-            let from = lock.skills[*name].version.as_deref().unwrap_or("-");
-            (
-                escape(name).into_owned(),
-                *status,
-                escape(from).into_owned(),
-                escape(to.as_deref().unwrap_or("-")).into_owned(),
-            )
-        })
-        .collect();
-    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
-    let vw = column_width(cells.iter().map(|c| c.2.as_str()), 9);
-    p.out_row(p.bold(&format!(
-        "{}  {}  {}  AVAILABLE",
-        pad("NAME", w),
-        pad("STATUS", 13),
-        pad("INSTALLED", vw)
-    )));
-    for (name, status, from, to) in &cells {
-        let painted = match *status {
-            "up to date" => p.green(status),
-            "failed" => p.red(status),
-            _ => p.yellow(status),
-        };
-        p.out_row(format!(
-            "{}  {}  {}  {to}",
-            pad(name, w),
-            pad(&painted, 13),
-            pad(from, vw)
-        ));
-    }
 }
 
 fn update_one(
@@ -265,7 +238,7 @@ fn update_one(
 
 /// Fetches `entry` again from where it came from; `None` when it is known to be up to date
 /// without a download. A catalog or index entry that is not newer counts as up to date.
-fn refetch(
+pub(crate) fn refetch(
     p: &Printer,
     session: &mut Session<'_>,
     entry: &LockEntry,

@@ -21,6 +21,7 @@ mod network;
 mod pack;
 #[cfg(unix)]
 mod picker;
+mod project_lock;
 mod signatures;
 mod skill_content;
 mod sources;
