@@ -61,7 +61,7 @@ pub(crate) fn offer(
     let entries = import::load(&from).map_err(lock_failure)?;
     let target = TargetArgs {
         agent: args.agent.clone(),
-        scope: args.scope,
+        scope: args.scope.unwrap_or(crate::ScopeArg::Project),
         dir: None,
         agent_given: false,
     };

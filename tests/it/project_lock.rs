@@ -199,3 +199,65 @@ fn update_at_project_scope_keeps_a_commit_pin_and_moves_a_branch_for_every_agent
     let check = p.run(&["sync", "--check"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+#[test]
+fn a_lock_exported_at_user_scope_restores_into_the_user_folders_of_another_home() {
+    let srv = Server::start();
+    net::serve_acme_skills(&srv, &["main", COMMIT], COMMIT);
+    let first = Home::new();
+    let src = first.home.path().join("src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    let run = |h: &Home, cwd: &Path, args: &[&str]| {
+        let o = net::skillpack(h.home.path(), h.cache.path(), cwd)
+            .env("SKILLPACK_GITHUB_URL", srv.base())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        o
+    };
+    let home = first.home.path();
+    run(&first, home, &["install", "./src/demo", "--no-companions"]);
+    run(
+        &first,
+        home,
+        &[
+            "install",
+            "acme/skills@main",
+            "--skill",
+            "alpha",
+            "--no-companions",
+        ],
+    );
+    let exported = run(&first, home, &["lock", "export", "--scope", "user"]);
+    let lock = String::from_utf8(exported.stdout).unwrap();
+    assert!(lock.contains("version = 1\nscope = \"user\"\n"), "{lock}");
+    let file = first.home.path().join("skills.lock");
+    fs::write(&file, &lock).unwrap();
+
+    // Another HOME, in a project folder: the skills go to ~/.claude/skills, not here.
+    let second = Home::new();
+    let work = second.home.path().join("work");
+    fs::create_dir_all(&work).unwrap();
+    net::git(&work, &["init", "-q"]);
+    let o = run(&second, &work, &["sync", "--lock", file.to_str().unwrap()]);
+    let out = text(&o);
+    for name in ["alpha", "demo"] {
+        let from = first.home.path().join(".claude/skills").join(name);
+        let to = second.home.path().join(".claude/skills").join(name);
+        assert!(to.join("SKILL.md").is_file(), "{name} not restored: {out}");
+        assert_eq!(tree_on_disk(&to), tree_on_disk(&from), "{name}");
+    }
+    let made: Vec<_> = fs::read_dir(&work)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != ".git")
+        .collect();
+    assert!(made.is_empty(), "created in the project: {made:?}: {out}");
+    let check = net::skillpack(second.home.path(), second.cache.path(), &work)
+        .env("SKILLPACK_GITHUB_URL", srv.base())
+        .args(["sync", "--check", "--lock", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
