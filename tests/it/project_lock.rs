@@ -261,3 +261,30 @@ fn a_lock_exported_at_user_scope_restores_into_the_user_folders_of_another_home(
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+#[test]
+fn sync_check_names_a_file_added_to_a_locked_skill() {
+    let p = Project::new();
+    write_skill(&p.dir.join("skills-src/demo"), "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--no-companions",
+    ]);
+    p.ok(&["sync", "--check"]);
+    fs::write(p.dir.join(".claude/skills/demo/extra.txt"), "mine\n").unwrap();
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let out = text(&check);
+    assert!(
+        out.contains("demo") && out.contains("extra.txt added"),
+        "{out}"
+    );
+    // Nothing is changed by the check.
+    assert_eq!(
+        fs::read_to_string(p.dir.join(".claude/skills/demo/extra.txt")).unwrap(),
+        "mine\n"
+    );
+}
