@@ -94,6 +94,17 @@ pub(crate) fn run(
                     return Ok(Outcome::UpToDate);
                 };
                 fetched.expected_name = Some(entry.name.clone());
+                // Every folder must take it (none changed by hand, say) before one does:
+                // the lock promises the same tree to every agent.
+                if !args.dry_run && targets.len() > 1 {
+                    let dry = install::Options {
+                        dry_run: true,
+                        ..opts.clone()
+                    };
+                    for t in &targets {
+                        run_pipeline(p, &t.root, session, &fetched, &dry)?;
+                    }
+                }
                 let mut reports = Vec::new();
                 for t in &targets {
                     let report = run_pipeline(p, &t.root, session, &fetched, &opts)?;

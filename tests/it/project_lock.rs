@@ -288,3 +288,40 @@ fn sync_check_names_a_file_added_to_a_locked_skill() {
         "mine\n"
     );
 }
+
+#[test]
+fn update_at_project_scope_changes_no_copy_when_one_agent_copy_was_changed_by_hand() {
+    let p = Project::new();
+    let src = p.dir.join("skills-src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--agent",
+        "claude-code,codex",
+        "--no-companions",
+    ]);
+    let claude = p.dir.join(".claude/skills/demo");
+    let old = tree_on_disk(&claude);
+    let edited = p.dir.join(".agents/skills/demo/SKILL.md");
+    fs::write(&edited, "edited by hand").unwrap();
+    write_skill(&src, "demo", "2.0.0");
+    let locked = p.lock();
+    let o = p.run(&["update", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--force"), "{}", text(&o));
+    assert_eq!(tree_on_disk(&claude), old, "the other copy is not replaced");
+    assert_eq!(fs::read_to_string(&edited).unwrap(), "edited by hand");
+    assert_eq!(p.lock(), locked);
+    // With --force both copies move, and the lock with them.
+    p.ok(&["update", "--scope", "project", "--force"]);
+    assert_eq!(tree_on_disk(&claude), tree_on_disk(&src));
+    assert_eq!(
+        tree_on_disk(&p.dir.join(".agents/skills/demo")),
+        tree_on_disk(&src)
+    );
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
