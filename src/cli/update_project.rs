@@ -18,8 +18,8 @@ use super::install::limits;
 use super::pipeline::{render, run_pipeline};
 use super::project::{all_roots, keeps_lock, lock_failure, lock_path};
 use super::trust::{self, Sessions};
-use super::update::{UpdateArgs, refetch};
-use super::{CmdResult, Failure, Printer, column_width, pad};
+use super::update_fetch::{UpdateArgs, refetch};
+use super::{CmdResult, Failure, Printer};
 use crate::TargetArgs;
 
 /// The project's lock, when `target` means the project's own folders and there is one.
@@ -182,7 +182,7 @@ pub(crate) fn run(
         p.detail(format!("recorded in {}", path.display()));
     }
     if args.dry_run && !rows.is_empty() {
-        dry_run_table(p, &rows);
+        super::update_table::dry_run_table(p, &rows);
     }
     if p.json {
         p.json_out(&json!({
@@ -317,45 +317,4 @@ fn failure_json(p: &Printer, entry: &Locked, f: &Failure) -> serde_json::Value {
     }
     json!({"name": entry.name, "from": entry.version, "action": "failed", "agents": entry.agents,
            "error": {"message": f.message, "hint": f.hint, "kind": f.kind}})
-}
-
-/// What `--dry-run` found, one row per skill (name, status, installed and available
-/// versions) fitted to the terminal: the status words line up, and the versions come last
-/// (they are cut first).
-pub(crate) fn dry_run_table(
-    p: &Printer,
-    rows: &[(String, &'static str, Option<String>, Option<String>)],
-) {
-    let cells: Vec<(String, &str, String, String)> = rows
-        .iter()
-        .map(|(name, status, from, to)| {
-            (
-                escape(name).into_owned(),
-                *status,
-                escape(from.as_deref().unwrap_or("-")).into_owned(),
-                escape(to.as_deref().unwrap_or("-")).into_owned(),
-            )
-        })
-        .collect();
-    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
-    let vw = column_width(cells.iter().map(|c| c.2.as_str()), 9);
-    p.out_row(p.bold(&format!(
-        "{}  {}  {}  AVAILABLE",
-        pad("NAME", w),
-        pad("STATUS", 13),
-        pad("INSTALLED", vw)
-    )));
-    for (name, status, from, to) in &cells {
-        let painted = match *status {
-            "up to date" => p.green(status),
-            "failed" => p.red(status),
-            _ => p.yellow(status),
-        };
-        p.out_row(format!(
-            "{}  {}  {}  {to}",
-            pad(name, w),
-            pad(&painted, 13),
-            pad(from, vw)
-        ));
-    }
 }
