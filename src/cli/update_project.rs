@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use serde_json::json;
 use skillpack::agents::{Env, Scope};
 use skillpack::install::project::{Locked, ProjectLock};
-use skillpack::install::{self, Action, InstallError, Report};
+use skillpack::install::{self, Action, Report};
 use skillpack::source::Fetched;
 use skillpack::text::escape;
 
@@ -19,7 +19,7 @@ use super::pipeline::{render, run_pipeline};
 use super::project::{all_roots, keeps_lock, lock_failure, lock_path};
 use super::trust::{self, Sessions};
 use super::update_fetch::{UpdateArgs, refetch};
-use super::{CmdResult, Failure, Printer};
+use super::{CmdResult, Failure, Printer, display_path};
 use crate::TargetArgs;
 
 /// The project's lock, when `target` means the project's own folders and there is one.
@@ -209,10 +209,14 @@ fn chosen(
     path: &std::path::Path,
 ) -> Result<Vec<String>, Failure> {
     if let Some(missing) = args.names.iter().find(|n| !lock.skills.contains_key(*n)) {
-        return Err(install_failure(InstallError::NotInstalled {
-            name: missing.clone(),
-            root: path.to_path_buf(),
-        })
+        return Err(Failure {
+            kind: Some("not-installed".into()),
+            ..Failure::new(format!(
+                "`{}` is not in {}",
+                escape(missing),
+                display_path(env, path)
+            ))
+        }
         .hint(super::restore::not_installed_hint(
             "update",
             missing,

@@ -141,6 +141,13 @@ fn update_at_project_scope_replaces_the_copy_of_every_agent_the_lock_names() {
     let again = p.ok(&["update", "--scope", "project"]);
     assert!(again.contains("Up to date"), "{again}");
     assert_eq!(p.lock(), locked);
+    let unknown = p.run(&["update", "--scope", "project", "nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown).contains("`nope` is not in ~/proj/skillpack.lock"),
+        "{}",
+        text(&unknown)
+    );
 }
 
 #[test]
