@@ -193,22 +193,42 @@ pub fn hashes(fetched: &Fetched, limits: &Limits) -> Result<(String, String), In
         .clone()
         .or_else(|| plan.folder_name().map(str::to_string))
         .unwrap_or_default();
-    let mut files = Vec::new();
-    for r in &records {
-        if r.path
-            .split('/')
-            .any(|s| s == ".git" || s == "node_modules")
-        {
-            continue;
-        }
-        let bytes = std::fs::read(tree.join(&r.path))
-            .map_err(|e| InstallError::io("cannot read", tree.join(&r.path), e))?;
-        files.push((r.path.clone(), bytes));
+    // Each file streamed into the hash in the order that tool uses, none held whole.
+    let mut paths: Vec<&str> = records
+        .iter()
+        .map(|r| r.path.as_str())
+        .filter(|p| !p.split('/').any(|s| s == ".git" || s == "node_modules"))
+        .collect();
+    paths.sort_by(|a, b| locale_compare(a, b));
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    for path in paths {
+        let at = tree.join(path);
+        let file = std::fs::File::open(&at).map_err(|e| InstallError::io("cannot read", &at, e))?;
+        h.update(path.as_bytes());
+        feed(&mut h, file, &mut buf, u64::MAX)
+            .map_err(|e| InstallError::io("cannot read", &at, e))?;
     }
     Ok((
-        computed_hash(&mut files),
+        hex::encode(h.finalize()),
         bundle::tree_digest(&name, &records),
     ))
+}
+
+/// Reads `from` to its end into `h`; its length, or an error past `cap` bytes.
+fn feed(h: &mut Sha256, mut from: impl Read, buf: &mut [u8], cap: u64) -> std::io::Result<u64> {
+    let mut size = 0u64;
+    loop {
+        let n = from.read(buf)?;
+        if n == 0 {
+            return Ok(size);
+        }
+        size += n as u64;
+        if size > cap {
+            return Err(std::io::Error::other("larger than the limit"));
+        }
+        h.update(&buf[..n]);
+    }
 }
 
 /// What stands at `<root>/<name>` before an import.
@@ -291,19 +311,8 @@ fn folder_hash(top: &Dir, limits: &Limits) -> Option<String> {
             return None;
         }
         h.update(rel.as_bytes());
-        let mut size = 0u64;
-        loop {
-            let n = file.read(&mut buf).ok()?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            total += n as u64;
-            if size > limits.max_entry || total > limits.max_total {
-                return None;
-            }
-            h.update(&buf[..n]);
-        }
+        let cap = limits.max_entry.min(limits.max_total.saturating_sub(total));
+        total += feed(&mut h, &mut file, &mut buf, cap).ok()?;
     }
     Some(hex::encode(h.finalize()))
 }

@@ -332,3 +332,26 @@ fn update_at_project_scope_changes_no_copy_when_one_agent_copy_was_changed_by_ha
     let check = p.run(&["sync", "--check"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+#[test]
+fn a_project_lock_that_says_user_scope_still_restores_into_the_project() {
+    let p = Project::new();
+    write_skill(&p.dir.join("skills-src/demo"), "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--no-companions",
+    ]);
+    // A repository's lock does not choose the user's folders.
+    let lock = p
+        .lock()
+        .replace("version = 1\n", "version = 1\nscope = \"user\"\n");
+    fs::write(p.dir.join("skillpack.lock"), lock).unwrap();
+    fs::remove_dir_all(p.dir.join(".claude")).unwrap();
+    let out = p.ok(&["sync"]);
+    assert!(out.contains("says scope = \"user\""), "{out}");
+    assert!(p.dir.join(".claude/skills/demo/SKILL.md").is_file());
+    assert!(!p.h.home.path().join(".claude").exists(), "{out}");
+}
