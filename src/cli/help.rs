@@ -77,12 +77,15 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
     let parsed = cmd
         .try_get_matches_from_mut(&args)
         .and_then(|mut m| {
-            let given = m
-                .subcommand_matches("install")
-                .is_some_and(|i| i.value_source("agent") == Some(ValueSource::CommandLine));
+            let given = ["install", "update"].iter().any(|c| {
+                m.subcommand_matches(c)
+                    .is_some_and(|i| i.value_source("agent") == Some(ValueSource::CommandLine))
+            });
             let mut cli = Cli::from_arg_matches_mut(&mut m)?;
-            if let Command::Install(args) = &mut cli.command {
-                args.target.agent_given = given;
+            match &mut cli.command {
+                Command::Install(args) => args.target.agent_given = given,
+                Command::Update(args) => args.target.agent_given = given,
+                _ => {}
             }
             Ok(cli)
         })

@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use skillpack::agents::Env;
-use skillpack::install::import::{self, Plan};
+use skillpack::install::Root;
+use skillpack::install::import::{self, Existing, Plan};
 use skillpack::install::project::ProjectLock;
+use skillpack::install::rootfs::Kind;
 use skillpack::source::{Fetched, Session};
 
 use super::failure::{install_failure, source_failure};
@@ -42,12 +44,15 @@ pub(crate) fn offer(
                 "Import {} (the `skills` CLI's lock) into skillpack.lock?",
                 display_path(env, &found)
             );
-            let yes = args.yes
-                || (p.interactive()
-                    && matches!(
-                        picker::confirm(&console::Term::stderr(), &question),
-                        Ok(Answer::Chosen(true))
-                    ));
+            let answer = if args.yes || !p.interactive() {
+                None
+            } else {
+                picker::confirm(&console::Term::stderr(), &question).ok()
+            };
+            if let Some(Answer::Interrupted) = answer {
+                return Err(Failure::interrupted("interrupted: nothing was imported"));
+            }
+            let yes = args.yes || matches!(answer, Some(Answer::Chosen(true)));
             if !yes {
                 p.hint(format!(
                     "`{}` imports it",
@@ -61,7 +66,7 @@ pub(crate) fn offer(
     let entries = import::load(&from).map_err(lock_failure)?;
     let target = TargetArgs {
         agent: args.agent.clone(),
-        scope: args.scope,
+        scope: args.scope.unwrap_or(crate::ScopeArg::Project),
         dir: None,
         agent_given: false,
     };
@@ -80,6 +85,21 @@ pub(crate) fn offer(
             if !skillpack::skill::is_valid_name(name) {
                 return Err(Failure::new(format!("`{shown}` is not a skill name")));
             }
+            // What stands where each copy goes, seen without following a link: anything but
+            // a real folder is refused before anything is fetched, and left as it is.
+            let mut adopt = Vec::new();
+            for t in &targets {
+                let found =
+                    import::existing(&t.root, name, &opts.limits).map_err(install_failure)?;
+                adopt.push(match found {
+                    Existing::NotAFolder(kind) => {
+                        return Err(not_a_folder(env, &t.root, name, kind));
+                    }
+                    // The folder the `skills` CLI copied, untouched since: replaced by the same files.
+                    Existing::Folder(Some(h)) => h.eq_ignore_ascii_case(&entry.computed_hash),
+                    Existing::Folder(None) | Existing::Absent => false,
+                });
+            }
             let session = sessions.for_key(None, None)?;
             let mut fetched = fetch(session, name, &import::plan(entry), args)?;
             let (hash, tree) = import::hashes(&fetched, &opts.limits).map_err(install_failure)?;
@@ -94,10 +114,7 @@ pub(crate) fn offer(
             }
             fetched.expected_tree = Some(tree);
             fetched.expected_name = Some(name.clone());
-            for t in &targets {
-                // The folder the `skills` CLI copied, untouched since: replaced by the same files.
-                let adopt = import::folder_hash(&t.root.skill_dir(name))
-                    .is_some_and(|h| h.eq_ignore_ascii_case(&entry.computed_hash));
+            for (t, adopt) in targets.iter().zip(adopt) {
                 let opts = skillpack::install::Options {
                     force: opts.force || adopt,
                     ..opts.clone()
@@ -144,6 +161,19 @@ pub(crate) fn offer(
         .hint("install those with `skillpack install --scope project SOURCE`"));
     }
     Ok(Some(lock))
+}
+
+/// A link, file or special file where an imported skill's folder goes.
+fn not_a_folder(env: &Env, root: &Root, name: &str, kind: Kind) -> Failure {
+    Failure {
+        kind: Some("not-a-folder".into()),
+        ..Failure::new(format!(
+            "`{}` is {}, not a skill folder; it is left as it is",
+            display_path(env, &root.skill_dir(name)),
+            kind.describe()
+        ))
+    }
+    .hint("remove it, then import again")
 }
 
 fn fetch(

@@ -31,6 +31,9 @@ pub(crate) mod sync_fetch;
 pub(crate) mod trust;
 pub(crate) mod uninstall;
 pub(crate) mod update;
+pub(crate) mod update_fetch;
+pub(crate) mod update_project;
+pub(crate) mod update_table;
 pub(crate) mod validate;
 pub(crate) mod verify;
 

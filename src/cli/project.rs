@@ -21,12 +21,13 @@ Work with skillpack.lock, the list of skills a project (or a dotfiles repository
 
 `skillpack lock export` prints a skillpack.lock describing what skillpack installed in the
 skills folders of every agent at the scope (default user), for `skillpack sync --lock FILE`
-on another machine.";
+on another machine. A lock of the user's folders says `scope = \"user\"`, so that sync
+restores it into the user's folders wherever it runs.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack lock export > ~/dotfiles/skills.lock
-  skillpack sync --lock ~/dotfiles/skills.lock --scope user
+  skillpack sync --lock ~/dotfiles/skills.lock
   skillpack lock export --scope project        what this project has installed";
 
 #[derive(Debug, Args)]
@@ -233,7 +234,11 @@ pub(crate) fn run(p: &Printer, args: LockArgs) -> CmdResult {
             root: t.root,
         })
         .collect();
-    let mut lock = ProjectLock::default();
+    // A lock of the user's folders says so, for `sync --lock FILE`; a project's says nothing.
+    let mut lock = ProjectLock {
+        scope: (scope == Scope::User).then_some(Scope::User),
+        ..ProjectLock::default()
+    };
     let base = (scope == Scope::Project).then(|| env.project_dir());
     add_from_roots(p, &mut lock, &targets, None, base.as_deref())?;
     if p.json {
@@ -247,7 +252,7 @@ pub(crate) fn run(p: &Printer, args: LockArgs) -> CmdResult {
             })
             .collect();
         p.json_out(
-            &json!({"version": skillpack::SCHEMA_VERSION, "lock": lock.render(), "skills": skills}),
+            &json!({"version": skillpack::SCHEMA_VERSION, "scope": scope.id(), "lock": lock.render(), "skills": skills}),
         );
     } else {
         print!("{}", lock.render());

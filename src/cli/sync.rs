@@ -39,7 +39,9 @@ A skill whose source a minisign key verified is recorded with that key, and sync
 it only from a source signed by the same key.
 
 Local folders in a project's lock must be inside the project. A lock named with --lock is
-the user's own (for example from a dotfiles repository) and may name any folder.";
+the user's own (for example from a dotfiles repository) and may name any folder; it is
+synced into the folders of the scope it says (`scope = \"user\"`, written by `skillpack
+lock export --scope user`), unless --scope says otherwise.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
@@ -47,7 +49,7 @@ Examples:
   skillpack sync --check --format github         in CI: annotate skillpack.lock, exit 1 on drift
   skillpack sync --force                         also overwrite skills changed by hand
   skillpack sync --from skills-lock.json         import the lock of the `skills` CLI
-  skillpack sync --lock ~/dotfiles/skills.lock --scope user";
+  skillpack sync --lock ~/dotfiles/skills.lock   into the folders its scope names";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SyncFormat {
@@ -77,9 +79,10 @@ pub struct SyncArgs {
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
 
-    /// `project` (default) or `user`: which skills folders the lock describes
-    #[arg(long, value_enum, default_value_t = ScopeArg::Project)]
-    pub scope: ScopeArg,
+    /// `project` or `user`: which skills folders the lock describes (default: the scope a
+    /// lock named with --lock says, else project)
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
 
     /// The agents imported skills are locked for (with --from): ids separated by commas
     #[arg(long, value_name = "AGENTS", default_value = "claude-code", value_parser = super::agents::parse)]
@@ -91,6 +94,23 @@ pub struct SyncArgs {
 
     #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+/// The skills folders `lock` is synced into: --scope when given; else the scope a lock the
+/// user named says. A project's own lock always restores into the project: one that a
+/// repository brought along does not choose the user's folders.
+fn scope_of(p: &Printer, args: &SyncArgs, lock: &ProjectLock, trusted: bool) -> Scope {
+    match (args.scope, lock.scope) {
+        (Some(given), _) => Scope::from(given),
+        (None, Some(said)) if trusted => said,
+        (None, Some(Scope::User)) => {
+            p.warn(
+                "skillpack.lock says scope = \"user\"; a project's own lock restores into the project's folders (`--scope user` restores it into yours)",
+            );
+            Scope::Project
+        }
+        _ => Scope::Project,
+    }
 }
 
 /// One root, the locked skills it should hold, and what sync does there.
@@ -130,8 +150,8 @@ pub(crate) fn run(p: &Printer, args: SyncArgs) -> CmdResult {
             }
         },
     };
-    let scope = Scope::from(args.scope);
     let trusted = args.lock.is_some();
+    let scope = scope_of(p, &args, &lock, trusted);
     let mut work = Vec::new();
     for target in all_roots(&env, scope) {
         let ids = target.ids();

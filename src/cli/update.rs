@@ -1,22 +1,20 @@
 //! `skillpack update`: re-resolve the skills skillpack installed, each where it came from,
 //! and put newer versions in place through the same pipeline as `install`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Args;
 use serde_json::json;
 use skillpack::install::{self, Action, InstallError, LockEntry, Report};
-use skillpack::source::{Fetched, InRepo, Session};
-use skillpack::text::escape;
+use skillpack::source::Session;
 
-use super::failure::{install_failure, source_failure};
+use super::failure::install_failure;
 use super::install::limits;
-use super::pipeline::{confirm_unpinned, describe_resolved, render, run_pipeline};
+use super::pipeline::{render, run_pipeline};
 use super::progress::Transfer;
 use super::trust::{self, Sessions};
-use super::{CmdResult, Failure, Printer, column_width, display_path, pad, process_env};
-use crate::{FetchArgs, TargetArgs};
+pub(crate) use super::update_fetch::UpdateArgs;
+use super::update_fetch::refetch;
+use super::{CmdResult, Failure, Printer, display_path, process_env};
 
 pub(crate) const LONG_ABOUT: &str = "\
 Re-resolve installed skills and install newer versions.
@@ -27,6 +25,11 @@ else the index the skill was installed from); URLs, GitHub repositories, folders
 from that same source. A skill whose pinned tree is the one installed is up to date without
 a download; one pinned to a commit never changes. A newer version goes through the install
 pipeline: verified, staged, checked to load, swapped in atomically and recorded.
+
+In a project with a skillpack.lock, `--scope project` updates what the lock lists: each
+skill is looked up again as locked (a branch moves to its newest commit; a commit stays),
+installed into the skills folder of every agent its entry names, and the lock rewritten
+once they all hold the new tree. --agent then only picks the skills locked for those agents.
 
 Skills with local changes are left alone unless --force. A URL whose content changed is
 installed only when confirmed, or with --yes, as at install time.
@@ -40,32 +43,8 @@ Examples:
   skillpack update                          every skill skillpack installed for Claude Code
   skillpack update crm-management           one skill
   skillpack update --dry-run                show what would change, change nothing
+  skillpack update --scope project          what skillpack.lock lists, for each agent it names
   skillpack update --index https://skills.example.com/index.json --json";
-
-#[derive(Debug, Args)]
-pub struct UpdateArgs {
-    /// Skills to update (default: every skill skillpack installed in the root)
-    #[arg(value_name = "NAME")]
-    pub names: Vec<String>,
-
-    #[command(flatten)]
-    pub target: TargetArgs,
-
-    /// Replace skills even when they have local changes
-    #[arg(long)]
-    pub force: bool,
-
-    /// Fetch and check newer versions, but change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Answer yes to every question
-    #[arg(short, long)]
-    pub yes: bool,
-
-    #[command(flatten)]
-    pub fetch: FetchArgs,
-}
 
 /// What became of one skill.
 enum Outcome {
@@ -80,6 +59,9 @@ pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let targets = super::agents::target_roots(&env, &args.target)?;
     let transfer = Transfer::new(p);
     let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
+    if let Some(lock) = super::update_project::project_lock(&env, &args.target)? {
+        return super::update_project::run(p, &env, &args, lock, &mut sessions);
+    }
     let mut results = Vec::new();
     let mut failed = false;
     for t in &targets {
@@ -196,51 +178,16 @@ fn update_root(
         results.push(result);
     }
     if args.dry_run && !rows.is_empty() {
-        dry_run_table(p, &lock, &rows);
+        let rows: Vec<_> = rows
+            .into_iter()
+            .map(|(name, status, to)| {
+                let from = lock.skills[name].version.clone();
+                (name.clone(), status, from, to)
+            })
+            .collect();
+        super::update_table::dry_run_table(p, &rows);
     }
     Ok(failed)
-}
-
-/// What `--dry-run` found, one row per skill fitted to the terminal: the status words line
-/// up, and the versions come last (they are cut first).
-fn dry_run_table(
-    p: &Printer,
-    lock: &install::LockFile,
-    rows: &[(&String, &'static str, Option<String>)],
-) {
-    let cells: Vec<(String, &str, String, String)> = rows
-        .iter()
-        .map(|(name, status, to)| {
-            let from = lock.skills[*name].version.as_deref().unwrap_or("-");
-            (
-                escape(name).into_owned(),
-                *status,
-                escape(from).into_owned(),
-                escape(to.as_deref().unwrap_or("-")).into_owned(),
-            )
-        })
-        .collect();
-    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
-    let vw = column_width(cells.iter().map(|c| c.2.as_str()), 9);
-    p.out_row(p.bold(&format!(
-        "{}  {}  {}  AVAILABLE",
-        pad("NAME", w),
-        pad("STATUS", 13),
-        pad("INSTALLED", vw)
-    )));
-    for (name, status, from, to) in &cells {
-        let painted = match *status {
-            "up to date" => p.green(status),
-            "failed" => p.red(status),
-            _ => p.yellow(status),
-        };
-        p.out_row(format!(
-            "{}  {}  {}  {to}",
-            pad(name, w),
-            pad(&painted, 13),
-            pad(from, vw)
-        ));
-    }
 }
 
 fn update_one(
@@ -261,90 +208,4 @@ fn update_one(
         Action::Unchanged => Outcome::UpToDate(String::new()),
         _ => Outcome::Changed(Box::new(report)),
     })
-}
-
-/// Fetches `entry` again from where it came from; `None` when it is known to be up to date
-/// without a download. A catalog or index entry that is not newer counts as up to date.
-fn refetch(
-    p: &Printer,
-    session: &mut Session<'_>,
-    entry: &LockEntry,
-    args: &UpdateArgs,
-) -> Result<Option<Fetched>, Failure> {
-    use skillpack::install::update::{self, Lookup, Verdict};
-    match update::lookup(entry, args.fetch.index.as_deref()) {
-        Lookup::Pinned(why) => {
-            p.detail(format!("{} {why}", entry.name));
-            Ok(None)
-        }
-        Lookup::ByName { index } => {
-            let resolved = session
-                .resolve(&entry.name, index)
-                .map_err(source_failure)?;
-            describe_resolved(p, session, &resolved, index);
-            match update::judge_resolved(entry, resolved.tree().as_deref(), resolved.version()) {
-                Verdict::Current => Ok(None),
-                Verdict::InstalledIsNewer { installed, offered } => {
-                    p.detail(format!(
-                        "the installed {} is newer than {} offered for {}",
-                        installed, offered, entry.name
-                    ));
-                    Ok(None)
-                }
-                Verdict::Install => session
-                    .fetch_resolved(&resolved)
-                    .map(Some)
-                    .map_err(source_failure),
-            }
-        }
-        Lookup::Github {
-            repo,
-            reference,
-            path,
-        } => session
-            .fetch_github(repo, Some(reference), InRepo::Path(path), None)
-            .map(Some)
-            .map_err(source_failure),
-        Lookup::Git {
-            url,
-            reference,
-            path,
-        } => {
-            let opened = session
-                .open_git(url, Some(reference), None)
-                .map_err(source_failure)?;
-            let fetched = opened
-                .take_path(path, &limits(&args.fetch.limits))
-                .map_err(source_failure)?;
-            if entry.source.commit() == fetched.source.commit() {
-                return Ok(None);
-            }
-            Ok(Some(fetched))
-        }
-        Lookup::Url { url, folder } => {
-            let opened = session.open_url(url, None).map_err(source_failure)?;
-            let fetched = opened
-                .take_path(folder, &limits(&args.fetch.limits))
-                .map_err(source_failure)?;
-            if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
-                return Ok(None);
-            }
-            if fetched.signed_by.is_none() {
-                confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
-            }
-            Ok(Some(fetched))
-        }
-        Lookup::Local { path, folder } => {
-            let opened = session
-                .open_path(Path::new(path), None)
-                .map_err(source_failure)?;
-            let fetched = opened
-                .take_path(folder, &limits(&args.fetch.limits))
-                .map_err(source_failure)?;
-            if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
-                return Ok(None);
-            }
-            Ok(Some(fetched))
-        }
-    }
 }

@@ -10,8 +10,15 @@ use std::path::Path;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use std::io::Read;
+
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncExt};
+use cap_std::fs::Dir;
+
 use super::InstallError;
+use super::layout::Root;
 use super::project::ProjectError;
+use super::rootfs::{self, Kind};
 use crate::bundle::{self, Limits};
 use crate::durable::Barrier;
 use crate::source::Fetched;
@@ -196,50 +203,128 @@ pub fn hashes(fetched: &Fetched, limits: &Limits) -> Result<(String, String), In
         .clone()
         .or_else(|| plan.folder_name().map(str::to_string))
         .unwrap_or_default();
-    let mut files = Vec::new();
-    for r in &records {
-        if r.path
-            .split('/')
-            .any(|s| s == ".git" || s == "node_modules")
-        {
-            continue;
-        }
-        let bytes = std::fs::read(tree.join(&r.path))
-            .map_err(|e| InstallError::io("cannot read", tree.join(&r.path), e))?;
-        files.push((r.path.clone(), bytes));
+    // Each file streamed into the hash in the order that tool uses, none held whole.
+    let mut paths: Vec<&str> = records
+        .iter()
+        .map(|r| r.path.as_str())
+        .filter(|p| !p.split('/').any(|s| s == ".git" || s == "node_modules"))
+        .collect();
+    paths.sort_by(|a, b| locale_compare(a, b));
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    for path in paths {
+        let at = tree.join(path);
+        let file = std::fs::File::open(&at).map_err(|e| InstallError::io("cannot read", &at, e))?;
+        h.update(path.as_bytes());
+        feed(&mut h, file, &mut buf, u64::MAX)
+            .map_err(|e| InstallError::io("cannot read", &at, e))?;
     }
     Ok((
-        computed_hash(&mut files),
+        hex::encode(h.finalize()),
         bundle::tree_digest(&name, &records),
     ))
 }
 
-/// The `computedHash` of the folder `dir` as it is on disk; `None` when it cannot be read
-/// or holds a link (which that tool would not have made for a copied skill).
-pub fn folder_hash(dir: &Path) -> Option<String> {
-    let mut files = Vec::new();
-    let walk = walkdir::WalkDir::new(dir).follow_links(false).into_iter();
-    for entry in walk.filter_entry(|e| {
-        e.depth() == 0
-            || !(e.file_type().is_dir()
-                && (e.file_name() == ".git" || e.file_name() == "node_modules"))
-    }) {
-        let entry = entry.ok()?;
-        let kind = entry.file_type();
-        if kind.is_symlink() {
+/// Reads `from` to its end into `h`; its length, or an error past `cap` bytes.
+fn feed(h: &mut Sha256, mut from: impl Read, buf: &mut [u8], cap: u64) -> std::io::Result<u64> {
+    let mut size = 0u64;
+    loop {
+        let n = from.read(buf)?;
+        if n == 0 {
+            return Ok(size);
+        }
+        size += n as u64;
+        if size > cap {
+            return Err(std::io::Error::other("larger than the limit"));
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+/// What stands at `<root>/<name>` before an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing.
+    Absent,
+    /// A real folder, with its `computedHash` when it could be read as a copied skill: no
+    /// link or special file in it, and within the limits.
+    Folder(Option<String>),
+    /// Something else: a link (never followed), a file, a FIFO or a device.
+    NotAFolder(Kind),
+}
+
+/// What stands at `name` in `root`, seen through the opened root without following a link;
+/// a real folder is hashed as the `skills` CLI hashes a skill, each file read through a
+/// handle opened without following links or blocking, at most `limits` bytes and files.
+pub fn existing(root: &Root, name: &str, limits: &Limits) -> Result<Existing, InstallError> {
+    let Some(dir) = root.open_dir(false)? else {
+        return Ok(Existing::Absent);
+    };
+    match rootfs::kind(&dir, name, &root.dir)? {
+        None => Ok(Existing::Absent),
+        Some(Kind::Dir) => {
+            let Some(folder) = rootfs::child_dir(&dir, &root.dir, name, false)? else {
+                return Ok(Existing::Absent);
+            };
+            Ok(Existing::Folder(folder_hash(&folder, limits)))
+        }
+        Some(other) => Ok(Existing::NotAFolder(other)),
+    }
+}
+
+/// The `computedHash` of the opened folder `top`; `None` when it holds a link or a special
+/// file (which that tool would not have made for a copied skill), cannot be read, or passes
+/// `limits`.
+fn folder_hash(top: &Dir, limits: &Limits) -> Option<String> {
+    let mut dirs = vec![top.try_clone().ok()?];
+    let mut files: Vec<(String, usize)> = Vec::new();
+    let mut pending = vec![(0usize, String::new())];
+    while let Some((at, prefix)) = pending.pop() {
+        for entry in dirs[at].entries().ok()? {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let rel = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            // The entry's own type: a link is never followed.
+            let kind = entry.file_type().ok()?;
+            if kind.is_dir() {
+                if name == ".git" || name == "node_modules" {
+                    continue;
+                }
+                let sub = dirs[at].open_dir_nofollow(&name).ok()?;
+                dirs.push(sub);
+                pending.push((dirs.len() - 1, rel));
+            } else if kind.is_file() {
+                files.push((rel, at));
+                if files.len() > limits.max_entries {
+                    return None;
+                }
+            } else {
+                return None;
+            }
+        }
+    }
+    files.sort_by(|a, b| locale_compare(&a.0, &b.0));
+    let mut h = Sha256::new();
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    for (rel, at) in &files {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let mut opts = cap_std::fs::OpenOptions::new();
+        opts.read(true).follow(FollowSymlinks::No).nonblock(true);
+        let mut file = dirs[*at].open_with(name, &opts).ok()?;
+        // Swapped for a FIFO or a device since the listing: not read.
+        if !file.metadata().ok()?.is_file() {
             return None;
         }
-        if !kind.is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(dir).ok()?;
-        let rel: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        files.push((rel.join("/"), std::fs::read(entry.path()).ok()?));
+        h.update(rel.as_bytes());
+        let cap = limits.max_entry.min(limits.max_total.saturating_sub(total));
+        total += feed(&mut h, &mut file, &mut buf, cap).ok()?;
     }
-    Some(computed_hash(&mut files))
+    Some(hex::encode(h.finalize()))
 }
 
 #[cfg(test)]
@@ -262,15 +347,43 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_on_disk_hashes_as_its_files() {
+    fn a_folder_on_disk_hashes_as_its_files_and_a_link_is_never_followed() {
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(tmp.path().join("references")).unwrap();
-        std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
-        std::fs::write(tmp.path().join("SKILL.md"), "a").unwrap();
-        std::fs::write(tmp.path().join("references/x.md"), "b").unwrap();
-        std::fs::write(tmp.path().join(".git/HEAD"), "ignored").unwrap();
+        let skill = tmp.path().join("root/demo");
+        std::fs::create_dir_all(skill.join("references")).unwrap();
+        std::fs::create_dir_all(skill.join(".git")).unwrap();
+        std::fs::write(skill.join("SKILL.md"), "a").unwrap();
+        std::fs::write(skill.join("references/x.md"), "b").unwrap();
+        std::fs::write(skill.join(".git/HEAD"), "ignored").unwrap();
+        let root = Root::new(tmp.path().join("root"));
+        let limits = Limits::default();
         let want = hex::encode(Sha256::digest(b"references/x.mdbSKILL.mda"));
-        assert_eq!(folder_hash(tmp.path()).as_deref(), Some(want.as_str()));
+        assert_eq!(
+            existing(&root, "demo", &limits).unwrap(),
+            Existing::Folder(Some(want))
+        );
+        assert_eq!(existing(&root, "none", &limits).unwrap(), Existing::Absent);
+        let small = Limits {
+            max_entry: 0,
+            ..Limits::default()
+        };
+        assert_eq!(
+            existing(&root, "demo", &small).unwrap(),
+            Existing::Folder(None)
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&skill, tmp.path().join("root/linked")).unwrap();
+            assert_eq!(
+                existing(&root, "linked", &limits).unwrap(),
+                Existing::NotAFolder(Kind::Symlink)
+            );
+            std::os::unix::fs::symlink("/", skill.join("references/up")).unwrap();
+            assert_eq!(
+                existing(&root, "demo", &limits).unwrap(),
+                Existing::Folder(None)
+            );
+        }
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl Root {
 
     /// Opens the root folder (creating what is missing when `create`); `None` when it does
     /// not exist and `create` is false.
-    fn open_dir(&self, create: bool) -> Result<Option<Dir>, InstallError> {
+    pub(crate) fn open_dir(&self, create: bool) -> Result<Option<Dir>, InstallError> {
         let Some(base) = &self.base else {
             return if create {
                 rootfs::create_root(&self.dir).map(Some)
@@ -130,17 +130,31 @@ impl Root {
         Ok(Some(OpenedRead { root, state }))
     }
 
-    /// Skill folders present in the root (holding a `SKILL.md`), sorted by name.
+    /// Skill folders present in the root (holding a `SKILL.md`), sorted by name. Seen
+    /// through the opened root without following a link: a linked folder, or a folder whose
+    /// `SKILL.md` is a link, is not listed.
     pub fn present_skills(&self) -> Vec<String> {
-        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+        let Ok(Some(root)) = self.open_dir(false) else {
             return Vec::new();
         };
-        let mut names: Vec<String> = rd
+        let Ok(entries) = root.entries() else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
             .filter_map(Result::ok)
-            // `DirEntry::file_type` does not follow links: a linked folder is not listed.
+            // The entry's own type, not its target's.
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n != STATE_DIR && Path::new(&self.dir).join(n).join("SKILL.md").is_file())
+            .filter(|n| n != STATE_DIR)
+            .filter(|n| {
+                matches!(
+                    rootfs::child_dir(&root, &self.dir, n, false),
+                    Ok(Some(d)) if matches!(
+                        rootfs::kind(&d, "SKILL.md", &self.dir.join(n)),
+                        Ok(Some(rootfs::Kind::File))
+                    )
+                )
+            })
             .collect();
         names.sort();
         names

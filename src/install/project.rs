@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::agents::Agent;
+use crate::agents::{Agent, Scope};
 use crate::skill::is_valid_name;
 use crate::source::SourceRecord;
 use crate::source::github::is_commit;
@@ -328,6 +328,9 @@ pub fn local_path(value: &str, base: &Path, trusted: bool) -> Result<PathBuf, St
 /// The whole file: entries by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectLock {
+    /// The skills folders it describes, when it says (`scope = "user"` in a lock exported
+    /// from the user's folders); absent: the project's.
+    pub scope: Option<Scope>,
     pub skills: BTreeMap<String, Locked>,
     /// The line of each entry's `name = …`, for annotations.
     pub lines: BTreeMap<String, usize>,
@@ -337,6 +340,7 @@ pub struct ProjectLock {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     version: i64,
+    scope: Option<String>,
     #[serde(default)]
     skill: Vec<RawSkill>,
 }
@@ -422,7 +426,20 @@ impl ProjectLock {
                 raw.version
             )));
         }
-        let mut lock = ProjectLock::default();
+        let mut lock = ProjectLock {
+            scope: match raw.scope.as_deref() {
+                None => None,
+                Some("user") => Some(Scope::User),
+                Some("project") => Some(Scope::Project),
+                Some(other) => {
+                    return Err(ParseError::Damaged(format!(
+                        "scope `{}` is neither `user` nor `project`",
+                        crate::text::escape(other)
+                    )));
+                }
+            },
+            ..ProjectLock::default()
+        };
         for s in raw.skill {
             let entry = check(s).map_err(ParseError::Damaged)?;
             if lock.skills.contains_key(&entry.name) {
@@ -450,6 +467,9 @@ impl ProjectLock {
     pub fn render(&self) -> String {
         let q = |s: &str| toml::Value::String(s.to_string()).to_string();
         let mut out = format!("{HEADER}version = 1\n");
+        if let Some(scope) = self.scope {
+            out.push_str(&format!("scope = {}\n", q(scope.id())));
+        }
         for e in self.skills.values() {
             out.push_str("\n[[skill]]\n");
             out.push_str(&format!("name = {}\n", q(&e.name)));
@@ -645,6 +665,29 @@ mod tests {
         assert_eq!(back.skills, lock.skills);
         assert_eq!(back.lines["alpha"], 5);
         assert_eq!(back.render(), text);
+    }
+
+    #[test]
+    fn the_scope_is_written_after_the_version_and_optional_on_reading() {
+        let mut lock = ProjectLock {
+            scope: Some(Scope::User),
+            ..ProjectLock::default()
+        };
+        lock.upsert(github("alpha"));
+        let text = lock.render();
+        assert!(
+            text.contains("version = 1\nscope = \"user\"\n\n[[skill]]"),
+            "{text}"
+        );
+        let back = ProjectLock::parse(&text).ok().unwrap();
+        assert_eq!(back.scope, Some(Scope::User));
+        assert_eq!(back.render(), text);
+        let old = text.replace("scope = \"user\"\n", "");
+        assert_eq!(ProjectLock::parse(&old).ok().unwrap().scope, None);
+        assert!(matches!(
+            ProjectLock::parse(&text.replace("\"user\"", "\"system\"")),
+            Err(ParseError::Damaged(m)) if m.contains("scope")
+        ));
     }
 
     #[test]

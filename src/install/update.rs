@@ -1,7 +1,11 @@
 //! Update policy: for a recorded skill, where a newer version may come from, and whether
 //! what was found is newer. The command line fetches and installs; the decisions are here.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use super::lockfile::LockEntry;
+use super::project::{Locked, Origin, local_path};
 use crate::source::SourceRecord;
 use crate::source::github::is_commit;
 use crate::source::index;
@@ -75,6 +79,60 @@ pub fn lookup<'a>(entry: &'a LockEntry, index: Option<&'a str>) -> Lookup<'a> {
     }
 }
 
+/// The record `update` looks up again for an entry of a project's `skillpack.lock`: its
+/// source as the lock says it, with the ref the user asked for (so that a branch moves to
+/// its newest commit and a commit stays), and its version, tree, archive digest and key.
+/// `base` is the lock's folder, which a `path:` source must stay inside.
+pub fn locked_record(entry: &Locked, base: &Path) -> Result<LockEntry, String> {
+    let inner = entry.path.clone().unwrap_or_default();
+    let asked = || entry.reference.clone().unwrap_or_else(|| "HEAD".into());
+    let source = match &entry.source {
+        Origin::Catalog(_) => SourceRecord::Embedded { index: None },
+        Origin::Index(index) => SourceRecord::Index {
+            url: String::new(),
+            index: index.clone(),
+        },
+        Origin::Github(repo) => SourceRecord::Github {
+            repo: repo.clone(),
+            reference: asked(),
+            path: inner,
+            index: None,
+            commit: entry.commit.clone(),
+        },
+        Origin::Git(url) => SourceRecord::Git {
+            url: url.clone(),
+            reference: asked(),
+            commit: entry.commit.clone().unwrap_or_default(),
+            path: inner,
+        },
+        Origin::Url(url) => SourceRecord::Url {
+            url: url.clone(),
+            folder: inner,
+        },
+        Origin::Path(p) => {
+            let path = local_path(p, base, false)?.to_string_lossy().into_owned();
+            // A zip or .skill file has its archive digest locked; a folder is packed anew.
+            match entry.archive {
+                Some(_) => SourceRecord::File {
+                    path,
+                    folder: inner,
+                },
+                None => SourceRecord::Path { path },
+            }
+        }
+    };
+    Ok(LockEntry {
+        name: entry.name.clone(),
+        version: entry.version.clone(),
+        source,
+        archive_sha256: entry.archive_hex().map(str::to_string),
+        key: entry.key.clone(),
+        tree: entry.tree.clone(),
+        installed_at: String::new(),
+        files: BTreeMap::new(),
+    })
+}
+
 /// What to do with a candidate found for a recorded skill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -114,7 +172,6 @@ pub fn judge_fetched(entry: &LockEntry, archive_sha256: &str) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn entry(source: SourceRecord, version: Option<&str>) -> LockEntry {
         LockEntry {
@@ -224,6 +281,47 @@ mod tests {
         // A folder is packed afresh each time: the pipeline decides.
         let folder = entry(SourceRecord::Path { path: "/s".into() }, None);
         assert_eq!(judge_fetched(&folder, "aa"), Verdict::Install);
+    }
+
+    #[test]
+    fn a_locked_entry_is_looked_up_at_the_ref_asked_for_and_a_commit_stays() {
+        let commit = "c".repeat(40);
+        let locked = |reference: Option<&str>| Locked {
+            name: "demo".into(),
+            version: Some("1.0.0".into()),
+            source: Origin::Github("o/r".into()),
+            path: Some("skills/demo".into()),
+            reference: reference.map(str::to_string),
+            commit: Some(commit.clone()),
+            archive: None,
+            tree: "sha256:t1".into(),
+            agents: vec!["claude-code".into(), "codex".into()],
+            key: None,
+        };
+        let base = Path::new("/p");
+        let branch = locked_record(&locked(Some("main")), base).unwrap();
+        assert_eq!(
+            lookup(&branch, None),
+            Lookup::Github {
+                repo: "o/r",
+                reference: "main",
+                path: "skills/demo"
+            }
+        );
+        assert_eq!(branch.source.commit(), Some(commit.as_str()));
+        let default = locked_record(&locked(None), base).unwrap();
+        assert!(matches!(
+            lookup(&default, None),
+            Lookup::Github {
+                reference: "HEAD",
+                ..
+            }
+        ));
+        let pinned = locked_record(&locked(Some(&commit)), base).unwrap();
+        assert!(matches!(lookup(&pinned, None), Lookup::Pinned(_)));
+        let mut outside = locked(None);
+        outside.source = Origin::Path("../elsewhere".into());
+        assert!(locked_record(&outside, base).is_err());
     }
 
     #[test]

@@ -21,6 +21,9 @@ mod network;
 mod pack;
 #[cfg(unix)]
 mod picker;
+#[cfg(unix)]
+mod project_import;
+mod project_lock;
 mod signatures;
 mod skill_content;
 mod sources;

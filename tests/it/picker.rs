@@ -24,8 +24,8 @@ const COMPANIONS: [&str; 4] = [
 const PROMPT: &str = "Install companions of account-management?";
 const DOWN: &[u8] = b"\x1b[B";
 const SPACE: &[u8] = b" ";
-const ENTER: &[u8] = b"\r";
-const CTRL_C: &[u8] = b"\x03";
+pub(crate) const ENTER: &[u8] = b"\r";
+pub(crate) const CTRL_C: &[u8] = b"\x03";
 
 /// A temporary HOME and cache, and a loopback index serving newer versions of the four
 /// companions (an index entry overrides the catalog's pinned one when it is newer).
@@ -101,7 +101,7 @@ impl Sandbox {
 }
 
 /// A program running in a pseudo-terminal, its output fed to a terminal emulator.
-struct Pty {
+pub(crate) struct Pty {
     screen: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
@@ -109,7 +109,7 @@ struct Pty {
 }
 
 impl Pty {
-    fn spawn(cols: u16, rows: u16, cmd: CommandBuilder) -> Pty {
+    pub(crate) fn spawn(cols: u16, rows: u16, cmd: CommandBuilder) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -142,7 +142,7 @@ impl Pty {
         }
     }
 
-    fn contents(&self) -> String {
+    pub(crate) fn contents(&self) -> String {
         self.screen.lock().unwrap().screen().contents()
     }
 
@@ -186,7 +186,7 @@ impl Pty {
     }
 
     /// Waits (at most 20 s) until the screen satisfies `done`; its contents.
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let text = self.contents();
@@ -201,7 +201,7 @@ impl Pty {
     }
 
     /// Types `keys`, one key at a time, each after the previous one was drawn.
-    fn keys(&mut self, keys: &[&[u8]]) {
+    pub(crate) fn keys(&mut self, keys: &[&[u8]]) {
         for key in keys {
             self.writer.write_all(key).unwrap();
             self.writer.flush().unwrap();
@@ -210,7 +210,7 @@ impl Pty {
     }
 
     /// Waits (at most 60 s) for the program to exit; its exit status.
-    fn exit_code(&mut self) -> u32 {
+    pub(crate) fn exit_code(&mut self) -> u32 {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

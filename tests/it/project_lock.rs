@@ -1,0 +1,357 @@
+//! The project's `skillpack.lock` as the one list of what each agent gets: `update
+//! --scope project` moves every agent's copy the lock names, and a lock exported at user
+//! scope restores into the user's folders.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::net::{self, Home, Reply, Server, with_zip_comment};
+
+const COMMIT: &str = "1111111111111111111111111111111111111111";
+const NEXT: &str = "4444444444444444444444444444444444444444";
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A git project `proj` in a fresh HOME, and a GitHub mirror.
+struct Project {
+    h: Home,
+    srv: Server,
+    dir: PathBuf,
+}
+
+impl Project {
+    fn new() -> Project {
+        let h = Home::new();
+        let dir = h.home.path().join("proj");
+        fs::create_dir_all(&dir).unwrap();
+        net::git(&dir, &["init", "-q", "-b", "main"]);
+        Project {
+            h,
+            srv: Server::start(),
+            dir,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let o = net::skillpack(self.h.home.path(), self.h.cache.path(), &self.dir)
+            .env("SKILLPACK_GITHUB_URL", self.srv.base())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.code().is_some(),
+            "skillpack was killed: {}",
+            text(&o)
+        );
+        o
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        text(&o)
+    }
+
+    fn lock(&self) -> String {
+        fs::read_to_string(self.dir.join("skillpack.lock")).unwrap()
+    }
+
+    /// The `[[skill]]` table of `name` in the lock.
+    fn entry(&self, name: &str) -> String {
+        let lock = self.lock();
+        lock.split("[[skill]]")
+            .find(|t| t.contains(&format!("name = \"{name}\"")))
+            .unwrap_or_else(|| panic!("{name} is not locked: {lock}"))
+            .to_string()
+    }
+}
+
+/// The tree digest of the skill folder `dir` as it is on disk.
+fn tree_on_disk(dir: &Path) -> String {
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let files: Vec<(String, Vec<u8>)> = net::files_under(dir)
+        .into_iter()
+        .map(|f| (f.clone(), fs::read(dir.join(&f)).unwrap()))
+        .collect();
+    net::tree_digest(name, &files)
+}
+
+fn write_skill(dir: &Path, name: &str, version: &str) {
+    for (p, d) in net::skill_files(name, version) {
+        let f = dir.join(p);
+        fs::create_dir_all(f.parent().unwrap()).unwrap();
+        fs::write(f, d).unwrap();
+    }
+}
+
+#[test]
+fn update_at_project_scope_replaces_the_copy_of_every_agent_the_lock_names() {
+    let p = Project::new();
+    let src = p.dir.join("skills-src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--agent",
+        "claude-code,codex",
+        "--no-companions",
+    ]);
+    assert!(
+        p.entry("demo")
+            .contains("agents = [\"claude-code\", \"codex\"]"),
+        "{}",
+        p.lock()
+    );
+    write_skill(&src, "demo", "2.0.0");
+    let want = tree_on_disk(&src);
+
+    // A dry run says what would change and changes nothing.
+    let before = p.lock();
+    let dry = p.ok(&["update", "--scope", "project", "--dry-run"]);
+    assert!(dry.contains("demo 1.0.0 → 2.0.0"), "{dry}");
+    assert_eq!(p.lock(), before);
+    assert_ne!(tree_on_disk(&p.dir.join(".agents/skills/demo")), want);
+
+    let out = p.ok(&["update", "--scope", "project"]);
+    assert!(out.contains("demo 1.0.0 → 2.0.0"), "{out}");
+    let claude = p.dir.join(".claude/skills/demo");
+    let codex = p.dir.join(".agents/skills/demo");
+    assert_eq!(tree_on_disk(&claude), want);
+    assert_eq!(tree_on_disk(&codex), want);
+    let entry = p.entry("demo");
+    assert!(
+        entry.contains("version = \"2.0.0\"")
+            && entry.contains(&format!("tree = \"{want}\""))
+            && entry.contains("agents = [\"claude-code\", \"codex\"]"),
+        "{entry}"
+    );
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    // Nothing newer now: up to date, and the lock is left as it is.
+    let locked = p.lock();
+    let again = p.ok(&["update", "--scope", "project"]);
+    assert!(again.contains("Up to date"), "{again}");
+    assert_eq!(p.lock(), locked);
+    let unknown = p.run(&["update", "--scope", "project", "nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown).contains("`nope` is not in ~/proj/skillpack.lock"),
+        "{}",
+        text(&unknown)
+    );
+}
+
+#[test]
+fn update_at_project_scope_keeps_a_commit_pin_and_moves_a_branch_for_every_agent() {
+    let p = Project::new();
+    net::serve_acme_skills(&p.srv, &["main", COMMIT], COMMIT);
+    for (at, skill) in [(COMMIT, "alpha"), ("main", "beta")] {
+        p.ok(&[
+            "install",
+            "--scope",
+            "project",
+            &format!("acme/skills@{at}"),
+            "--skill",
+            skill,
+            "--agent",
+            "claude-code,codex",
+            "--no-companions",
+        ]);
+    }
+    assert!(
+        p.entry("alpha")
+            .contains(&format!("ref = \"{COMMIT}\"\ncommit = \"{COMMIT}\"")),
+        "{}",
+        p.lock()
+    );
+    // `main` moves to NEXT, where both skills are at 2.0.0.
+    let mut files = vec![("skills-x/README.md".to_string(), b"# repo\n".to_vec())];
+    for n in ["alpha", "beta"] {
+        for (f, d) in net::skill_files(n, "2.0.0") {
+            files.push((format!("skills-x/skills/{n}/{f}"), d));
+        }
+    }
+    p.srv.route(
+        "/acme/skills/zip/main",
+        vec![Reply::Body(with_zip_comment(net::zip(&files), NEXT))],
+    );
+    let alpha_before = p.entry("alpha");
+    let out = p.ok(&["update", "--scope", "project"]);
+    assert!(
+        out.contains("beta 1.0.0 111111111111 → 2.0.0 444444444444"),
+        "{out}"
+    );
+    assert_eq!(p.entry("alpha"), alpha_before, "the pin stays");
+    let beta = p.entry("beta");
+    assert!(
+        beta.contains("version = \"2.0.0\"")
+            && beta.contains(&format!("ref = \"main\"\ncommit = \"{NEXT}\"")),
+        "{beta}"
+    );
+    let new_beta = net::tree_digest("beta", &net::skill_files("beta", "2.0.0"));
+    let old_alpha = net::tree_digest("alpha", &net::skill_files("alpha", "1.0.0"));
+    for root in [".claude/skills", ".agents/skills"] {
+        assert_eq!(tree_on_disk(&p.dir.join(root).join("beta")), new_beta);
+        assert_eq!(tree_on_disk(&p.dir.join(root).join("alpha")), old_alpha);
+    }
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn a_lock_exported_at_user_scope_restores_into_the_user_folders_of_another_home() {
+    let srv = Server::start();
+    net::serve_acme_skills(&srv, &["main", COMMIT], COMMIT);
+    let first = Home::new();
+    let src = first.home.path().join("src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    let run = |h: &Home, cwd: &Path, args: &[&str]| {
+        let o = net::skillpack(h.home.path(), h.cache.path(), cwd)
+            .env("SKILLPACK_GITHUB_URL", srv.base())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        o
+    };
+    let home = first.home.path();
+    run(&first, home, &["install", "./src/demo", "--no-companions"]);
+    run(
+        &first,
+        home,
+        &[
+            "install",
+            "acme/skills@main",
+            "--skill",
+            "alpha",
+            "--no-companions",
+        ],
+    );
+    let exported = run(&first, home, &["lock", "export", "--scope", "user"]);
+    let lock = String::from_utf8(exported.stdout).unwrap();
+    assert!(lock.contains("version = 1\nscope = \"user\"\n"), "{lock}");
+    let file = first.home.path().join("skills.lock");
+    fs::write(&file, &lock).unwrap();
+
+    // Another HOME, in a project folder: the skills go to ~/.claude/skills, not here.
+    let second = Home::new();
+    let work = second.home.path().join("work");
+    fs::create_dir_all(&work).unwrap();
+    net::git(&work, &["init", "-q"]);
+    let o = run(&second, &work, &["sync", "--lock", file.to_str().unwrap()]);
+    let out = text(&o);
+    for name in ["alpha", "demo"] {
+        let from = first.home.path().join(".claude/skills").join(name);
+        let to = second.home.path().join(".claude/skills").join(name);
+        assert!(to.join("SKILL.md").is_file(), "{name} not restored: {out}");
+        assert_eq!(tree_on_disk(&to), tree_on_disk(&from), "{name}");
+    }
+    let made: Vec<_> = fs::read_dir(&work)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != ".git")
+        .collect();
+    assert!(made.is_empty(), "created in the project: {made:?}: {out}");
+    let check = net::skillpack(second.home.path(), second.cache.path(), &work)
+        .env("SKILLPACK_GITHUB_URL", srv.base())
+        .args(["sync", "--check", "--lock", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn sync_check_names_a_file_added_to_a_locked_skill() {
+    let p = Project::new();
+    write_skill(&p.dir.join("skills-src/demo"), "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--no-companions",
+    ]);
+    p.ok(&["sync", "--check"]);
+    fs::write(p.dir.join(".claude/skills/demo/extra.txt"), "mine\n").unwrap();
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let out = text(&check);
+    assert!(
+        out.contains("demo") && out.contains("extra.txt added"),
+        "{out}"
+    );
+    // Nothing is changed by the check.
+    assert_eq!(
+        fs::read_to_string(p.dir.join(".claude/skills/demo/extra.txt")).unwrap(),
+        "mine\n"
+    );
+}
+
+#[test]
+fn update_at_project_scope_changes_no_copy_when_one_agent_copy_was_changed_by_hand() {
+    let p = Project::new();
+    let src = p.dir.join("skills-src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--agent",
+        "claude-code,codex",
+        "--no-companions",
+    ]);
+    let claude = p.dir.join(".claude/skills/demo");
+    let old = tree_on_disk(&claude);
+    let edited = p.dir.join(".agents/skills/demo/SKILL.md");
+    fs::write(&edited, "edited by hand").unwrap();
+    write_skill(&src, "demo", "2.0.0");
+    let locked = p.lock();
+    let o = p.run(&["update", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--force"), "{}", text(&o));
+    assert_eq!(tree_on_disk(&claude), old, "the other copy is not replaced");
+    assert_eq!(fs::read_to_string(&edited).unwrap(), "edited by hand");
+    assert_eq!(p.lock(), locked);
+    // With --force both copies move, and the lock with them.
+    p.ok(&["update", "--scope", "project", "--force"]);
+    assert_eq!(tree_on_disk(&claude), tree_on_disk(&src));
+    assert_eq!(
+        tree_on_disk(&p.dir.join(".agents/skills/demo")),
+        tree_on_disk(&src)
+    );
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn a_project_lock_that_says_user_scope_still_restores_into_the_project() {
+    let p = Project::new();
+    write_skill(&p.dir.join("skills-src/demo"), "demo", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--no-companions",
+    ]);
+    // A repository's lock does not choose the user's folders.
+    let lock = p
+        .lock()
+        .replace("version = 1\n", "version = 1\nscope = \"user\"\n");
+    fs::write(p.dir.join("skillpack.lock"), lock).unwrap();
+    fs::remove_dir_all(p.dir.join(".claude")).unwrap();
+    let out = p.ok(&["sync"]);
+    assert!(out.contains("says scope = \"user\""), "{out}");
+    assert!(p.dir.join(".claude/skills/demo/SKILL.md").is_file());
+    assert!(!p.h.home.path().join(".claude").exists(), "{out}");
+}
