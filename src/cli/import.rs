@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use skillpack::agents::Env;
+use skillpack::install::Kind;
 use skillpack::install::Root;
 use skillpack::install::import::{self, Existing, Plan};
 use skillpack::install::project::ProjectLock;
-use skillpack::install::rootfs::Kind;
 use skillpack::source::{Fetched, Session};
 
 use super::failure::{install_failure, source_failure};

@@ -25,6 +25,7 @@ pub use commit::{CommitOptions, CrashPoint, Staging};
 pub use error::InstallError;
 pub use layout::Root;
 pub use lockfile::{LockEntry, LockFile};
+pub use rootfs::Kind;
 pub use runlock::RunLock;
 pub use state::{TreeState, tree_state};
 

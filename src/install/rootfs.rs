@@ -22,7 +22,7 @@ use super::error::InstallError;
 
 /// What sits at a name inside an opened folder, seen without following links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
     Dir,
     File,
     Symlink,
@@ -32,7 +32,7 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// "a symbolic link", "a regular file", … for messages.
-    pub(crate) fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Kind::Dir => "a folder",
             Kind::File => "a regular file",
