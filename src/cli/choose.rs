@@ -194,7 +194,7 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened) {
         format!(
             "{count} skill{} in {}",
             if count == 1 { "" } else { "s" },
-            escape(&opened.shown)
+            escape(&p.path_text(&opened.shown))
         ),
     );
     if count == 0 {
