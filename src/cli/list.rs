@@ -196,14 +196,20 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
             )
         })
         .collect();
-    // NAME and STATE first, and never pushed off a narrow terminal: a long name or
-    // version is cut with `…` (the state column is as wide as its longest word).
+    // NAME and STATE first, and never pushed off a narrow terminal: on a terminal a long
+    // name or version is cut with `…` (the state column is as wide as its longest word).
     let cols = console::Term::stdout()
         .size_checked()
         .map_or(usize::MAX, |(_, c)| usize::from(c));
     let w = column_width(cells.iter().map(|c| c.0.as_str()), 4)
         .min(cols.saturating_sub(1 + 2 + STATE_WIDTH).max(12));
-    let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7).min(MAX_VERSION_WIDTH);
+    let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7);
+    // A pipe gets every cell whole.
+    let vw = if cols == usize::MAX {
+        vw
+    } else {
+        vw.min(MAX_VERSION_WIDTH)
+    };
     // With several roots, the agents that have each skill, in a column of their own.
     let agents: Vec<String> = rows.iter().map(|r| r.agents.join(",")).collect();
     let aw = column_width(agents.iter().map(String::as_str), 6);
