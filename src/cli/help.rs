@@ -118,16 +118,18 @@ fn wants_json(args: &[OsString]) -> bool {
 }
 
 /// Reports a clap error: help and version go to stdout as usual (and help for a missing
-/// subcommand to stderr); a usage error is one `error:` line and at most one `hint:` line,
+/// command to stderr, without --json); a usage error is one `error:` line and at most one `hint:` line,
 /// like every other failure, and with `--json` also the JSON error document.
 fn report(e: clap::Error, args: &[OsString]) -> ExitCode {
     let code = u8::try_from(e.exit_code()).unwrap_or(2);
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
+    let json = wants_json(args);
+    let help = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => true,
+        // With --json, a missing command is an error document like any other.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => !json,
+        _ => false,
+    };
+    if help {
         // Nothing more can be done when stderr itself is gone.
         let _ = e.print();
         return ExitCode::from(code);
@@ -141,7 +143,7 @@ fn report(e: clap::Error, args: &[OsString]) -> ExitCode {
         .find_map(|a| cmd.find_subcommand(a).map(|c| c.get_name().to_string()));
     let (message, hint) = one_line(&e.render().to_string(), named.as_deref());
     let printer = Printer::new(&GlobalArgs {
-        json: wants_json(args),
+        json,
         quiet: false,
         verbose: 0,
         color: color_choice(args),
