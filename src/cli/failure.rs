@@ -186,11 +186,8 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                         command(["skillpack", "validate", &dir])
                     ),
                     // From an archive: no folder to point a command at, so the rules found.
-                    None => format!(
-                        "{n} problem{} in all ({}); nothing was installed",
-                        if n == 1 { "" } else { "s" },
-                        rules(diagnostics)
-                    ),
+                    None if n <= 1 => "nothing was installed".to_string(),
+                    None => format!("{n} problems in all ({}); nothing was installed", rules(diagnostics)),
                 })
             }
         }

@@ -397,3 +397,19 @@ fn usage_errors_are_one_line_and_a_hint() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"));
 }
+
+#[test]
+fn a_zip_that_does_not_load_names_its_problems_rather_than_a_command_with_no_folder() {
+    let home = net::Home::new();
+    let md = "---\nname: wrong\ndescription: \"\"\n---\nbody\n";
+    let zip = net::zip(&[("other/SKILL.md".into(), md.as_bytes().to_vec())]);
+    let path = home.home.path().join("bad.zip");
+    fs::write(&path, zip).unwrap();
+    let out = run(&home, &["install", path.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let hint = err.lines().find(|l| l.contains("hint:")).unwrap();
+    assert!(!hint.contains("skillpack"), "{err}");
+    assert!(hint.contains("name-mismatch"), "{err}");
+    assert!(hint.contains("nothing was installed"), "{err}");
+}
