@@ -193,18 +193,22 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
         }
         InstallError::Skill(SkillError::NotLoaded { agent, ref diagnostics }) => {
             let profile = ["--profile", agent.id()];
-            let dir = local_folder(diagnostics);
-            let validate = match &dir {
-                Some(dir) => command(["skillpack", "validate"].into_iter().chain(profile).chain([dir.as_str()])),
-                None => command(["skillpack", "validate"].into_iter().chain(profile)),
+            // From an archive there is no folder to validate: the rules it breaks instead.
+            let hint = match local_folder(diagnostics) {
+                Some(dir) => format!(
+                    "nothing was installed. `{}` shows why {} skips it",
+                    command(["skillpack", "validate"].into_iter().chain(profile).chain([dir.as_str()])),
+                    agent.display_name()
+                ),
+                None => format!(
+                    "nothing was installed; under the {} profile it breaks: {}",
+                    agent.id(),
+                    rules(diagnostics)
+                ),
             };
             Failure {
                 kind: Some("invalid-skill".into()),
-                ..Failure::new(e.to_string()).hint(format!(
-                    "nothing was installed. `{validate}` shows why {} skips it{}",
-                    agent.display_name(),
-                    if dir.is_some() { "" } else { " in the skill folder" }
-                ))
+                ..Failure::new(e.to_string()).hint(hint)
             }
         }
         InstallError::Modified { ref path, ref summary } => {
