@@ -12,6 +12,12 @@ use super::restore::command_for_root;
 use super::{Failure, command};
 
 pub(crate) fn source_failure(e: SourceError) -> Failure {
+    source_failure_in(e, &[])
+}
+
+/// [`source_failure`] for a SOURCE given to `install` with `flags` (the skills root, the
+/// index): a suggested name is suggested with them, so that it installs where asked.
+pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
     let with_kind = |kind: &str, f: Failure| Failure {
         kind: Some(kind.into()),
         ..f
@@ -56,7 +62,11 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
             "unknown-skill",
             Failure::new(e.to_string()).hint(format!(
                 "did you mean `{}`?",
-                command(["skillpack", "install", near.as_str()])
+                command(
+                    ["skillpack", "install", near.as_str()]
+                        .into_iter()
+                        .chain(flags.iter().map(String::as_str))
+                )
             )),
         ),
         SourceError::UnknownSkill { .. } => with_kind(

@@ -131,6 +131,20 @@ fn a_misspelt_catalog_name_suggests_the_command_that_works() {
     let fixed = run_hint(&home, &cmds[0]);
     assert!(fixed.status.success(), "{}", stderr(&fixed));
     assert!(root(&home).join("account-management/SKILL.md").is_file());
+
+    // In a chosen root, the suggestion installs there.
+    let dir = home.home.path().join("team");
+    let d = dir.to_str().unwrap();
+    let out = run(&home, &["install", "account-managment", "--dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmd = &hinted(&out)[0];
+    assert_eq!(
+        cmd,
+        &["skillpack", "install", "account-management", "--dir", d]
+    );
+    let fixed = run_hint(&home, cmd);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(dir.join("account-management/SKILL.md").is_file());
 }
 
 #[test]
