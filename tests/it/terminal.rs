@@ -145,3 +145,41 @@ fn ctrl_c_at_the_password_prompt_exits_130_with_echo_back_on() {
     assert!(!screen.contains("state=-echo"), "{screen}");
     assert!(!home.home.path().join("keys/skillpack.key").exists());
 }
+
+#[test]
+fn a_password_typed_at_the_prompt_is_not_shown_and_makes_an_encrypted_key() {
+    let home = net::Home::new();
+    let mut cmd = pty_command(&home, assert_cmd::cargo::cargo_bin("skillpack"));
+    cmd.args(["key", "new", "--out", "keys"]);
+    let mut pty = Pty::spawn(100, 24, cmd);
+    pty.wait_for("the password prompt", |s| {
+        s.contains("Password for the new key")
+    });
+    // A typo mended with Backspace.
+    pty.keys(&[b"hunter2y", b"\x7f", b"x\r"]);
+    pty.wait_for("the second prompt", |s| s.contains("Password again"));
+    pty.keys(&[b"hunter2x\r"]);
+    assert_eq!(pty.exit_code(), 0, "{}", pty.contents());
+    let screen = pty.contents();
+    assert!(!screen.contains("hunter2"), "{screen}");
+    // The key is encrypted: it opens with the password as it was meant, not as it was
+    // first typed.
+    let skill = home.home.path().join("skill/demo");
+    write_skill(&skill, "demo", "1.0.0");
+    let key = home.home.path().join("keys/skillpack.key");
+    for (password, ok) in [("hunter2y", false), ("hunter2x", true)] {
+        let out = home
+            .std_cmd()
+            .args(["pack", skill.to_str().unwrap(), "--out", "dist", "--sign"])
+            .arg(&key)
+            .env("SKILLPACK_SIGNING_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
