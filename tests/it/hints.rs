@@ -427,3 +427,92 @@ fn a_zip_that_does_not_load_names_its_problems_rather_than_a_command_with_no_fol
     assert!(hint.contains("name-mismatch"), "{err}");
     assert!(hint.contains("nothing was installed"), "{err}");
 }
+
+/// The commands in backticks on the line of `out`'s stdout that holds `marker`.
+fn quoted_on_line(out: &Output, marker: &str) -> Vec<Vec<String>> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} in:\n{text}"));
+    line.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("skillpack "))
+        .map(|c| shlex::split(c).unwrap())
+        .collect()
+}
+
+#[test]
+fn doctor_names_the_root_in_the_commands_it_suggests() {
+    let home = net::Home::new();
+    let project = home.home.path().join("p");
+    fs::create_dir_all(project.join(".git")).unwrap();
+    let in_project = |args: &[&str]| {
+        home.std_cmd()
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        in_project(&["install", "--scope", "project"])
+            .status
+            .success()
+    );
+    let skills = project.join(".claude/skills");
+    fs::write(skills.join("account-management/extra.md"), "added").unwrap();
+
+    let out = in_project(&["doctor"]);
+    let cmds = quoted_on_line(&out, "changed since skillpack installed it");
+    assert_eq!(
+        cmds[0],
+        [
+            "skillpack",
+            "verify",
+            "account-management",
+            "--scope",
+            "project"
+        ]
+    );
+    let listed = home
+        .std_cmd()
+        .current_dir(&project)
+        .args(&cmds[0][1..])
+        .output()
+        .unwrap();
+    assert_eq!(listed.status.code(), Some(1));
+    assert!(
+        stderr(&listed).contains("account-management/extra.md"),
+        "{}",
+        stderr(&listed)
+    );
+
+    // A record whose folder is gone: the hinted uninstall forgets it in that root.
+    fs::remove_dir_all(skills.join("account-management")).unwrap();
+    let out = in_project(&["doctor"]);
+    let cmds = quoted_on_line(&out, "its folder is gone");
+    assert_eq!(
+        cmds[0],
+        [
+            "skillpack",
+            "uninstall",
+            "account-management",
+            "--scope",
+            "project"
+        ]
+    );
+    let forgot = home
+        .std_cmd()
+        .current_dir(&project)
+        .args(&cmds[0][1..])
+        .output()
+        .unwrap();
+    assert!(forgot.status.success(), "{}", stderr(&forgot));
+    let out = in_project(&["doctor"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("its folder is gone"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
