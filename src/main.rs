@@ -82,7 +82,8 @@ pub struct TargetArgs {
     #[arg(skip)]
     pub(crate) agent_given: bool,
 
-    /// `user` (your home folder) or `project` (the current folder)
+    /// `user` (your home folder) or `project` (the nearest folder up from the current one
+    /// that holds .git, else the current folder)
     #[arg(long, value_enum, default_value_t = ScopeArg::User)]
     pub scope: ScopeArg,
 
@@ -198,7 +199,7 @@ pub enum Command {
     Completions(cli::completions::CompletionsArgs),
 
     /// Print a man page, or write them all with --out DIR
-    #[command(long_about = cli::man::LONG_ABOUT)]
+    #[command(long_about = cli::man::LONG_ABOUT, after_help = cli::man::EXAMPLES)]
     Man(cli::man::ManArgs),
 }
 

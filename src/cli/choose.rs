@@ -65,7 +65,13 @@ pub(crate) fn fetch_source(
             Some(v) => session.resolve_version(&name, &v),
             None => session.resolve(&name, None),
         }
-        .map_err(source_failure)?;
+        .map_err(|e| {
+            let mut flags = super::restore::target_words(&args.target);
+            if let Some(index) = &args.fetch.index {
+                flags.extend(["--index".into(), index.clone()]);
+            }
+            super::failure::source_failure_in(e, &flags)
+        })?;
         describe_resolved(p, session, &resolved, args.fetch.index.as_deref());
         return Ok(vec![
             session.fetch_resolved(&resolved).map_err(source_failure)?,
@@ -194,7 +200,7 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened) {
         format!(
             "{count} skill{} in {}",
             if count == 1 { "" } else { "s" },
-            escape(&opened.shown)
+            escape(&p.path_text(&opened.shown))
         ),
     );
     if count == 0 {

@@ -180,20 +180,37 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         None => None,
     };
     if !is_valid_name(&args.name) {
+        let mut list = vec!["skillpack".to_string(), "list".to_string()];
+        list.extend(super::restore::target_words(&args.target));
         return Err(Failure::usage(format!(
             "`{}` is not a skill name: skill names are lowercase letters, digits and single hyphens",
             args.name
         ))
-        .hint("`skillpack list` shows the installed skills by name"));
+        .hint(format!(
+            "`{}` shows the installed skills by name",
+            command(list.iter().map(String::as_str))
+        )));
     }
     let graph = companions::resolve(&env, agent, explicit.as_deref(), &args.name, args.depth)
         .ok_or_else(|| {
+            // The installed and catalog names it most resembles.
+            let known: Vec<String> = target_root(&env, &args.target)
+                .map(|root| root.present_skills())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(catalog::ENTRIES.iter().map(|e| e.name.to_string()))
+                .collect();
             Failure::new(format!(
                 "`{}` is not installed where {} reads skills, and not in the catalog",
                 args.name,
                 agent.display_name()
             ))
-            .hint("install it first, or pass --agent/--scope/--dir to look elsewhere")
+            .hint(
+                super::restore::did_you_mean("companions", &args.name, &known, &args.target)
+                    .unwrap_or_else(|| {
+                        "install it first, or pass --agent/--scope/--dir to look elsewhere".into()
+                    }),
+            )
         })?;
     for (of, name) in &graph.ignored {
         warn_ignored(p, of, name);
@@ -269,11 +286,13 @@ fn locate_missing<'a>(
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
     let mut session = skillpack::source::Session::new(config, &transfer);
-    Ok(missing
+    let located = missing
         .into_iter()
         .map(|(of, c)| {
             let declarer = lock.skills.get(of).map(|e| &e.source);
             (c, companions::locate(&mut session, &c.name, declarer, None))
         })
-        .collect())
+        .collect();
+    super::pipeline::say_warnings(p, &mut session);
+    Ok(located)
 }

@@ -1,5 +1,6 @@
 //! `skillpack doctor`: what each agent really loads from its folders, and why not.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -10,6 +11,7 @@ use skillpack::skill::Severity;
 use skillpack::text::escape;
 
 use super::agents::AgentsArg;
+use super::restore::command_for_root;
 use super::{CmdResult, Failure, Printer, display_path, process_env};
 use crate::ScopeArg;
 
@@ -148,15 +150,29 @@ fn render_root(p: &Printer, env: &Env, root: &RootReport) {
         };
         p.out(line);
         for problem in &s.problems {
-            render_problem(p, env, problem);
+            render_problem(p, env, &root.path, problem);
         }
     }
     for problem in &root.problems {
-        render_problem(p, env, problem);
+        render_problem(p, env, &root.path, problem);
     }
 }
 
-fn render_problem(p: &Printer, env: &Env, problem: &Problem) {
+/// What to run about a problem with a skill of the record in the root at `dir`.
+fn advice(env: &Env, dir: &Path, problem: &Problem) -> String {
+    let Some(name) = problem.recorded.as_deref() else {
+        return String::new();
+    };
+    let verify = command_for_root(env, dir, "verify", &[name]);
+    if problem.rule == "lock-entry-missing" {
+        let uninstall = command_for_root(env, dir, "uninstall", &[name]);
+        format!("; `{uninstall}` forgets it, `{verify}` says how to restore it")
+    } else {
+        format!("; `{verify}` lists the files")
+    }
+}
+
+fn render_problem(p: &Printer, env: &Env, dir: &Path, problem: &Problem) {
     let severity = match problem.severity {
         Severity::Error => p.red("error"),
         Severity::Warning => p.yellow("warning"),
@@ -177,6 +193,6 @@ fn render_problem(p: &Printer, env: &Env, problem: &Problem) {
     p.out(format!(
         "           {severity}[{}] {at}{}",
         problem.rule,
-        escape(&problem.message)
+        escape(&format!("{}{}", problem.message, advice(env, dir, problem)))
     ));
 }

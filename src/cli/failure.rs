@@ -6,9 +6,18 @@ use skillpack::install::InstallError;
 use skillpack::skill::SkillError;
 use skillpack::source::SourceError;
 
+use std::path::Path;
+
+use super::restore::command_for_root;
 use super::{Failure, command};
 
 pub(crate) fn source_failure(e: SourceError) -> Failure {
+    source_failure_in(e, &[])
+}
+
+/// [`source_failure`] for a SOURCE given to `install` with `flags` (the skills root, the
+/// index): a suggested name is suggested with them, so that it installs where asked.
+pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
     let with_kind = |kind: &str, f: Failure| Failure {
         kind: Some(kind.into()),
         ..f
@@ -53,7 +62,11 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
             "unknown-skill",
             Failure::new(e.to_string()).hint(format!(
                 "did you mean `{}`?",
-                command(["skillpack", "install", near.as_str()])
+                command(
+                    ["skillpack", "install", near.as_str()]
+                        .into_iter()
+                        .chain(flags.iter().map(String::as_str))
+                )
             )),
         ),
         SourceError::UnknownSkill { .. } => with_kind(
@@ -156,6 +169,11 @@ fn bundle_failure(e: BundleError) -> Failure {
 }
 
 pub(crate) fn install_failure(e: InstallError) -> Failure {
+    install_failure_in("install", e)
+}
+
+/// [`install_failure`] for the command `verb` (`uninstall` advises removing, not overwriting).
+pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
     match e {
         InstallError::Bundle(b) => bundle_failure(b),
         InstallError::ArchiveDigest { .. } => Failure {
@@ -177,34 +195,61 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
                         if n == 1 { "" } else { "s" },
                         command(["skillpack", "validate", &dir])
                     ),
-                    None => format!(
-                        "{n} problem{} in all; nothing was installed. Run `skillpack validate` on the skill folder to see them",
-                        if n == 1 { "" } else { "s" }
-                    ),
+                    // From an archive: no folder to point a command at, so the rules found.
+                    None if n <= 1 => "nothing was installed".to_string(),
+                    None => format!("{n} problems in all ({}); nothing was installed", rules(diagnostics)),
                 })
             }
         }
         InstallError::Skill(SkillError::NotLoaded { agent, ref diagnostics }) => {
             let profile = ["--profile", agent.id()];
-            let dir = local_folder(diagnostics);
-            let validate = match &dir {
-                Some(dir) => command(["skillpack", "validate"].into_iter().chain(profile).chain([dir.as_str()])),
-                None => command(["skillpack", "validate"].into_iter().chain(profile)),
+            // From an archive there is no folder to validate: the rules it breaks instead.
+            let hint = match local_folder(diagnostics) {
+                Some(dir) => format!(
+                    "nothing was installed. `{}` shows why {} skips it",
+                    command(["skillpack", "validate"].into_iter().chain(profile).chain([dir.as_str()])),
+                    agent.display_name()
+                ),
+                None => format!(
+                    "nothing was installed; under the {} profile it breaks: {}",
+                    agent.id(),
+                    rules(diagnostics)
+                ),
             };
             Failure {
                 kind: Some("invalid-skill".into()),
-                ..Failure::new(e.to_string()).hint(format!(
-                    "nothing was installed. `{validate}` shows why {} skips it{}",
-                    agent.display_name(),
-                    if dir.is_some() { "" } else { " in the skill folder" }
-                ))
+                ..Failure::new(e.to_string()).hint(hint)
             }
         }
-        InstallError::Modified { ref path, .. } => {
+        InstallError::Modified { ref path, ref summary } => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let message = match verb {
+                "uninstall" => format!("`{}` has local changes ({summary}); pass --force to remove it", path.display()),
+                _ => e.to_string(),
+            };
+            let verify = in_root(path.parent().unwrap_or(path), "verify", &[name.as_str()]);
             Failure {
                 kind: Some("modified".into()),
-                ..Failure::new(e.to_string()).hint(format!("`{}` lists the changes", command(["skillpack", "verify", name.as_str()])))
+                ..Failure::new(message).hint(format!("`{verify}` lists the changes"))
+            }
+        }
+        // The record is gone: each skill comes back from where it came from, which only the
+        // user knows now.
+        InstallError::LockFile { ref path, ref message } => {
+            let root = path.parent().filter(|s| s.ends_with(".skillpack")).and_then(Path::parent);
+            let (list, reinstall) = match root {
+                Some(root) => (in_root(root, "list", &[]), in_root(root, "install", &["--force", "SOURCE"])),
+                None => ("skillpack list".into(), "skillpack install --force SOURCE".into()),
+            };
+            Failure {
+                kind: Some(e.kind().into()),
+                ..Failure::new(format!(
+                    "`{}` is damaged: {message}. Move it aside (for example to lock.json.damaged) and run again",
+                    path.display()
+                ))
+                .hint(format!(
+                    "`{list}` then shows the skills as unmanaged; reinstall each from its original source with `{reinstall}` to record it again"
+                ))
             }
         }
         InstallError::Downgrade { ref offered, .. } => Failure {
@@ -213,6 +258,20 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
                 "run the same command with --force to install {offered} anyway"
             ))
         },
+        // The record is dropped by an uninstall of the same root.
+        InstallError::NotAFolder { ref name, ref path, found } => {
+            let again = in_root(path.parent().unwrap_or(path), "uninstall", &[name.as_str()]);
+            Failure {
+                kind: Some(e.kind().into()),
+                ..Failure::new(format!(
+                    "`{}` is {found}, not the folder skillpack installed; nothing was removed",
+                    path.display()
+                ))
+                .hint(format!(
+                    "remove it yourself if you no longer need it, then `{again}` drops the record"
+                ))
+            }
+        }
         InstallError::Unmanaged { .. } => Failure {
             kind: Some("unmanaged".into()),
             ..Failure::new(e.to_string())
@@ -222,6 +281,32 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
             ..Failure::new(other.to_string())
         },
     }
+}
+
+/// `skillpack VERB ARGS…` with the flags that name the skills root `dir`.
+fn in_root(dir: &Path, verb: &str, args: &[&str]) -> String {
+    match super::process_env() {
+        Ok(env) => command_for_root(&env, dir, verb, args),
+        Err(_) => {
+            let dir = dir.to_string_lossy();
+            let words = ["skillpack", verb].into_iter().chain(args.iter().copied());
+            command(words.chain(["--dir", &*dir]))
+        }
+    }
+}
+
+/// The rule ids of the errors among `diagnostics`, each once, in order.
+fn rules(diagnostics: &[skillpack::skill::Diagnostic]) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for d in diagnostics
+        .iter()
+        .filter(|d| d.severity == skillpack::skill::Severity::Error)
+    {
+        if !ids.contains(&d.rule) {
+            ids.push(d.rule);
+        }
+    }
+    ids.join(", ")
 }
 
 /// The local folder the diagnostics are about, when they name one by its absolute path.

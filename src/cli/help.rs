@@ -90,7 +90,7 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
             Ok(cli)
         })
         .and_then(|cli| refuse_json(&mut cmd, cli));
-    parsed.map_err(|e| report(e, wants_json(&args)))
+    parsed.map_err(|e| report(e, &args))
 }
 
 /// `completions` and `man` print a script or roff: `--json` has no meaning there.
@@ -120,36 +120,124 @@ fn wants_json(args: &[OsString]) -> bool {
         .any(|a| a == "--json")
 }
 
-/// Prints a clap error (help and version go to stdout as usual) and returns its exit code.
-/// With `--json`, a usage error is the same JSON error document as any other failure.
-fn report(e: clap::Error, json: bool) -> ExitCode {
+/// Reports a clap error: help and version go to stdout as usual (and help for a missing
+/// command to stderr, without --json); a usage error is one `error:` line and at most one `hint:` line,
+/// like every other failure, and with `--json` also the JSON error document.
+fn report(e: clap::Error, args: &[OsString]) -> ExitCode {
     let code = u8::try_from(e.exit_code()).unwrap_or(2);
-    let informational = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
-    if !json || informational {
+    let json = wants_json(args);
+    let help = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => true,
+        // With --json, a missing command is an error document like any other.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => !json,
+        _ => false,
+    };
+    if help {
         // Nothing more can be done when stderr itself is gone.
         let _ = e.print();
         return ExitCode::from(code);
     }
-    let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim);
-    let message = lines
-        .clone()
-        .find_map(|l| l.strip_prefix("error: "))
-        .unwrap_or("a command is required")
-        .to_string();
-    let hint = lines
-        .find_map(|l| l.strip_prefix("tip: "))
-        .map(str::to_string)
-        .unwrap_or_else(|| "run `skillpack --help` for the commands and options".into());
+    // The command the arguments name, for errors whose text has no usage line.
+    let cmd = command();
+    let named = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .find_map(|a| cmd.find_subcommand(a).map(|c| c.get_name().to_string()));
+    let (message, hint) = one_line(&e.render().to_string(), named.as_deref());
     let printer = Printer::new(&GlobalArgs {
-        json: true,
+        json,
         quiet: false,
         verbose: 0,
-        color: ColorChoice::Auto,
+        color: color_choice(args),
     });
     printer.failure(&Failure {
         kind: Some("usage".into()),
         ..Failure::usage(message).hint(hint)
     });
     ExitCode::from(code)
+}
+
+/// clap's rendering of a usage error as one message and one hint: the `error:` paragraph
+/// joined into a line; clap's tips (a similar subcommand, value or option), else the
+/// command whose `--help` shows the usage.
+fn one_line(text: &str, named: Option<&str>) -> (String, String) {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let message = match lines.iter().position(|l| l.starts_with("error: ")) {
+        Some(at) => {
+            let mut parts = vec![lines[at].trim_start_matches("error: ")];
+            parts.extend(lines[at + 1..].iter().take_while(|l| !l.is_empty()));
+            parts.join(" ")
+        }
+        None => "a command is required".into(),
+    };
+    let tips: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("tip: "))
+        .collect();
+    let hint = if tips.is_empty() {
+        // `Usage: skillpack install [OPTIONS] …`: the command's own words.
+        let words: Vec<&str> = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("Usage: "))
+            .map(|u| {
+                u.split_whitespace()
+                    .take_while(|w| !w.starts_with(['[', '<']))
+                    .collect()
+            })
+            .unwrap_or_else(|| ["skillpack"].into_iter().chain(named).collect());
+        format!("`{} --help` shows the usage", words.join(" "))
+    } else {
+        tips.join("; ")
+    };
+    (message, hint)
+}
+
+/// `--color WHEN` as given, though the arguments did not parse.
+fn color_choice(args: &[OsString]) -> ColorChoice {
+    let mut given = None;
+    let mut next_is_value = false;
+    for a in args.iter().skip(1).take_while(|a| *a != "--") {
+        let a = a.to_string_lossy();
+        let value = if next_is_value {
+            Some(&*a)
+        } else {
+            a.strip_prefix("--color=")
+        };
+        next_is_value = a == "--color";
+        match value {
+            Some("never") => given = Some(ColorChoice::Never),
+            Some("always") => given = Some(ColorChoice::Always),
+            Some("auto") => given = Some(ColorChoice::Auto),
+            _ => {}
+        }
+    }
+    given.unwrap_or(ColorChoice::Auto)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_usage_error_is_one_message_and_one_hint() {
+        let text = "error: unrecognized subcommand 'instal'\n\n  tip: a similar subcommand exists: 'install'\n\nUsage: skillpack [OPTIONS] <COMMAND>\n\nFor more information, try '--help'.\n";
+        let (message, hint) = one_line(text, None);
+        assert_eq!(message, "unrecognized subcommand 'instal'");
+        assert_eq!(hint, "a similar subcommand exists: 'install'");
+        let text = "error: the following required arguments were not provided:\n  <NAMES>...\n\nUsage: skillpack uninstall <NAMES>...\n\nFor more information, try '--help'.\n";
+        let (message, hint) = one_line(text, Some("uninstall"));
+        assert_eq!(
+            message,
+            "the following required arguments were not provided: <NAMES>..."
+        );
+        assert_eq!(hint, "`skillpack uninstall --help` shows the usage");
+        let text = "error: invalid value 'galaxy' for '--scope <SCOPE>'\n  [possible values: user, project]\n\nFor more information, try '--help'.\n";
+        let (message, hint) = one_line(text, Some("install"));
+        assert_eq!(
+            message,
+            "invalid value 'galaxy' for '--scope <SCOPE>' [possible values: user, project]"
+        );
+        assert_eq!(hint, "`skillpack install --help` shows the usage");
+    }
 }

@@ -142,8 +142,13 @@ fn prompt(text: &str) -> Result<String, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(no_terminal());
     }
-    rpassword::prompt_password(text)
-        .map_err(|e| Failure::new(format!("cannot read the password: {e}")))
+    match super::password::read(text) {
+        Ok(Some(password)) => Ok(password),
+        Ok(None) => Err(Failure::interrupted(
+            "interrupted at the password prompt; nothing was written",
+        )),
+        Err(e) => Err(Failure::new(format!("cannot read the password: {e}"))),
+    }
 }
 
 fn prompt_new_password() -> Result<String, Failure> {

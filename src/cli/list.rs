@@ -8,7 +8,7 @@ use serde_json::json;
 use skillpack::install::{self, SourceRecord};
 use skillpack::text::escape;
 
-use super::{CmdResult, Printer, column_width, display_path, pad, process_env};
+use super::{CmdResult, Printer, column_width, display_path, fit, pad, process_env};
 use crate::TargetArgs;
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -63,6 +63,12 @@ fn prefix_chars(s: &str, n: usize) -> &str {
         None => s,
     }
 }
+
+/// The widest state word, `missing-files`.
+const STATE_WIDTH: usize = 13;
+
+/// Versions longer than this are cut with `…`.
+const MAX_VERSION_WIDTH: usize = 12;
 
 /// One skill across the roots listed: its state in each, and the agents that have it.
 struct Row<'a> {
@@ -164,9 +170,12 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
             format!("no skills in {}", display_path(&env, &root.dir)),
         );
         if !p.quiet {
+            let mut words = vec!["skillpack".to_string(), "install".to_string()];
+            words.extend(super::restore::target_words(&args.target));
             p.err(format!(
-                "  {}: `skillpack install` installs account-management",
-                p.dim("hint")
+                "  {}: `{}` installs account-management",
+                p.dim("hint"),
+                escape(&super::command(words.iter().map(String::as_str)))
             ));
         }
         return Ok(ExitCode::SUCCESS);
@@ -177,7 +186,7 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         .map(|r| {
             let source = r
                 .entry
-                .map(|e| source_label(&e.source))
+                .map(|e| p.path_text(&source_label(&e.source)))
                 .unwrap_or_else(|| "-".into());
             (
                 escape(&r.name).into_owned(),
@@ -187,8 +196,20 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
             )
         })
         .collect();
-    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
+    // NAME and STATE first, and never pushed off a narrow terminal: on a terminal a long
+    // name or version is cut with `…` (the state column is as wide as its longest word).
+    let cols = console::Term::stdout()
+        .size_checked()
+        .map_or(usize::MAX, |(_, c)| usize::from(c));
+    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4)
+        .min(cols.saturating_sub(1 + 2 + STATE_WIDTH).max(12));
     let vw = column_width(cells.iter().map(|c| c.1.as_str()), 7);
+    // A pipe gets every cell whole.
+    let vw = if cols == usize::MAX {
+        vw
+    } else {
+        vw.min(MAX_VERSION_WIDTH)
+    };
     // With several roots, the agents that have each skill, in a column of their own.
     let agents: Vec<String> = rows.iter().map(|r| r.agents.join(",")).collect();
     let aw = column_width(agents.iter().map(String::as_str), 6);
@@ -200,10 +221,10 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         }
     };
     p.out_row(p.bold(&format!(
-        "{}  {}  {:<13}  {}SOURCE",
+        "{}  {}  {}  {}SOURCE",
         pad("NAME", w),
+        pad("STATE", STATE_WIDTH),
         pad("VERSION", vw),
-        "STATE",
         agents_cell("AGENTS")
     )));
     for ((name, version, state, source), agents) in cells.iter().zip(&agents) {
@@ -215,9 +236,9 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         };
         p.out_row(format!(
             "{}  {}  {}  {source}",
-            pad(name, w),
-            pad(version, vw),
-            pad(&painted, 13)
+            pad(&fit(name, w), w),
+            pad(&painted, STATE_WIDTH),
+            pad(&fit(version, vw), vw)
         ));
     }
     for t in &targets {

@@ -14,9 +14,11 @@ use super::{CmdResult, Failure, Printer};
 
 pub(crate) const LONG_ABOUT: &str = "\
 Print a man page (roff) on stdout: skillpack(1), or skillpack-COMMAND(1) for one command.
-With --out DIR, write every page into DIR instead (skillpack.1, skillpack-install.1, …).
+With --out DIR, write every page into DIR instead (skillpack.1, skillpack-install.1, …).";
 
-  skillpack man install | man -l -
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  skillpack man install | man -l -             read skillpack-install(1) without installing it
   skillpack man --out /usr/local/share/man/man1";
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub(crate) mod offer;
 pub(crate) mod origin;
 pub(crate) mod output;
 pub(crate) mod pack;
+pub(crate) mod password;
 pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;

@@ -133,8 +133,9 @@ pub(crate) fn after_install(
             p.status(
                 "Companions",
                 format!(
-                    "{} missing companions of {owners} were declined here before; `skillpack companions` lists them, --with-companions installs them",
-                    missing.len()
+                    "{} missing companions of {owners} were declined here before; `{}` lists them, --with-companions installs them",
+                    missing.len(),
+                    companions_command(t)
                 ),
             );
             return Ok((Vec::new(), json));
@@ -262,8 +263,9 @@ fn ask(
         p.status(
             "Declined",
             format!(
-                "{}: not offered again here; `skillpack companions` lists them",
-                left.join(", ")
+                "{}: not offered again here; `{}` lists them",
+                left.join(", "),
+                companions_command(t)
             ),
         );
     }
@@ -307,4 +309,11 @@ fn render_to_stderr(
             p.dim(&escape(&detail))
         ));
     }
+}
+
+/// `skillpack companions` for the root `t` names.
+fn companions_command(t: &Target<'_>) -> String {
+    let mut words = vec!["skillpack".to_string(), "companions".to_string()];
+    words.extend(super::restore::target_words(t.args));
+    super::command(words.iter().map(String::as_str))
 }

@@ -84,6 +84,26 @@ impl Printer {
         }
     }
 
+    /// `text` as a path to show, when it is an absolute one: `.` steps dropped, `..` steps
+    /// taken, and the home folder written `~`. Other text (a URL, `owner/repo`) as it is.
+    pub(crate) fn path_text(&self, text: &str) -> String {
+        let path = std::path::Path::new(text);
+        if !path.is_absolute() {
+            return text.to_owned();
+        }
+        let mut clean = std::path::PathBuf::new();
+        for part in path.components() {
+            match part {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        self.tilde(&clean.to_string_lossy())
+    }
+
     /// Whether prompts and progress bars may appear.
     pub(crate) fn interactive(&self) -> bool {
         self.stderr_tty && self.stdin_tty && !self.json && !self.quiet

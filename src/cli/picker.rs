@@ -246,14 +246,14 @@ pub(crate) fn confirm(term: &Term, prompt: &str) -> io::Result<Answer<bool>> {
 /// Raw mode held for the length of a prompt, so that Ctrl-C is read as a key between key
 /// reads too; output processing is kept, so `\n` still starts a new row.
 #[cfg(unix)]
-mod raw {
+pub(crate) mod raw {
     use std::io;
 
     use rustix::termios::{self, OptionalActions, Termios};
 
-    pub(super) struct Saved(Termios);
+    pub(crate) struct Saved(Termios);
 
-    pub(super) fn enter() -> io::Result<Option<Saved>> {
+    pub(crate) fn enter() -> io::Result<Option<Saved>> {
         let stdin = io::stdin();
         let Ok(original) = termios::tcgetattr(&stdin) else {
             // Not a terminal after all: key reads go to /dev/tty, in raw mode each.
@@ -266,20 +266,20 @@ mod raw {
         Ok(Some(Saved(original)))
     }
 
-    pub(super) fn leave(saved: Saved) {
+    pub(crate) fn leave(saved: Saved) {
         let _ = termios::tcsetattr(io::stdin(), OptionalActions::Drain, &saved.0);
     }
 }
 
 #[cfg(not(unix))]
-mod raw {
-    pub struct Saved;
+pub(crate) mod raw {
+    pub(crate) struct Saved;
 
-    pub fn enter() -> std::io::Result<Option<Saved>> {
+    pub(crate) fn enter() -> std::io::Result<Option<Saved>> {
         Ok(None)
     }
 
-    pub fn leave(_: Saved) {}
+    pub(crate) fn leave(_: Saved) {}
 }
 
 #[cfg(test)]

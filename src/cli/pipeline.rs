@@ -11,6 +11,13 @@ use super::picker::{self, Answer};
 use super::progress::human_size;
 use super::{Failure, Printer, command, display_path};
 
+/// The problems resolution passed over (an index that could not be read), as warnings.
+pub(crate) fn say_warnings(p: &Printer, session: &mut Session<'_>) {
+    for w in session.take_warnings() {
+        p.warn(format!("{w}; using the catalog compiled into skillpack"));
+    }
+}
+
 /// A `-v` line saying where a catalog name resolved to, after any warning the resolution
 /// left (an index that could not be read, entries of the index `index` that were set aside).
 pub(crate) fn describe_resolved(
@@ -19,9 +26,7 @@ pub(crate) fn describe_resolved(
     resolved: &Resolved,
     index: Option<&str>,
 ) {
-    for w in session.take_warnings() {
-        p.warn(format!("{w}; using the catalog compiled into skillpack"));
-    }
+    say_warnings(p, session);
     // Read once per run already: this looks the index up again, it does not fetch it again.
     if let Some(spec) = index.filter(|i| !i.trim().is_empty())
         && let Ok(idx) = session.index(spec)

@@ -2,6 +2,9 @@
 //! where the record pins it, into the same skills root. Hints print it so that it works
 //! as written.
 
+use std::path::Path;
+
+use skillpack::agents::{Agent, Env, Scope};
 use skillpack::install::LockEntry;
 use skillpack::source::record::{SourceRecord, Via};
 
@@ -50,8 +53,13 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
             words.push(format!("{repo}@{}", commit.as_deref().unwrap_or(reference)));
             words.extend(["--skill".into(), skill_arg(name, path)]);
         }
+        // Pinned to the recorded version: the index may hold a newer one by now.
         SourceRecord::Index { index, .. } => {
-            words.extend([name.into(), "--index".into(), index.clone()]);
+            let pinned = match &entry.version {
+                Some(version) => format!("{name}@{version}"),
+                None => name.into(),
+            };
+            words.extend([pinned, "--index".into(), index.clone()]);
         }
     }
     words.extend(target_words(target));
@@ -80,6 +88,35 @@ pub(crate) fn target_words(target: &TargetArgs) -> Vec<String> {
         words.extend(["--scope".into(), "project".into()]);
     }
     words
+}
+
+/// The flags that name the skills root at `dir` as the user would type them: nothing for
+/// Claude Code's user folder, `--agent`/`--scope` for another agent's folder or a project's,
+/// else `--dir DIR`.
+pub(crate) fn root_words(env: &Env, dir: &Path) -> Vec<String> {
+    for agent in Agent::all() {
+        let mut words: Vec<String> = Vec::new();
+        if agent != Agent::CLAUDE_CODE {
+            words.extend(["--agent".into(), agent.id().into()]);
+        }
+        if env.skills_root(agent, Scope::User).as_deref() == Some(dir) {
+            return words;
+        }
+        let (project, rel) = env.project_root(agent);
+        if project.join(rel) == dir {
+            words.extend(["--scope".into(), "project".into()]);
+            return words;
+        }
+    }
+    vec!["--dir".into(), dir.to_string_lossy().into_owned()]
+}
+
+/// `skillpack VERB ARGS… FLAGS` for the skills root at `dir`, shell-quoted.
+pub(crate) fn command_for_root(env: &Env, dir: &Path, verb: &str, args: &[&str]) -> String {
+    let mut words: Vec<String> = vec!["skillpack".into(), verb.into()];
+    words.extend(args.iter().map(|a| a.to_string()));
+    words.extend(root_words(env, dir));
+    command(words.iter().map(String::as_str))
 }
 
 /// `did you mean …?` with the same command for the installed name `name` most resembles,

@@ -11,7 +11,7 @@ use skillpack::install::sync::Difference;
 use skillpack::install::{self, Root};
 use skillpack::source::Fetched;
 
-use super::failure::install_failure;
+use super::failure::install_failure_in;
 use super::install::limits;
 use super::pipeline::{render, run_pipeline};
 use super::sync::{RootWork, SyncArgs};
@@ -109,7 +109,10 @@ pub(crate) fn apply(
                         json!({"name": name, "root": w.target.root.dir, "action": "removed"}),
                     );
                 }
-                Err(e) => failed += fail(p, &mut results, name, &w.target.root, install_failure(e)),
+                Err(e) => {
+                    let f = install_failure_in("uninstall", e);
+                    failed += fail(p, &mut results, name, &w.target.root, f)
+                }
             }
         }
         for name in &w.plan.keep {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use skillpack::install;
 
-use super::failure::install_failure;
+use super::failure::install_failure_in;
 use super::{CmdResult, Printer, display_path, process_env};
 use crate::TargetArgs;
 
@@ -46,8 +46,8 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
         .flat_map(|t| args.names.iter().map(move |n| (&t.root, n)))
     {
         let mut on_wait = p.on_wait();
-        let removal =
-            install::uninstall(root, name, args.force, &mut on_wait).map_err(install_failure)?;
+        let removal = install::uninstall(root, name, args.force, &mut on_wait)
+            .map_err(|e| install_failure_in("uninstall", e))?;
         let previous = match removal {
             install::Removed::Now(state) => {
                 p.status(

@@ -96,10 +96,13 @@ fn verify_root(
                 format!("{name}: an interrupted skillpack run is unfinished here"),
             );
             if !p.json && !p.quiet {
+                let mut words = vec!["skillpack".to_string(), "verify".to_string()];
+                words.extend(super::restore::target_words(&args.target));
                 p.err(format!(
-                    "  {}: it is finished by the next skillpack run that can write {} (e.g. `skillpack verify` again once no other run is busy)",
+                    "  {}: it is finished by the next skillpack run that can write {} (e.g. `{}` again once no other run is busy)",
                     p.dim("hint"),
-                    display_path(&env, &root.dir)
+                    display_path(&env, &root.dir),
+                    escape(&super::command(words.iter().map(String::as_str)))
                 ));
             }
             results.push(json!({

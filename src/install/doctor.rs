@@ -29,6 +29,10 @@ pub struct Problem {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// The skill of skillpack's record the problem is about: the commands that deal with
+    /// it (verify, uninstall) take this name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<String>,
 }
 
 impl Problem {
@@ -40,11 +44,17 @@ impl Problem {
             file: None,
             line: None,
             column: None,
+            recorded: None,
         }
     }
 
     fn at(mut self, file: &Path) -> Problem {
         self.file = Some(file.to_path_buf());
+        self
+    }
+
+    fn recorded(mut self, name: &str) -> Problem {
+        self.recorded = Some(name.to_string());
         self
     }
 }
@@ -58,6 +68,7 @@ impl From<Diagnostic> for Problem {
             file: Some(d.file),
             line: (d.line > 0).then_some(d.line),
             column: (d.line > 0).then_some(d.col),
+            recorded: None,
         }
     }
 }
@@ -650,18 +661,25 @@ fn managed(path: &Path, report: &mut RootReport) {
                     Problem::new(
                         "lock-entry-missing",
                         Severity::Warning,
-                        format!("skillpack's record lists `{name}`, but its folder is gone; `skillpack uninstall {name}` forgets it, `skillpack install {name} --force` restores it"),
+                        format!("skillpack's record lists `{name}`, but its folder is gone"),
                     )
-                    .at(&root.lock_file()),
+                    .at(&root.lock_file())
+                    .recorded(name),
                 ),
                 (Ok(state), Some(skill)) => {
                     skill.state = Some(state.id());
                     if !state.is_ok() {
-                        skill.problems.push(Problem::new(
-                            state.id(),
-                            Severity::Warning,
-                            format!("changed since skillpack installed it ({}); `skillpack verify {name}` lists the files", super::summarise(&state)),
-                        ));
+                        skill.problems.push(
+                            Problem::new(
+                                state.id(),
+                                Severity::Warning,
+                                format!(
+                                    "changed since skillpack installed it ({})",
+                                    super::summarise(&state)
+                                ),
+                            )
+                            .recorded(name),
+                        );
                     }
                 }
                 (Err(_), Some(_)) => {}

@@ -57,7 +57,7 @@ pub enum InstallError {
     },
 
     #[error(
-        "`{}` is damaged: {message}. Move it aside (for example to lock.json.damaged) and run again: `skillpack list` then shows the skills as unmanaged, and `skillpack install --force NAME` records each one afresh",
+        "`{}` is damaged: {message}. Move it aside (for example to lock.json.damaged) and run again: the skills then show as unmanaged, and reinstalling each from its original source with --force records it again",
         path.display()
     )]
     LockFile { path: PathBuf, message: String },

@@ -461,6 +461,8 @@ impl<'p> Session<'p> {
             .map(|e| e.name.to_string())
             .collect();
         if let Some(spec) = spec {
+            // An index that failed earlier in this run was warned about then.
+            let failed_before = self.indexes.get(&spec).is_some_and(Option::is_none);
             match self.index(&spec) {
                 Ok(idx) => {
                     if let Some(entry) = idx.entry(name)
@@ -476,6 +478,7 @@ impl<'p> Session<'p> {
                     known.extend(idx.names().into_iter().map(str::to_string));
                 }
                 // A refused signature is never passed over: it may be an attack.
+                Err(_) if embedded.is_some() && failed_before => {}
                 Err(e) if embedded.is_some() && !e.is_signature() => self.warnings.push(e),
                 Err(e) => return Err(e),
             }

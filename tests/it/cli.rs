@@ -363,6 +363,16 @@ fn usage_errors_with_json_print_the_json_error_document() {
 }
 
 #[test]
+fn scope_help_says_what_the_project_is() {
+    skillpack()
+        .args(["list", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("holds .git"))
+        .stdout(predicate::str::contains("(the current folder)").not());
+}
+
+#[test]
 fn usage_errors_without_json_leave_stdout_empty() {
     skillpack()
         .args(["install", "--scope", "galaxy"])

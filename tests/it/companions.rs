@@ -223,3 +223,36 @@ fn an_unknown_skill_is_a_clear_error() {
             "`nobody-knows` is not installed where Claude Code reads skills",
         ));
 }
+
+/// An index on a host that does not resolve: the catalog answers instead, the run says so
+/// once however many companions it looked up, and gives up on the host at once.
+#[test]
+fn an_unresolvable_index_is_warned_about_once() {
+    let sb = Sandbox::new();
+    sb.cmd().arg("install").assert().success();
+    let start = std::time::Instant::now();
+    let out = sb
+        .cmd()
+        .arg("companions")
+        .env(
+            "SKILLPACK_INDEX",
+            "https://index.skillpack.invalid/index.json",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let elapsed = start.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let warnings = err
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("index.skillpack.invalid"))
+        .count();
+    assert_eq!(warnings, 1, "{err}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    for name in COMPANIONS {
+        assert!(table.contains(name), "{table}");
+    }
+    // A sanity bound, not a benchmark: no waiting out retries on a name that cannot resolve.
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+}

@@ -136,7 +136,8 @@ fn escape_sequences_in_a_skill_are_shown_escaped_by_every_command() {
     let list = s.run("list", &[]);
     list.assert_clean("list");
     assert!(
-        list.stdout.contains("1.0.0\\u{1b}[2J\\u{1b}[31m  ok"),
+        list.stdout
+            .contains("ok             1.0.0\\u{1b}[2J\\u{1b}[31m  "),
         "{}",
         list.stdout
     );

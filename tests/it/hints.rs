@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use net::{Reply, Server, sha256_hex, skill_files, skill_zip};
+use net::{Reply, Server, index, index_entry, sha256_hex, skill_files, skill_zip};
 
 /// The default skills root of the sandbox's Claude Code.
 fn root(home: &net::Home) -> std::path::PathBuf {
@@ -131,6 +131,20 @@ fn a_misspelt_catalog_name_suggests_the_command_that_works() {
     let fixed = run_hint(&home, &cmds[0]);
     assert!(fixed.status.success(), "{}", stderr(&fixed));
     assert!(root(&home).join("account-management/SKILL.md").is_file());
+
+    // In a chosen root, the suggestion installs there.
+    let dir = home.home.path().join("team");
+    let d = dir.to_str().unwrap();
+    let out = run(&home, &["install", "account-managment", "--dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmd = &hinted(&out)[0];
+    assert_eq!(
+        cmd,
+        &["skillpack", "install", "account-management", "--dir", d]
+    );
+    let fixed = run_hint(&home, cmd);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(dir.join("account-management/SKILL.md").is_file());
 }
 
 #[test]
@@ -258,7 +272,7 @@ fn misspelt_installed_names_suggest_the_command_for_the_same_root() {
     let dir = home.home.path().join("team-skills");
     let d = dir.to_str().unwrap();
     assert!(run(&home, &["install", "--dir", d]).status.success());
-    for verb in ["verify", "update"] {
+    for verb in ["verify", "update", "companions"] {
         let out = run(&home, &[verb, "acount-management", "--dir", d]);
         assert_eq!(out.status.code(), Some(1), "{verb}");
         let cmd = &hinted(&out)[0];
@@ -270,4 +284,235 @@ fn misspelt_installed_names_suggest_the_command_for_the_same_root() {
         let fixed = run_hint(&home, cmd);
         assert!(fixed.status.success(), "{verb}: {}", stderr(&fixed));
     }
+}
+
+#[test]
+fn local_changes_are_listed_by_a_verify_of_the_same_root() {
+    let home = net::Home::new();
+    let dir = home.home.path().join("d");
+    let d = dir.to_str().unwrap();
+    assert!(run(&home, &["install", "--dir", d]).status.success());
+    let skill_md = dir.join("account-management/SKILL.md");
+    fs::write(&skill_md, "edited").unwrap();
+    for (args, advice) in [
+        (
+            &["install", "--dir", d][..],
+            "pass --force to overwrite them",
+        ),
+        (
+            &["uninstall", "account-management", "--dir", d],
+            "pass --force to remove it",
+        ),
+    ] {
+        let out = run(&home, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(advice), "{args:?}: {err}");
+        let cmd = &hinted(&out)[0];
+        assert_eq!(
+            cmd,
+            &["skillpack", "verify", "account-management", "--dir", d]
+        );
+        let listed = run_hint(&home, cmd);
+        assert_eq!(listed.status.code(), Some(1), "{}", stderr(&listed));
+        assert!(
+            stderr(&listed).contains("account-management/SKILL.md"),
+            "{}",
+            stderr(&listed)
+        );
+    }
+    assert_eq!(fs::read_to_string(&skill_md).unwrap(), "edited");
+}
+
+#[test]
+fn verify_hint_restores_an_index_install_at_its_recorded_version() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    let first = index_entry("remote", "1.0.0", "remote-1.0.0.zip");
+    srv.route("/index.json", vec![Reply::Body(index(vec![first.clone()]))]);
+    for v in ["1.0.0", "2.0.0"] {
+        srv.route(
+            &format!("/remote-{v}.zip"),
+            vec![Reply::Body(skill_zip("remote", v))],
+        );
+    }
+    let url = srv.url("/index.json");
+    let out = run(&home, &["install", "remote", "--index", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    fs::write(root(&home).join("remote/extra.md"), "added").unwrap();
+    // The index has moved on since: the hint must still bring back what was installed.
+    let newer = index_entry("remote", "2.0.0", "remote-2.0.0.zip");
+    srv.route("/index.json", vec![Reply::Body(index(vec![first, newer]))]);
+
+    let out = run(&home, &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmd = &hinted(&out)[0];
+    assert!(cmd.iter().any(|w| w == "remote@1.0.0"), "{cmd:?}");
+    let fixed = run_hint(&home, cmd);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert_verified(&home, &[]);
+    let lock: serde_json::Value =
+        serde_json::from_slice(&fs::read(root(&home).join(".skillpack/lock.json")).unwrap())
+            .unwrap();
+    assert_eq!(lock["skills"]["remote"]["version"], "1.0.0");
+    assert!(!root(&home).join("remote/extra.md").exists());
+}
+
+#[test]
+fn a_damaged_record_points_at_the_same_root_and_each_skill_s_own_source() {
+    let home = net::Home::new();
+    let dir = home.home.path().join("team");
+    let d = dir.to_str().unwrap();
+    assert!(run(&home, &["install", "--dir", d]).status.success());
+    let lock = dir.join(".skillpack/lock.json");
+    fs::write(&lock, b"{\"version\": 1, \"skills\": ").unwrap();
+
+    let out = run(&home, &["list", "--dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("skillpack install --force SOURCE --dir {d}")),
+        "{err}"
+    );
+    assert!(!err.contains("NAME"), "{err}");
+    let cmd = &hinted(&out)[0];
+    assert_eq!(cmd, &["skillpack", "list", "--dir", d]);
+    // Moved aside as the message says, the hinted list shows the skill as unmanaged.
+    fs::rename(&lock, dir.join(".skillpack/lock.json.damaged")).unwrap();
+    let listed = run_hint(&home, cmd);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let table = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("account-management") && l.contains("unmanaged")),
+        "{table}"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line_and_a_hint() {
+    let home = net::Home::new();
+    for (args, hint) in [
+        (&["install", "--bogus"][..], "--bogus"),
+        (&["instal"], "'install'"),
+    ] {
+        let out = run(&home, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}:\n{err}");
+        assert!(lines[0].starts_with("error: "), "{err}");
+        assert!(lines[1].starts_with("  hint: "), "{err}");
+        assert!(lines[1].contains(hint), "{err}");
+    }
+    // Help is still help.
+    let out = run(&home, &["install", "--help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"));
+}
+
+#[test]
+fn a_zip_that_does_not_load_names_its_problems_rather_than_a_command_with_no_folder() {
+    let home = net::Home::new();
+    let md = "---\nname: wrong\ndescription: \"\"\n---\nbody\n";
+    let zip = net::zip(&[("other/SKILL.md".into(), md.as_bytes().to_vec())]);
+    let path = home.home.path().join("bad.zip");
+    fs::write(&path, zip).unwrap();
+    let out = run(&home, &["install", path.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let hint = err.lines().find(|l| l.contains("hint:")).unwrap();
+    assert!(!hint.contains("skillpack"), "{err}");
+    assert!(hint.contains("name-mismatch"), "{err}");
+    assert!(hint.contains("nothing was installed"), "{err}");
+}
+
+/// The commands in backticks on the line of `out`'s stdout that holds `marker`.
+fn quoted_on_line(out: &Output, marker: &str) -> Vec<Vec<String>> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no {marker} in:\n{text}"));
+    line.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("skillpack "))
+        .map(|c| shlex::split(c).unwrap())
+        .collect()
+}
+
+#[test]
+fn doctor_names_the_root_in_the_commands_it_suggests() {
+    let home = net::Home::new();
+    let project = home.home.path().join("p");
+    fs::create_dir_all(project.join(".git")).unwrap();
+    let in_project = |args: &[&str]| {
+        home.std_cmd()
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        in_project(&["install", "--scope", "project"])
+            .status
+            .success()
+    );
+    let skills = project.join(".claude/skills");
+    fs::write(skills.join("account-management/extra.md"), "added").unwrap();
+
+    let out = in_project(&["doctor"]);
+    let cmds = quoted_on_line(&out, "changed since skillpack installed it");
+    assert_eq!(
+        cmds[0],
+        [
+            "skillpack",
+            "verify",
+            "account-management",
+            "--scope",
+            "project"
+        ]
+    );
+    let listed = home
+        .std_cmd()
+        .current_dir(&project)
+        .args(&cmds[0][1..])
+        .output()
+        .unwrap();
+    assert_eq!(listed.status.code(), Some(1));
+    assert!(
+        stderr(&listed).contains("account-management/extra.md"),
+        "{}",
+        stderr(&listed)
+    );
+
+    // A record whose folder is gone: the hinted uninstall forgets it in that root.
+    fs::remove_dir_all(skills.join("account-management")).unwrap();
+    let out = in_project(&["doctor"]);
+    let cmds = quoted_on_line(&out, "its folder is gone");
+    assert_eq!(
+        cmds[0],
+        [
+            "skillpack",
+            "uninstall",
+            "account-management",
+            "--scope",
+            "project"
+        ]
+    );
+    let forgot = home
+        .std_cmd()
+        .current_dir(&project)
+        .args(&cmds[0][1..])
+        .output()
+        .unwrap();
+    assert!(forgot.status.success(), "{}", stderr(&forgot));
+    let out = in_project(&["doctor"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("its folder is gone"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -28,5 +28,7 @@ mod signatures;
 mod skill_content;
 mod sources;
 mod sync;
+#[cfg(unix)]
+mod terminal;
 mod validate;
 mod validate_ci;

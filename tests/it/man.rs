@@ -109,6 +109,11 @@ fn man_out_writes_every_page() {
         .collect();
     expected.sort();
     assert_eq!(names, expected);
+    // Every command's page shows how it is used.
+    for name in names.iter().filter(|n| n.starts_with("skillpack-")) {
+        let page = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(page.contains(".SH EXAMPLES"), "no EXAMPLES in {name}");
+    }
 }
 
 /// Words of a line, with the hyphens and quotes a formatter may substitute made plain.

@@ -70,19 +70,12 @@ impl Sandbox {
 
     /// `skillpack install --dir ROOT ARGS…` in a pseudo-terminal `cols` wide.
     fn install_on_pty(&self, cols: u16, args: &[&str]) -> Pty {
-        let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("skillpack"));
-        cmd.env_clear();
+        let mut cmd = pty_command(&self.home, assert_cmd::cargo::cargo_bin("skillpack"));
         cmd.arg("install");
         cmd.arg("--dir");
         cmd.arg(self.root());
         cmd.args(args);
-        cmd.env("HOME", self.home.home.path());
-        cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("SKILLPACK_CACHE_DIR", self.home.cache.path());
-        cmd.env("SKILLPACK_RETRY_BASE_MS", "1");
         cmd.env("SKILLPACK_INDEX", self.server.url("/index.json"));
-        cmd.cwd(self.home.home.path());
         Pty::spawn(cols, 24, cmd)
     }
 
@@ -98,6 +91,23 @@ impl Sandbox {
     fn declined_file(&self) -> PathBuf {
         self.root().join(".skillpack/declined.json")
     }
+}
+
+/// `program` to run in a pseudo-terminal with `home` as HOME and working folder, its cache
+/// and fast retries, and nothing else from the environment but PATH.
+pub(crate) fn pty_command(
+    home: &net::Home,
+    program: impl AsRef<std::ffi::OsStr>,
+) -> CommandBuilder {
+    let mut cmd = CommandBuilder::new(program);
+    cmd.env_clear();
+    cmd.env("HOME", home.home.path());
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("SKILLPACK_CACHE_DIR", home.cache.path());
+    cmd.env("SKILLPACK_RETRY_BASE_MS", "1");
+    cmd.cwd(home.home.path());
+    cmd
 }
 
 /// A program running in a pseudo-terminal, its output fed to a terminal emulator.
@@ -151,7 +161,7 @@ impl Pty {
     }
 
     /// The rows of the screen as they are drawn, one string per row.
-    fn rows(&self) -> Vec<String> {
+    pub(crate) fn rows(&self) -> Vec<String> {
         let parser = self.screen.lock().unwrap();
         let screen = parser.screen();
         screen.rows(0, screen.size().1.get()).collect()
@@ -177,7 +187,7 @@ impl Pty {
     }
 
     /// Rows the terminal wrapped onto the next one.
-    fn wrapped_rows(&self) -> Vec<u16> {
+    pub(crate) fn wrapped_rows(&self) -> Vec<u16> {
         let parser = self.screen.lock().unwrap();
         let screen = parser.screen();
         (0..screen.size().0.get())
@@ -272,6 +282,8 @@ fn pick_two(cols: u16) {
     for name in COMPANIONS {
         let rows = screen.matches(&format!("] {name} ")).count();
         assert_eq!(rows, 1, "{name}:\n{screen}");
+        // Nowhere else on the screen either: no table of them above the picker.
+        assert_eq!(screen.matches(name).count(), 1, "{name}:\n{screen}");
     }
     assert!(screen.contains("  [x] crm-management"), "{screen}");
     assert!(screen.contains("  [ ] sales-playbook"), "{screen}");

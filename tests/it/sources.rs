@@ -614,3 +614,19 @@ fn update_moves_a_git_branch_to_its_newest_commit_and_a_pinned_commit_stays() {
         .success()
         .stderr(predicate::str::contains("Up to date"));
 }
+
+#[test]
+fn list_of_a_local_folder_names_it_as_a_readable_path() {
+    let s = Sandbox::new();
+    for name in ["alpha", "beta"] {
+        let dir = s.dir(&format!("x/{name}"));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("SKILL.md"), net::skill_md(name, "1.0.0")).unwrap();
+    }
+    // Run in the home folder: `./x` is ~/x, shown without its `./` step.
+    s.install(&s.dir("root"), &["./x", "--list"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 skills in ~/x\n"))
+        .stderr(predicate::str::contains("/./").not());
+}
