@@ -142,7 +142,7 @@ pub enum Command {
     /// Install skills: the embedded account-management by default
     #[command(long_about = cli::install::LONG_ABOUT, after_help = cli::install::EXAMPLES)]
     #[command(visible_alias = "add")]
-    Install(cli::install::InstallArgs),
+    Install(cli::install_args::InstallArgs),
 
     /// List installed skills with version, source and state
     #[command(long_about = cli::list::LONG_ABOUT, after_help = cli::list::EXAMPLES)]

@@ -9,7 +9,7 @@ use skillpack::source::{self, Fetched, Found, Opened, Pick, Session, SourceError
 use skillpack::text::escape;
 
 use super::failure::source_failure;
-use super::install::InstallArgs;
+use super::install_args::InstallArgs;
 use super::picker::{self, Answer};
 use super::pipeline::{confirm_unpinned, describe_resolved};
 use super::{Failure, Printer, column_width, command, pad};
@@ -98,7 +98,7 @@ pub(crate) fn fetch_source(
     {
         confirm_unpinned(p, first, args.yes, args.dry_run)?;
     }
-    let limits = super::install::limits(&args.fetch.limits);
+    let limits = super::fetch::limits(&args.fetch.limits);
     chosen
         .iter()
         .map(|f| opened.take(f, &limits).map_err(source_failure))
@@ -252,15 +252,5 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened) {
                 &opened.skills[0].name
             ]))
         ));
-    }
-}
-
-/// 64 hexadecimal digits, optionally after `sha256:`; kept in lowercase.
-pub(crate) fn parse_sha256(text: &str) -> Result<String, String> {
-    let hex = text.trim().trim_start_matches("sha256:");
-    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(hex.to_ascii_lowercase())
-    } else {
-        Err("expected 64 hexadecimal digits (a SHA-256), e.g. from `sha256sum FILE`".into())
     }
 }

@@ -14,7 +14,7 @@ use skillpack::skill::is_valid_name;
 use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
 
-use super::origin::install_commands;
+use super::origin::{describe, install_command, install_commands};
 use super::{
     CmdResult, Failure, Printer, column_width, command, display_path, pad, process_env, target_root,
 };
@@ -56,11 +56,6 @@ pub(crate) fn warn_ignored(p: &Printer, of: &str, name: &str) {
     p.warn(format!(
         "ignoring the companion `{name}` declared by {of}: it is not a skill name (lowercase letters, digits and single hyphens)"
     ));
-}
-
-/// The catalog's description of a companion; empty for one it does not know.
-pub(crate) fn describe(name: &str) -> &'static str {
-    catalog::find(name).map(|e| e.description).unwrap_or("")
 }
 
 /// One companion for `--json`: `declined` says the user declined it in the target root
@@ -161,15 +156,6 @@ pub(crate) fn render(
             escape(&detail)
         ));
     }
-}
-
-/// The exact command that installs `missing` for the chosen target, every word quoted for
-/// the shell (not escaped for the terminal).
-pub(crate) fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
-    let mut words: Vec<String> = vec!["skillpack".into(), "install".into()];
-    words.extend(missing.iter().map(|m| m.to_string()));
-    words.extend(super::restore::target_words(target));
-    command(words.iter().map(String::as_str))
 }
 
 pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {

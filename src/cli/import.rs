@@ -12,11 +12,11 @@ use skillpack::install::project::ProjectLock;
 use skillpack::source::{Fetched, Session};
 
 use super::failure::{install_failure, source_failure};
-use super::install::limits;
+use super::fetch::limits;
 use super::picker::{self, Answer};
 use super::pipeline::{render, run_pipeline};
 use super::project::{add_from_roots, lock_failure};
-use super::sync::SyncArgs;
+use super::sync_args::SyncArgs;
 use super::trust::Sessions;
 use super::{Failure, Printer, command, display_path};
 use crate::TargetArgs;

@@ -2,23 +2,19 @@
 
 use std::process::ExitCode;
 
-use clap::Args;
 use serde_json::json;
 
-use skillpack::agents::Env;
-use skillpack::bundle::Limits;
 use skillpack::install::{self, Report};
-use skillpack::sign::TrustedKey;
-use skillpack::source::http::Progress;
-use skillpack::source::{self, Config, Session, Spec};
+use skillpack::source::{self, Session, Spec};
 
 use super::agents::target_roots;
 use super::choose::{Asked, fetch_source};
+use super::fetch::{limits, session};
+use super::install_args::InstallArgs;
 use super::offer::{self, Step};
 use super::pipeline::{install_one, report_json};
 use super::progress::Transfer;
 use super::{CmdResult, Failure, Printer, process_env};
-use crate::{FetchArgs, LimitArgs, TargetArgs};
 
 pub(crate) const LONG_ABOUT: &str = "\
 Install skills into an agent's skills folder.
@@ -90,61 +86,6 @@ Examples:
   skillpack install team-skill --index URL --trusted-key team.pub
                                                  only if team.pub's key signed the index
   skillpack install --dir /tmp/skills --dry-run  show what would happen, change nothing";
-
-#[derive(Debug, Args)]
-pub struct InstallArgs {
-    /// What to install (default: the embedded account-management)
-    #[arg(value_name = "SOURCE")]
-    pub sources: Vec<String>,
-
-    #[command(flatten)]
-    pub target: TargetArgs,
-
-    /// Expected SHA-256 of the archive (file and URL sources)
-    #[arg(long, value_name = "HEX", value_parser = super::choose::parse_sha256)]
-    pub sha256: Option<String>,
-
-    /// The skill to take from a source holding several (repeat for more; '*' for all)
-    #[arg(long = "skill", value_name = "NAME")]
-    pub skills: Vec<String>,
-
-    /// List the skills each source holds (name, folder, description); install nothing
-    #[arg(long, conflicts_with_all = ["skills", "dry_run"])]
-    pub list: bool,
-
-    /// Replace a skill with local changes, or a folder skillpack did not install
-    #[arg(long)]
-    pub force: bool,
-
-    /// Verify, unpack and check, but change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Answer yes to every question
-    #[arg(short, long)]
-    pub yes: bool,
-
-    /// Also install every missing companion of the installed skills, without asking
-    #[arg(long, conflicts_with = "no_companions")]
-    pub with_companions: bool,
-
-    /// Do not look for companions after installing
-    #[arg(long)]
-    pub no_companions: bool,
-
-    #[command(flatten)]
-    pub fetch: FetchArgs,
-}
-
-pub(crate) fn limits(l: &LimitArgs) -> Limits {
-    Limits {
-        max_total: l.max_size,
-        max_entry: l.max_size,
-        max_entries: l.max_files,
-        max_ratio: l.max_ratio,
-        ..Limits::default()
-    }
-}
 
 pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let env = process_env()?;
@@ -298,52 +239,4 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         ));
     }
     Ok(ExitCode::FAILURE)
-}
-
-/// A fetch session configured from the environment, `--index` and the limits; an HTTP
-/// setting in the environment that is not a number in its range is a usage error.
-pub(crate) fn session<'p>(
-    env: &Env,
-    fetch: &FetchArgs,
-    progress: &'p dyn Progress,
-) -> Result<Session<'p>, Failure> {
-    let config = Config::from_vars(
-        env.cwd.clone(),
-        fetch.index.clone(),
-        limits(&fetch.limits),
-        &|var| std::env::var_os(var),
-    )
-    .map_err(|e| {
-        Failure::usage(e.to_string()).hint(format!(
-            "set {} to a value in that range, or unset it",
-            e.var()
-        ))
-    })?;
-    let config = Config {
-        trusted_keys: trusted_keys(env, fetch)?,
-        ..config
-    };
-    Ok(Session::new(config, progress))
-}
-
-/// The keys of `--trusted-key` and `SKILLPACK_TRUSTED_KEYS` (comma- or space-separated):
-/// each a public key (`RW…`) or the path of a minisign .pub file.
-fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure> {
-    let from_env = std::env::var("SKILLPACK_TRUSTED_KEYS").unwrap_or_default();
-    let args = fetch.trusted_keys.iter().map(String::as_str).chain(
-        from_env
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|k| !k.is_empty()),
-    );
-    let mut keys: Vec<TrustedKey> = Vec::new();
-    for arg in args {
-        let key = TrustedKey::from_arg(arg, &env.cwd).map_err(|e| {
-            Failure::usage(e.to_string())
-                .hint("pass the public key minisign prints (RW…), or the path of its .pub file")
-        })?;
-        if !keys.iter().any(|k| k.id() == key.id()) {
-            keys.push(key);
-        }
-    }
-    Ok(keys)
 }

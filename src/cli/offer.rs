@@ -14,8 +14,8 @@ use skillpack::install::{Report, Root};
 use skillpack::source::Spec;
 use skillpack::text::escape;
 
-use super::companions::{companion_json, describe, not_visible, status_word, warn_ignored};
-use super::origin::{install_commands, origin_note, origin_spec};
+use super::companions::{companion_json, not_visible, status_word, warn_ignored};
+use super::origin::{describe, install_commands, origin_note, origin_spec};
 use super::picker::{self, Answer};
 use super::{Failure, Printer, display_path, pad};
 use crate::TargetArgs;

@@ -2,10 +2,24 @@
 //! source to install it from, a note for lists, and the commands that install a set.
 
 use skillpack::install::companions::{Companion, Origin};
-use skillpack::source::Spec;
+use skillpack::source::{Spec, catalog};
 
-use super::companions::{describe, install_command};
+use super::command;
 use crate::TargetArgs;
+
+/// The catalog's description of a companion; empty for one it does not know.
+pub(crate) fn describe(name: &str) -> &'static str {
+    catalog::find(name).map(|e| e.description).unwrap_or("")
+}
+
+/// The exact command that installs `missing` for the chosen target, every word quoted for
+/// the shell (not escaped for the terminal).
+pub(crate) fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
+    let mut words: Vec<String> = vec!["skillpack".into(), "install".into()];
+    words.extend(missing.iter().map(|m| m.to_string()));
+    words.extend(super::restore::target_words(target));
+    command(words.iter().map(String::as_str))
+}
 
 /// The source that installs `name` from `origin`, as typed and as parsed; `None` when it
 /// is nowhere known.

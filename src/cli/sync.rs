@@ -4,20 +4,17 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
-
 use skillpack::agents::Scope;
 use skillpack::install::project::{Locked, ProjectLock};
-use skillpack::install::sync::{self, Plan};
+use skillpack::install::sync;
 use skillpack::install::{self};
 
-use super::agents::Target;
 use super::failure::install_failure;
 use super::progress::Transfer;
 use super::project::{all_roots, lock_failure, lock_path};
+pub(crate) use super::sync_args::{RootWork, SyncArgs};
 use super::trust::Sessions;
 use super::{CmdResult, Failure, Printer, display_path, process_env};
-use crate::{FetchArgs, ScopeArg};
 
 pub(crate) const LONG_ABOUT: &str = "\
 Make the project's skills exactly what skillpack.lock says.
@@ -51,51 +48,6 @@ Examples:
   skillpack sync --from skills-lock.json         import the lock of the `skills` CLI
   skillpack sync --lock ~/dotfiles/skills.lock   into the folders its scope names";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SyncFormat {
-    Human,
-    Github,
-}
-
-#[derive(Debug, Args)]
-pub struct SyncArgs {
-    /// Change nothing; exit 1 when anything differs from the lock
-    #[arg(long)]
-    pub check: bool,
-
-    /// How --check reports differences: human, or GitHub annotations on the lock
-    #[arg(long, value_enum, default_value_t = SyncFormat::Human)]
-    pub format: SyncFormat,
-
-    /// Overwrite skills changed by hand, and folders skillpack did not install
-    #[arg(long)]
-    pub force: bool,
-
-    /// Another lock file (e.g. from a dotfiles repository), trusted as the user's own
-    #[arg(long, value_name = "FILE")]
-    pub lock: Option<PathBuf>,
-
-    /// Import the `skills` CLI's skills-lock.json into a new skillpack.lock first
-    #[arg(long, value_name = "FILE")]
-    pub from: Option<PathBuf>,
-
-    /// `project` or `user`: which skills folders the lock describes (default: the scope a
-    /// lock named with --lock says, else project)
-    #[arg(long, value_enum)]
-    pub scope: Option<ScopeArg>,
-
-    /// The agents imported skills are locked for (with --from): ids separated by commas
-    #[arg(long, value_name = "AGENTS", default_value = "claude-code", value_parser = super::agents::parse)]
-    pub(crate) agent: super::agents::AgentsArg,
-
-    /// Answer yes to every question
-    #[arg(short, long)]
-    pub yes: bool,
-
-    #[command(flatten)]
-    pub fetch: FetchArgs,
-}
-
 /// The skills folders `lock` is synced into: --scope when given; else the scope a lock the
 /// user named says. A project's own lock always restores into the project: one that a
 /// repository brought along does not choose the user's folders.
@@ -111,13 +63,6 @@ fn scope_of(p: &Printer, args: &SyncArgs, lock: &ProjectLock, trusted: bool) -> 
         }
         _ => Scope::Project,
     }
-}
-
-/// One root, the locked skills it should hold, and what sync does there.
-pub(crate) struct RootWork<'l> {
-    pub(crate) target: Target,
-    pub(crate) wanted: Vec<&'l Locked>,
-    pub(crate) plan: Plan,
 }
 
 pub(crate) fn run(p: &Printer, args: SyncArgs) -> CmdResult {

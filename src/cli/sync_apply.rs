@@ -12,9 +12,9 @@ use skillpack::install::{self, Root};
 use skillpack::source::Fetched;
 
 use super::failure::install_failure_in;
-use super::install::limits;
+use super::fetch::limits;
 use super::pipeline::{render, run_pipeline};
-use super::sync::{RootWork, SyncArgs};
+use super::sync_args::{RootWork, SyncArgs};
 use super::sync_check::{describe, lock_path_for, shown_path};
 use super::sync_fetch::{Scratch, index_of, probe};
 use super::trust::Sessions;

@@ -11,7 +11,7 @@ use skillpack::install::project::ProjectLock;
 use skillpack::install::sync::Difference;
 
 use super::project::lock_path;
-use super::sync::{RootWork, SyncArgs, SyncFormat};
+use super::sync_args::{RootWork, SyncArgs, SyncFormat};
 use super::sync_fetch::{Scratch, probe};
 use super::trust::Sessions;
 use super::{CmdResult, Printer, command, display_path};

@@ -7,8 +7,8 @@ use skillpack::install::{self, Root};
 use skillpack::source::Fetched;
 
 use super::failure::install_failure;
-use super::install::limits;
-use super::sync::SyncArgs;
+use super::fetch::limits;
+use super::sync_args::SyncArgs;
 use super::trust::Sessions;
 use super::{Failure, Printer};
 

@@ -57,7 +57,7 @@ impl<'a, 'p> Sessions<'a, 'p> {
         let mut id = fetch.trusted_keys.clone();
         id.push(fetch.index.clone().unwrap_or_default());
         if !self.by_keys.contains_key(&id) {
-            let session = super::install::session(self.env, &fetch, self.progress)?;
+            let session = super::fetch::session(self.env, &fetch, self.progress)?;
             self.by_keys.insert(id.clone(), session);
         }
         Ok(self.by_keys.get_mut(&id).expect("inserted above"))

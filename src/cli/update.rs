@@ -8,7 +8,7 @@ use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::Session;
 
 use super::failure::install_failure;
-use super::install::limits;
+use super::fetch::limits;
 use super::pipeline::{render, run_pipeline};
 use super::progress::Transfer;
 use super::trust::{self, Sessions};

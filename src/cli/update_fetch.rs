@@ -8,7 +8,7 @@ use skillpack::install::LockEntry;
 use skillpack::source::{Fetched, InRepo, Session};
 
 use super::failure::source_failure;
-use super::install::limits;
+use super::fetch::limits;
 use super::pipeline::{confirm_unpinned, describe_resolved};
 use super::{Failure, Printer};
 use crate::{FetchArgs, TargetArgs};

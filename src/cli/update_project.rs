@@ -14,7 +14,7 @@ use skillpack::text::escape;
 
 use super::agents::Target;
 use super::failure::install_failure;
-use super::install::limits;
+use super::fetch::limits;
 use super::pipeline::{render, run_pipeline};
 use super::project::{all_roots, keeps_lock, lock_failure, lock_path};
 use super::trust::{self, Sessions};

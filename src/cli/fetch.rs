@@ -1,0 +1,69 @@
+//! Fetch settings from the command line and the environment: the archive limits, the
+//! trusted signing keys and the fetch session every command that downloads uses.
+
+use skillpack::agents::Env;
+use skillpack::bundle::Limits;
+use skillpack::sign::TrustedKey;
+use skillpack::source::http::Progress;
+use skillpack::source::{Config, Session};
+
+use super::Failure;
+use crate::{FetchArgs, LimitArgs};
+
+pub(crate) fn limits(l: &LimitArgs) -> Limits {
+    Limits {
+        max_total: l.max_size,
+        max_entry: l.max_size,
+        max_entries: l.max_files,
+        max_ratio: l.max_ratio,
+        ..Limits::default()
+    }
+}
+
+/// A fetch session configured from the environment, `--index` and the limits; an HTTP
+/// setting in the environment that is not a number in its range is a usage error.
+pub(crate) fn session<'p>(
+    env: &Env,
+    fetch: &FetchArgs,
+    progress: &'p dyn Progress,
+) -> Result<Session<'p>, Failure> {
+    let config = Config::from_vars(
+        env.cwd.clone(),
+        fetch.index.clone(),
+        limits(&fetch.limits),
+        &|var| std::env::var_os(var),
+    )
+    .map_err(|e| {
+        Failure::usage(e.to_string()).hint(format!(
+            "set {} to a value in that range, or unset it",
+            e.var()
+        ))
+    })?;
+    let config = Config {
+        trusted_keys: trusted_keys(env, fetch)?,
+        ..config
+    };
+    Ok(Session::new(config, progress))
+}
+
+/// The keys of `--trusted-key` and `SKILLPACK_TRUSTED_KEYS` (comma- or space-separated):
+/// each a public key (`RW…`) or the path of a minisign .pub file.
+fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure> {
+    let from_env = std::env::var("SKILLPACK_TRUSTED_KEYS").unwrap_or_default();
+    let args = fetch.trusted_keys.iter().map(String::as_str).chain(
+        from_env
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|k| !k.is_empty()),
+    );
+    let mut keys: Vec<TrustedKey> = Vec::new();
+    for arg in args {
+        let key = TrustedKey::from_arg(arg, &env.cwd).map_err(|e| {
+            Failure::usage(e.to_string())
+                .hint("pass the public key minisign prints (RW…), or the path of its .pub file")
+        })?;
+        if !keys.iter().any(|k| k.id() == key.id()) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
