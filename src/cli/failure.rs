@@ -18,6 +18,7 @@ pub(crate) fn source_failure(e: SourceError) -> Failure {
 /// [`source_failure`] for a SOURCE given to `install` with `flags` (the skills root, the
 /// index): a suggested name is suggested with them, so that it installs where asked.
 pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
+    let kind = e.kind();
     let with_kind = |kind: &str, f: Failure| Failure {
         kind: Some(kind.into()),
         ..f
@@ -49,8 +50,7 @@ pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
                  --sha256 (or confirmed with --yes) instead",
             ),
         ),
-        SourceError::NotFound { .. } => with_kind(
-            "not-found",
+        SourceError::NotFound { .. } => with_kind(kind,
             // A PATH argument that names nothing: a usage error in every command.
             Failure::usage(e.to_string())
                 .hint("check the path: a relative one starts from the current folder"),
@@ -58,8 +58,7 @@ pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
         SourceError::UnknownSkill {
             suggestion: Some(near),
             ..
-        } => with_kind(
-            "unknown-skill",
+        } => with_kind(kind,
             Failure::new(e.to_string()).hint(format!(
                 "did you mean `{}`?",
                 command(
@@ -69,79 +68,66 @@ pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
                 )
             )),
         ),
-        SourceError::UnknownSkill { .. } => with_kind(
-            "unknown-skill",
+        SourceError::UnknownSkill { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint(
                 "name a folder, zip, https:// URL, GitHub repository (owner/repo, or its URL) or git URL, or add a catalog with --index URL",
             ),
         ),
         SourceError::ManySkills { .. }
         | SourceError::SkillNotInRepo { .. }
-        | SourceError::AmbiguousSkill { .. } => with_kind(
-            "skill-not-found",
+        | SourceError::AmbiguousSkill { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint("name the skill's folder with --skill NAME (e.g. --skill crm-management)"),
         ),
-        SourceError::GitMissing { .. } => with_kind(
-            "git-not-found",
+        SourceError::GitMissing { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint(
                 "install git (e.g. `apt install git`); GitHub repositories install without it (owner/repo or their https://github.com/ address)",
             ),
         ),
-        SourceError::Git { .. } => with_kind(
-            "git-failed",
+        SourceError::Git { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint(
                 "check the URL and the ref after `#` (a branch, tag or full commit id), and that `git clone URL` works from this machine",
             ),
         ),
-        SourceError::NoSuchVersion { .. } => with_kind(
-            "no-such-version",
+        SourceError::NoSuchVersion { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint("install one of the known versions, or the newest without @VERSION"),
         ),
-        SourceError::RepoNotFound { .. } => with_kind(
-            "repo-not-found",
+        SourceError::RepoNotFound { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint("check the owner/repo spelling and the ref after @; private repositories are not supported"),
         ),
-        SourceError::Insecure { .. } => with_kind(
-            "insecure-url",
+        SourceError::Insecure { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint("use the https:// address of the archive"),
         ),
-        SourceError::Redirect { .. } => with_kind(
-            "redirect",
+        SourceError::Redirect { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint("ask the server's owner for a direct https:// address"),
         ),
-        SourceError::Tls { .. } => with_kind(
-            "tls",
+        SourceError::Tls { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint(
                 "certificates are always checked; check the system clock, the system's trusted certificates and any proxy",
             ),
         ),
-        SourceError::Unreachable { .. } => with_kind(
-            "unreachable",
+        SourceError::Unreachable { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint(
                 "check the network connection and the host name (HTTPS_PROXY is honoured), then run the command again",
             ),
         ),
         SourceError::Network { .. } | SourceError::Status { .. } => {
-            with_kind("network", Failure::new(e.to_string()).hint(retry_hint))
+            with_kind(kind, Failure::new(e.to_string()).hint(retry_hint))
         }
-        SourceError::Truncated { .. } => with_kind(
-            "truncated",
+        SourceError::Truncated { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint(format!("nothing was kept or installed; {retry_hint}")),
         ),
-        SourceError::TooLarge { .. } => with_kind("too-large", Failure::new(e.to_string())),
-        SourceError::ArchiveDigest { .. } => with_kind(
-            "archive-digest",
+        SourceError::TooLarge { .. } => with_kind(kind, Failure::new(e.to_string())),
+        SourceError::ArchiveDigest { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint(
                 "the archive is not the one expected; nothing was installed. Check the digest with its publisher",
             ),
         ),
-        SourceError::Index { .. } => with_kind(
-            "index",
+        SourceError::Index { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint("check --index or SKILLPACK_INDEX"),
         ),
         other => with_kind(other.kind(), Failure::new(e.to_string())),
@@ -174,20 +160,21 @@ pub(crate) fn install_failure(e: InstallError) -> Failure {
 
 /// [`install_failure`] for the command `verb` (`uninstall` advises removing, not overwriting).
 pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
+    let kind = e.kind();
     match e {
         InstallError::Bundle(b) => bundle_failure(b),
         InstallError::ArchiveDigest { .. } => Failure {
-            kind: Some("archive-digest".into()),
+            kind: Some(kind.into()),
             ..Failure::new(e.to_string()).hint("the archive is not the one expected; nothing was installed. Check the digest with its publisher")
         },
         InstallError::TreeDigest { .. } => Failure {
-            kind: Some("tree-digest".into()),
+            kind: Some(kind.into()),
             ..Failure::new(e.to_string()).hint("the skill's files differ from the pinned release; nothing was installed")
         },
         InstallError::Skill(SkillError::Invalid { ref diagnostics }) => {
             let n = diagnostics.iter().filter(|d| d.severity == skillpack::skill::Severity::Error).count();
             Failure {
-                kind: Some("invalid-skill".into()),
+                kind: Some(kind.into()),
                 ..Failure::new(e.to_string()).hint(match local_folder(diagnostics) {
                     // From a local folder: the command that lists them there.
                     Some(dir) => format!(
@@ -217,7 +204,7 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 ),
             };
             Failure {
-                kind: Some("invalid-skill".into()),
+                kind: Some(kind.into()),
                 ..Failure::new(e.to_string()).hint(hint)
             }
         }
@@ -229,7 +216,7 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
             };
             let verify = in_root(path.parent().unwrap_or(path), "verify", &[name.as_str()]);
             Failure {
-                kind: Some("modified".into()),
+                kind: Some(kind.into()),
                 ..Failure::new(message).hint(format!("`{verify}` lists the changes"))
             }
         }
@@ -253,7 +240,7 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
             }
         }
         InstallError::Downgrade { ref offered, .. } => Failure {
-            kind: Some("downgrade".into()),
+            kind: Some(kind.into()),
             ..Failure::new(e.to_string()).hint(format!(
                 "run the same command with --force to install {offered} anyway"
             ))
@@ -273,7 +260,7 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
             }
         }
         InstallError::Unmanaged { .. } => Failure {
-            kind: Some("unmanaged".into()),
+            kind: Some(kind.into()),
             ..Failure::new(e.to_string())
         },
         other => Failure {
