@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
@@ -109,7 +110,18 @@ fn contents(dir: &Path) -> BTreeMap<PathBuf, String> {
 }
 
 fn snapshot_with(dir: &Path, dir_times: bool) -> BTreeMap<PathBuf, String> {
+    #[cfg(unix)]
     use std::os::unix::fs::MetadataExt;
+    #[cfg(unix)]
+    let mode = |m: &fs::Metadata| m.mode();
+    #[cfg(not(unix))]
+    let mode = |m: &fs::Metadata| u32::from(m.permissions().readonly());
+    let mtime = |m: &fs::Metadata| {
+        m.modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos())
+    };
     let mut out = BTreeMap::new();
     for e in walkdir::WalkDir::new(dir).follow_links(false) {
         let e = e.unwrap();
@@ -120,14 +132,14 @@ fn snapshot_with(dir: &Path, dir_times: bool) -> BTreeMap<PathBuf, String> {
             format!(
                 "file {} {:o} {}",
                 sha256_hex(&fs::read(e.path()).unwrap()),
-                m.mode(),
-                m.mtime_nsec()
+                mode(&m),
+                mtime(&m)
             )
         } else {
             format!(
                 "dir {:o} {}",
-                m.mode(),
-                if dir_times { m.mtime_nsec() } else { 0 }
+                mode(&m),
+                if dir_times { mtime(&m) } else { 0 }
             )
         };
         out.insert(e.path().to_path_buf(), what);
@@ -160,6 +172,7 @@ fn victim_bytes_absent(out: &[u8]) {
 // The state folder
 
 #[test]
+#[cfg(unix)]
 fn a_staging_link_committed_in_a_repository_is_refused_and_nothing_outside_is_deleted() {
     let w = World::new();
     fs::create_dir_all(w.state()).unwrap();
@@ -184,6 +197,7 @@ fn a_staging_link_committed_in_a_repository_is_refused_and_nothing_outside_is_de
 }
 
 #[test]
+#[cfg(unix)]
 fn a_state_folder_that_is_a_link_is_refused() {
     let w = World::new();
     fs::create_dir_all(w.root()).unwrap();
@@ -205,6 +219,7 @@ fn a_state_folder_that_is_a_link_is_refused() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_transaction_folder_that_is_a_link_is_refused_not_cleaned() {
     let w = World::new();
     w.install_embedded();
@@ -220,6 +235,7 @@ fn a_transaction_folder_that_is_a_link_is_refused_not_cleaned() {
 }
 
 #[test]
+#[cfg(unix)]
 fn lock_json_as_a_link_to_an_outside_file_or_a_device_is_refused() {
     let w = World::new();
     w.install_embedded();
@@ -248,6 +264,7 @@ fn lock_json_as_a_link_to_an_outside_file_or_a_device_is_refused() {
 }
 
 #[test]
+#[cfg(unix)]
 fn fifos_at_lock_json_and_run_lock_never_hang_a_command() {
     let w = World::new();
     w.install_embedded();
@@ -417,6 +434,7 @@ fn a_planted_txn_json_naming_an_outside_path_moves_nothing() {
 // Skill folders
 
 #[test]
+#[cfg(unix)]
 fn a_skill_folder_swapped_for_a_link_is_never_followed_hashed_or_deleted() {
     let w = World::new();
     w.install_embedded();
@@ -533,6 +551,7 @@ fn an_interrupted_uninstall_run_again_exits_0() {
 }
 
 /// Whether this process may run commands as another user (tests run as root in CI).
+#[cfg(unix)]
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
@@ -540,6 +559,7 @@ fn is_root() -> bool {
 
 const NOBODY: u32 = 65534;
 
+#[cfg(unix)]
 fn chown_tree(dir: &Path, uid: u32) {
     let st = StdCommand::new("chown")
         .arg("-R")
@@ -551,6 +571,7 @@ fn chown_tree(dir: &Path, uid: u32) {
 }
 
 /// The binary, runnable by `nobody` (the build folder may not be): a copy in `dir`.
+#[cfg(unix)]
 fn binary_for_nobody(dir: &Path) -> PathBuf {
     let bin = dir.join("skillpack");
     fs::copy(assert_cmd::cargo::cargo_bin("skillpack"), &bin).unwrap();
@@ -558,6 +579,7 @@ fn binary_for_nobody(dir: &Path) -> PathBuf {
     bin
 }
 
+#[cfg(unix)]
 fn as_nobody(bin: &Path, w: &World, args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
     // A freshly copied binary can be briefly "busy" while another test thread's fork still
@@ -585,6 +607,7 @@ fn as_nobody(bin: &Path, w: &World, args: &[&str]) -> std::process::Output {
 }
 
 #[test]
+#[cfg(unix)]
 fn on_a_read_only_root_list_and_verify_report_the_pending_run() {
     if !is_root() {
         eprintln!("skipped: needs root to run a command as another user");
@@ -607,6 +630,7 @@ fn on_a_read_only_root_list_and_verify_report_the_pending_run() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_read_only_state_folder_leaves_the_previous_skill_in_place_and_recorded() {
     if !is_root() {
         eprintln!("skipped: needs root to run a command as another user");
@@ -686,6 +710,7 @@ fn write_demo(dir: &Path, version: &str, kib: usize) {
 }
 
 #[test]
+#[cfg(unix)]
 fn list_and_verify_during_installs_never_report_a_skill_as_modified() {
     let w = World::new();
     let v1 = w.tmp.path().join("a/demo");
@@ -769,6 +794,7 @@ impl Drop for Tmpfs {
 }
 
 /// Fills the file system holding `dir` until fewer than `left` bytes are free.
+#[cfg(unix)]
 fn fill(dir: &Path, left: u64) -> PathBuf {
     let filler = dir.join("filler");
     let _ = fs::remove_file(&filler);
@@ -788,6 +814,7 @@ fn fill(dir: &Path, left: u64) -> PathBuf {
     filler
 }
 
+#[cfg(unix)]
 fn nix_statvfs(dir: &Path) -> u64 {
     let c = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
     // SAFETY: statvfs fills the zeroed struct; c is a valid path.
@@ -799,6 +826,7 @@ fn nix_statvfs(dir: &Path) -> u64 {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_the_root() {
     let Some(fs_) = Tmpfs::mount("4m") else {
         eprintln!("skipped: mounting a tmpfs is not permitted here");
@@ -886,6 +914,7 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
 }
 
 #[test]
+#[cfg(unix)]
 fn a_link_planted_inside_an_installed_skill_is_reported_not_followed() {
     let w = World::new();
     w.install_embedded();
@@ -910,6 +939,7 @@ fn a_link_planted_inside_an_installed_skill_is_reported_not_followed() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_project_skills_folder_linked_outside_the_project_is_refused() {
     for link in [".claude", ".claude/skills"] {
         let w = World::new();

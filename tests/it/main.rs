@@ -8,7 +8,6 @@ mod cli;
 mod companions;
 mod doctor;
 mod hardening_fetch;
-#[cfg(unix)]
 mod hardening_root;
 mod hardening_text;
 mod hints;
