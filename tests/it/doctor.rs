@@ -331,8 +331,8 @@ fn doctor_matches_the_installed_clients() {
 }
 
 /// `install --agent A` refuses a skill A would not load, naming A and the rule, and
-/// installs what A loads even where the specification objects; without `--agent` the
-/// specification's check stands.
+/// installs what A loads even where the specification objects; with `--dir` and no
+/// `--agent` the specification's check stands.
 #[test]
 fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
     let world = World::new();
@@ -369,7 +369,15 @@ fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!world.home.join(".claude/skills/bom-skill").exists());
 
-    let out = install(None);
+    // `--dir` without `--agent`: no agent named, the specification's check.
+    let cache = world.home.join(".cache");
+    let out = skillpack(&world.home, &cache, &world.project)
+        .arg("install")
+        .arg(&src)
+        .arg("--dir")
+        .arg(world.home.join("plain"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("error[byte-order-mark]"), "{err}");
@@ -791,5 +799,66 @@ fn the_elsewhere_line_names_each_agent_once() {
     assert_eq!(
         doc["agents"][0]["elsewhere"][0]["read_by"],
         serde_json::json!(["codex"])
+    );
+}
+
+/// A plain install goes to Claude Code's folder, so Claude Code's own loader judges it: a
+/// skill Claude Code skips is refused, one it loads is installed even where the
+/// specification objects. `--dir` without `--agent` names no agent: the specification's
+/// check stands there.
+#[test]
+fn a_plain_install_judges_the_skill_as_claude_code_loads_it() {
+    let world = World::new();
+    let install = |src: &Path, dir: Option<&Path>| {
+        let cache = world.home.join(".cache");
+        let mut cmd = skillpack(&world.home, &cache, &world.project);
+        cmd.arg("install").arg(src);
+        if let Some(dir) = dir {
+            cmd.arg("--dir").arg(dir);
+        }
+        cmd.output().unwrap()
+    };
+    // Recorded: Claude Code skips `user-invocable: "no"`, and loads YAML with a tab.
+    let table = data("clients.json");
+    assert_eq!(
+        table["cases"]["user-invocable-string"]["claude-code"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        table["cases"]["yaml-tab"]["claude-code"][0]["name"],
+        "yaml-tab"
+    );
+
+    let skipped = world.home.join("src/invocable-str");
+    write_skill(&skipped, "invocable-str", "user-invocable: \"no\"\n");
+    let out = install(&skipped, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Claude Code skips it: "), "{err}");
+    assert!(!world.home.join(".claude/skills/invocable-str").exists());
+
+    let tab = world.home.join("src/yaml-tab");
+    write_skill(&tab, "yaml-tab", "metadata:\n\tauthor: me\n");
+    let out = install(&tab, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        world
+            .home
+            .join(".claude/skills/yaml-tab/SKILL.md")
+            .is_file()
+    );
+
+    let dir = world.home.join("plain");
+    let out = install(&tab, Some(&dir));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[yaml-syntax]"), "{err}");
+    let out = install(&skipped, Some(&dir));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
