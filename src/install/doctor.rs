@@ -496,7 +496,8 @@ struct Walker<'a> {
     root: &'a Path,
     seen: HashSet<PathBuf>,
     out: Vec<Found>,
-    /// Folders descended into; past [`MAX_DIRS`] the walk stops.
+    /// Folders descended into, or that would have been; past [`MAX_DIRS`] the walk goes
+    /// no deeper.
     dirs: usize,
 }
 
@@ -600,7 +601,9 @@ impl Walker<'_> {
                 Walk::Recursive if !has_skill && depth < 6 => {
                     self.dirs += 1;
                     if self.dirs > MAX_DIRS {
-                        return;
+                        // Past the cap nothing more is descended into; what is directly in
+                        // the folders already listed still is.
+                        continue;
                     }
                     let before = self.out.len();
                     self.find(&path, depth + 1);

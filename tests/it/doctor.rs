@@ -579,9 +579,10 @@ fn codex_walk_reports_only_links_where_a_skill_would_be_and_stops_early() {
     std::os::unix::fs::symlink(&nowhere, root.join("collection/deep/dangling")).unwrap();
     std::os::unix::fs::symlink(&nowhere, root.join(".hidden-link")).unwrap();
     std::os::unix::fs::symlink(&nowhere, root.join("gone")).unwrap();
-    // Sorted after `collection`, before `good`: a skill folder directly in the root is
-    // still found once the walk is cut short.
+    // Sorted after `collection`, before `flat` and `good`: once the walk is cut short, a
+    // skill folder directly in the root is still found.
     std::os::unix::fs::symlink("/", root.join("everything")).unwrap();
+    std::fs::create_dir_all(root.join("flat/inner")).unwrap();
 
     let out = run_within(
         &world,
