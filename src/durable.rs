@@ -189,6 +189,36 @@ pub fn read_within(r: impl io::Read, cap: u64) -> io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
+/// Opens `path` for reading if it is a regular file (not a FIFO, device or folder), without
+/// blocking on whatever else may have been put in its place; with `follow` false, a symlink
+/// in its place is refused rather than followed.
+pub fn open_regular(path: &std::path::Path, follow: bool) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | nofollow);
+    }
+    #[cfg(not(unix))]
+    let _ = follow;
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads the regular file `path` ([`open_regular`]) unless it holds more than `cap` bytes:
+/// then `None` ([`read_within`]). A FIFO or device in its place is refused, never waited on.
+pub fn read_regular(path: &std::path::Path, follow: bool, cap: u64) -> io::Result<Option<Vec<u8>>> {
+    read_within(open_regular(path, follow)?, cap)
+}
+
 /// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.
 pub fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".tmp")

@@ -127,29 +127,7 @@ fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<usi
     std::os::windows::fs::FileExt::seek_read(file, buf, at)
 }
 
-/// Opens `path` for reading if it is a regular file (not a FIFO, device or folder), without
-/// blocking on whatever else may have been put in its place; with `follow` false, a symlink
-/// in its place is refused rather than followed.
-pub(crate) fn open_regular(path: &std::path::Path, follow: bool) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
-        options.custom_flags(libc::O_NONBLOCK | nofollow);
-    }
-    #[cfg(not(unix))]
-    let _ = follow;
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    Ok(file)
-}
+pub(crate) use crate::durable::open_regular;
 
 #[cfg(test)]
 mod tests {

@@ -107,6 +107,12 @@ pub(crate) fn run(p: &Printer, args: DoctorArgs) -> CmdResult {
 fn render_agent(p: &Printer, env: &Env, agent: &AgentReport) {
     let display = Agent::from_id(agent.agent).map_or(agent.agent, |a| a.display_name());
     p.out(p.bold(&format!("{display} ({})", agent.agent)));
+    if !agent.problems.is_empty() {
+        p.out(format!("  {}", p.yellow("settings")));
+        for problem in &agent.problems {
+            render_problem(p, env, problem);
+        }
+    }
     let mut any = false;
     for root in agent.roots.iter().filter(|r| r.exists) {
         any = true;
@@ -152,6 +158,15 @@ fn render_root(p: &Printer, env: &Env, root: &RootReport) {
         for problem in &s.problems {
             render_problem(p, env, &root.path, problem);
         }
+    }
+    // Findings about the folder itself, under a label of their own rather than under the
+    // last skill.
+    if !root.problems.is_empty() {
+        p.out(format!(
+            "    {}   {}",
+            p.yellow("root"),
+            p.dim("the folder itself")
+        ));
     }
     for problem in &root.problems {
         render_problem(p, env, &root.path, problem);

@@ -121,8 +121,9 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         dry_run: args.dry_run,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
-        // Named agents: every one must load the skill, whichever root it goes to.
-        agents: match args.target.agent_given {
+        // Every target agent (claude-code when none is named) must load the skill,
+        // whichever root it goes to; `--dir` alone names no agent: the specification's check.
+        agents: match args.target.agent_given || args.target.dir.is_none() {
             true => targets.iter().flat_map(|t| t.agents.clone()).collect(),
             false => Vec::new(),
         },

@@ -116,6 +116,10 @@ pub struct AgentReport {
     pub agent: &'static str,
     pub roots: Vec<RootReport>,
     pub elsewhere: Vec<Elsewhere>,
+    /// Findings about the agent's own files rather than a root: Claude Code's settings and
+    /// plugin records, when they cannot be read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }
 
 impl AgentReport {
@@ -210,24 +214,51 @@ pub fn roots(env: &Env, agent: Agent) -> Vec<(PathBuf, Scope)> {
     out
 }
 
+/// The most of one of Claude Code's settings or plugin records doctor reads.
+const SETTINGS_CAP: u64 = 16 * 1024 * 1024;
+
+/// The most folders a walk that descends (Codex's) visits under one root: Codex itself
+/// stops there, and a link to `/` in a root must not make doctor walk the file system.
+const MAX_DIRS: usize = 2000;
+
+/// The JSON in one of Claude Code's files (links followed, as Claude Code follows them);
+/// null when it is missing or is not JSON. What is not a regular file (a FIFO, a device)
+/// or is too large is never read, and is reported in `problems`.
+fn read_json(path: &Path, problems: &mut Vec<Problem>) -> serde_json::Value {
+    let why = match crate::durable::read_regular(path, true, SETTINGS_CAP) {
+        Ok(Some(b)) => return serde_json::from_slice(&b).unwrap_or_default(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return serde_json::Value::Null;
+        }
+        Ok(None) => format!("it is over {} MiB", SETTINGS_CAP >> 20),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            "it is not a regular file (a FIFO, socket or device)".to_string()
+        }
+        Err(e) => format!("it cannot be read: {e}"),
+    };
+    problems.push(
+        Problem::new(
+            "settings-unreadable",
+            Severity::Warning,
+            format!("{why}, so doctor did not read it and could not tell which plugin skills Claude Code loads; replace it with the file Claude Code writes"),
+        )
+        .at(path),
+    );
+    serde_json::Value::Null
+}
+
 /// The skills folders of the plugins Claude Code loads, as (plugin name, folder), in name
 /// order: each plugin recorded in `plugins/installed_plugins.json` (at its `installPath`)
 /// that the user's `settings.json` enables (`enabledPlugins`) and whose marketplace
 /// `plugins/known_marketplaces.json` knows. Claude Code lists their skills as
-/// `plugin:skill`.
-pub fn plugin_roots(env: &Env) -> Vec<(String, PathBuf)> {
+/// `plugin:skill`. A file that could not be read is reported in `problems`.
+pub fn plugin_roots(env: &Env, problems: &mut Vec<Problem>) -> Vec<(String, PathBuf)> {
     let Some(dir) = env.claude_dir() else {
         return Vec::new();
     };
-    let read = |path: PathBuf| -> serde_json::Value {
-        std::fs::read(path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
-    };
-    let settings = read(dir.join("settings.json"));
-    let installed = read(dir.join("plugins/installed_plugins.json"));
-    let markets = read(dir.join("plugins/known_marketplaces.json"));
+    let settings = read_json(&dir.join("settings.json"), problems);
+    let installed = read_json(&dir.join("plugins/installed_plugins.json"), problems);
+    let markets = read_json(&dir.join("plugins/known_marketplaces.json"), problems);
     let mut out = Vec::new();
     let Some(plugins) = installed["plugins"].as_object() else {
         return out;
@@ -306,9 +337,11 @@ fn elsewhere(all: &[AgentReport], me: usize) -> Vec<Elsewhere> {
             for s in root.skills.iter().filter(|s| s.loads) {
                 let Some(name) = &s.name else { continue };
                 if !mine.contains(name.as_str()) {
-                    out.entry((name.clone(), root.path.clone()))
-                        .or_default()
-                        .push(other.agent);
+                    // Codex lists every copy: one agent is named once however many it reads.
+                    let by = out.entry((name.clone(), root.path.clone())).or_default();
+                    if !by.contains(&other.agent) {
+                        by.push(other.agent);
+                    }
                 }
             }
         }
@@ -330,9 +363,10 @@ fn examine_agent(env: &Env, agent: Agent, scope: Option<Scope>) -> AgentReport {
         .map(|(path, scope)| examine_root(agent, walk, &path, scope.id()))
         .collect();
     shadow(&mut roots, wins, agent);
+    let mut problems = Vec::new();
     // Plugin skills are listed as `plugin:skill`, so they never shadow nor are shadowed.
     if agent == Agent::CLAUDE_CODE && scope.is_none_or(|s| s == Scope::User) {
-        for (plugin, path) in plugin_roots(env) {
+        for (plugin, path) in plugin_roots(env, &mut problems) {
             let mut root = examine_root(agent, walk, &path, "plugin");
             for s in &mut root.skills {
                 s.name = s.name.take().map(|n| format!("{plugin}:{n}"));
@@ -344,6 +378,7 @@ fn examine_agent(env: &Env, agent: Agent, scope: Option<Scope>) -> AgentReport {
         agent: agent.id(),
         roots,
         elsewhere: Vec::new(),
+        problems,
     }
 }
 
@@ -414,15 +449,34 @@ fn examine_root(agent: Agent, walk: Walk, path: &Path, scope: &'static str) -> R
     if !report.exists {
         return report;
     }
-    let mut found = Vec::new();
-    let mut seen = HashSet::new();
     // Codex reports the skills of a linked root at the root's real path.
     let walked = match walk {
         Walk::Recursive if is_link(path) => path.canonicalize().unwrap_or_else(|_| path.into()),
         _ => path.to_path_buf(),
     };
-    find(agent, walk, &walked, &walked, 0, &mut seen, &mut found);
-    for f in found {
+    let mut walker = Walker {
+        agent,
+        walk,
+        root: &walked,
+        seen: HashSet::new(),
+        out: Vec::new(),
+        dirs: 0,
+    };
+    walker.find(&walked, 0);
+    if walker.dirs > MAX_DIRS {
+        report.problems.push(
+            Problem::new(
+                "walk-truncated",
+                Severity::Warning,
+                format!(
+                    "{} looks at no more than {MAX_DIRS} folders under a root, and this one holds more: skills past them may not be listed; move what is not a skill out of it",
+                    agent.display_name()
+                ),
+            )
+            .at(path),
+        );
+    }
+    for f in walker.out {
         report.skills.push(judge(agent, path, f));
     }
     managed(path, &mut report);
@@ -446,110 +500,139 @@ fn is_link(p: &Path) -> bool {
         .is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn find(
+/// One walk of a root: what it found, and the folders it has been through.
+struct Walker<'a> {
     agent: Agent,
     walk: Walk,
-    root: &Path,
-    dir: &Path,
-    depth: usize,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<Found>,
-) {
-    let rel = |p: &Path| {
-        p.strip_prefix(root)
+    root: &'a Path,
+    seen: HashSet<PathBuf>,
+    out: Vec<Found>,
+    /// Folders descended into, or that would have been; past [`MAX_DIRS`] the walk goes
+    /// no deeper.
+    dirs: usize,
+}
+
+impl Walker<'_> {
+    fn rel(&self, p: &Path) -> String {
+        p.strip_prefix(self.root)
             .ok()
             .map(|r| r.to_string_lossy().replace('\\', "/"))
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| ".".into())
-    };
-    let name = agent.display_name();
-    if depth == 0 && dir.join("SKILL.md").is_file() {
-        let skill_md = dir.join("SKILL.md");
-        let reason = match walk {
-            Walk::Children => Some(Problem::new(
-                "skill-md-in-root",
-                Severity::Error,
-                format!("{name} reads only <root>/<name>/SKILL.md; move this SKILL.md into a folder named after the skill"),
-            ).at(&skill_md)),
-            Walk::Recursive if is_link(&skill_md) => Some(linked_file(name, &skill_md)),
-            _ => None,
-        };
-        out.push(Found {
-            rel: ".".into(),
-            dir: dir.to_path_buf(),
-            reason,
-        });
     }
-    if depth > 0 && walk != Walk::Recursive {
-        return;
-    }
-    for (child, path) in children(dir) {
-        if depth == 0 && child == STATE_DIR {
-            continue;
-        }
-        if is_link(&path) && !path.exists() {
-            out.push(Found {
-                rel: rel(&path),
-                dir: path.clone(),
-                reason: Some(
-                    Problem::new(
-                        "broken-link",
-                        Severity::Error,
-                        "a symbolic link to nothing; remove it or point it at the skill folder",
-                    )
-                    .at(&path),
-                ),
+
+    fn find(&mut self, dir: &Path, depth: usize) {
+        let (agent, walk) = (self.agent, self.walk);
+        let name = agent.display_name();
+        if depth == 0 && dir.join("SKILL.md").is_file() {
+            let skill_md = dir.join("SKILL.md");
+            let reason = match walk {
+                Walk::Children => Some(Problem::new(
+                    "skill-md-in-root",
+                    Severity::Error,
+                    format!("{name} reads only <root>/<name>/SKILL.md; move this SKILL.md into a folder named after the skill"),
+                ).at(&skill_md)),
+                Walk::Recursive if is_link(&skill_md) => Some(linked_file(name, &skill_md)),
+                _ => None,
+            };
+            self.out.push(Found {
+                rel: ".".into(),
+                dir: dir.to_path_buf(),
+                reason,
             });
-            continue;
         }
-        if !path.is_dir() {
-            continue;
+        if depth > 0 && walk != Walk::Recursive {
+            return;
         }
-        let hidden = child.starts_with('.');
-        let skill_md = path.join("SKILL.md");
-        let has_skill = skill_md.is_file();
-        if hidden && walk != Walk::Children {
-            if has_skill {
-                out.push(Found {
-                    rel: rel(&path),
-                    dir: path.clone(),
-                    reason: Some(
-                        Problem::new(
-                            "hidden-folder",
-                            Severity::Error,
-                            format!(
-                                "{name} skips folders whose name starts with `.`; rename the folder"
-                            ),
-                        )
-                        .at(&path),
-                    ),
-                });
+        for (child, path) in children(dir) {
+            if depth == 0 && child == STATE_DIR {
+                continue;
             }
-            continue;
-        }
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
-        if !seen.insert(canonical) {
-            continue;
-        }
-        match walk {
-            Walk::Recursive if has_skill && is_link(&skill_md) => out.push(Found {
-                rel: rel(&path),
-                dir: path.clone(),
-                reason: Some(linked_file(name, &skill_md)),
-            }),
-            Walk::Recursive if !has_skill && depth < 6 => {
-                let before = out.len();
-                find(agent, walk, root, &path, depth + 1, seen, out);
-                if depth == 0 && out.len() == before {
-                    out.push(not_a_skill(rel(&path), path.clone()));
+            // Codex and Gemini CLI pass over every name that starts with `.`, links too.
+            let hidden = child.starts_with('.');
+            if hidden && walk != Walk::Children && !path.is_dir() {
+                continue;
+            }
+            if is_link(&path) && !path.exists() {
+                // Only where a skill folder would be: deeper, a link to nothing is a part
+                // of whatever the folder holds, which the agent passes over.
+                if depth == 0 {
+                    self.out.push(Found {
+                        rel: self.rel(&path),
+                        dir: path.clone(),
+                        reason: Some(
+                            Problem::new(
+                                "broken-link",
+                                Severity::Error,
+                                "a symbolic link to nothing; remove it or point it at the skill folder",
+                            )
+                            .at(&path),
+                        ),
+                    });
                 }
+                continue;
             }
-            _ if has_skill || depth == 0 => out.push(Found {
-                rel: rel(&path),
-                dir: path.clone(),
-                reason: None,
-            }),
-            _ => {}
+            if !path.is_dir() {
+                continue;
+            }
+            let skill_md = path.join("SKILL.md");
+            let has_skill = skill_md.is_file();
+            if hidden && walk != Walk::Children {
+                if has_skill {
+                    self.out.push(Found {
+                        rel: self.rel(&path),
+                        dir: path.clone(),
+                        reason: Some(
+                            Problem::new(
+                                "hidden-folder",
+                                Severity::Error,
+                                format!(
+                                    "{name} skips folders whose name starts with `.`; rename the folder"
+                                ),
+                            )
+                            .at(&path),
+                        ),
+                    });
+                }
+                continue;
+            }
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if !self.seen.insert(canonical) {
+                continue;
+            }
+            match walk {
+                Walk::Recursive if has_skill && is_link(&skill_md) => {
+                    let rel = self.rel(&path);
+                    self.out.push(Found {
+                        rel,
+                        dir: path.clone(),
+                        reason: Some(linked_file(name, &skill_md)),
+                    });
+                }
+                Walk::Recursive if !has_skill && depth < 6 => {
+                    self.dirs += 1;
+                    if self.dirs > MAX_DIRS {
+                        // Past the cap nothing more is descended into; what is directly in
+                        // the folders already listed still is.
+                        continue;
+                    }
+                    let before = self.out.len();
+                    self.find(&path, depth + 1);
+                    if depth == 0 && self.out.len() == before {
+                        let rel = self.rel(&path);
+                        self.out.push(not_a_skill(rel, path.clone()));
+                    }
+                }
+                _ if has_skill || depth == 0 => {
+                    let rel = self.rel(&path);
+                    self.out.push(Found {
+                        rel,
+                        dir: path.clone(),
+                        reason: None,
+                    });
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -649,14 +732,21 @@ fn nested_hint(agent: Agent, dir: &Path, problems: &mut Vec<Diagnostic>) {
 /// staging leftovers.
 fn managed(path: &Path, report: &mut RootReport) {
     let root = Root::new(path);
-    let Ok(Some(read)) = root.open_read() else {
-        return;
+    let read = match root.open_read() {
+        Ok(Some(read)) => read,
+        Ok(None) => return,
+        Err(e) => {
+            report.problems.push(state_problem(&e, &root));
+            return;
+        }
     };
-    if let Ok(lock) = super::read_lock(&root) {
-        for (name, entry) in &lock.skills {
-            let state = tree_state(&read.root, path, entry);
-            let skill = report.skills.iter_mut().find(|s| s.folder == *name);
-            match (state, skill) {
+    match super::read_lock(&root) {
+        Err(e) => report.problems.push(state_problem(&e, &root)),
+        Ok(lock) => {
+            for (name, entry) in &lock.skills {
+                let state = tree_state(&read.root, path, entry);
+                let skill = report.skills.iter_mut().find(|s| s.folder == *name);
+                match (state, skill) {
                 (Ok(TreeState::Missing), _) | (_, None) => report.problems.push(
                     Problem::new(
                         "lock-entry-missing",
@@ -684,6 +774,7 @@ fn managed(path: &Path, report: &mut RootReport) {
                 }
                 (Err(_), Some(_)) => {}
             }
+            }
         }
     }
     let staging = root.staging_dir();
@@ -697,4 +788,19 @@ fn managed(path: &Path, report: &mut RootReport) {
             .at(&p),
         );
     }
+}
+
+/// skillpack's record of a root cannot be read: what is wrong, and how to recover (the
+/// error says both).
+fn state_problem(e: &super::InstallError, root: &Root) -> Problem {
+    let rule = match e {
+        super::InstallError::NewerLock { .. } => "lock-newer",
+        _ => "lock-damaged",
+    };
+    Problem::new(
+        rule,
+        Severity::Warning,
+        format!("skillpack cannot tell which skills it installed here: {e}"),
+    )
+    .at(&root.lock_file())
 }

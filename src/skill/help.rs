@@ -18,6 +18,9 @@ impl RuleId {
             RuleId::Unreadable => {
                 "The file exists but cannot be read. Check its permissions and that it is a regular file."
             }
+            RuleId::SkillMdTooLarge => {
+                "An agent puts the whole `SKILL.md` into its context when it uses the skill, and skillpack reads at most 4 MiB of one. Keep the instructions short and move the bulk into files under `references/`."
+            }
             RuleId::NotUtf8 => {
                 "Skills are read as UTF-8; other encodings garble the text or stop the load. Save the file as UTF-8."
             }

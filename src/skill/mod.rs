@@ -167,10 +167,12 @@ impl SkillFile {
     }
 
     pub fn read(path: &Path) -> Result<SkillFile, SkillError> {
-        let bytes = std::fs::read(path).map_err(|source| SkillError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = read_skill_md(path)
+            .and_then(|b| b.ok_or_else(too_large))
+            .map_err(|source| SkillError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         Ok(SkillFile::parse(path, text))
     }
@@ -217,6 +219,29 @@ impl SkillFile {
             companions,
         }
     }
+}
+
+const NOT_REGULAR: &str = "SKILL.md is not a regular file (a FIFO, socket or device), so it was not read; put the skill's text in a regular file named SKILL.md";
+
+/// The most of a `SKILL.md` skillpack reads (rule `skill-md-too-large`): an agent puts the
+/// whole file into its context, so instructions are far smaller than this.
+pub const SKILL_MD_CAP: u64 = 4 * 1024 * 1024;
+
+/// The bytes of the `SKILL.md` at `path` (a link followed, as agents follow it), if it is a
+/// regular file of at most [`SKILL_MD_CAP`] bytes; `None` when it is larger, having read no
+/// more than the cap. A FIFO or device in its place is refused, never waited on.
+fn read_skill_md(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    crate::durable::read_regular(path, true, SKILL_MD_CAP)
+}
+
+fn too_large() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "the file is over {} MiB, more than a SKILL.md holds",
+            SKILL_MD_CAP >> 20
+        ),
+    )
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -293,10 +318,12 @@ pub fn check_installable(
             },
         });
     }
-    let bytes = std::fs::read(&path).map_err(|source| SkillError::Io {
-        path: shown.clone(),
-        source,
-    })?;
+    let bytes = read_skill_md(&path)
+        .and_then(|b| b.ok_or_else(too_large))
+        .map_err(|source| SkillError::Io {
+            path: shown.clone(),
+            source,
+        })?;
     let mut sink = Sink::new(&shown, Profile::Spec);
     let text = utf8_text(&mut sink, bytes);
     let mut file = SkillFile::parse(&shown, text);
@@ -461,12 +488,20 @@ pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) 
     let missing = dir.join("SKILL.md");
     let Some(path) = find_skill_md(dir) else {
         let mut sink = Sink::new(&missing, opts.profile);
-        sink.push(
-            RuleId::MissingSkillMd,
-            0,
-            0,
-            "the folder has no SKILL.md; a skill is a folder holding a SKILL.md that starts with `name` and `description` frontmatter",
-        );
+        // A FIFO, socket or device named SKILL.md: said, never opened.
+        let special = missing
+            .metadata()
+            .is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            sink.push(RuleId::Unreadable, 0, 0, NOT_REGULAR);
+        } else {
+            sink.push(
+                RuleId::MissingSkillMd,
+                0,
+                0,
+                "the folder has no SKILL.md; a skill is a folder holding a SKILL.md that starts with `name` and `description` frontmatter",
+            );
+        }
         let mut out = sink.out;
         if let Some(agent) = agent {
             loader::settle(agent, false, &missing, &mut out);
@@ -484,15 +519,32 @@ pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) 
             "the file is named `skill.md`; rename it to `SKILL.md`, the name agents look for on case-sensitive file systems",
         );
     }
-    let bytes = match std::fs::read(&path) {
+    let failed = match read_skill_md(&path) {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => {
+            let size = path.metadata().map_or(0, |m| m.len());
+            Err((
+                RuleId::SkillMdTooLarge,
+                format!(
+                    "SKILL.md is {:.1} MiB, and skillpack reads at most {} MiB of one; an agent puts all of it into its context when it uses the skill: keep the instructions short and move the bulk into files under `references/`",
+                    size as f64 / (1024.0 * 1024.0),
+                    SKILL_MD_CAP >> 20
+                ),
+            ))
+        }
+        // `open_regular` refuses what is not a regular file.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            Err((RuleId::Unreadable, NOT_REGULAR.to_string()))
+        }
+        Err(e) => Err((
+            RuleId::Unreadable,
+            format!("cannot read the file: {e}; check its permissions"),
+        )),
+    };
+    let bytes = match failed {
         Ok(b) => b,
-        Err(e) => {
-            sink.push(
-                RuleId::Unreadable,
-                0,
-                0,
-                format!("cannot read the file: {e}; check its permissions"),
-            );
+        Err((rule, message)) => {
+            sink.push(rule, 0, 0, message);
             let mut out = sink.out;
             if let Some(agent) = agent {
                 loader::settle(agent, false, &path, &mut out);

@@ -331,8 +331,8 @@ fn doctor_matches_the_installed_clients() {
 }
 
 /// `install --agent A` refuses a skill A would not load, naming A and the rule, and
-/// installs what A loads even where the specification objects; without `--agent` the
-/// specification's check stands.
+/// installs what A loads even where the specification objects; with `--dir` and no
+/// `--agent` the specification's check stands.
 #[test]
 fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
     let world = World::new();
@@ -369,7 +369,15 @@ fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!world.home.join(".claude/skills/bom-skill").exists());
 
-    let out = install(None);
+    // `--dir` without `--agent`: no agent named, the specification's check.
+    let cache = world.home.join(".cache");
+    let out = skillpack(&world.home, &cache, &world.project)
+        .arg("install")
+        .arg(&src)
+        .arg("--dir")
+        .arg(world.home.join("plain"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("error[byte-order-mark]"), "{err}");
@@ -388,5 +396,470 @@ fn install_for_an_agent_refuses_what_that_agent_would_not_load() {
         err.contains("warning: Claude Code loads bom-skill in spite of: ")
             && err.contains("[byte-order-mark]"),
         "{err}"
+    );
+}
+
+/// A folder holding a valid skill named `name` (its `SKILL.md` with `extra` frontmatter lines).
+fn write_skill(dir: &Path, name: &str, extra: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("SKILL.md"),
+        format!("---\nname: {name}\ndescription: The {name} skill.\n{extra}---\nBody.\n"),
+    )
+    .unwrap();
+}
+
+/// Runs `skillpack ARGS` in `world`, failing the test when it has not ended after `secs`.
+fn run_within(world: &World, args: &[&str], secs: u64) -> std::process::Output {
+    let cache = world.home.join(".cache");
+    let mut child = skillpack(&world.home, &cache, &world.project)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("`skillpack {}` still runs after {secs}s", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The entry of `folder` among the skills of root `root` of the first agent.
+fn entry<'a>(doc: &'a Value, root: usize, folder: &str) -> Option<&'a Value> {
+    doc["agents"][0]["roots"][root]["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["folder"] == folder)
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A FIFO where Claude Code's settings or a `SKILL.md` should be is named, never opened: an
+/// open of a FIFO nobody writes to would wait for ever.
+#[cfg(unix)]
+#[test]
+fn doctor_names_a_fifo_in_place_of_a_file_and_does_not_wait_on_it() {
+    let world = World::new();
+    mkfifo(&world.home.join(".claude/settings.json"));
+    mkfifo(&world.home.join(".claude/plugins/installed_plugins.json"));
+    let root = world.home.join(".claude/skills");
+    write_skill(&root.join("fine"), "fine", "");
+    mkfifo(&root.join("piped/SKILL.md"));
+
+    let out = run_within(&world, &["doctor", "--agent", "claude-code"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("loads  fine"), "{text}");
+    assert!(text.contains("skips  piped"), "{text}");
+    assert!(
+        text.contains(
+            "error[unreadable] ~/.claude/skills/piped/SKILL.md: SKILL.md is not a regular file"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  settings\n")
+            && text.contains(
+                "warning[settings-unreadable] ~/.claude/settings.json: it is not a regular file"
+            )
+            && text.contains(
+                "warning[settings-unreadable] ~/.claude/plugins/installed_plugins.json: "
+            ),
+        "{text}"
+    );
+
+    // `validate` names it the same way, under every profile.
+    let out = run_within(
+        &world,
+        &[
+            "validate",
+            "--format",
+            "json",
+            &root.join("piped").to_string_lossy(),
+        ],
+        60,
+    );
+    let doc = json_of(&out);
+    assert_eq!(
+        doc["skills"][0]["diagnostics"][0]["rule"], "unreadable",
+        "{doc}"
+    );
+}
+
+/// A `SKILL.md` of hundreds of MiB is not read whole: doctor and validate stop at the cap
+/// and say so (a sparse file, so nothing that large is written).
+#[test]
+fn a_skill_md_over_the_cap_is_reported_not_read() {
+    let world = World::new();
+    let dir = world.home.join(".claude/skills/huge");
+    write_skill(&dir, "huge", "");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join("SKILL.md"))
+        .unwrap()
+        .set_len(400 * 1024 * 1024)
+        .unwrap();
+
+    let out = run_within(
+        &world,
+        &[
+            "doctor",
+            "--json",
+            "--agent",
+            "claude-code",
+            "--scope",
+            "user",
+        ],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&out);
+    let huge = entry(&doc, 0, "huge").unwrap();
+    assert_eq!(huge["loads"], false, "{huge}");
+    assert_eq!(huge["problems"][0]["rule"], "skill-md-too-large", "{huge}");
+    let message = huge["problems"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("SKILL.md is 400.0 MiB, and skillpack reads at most 4 MiB"),
+        "{message}"
+    );
+
+    let out = run_within(
+        &world,
+        &["validate", "--format", "json", &dir.to_string_lossy()],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&out);
+    let rules: Vec<&str> = doc["skills"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["skill-md-too-large"], "{doc}");
+}
+
+/// Codex passes over names that start with `.`, links included, and a link to nothing deep
+/// inside a folder is none of its business: only a link to nothing where a skill folder
+/// would be is reported. A link to `/` does not make doctor walk the file system.
+#[cfg(unix)]
+#[test]
+fn codex_walk_reports_only_links_where_a_skill_would_be_and_stops_early() {
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    write_skill(&root.join("good"), "good", "");
+    write_skill(&root.join("collection/real"), "real", "");
+    std::fs::create_dir_all(root.join("collection/deep")).unwrap();
+    let nowhere = world.home.join("nowhere");
+    std::os::unix::fs::symlink(&nowhere, root.join("collection/deep/dangling")).unwrap();
+    std::os::unix::fs::symlink(&nowhere, root.join(".hidden-link")).unwrap();
+    std::os::unix::fs::symlink(&nowhere, root.join("gone")).unwrap();
+    // Sorted after `collection`, before `flat` and `good`: once the walk is cut short, a
+    // skill folder directly in the root is still found.
+    std::os::unix::fs::symlink("/", root.join("everything")).unwrap();
+    std::fs::create_dir_all(root.join("flat/inner")).unwrap();
+
+    let out = run_within(
+        &world,
+        &["doctor", "--json", "--agent", "codex", "--scope", "user"],
+        120,
+    );
+    let doc = json_of(&out);
+    assert_eq!(
+        doc["agents"][0]["roots"][0]["path"],
+        root.to_string_lossy().as_ref()
+    );
+    for (folder, name) in [("good", "good"), ("collection/real", "real")] {
+        let s = entry(&doc, 0, folder).unwrap_or_else(|| panic!("no {folder}: {doc}"));
+        assert_eq!(
+            (s["loads"].clone(), s["name"].clone()),
+            (Value::Bool(true), Value::from(name))
+        );
+    }
+    let gone = entry(&doc, 0, "gone").unwrap();
+    assert_eq!(gone["loads"], false);
+    assert_eq!(gone["problems"][0]["rule"], "broken-link");
+    for folder in [
+        ".hidden-link",
+        "collection/deep/dangling",
+        "collection/deep",
+    ] {
+        assert!(entry(&doc, 0, folder).is_none(), "{folder} reported: {doc}");
+    }
+    let problems = &doc["agents"][0]["roots"][0]["problems"];
+    assert!(
+        problems
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["rule"] == "walk-truncated"),
+        "{problems}"
+    );
+}
+
+/// A managed skill changed since install, a record whose folder is gone, a leftover of an
+/// interrupted run and a damaged record: each said, the root's own findings under a label
+/// of their own rather than under the last skill.
+#[test]
+fn doctor_reports_what_happened_to_managed_skills_under_the_right_label() {
+    let world = World::new();
+    let src = world.home.join("src");
+    for name in ["kept", "changed", "removed"] {
+        write_skill(&src.join(name), name, "");
+        let cache = world.home.join(".cache");
+        let out = skillpack(&world.home, &cache, &world.project)
+            .arg("install")
+            .arg(src.join(name))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let root = world.home.join(".claude/skills");
+    std::fs::write(
+        root.join("changed/SKILL.md"),
+        "---\nname: changed\ndescription: Edited.\n---\n",
+    )
+    .unwrap();
+    std::fs::remove_dir_all(root.join("removed")).unwrap();
+    std::fs::create_dir_all(root.join(".skillpack/staging/left")).unwrap();
+
+    let out = run_within(&world, &["doctor", "--agent", "claude-code"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{text}"))
+    };
+    assert!(at("loads  changed") < at("warning[modified]"));
+    assert!(at("warning[modified]") < at("loads  kept"), "{text}");
+    let label = at("    root   the folder itself");
+    assert!(label > at("loads  kept"), "{text}");
+    assert!(
+        lines[label + 1..]
+            .iter()
+            .any(|l| l.contains("warning[lock-entry-missing]") && l.contains("`removed`")),
+        "{text}"
+    );
+    assert!(
+        lines[label + 1..]
+            .iter()
+            .any(|l| l.contains("warning[staging-leftover]")),
+        "{text}"
+    );
+
+    let out = run_within(
+        &world,
+        &[
+            "doctor",
+            "--json",
+            "--agent",
+            "claude-code",
+            "--scope",
+            "user",
+        ],
+        60,
+    );
+    let doc = json_of(&out);
+    assert_eq!(entry(&doc, 0, "changed").unwrap()["state"], "modified");
+    assert_eq!(entry(&doc, 0, "kept").unwrap()["state"], "ok");
+    let rules: Vec<&str> = doc["agents"][0]["roots"][0]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["lock-entry-missing", "staging-leftover"]);
+
+    // A damaged record is said, with the way back, instead of passed over.
+    std::fs::write(root.join(".skillpack/lock.json"), "{ not json").unwrap();
+    let out = run_within(&world, &["doctor", "--agent", "claude-code"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning[lock-damaged] ~/.claude/skills/.skillpack/lock.json: skillpack cannot tell which skills it installed here: ")
+            && text.contains("Move it aside"),
+        "{text}"
+    );
+    assert!(!text.contains("warning[modified]"), "{text}");
+}
+
+/// Two skills of one name: Claude Code keeps the user's, Gemini CLI the project's; the
+/// other copy is said to be shadowed, naming the one that wins.
+#[test]
+fn doctor_says_which_copy_of_a_name_each_agent_keeps() {
+    let world = World::new();
+    for dir in [".claude/skills", ".gemini/skills"] {
+        write_skill(&world.home.join(dir).join("shared"), "shared", "");
+        write_skill(&world.project.join(dir).join("shared"), "shared", "");
+    }
+    let out = run_within(
+        &world,
+        &["doctor", "--json", "--agent", "claude-code,gemini-cli"],
+        60,
+    );
+    let doc = json_of(&out);
+    let copies = |agent: usize| -> Vec<(String, bool, String)> {
+        doc["agents"][agent]["roots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["skills"].as_array().unwrap().iter().map(move |s| (r, s)))
+            .map(|(r, s)| {
+                (
+                    world.shown(r["path"].as_str().unwrap()),
+                    s["loads"].as_bool().unwrap(),
+                    s["problems"][0]["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let claude = copies(0);
+    assert_eq!(doc["agents"][0]["agent"], "claude-code");
+    assert!(
+        claude.contains(&("~/.claude/skills".into(), true, String::new())),
+        "{claude:?}"
+    );
+    let shadowed = claude
+        .iter()
+        .find(|c| c.0 == "$PROJECT/.claude/skills")
+        .unwrap();
+    assert!(!shadowed.1);
+    assert!(
+        shadowed
+            .2
+            .starts_with("Claude Code loads another skill named `shared` instead, from ")
+            && shadowed
+                .2
+                .ends_with(".claude/skills/shared; rename one of them")
+            && shadowed.2.contains(&*world.home.to_string_lossy()),
+        "{claude:?}"
+    );
+    let gemini = copies(1);
+    assert!(
+        gemini.contains(&("$PROJECT/.gemini/skills".into(), true, String::new())),
+        "{gemini:?}"
+    );
+    let shadowed = gemini.iter().find(|c| c.0 == "~/.gemini/skills").unwrap();
+    assert!(!shadowed.1);
+    assert!(
+        shadowed.2.contains(&*world.project.to_string_lossy()),
+        "{gemini:?}"
+    );
+}
+
+/// A skill only another agent reads is named once per agent, however many copies it reads.
+#[test]
+fn the_elsewhere_line_names_each_agent_once() {
+    let world = World::new();
+    let codex = world.home.join(".codex/skills");
+    write_skill(&codex.join("a"), "twice", "");
+    write_skill(&codex.join("b"), "twice", "");
+    std::fs::create_dir_all(world.home.join(".claude/skills")).unwrap();
+    let out = run_within(&world, &["doctor", "--agent", "claude-code"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  elsewhere twice: in ~/.codex/skills, which Claude Code does not read (read by codex); install it for claude-code too"),
+        "{text}"
+    );
+    let out = run_within(&world, &["doctor", "--json", "--agent", "claude-code"], 60);
+    let doc = json_of(&out);
+    assert_eq!(
+        doc["agents"][0]["elsewhere"][0]["read_by"],
+        serde_json::json!(["codex"])
+    );
+}
+
+/// A plain install goes to Claude Code's folder, so Claude Code's own loader judges it: a
+/// skill Claude Code skips is refused, one it loads is installed even where the
+/// specification objects. `--dir` without `--agent` names no agent: the specification's
+/// check stands there.
+#[test]
+fn a_plain_install_judges_the_skill_as_claude_code_loads_it() {
+    let world = World::new();
+    let install = |src: &Path, dir: Option<&Path>| {
+        let cache = world.home.join(".cache");
+        let mut cmd = skillpack(&world.home, &cache, &world.project);
+        cmd.arg("install").arg(src);
+        if let Some(dir) = dir {
+            cmd.arg("--dir").arg(dir);
+        }
+        cmd.output().unwrap()
+    };
+    // Recorded: Claude Code skips `user-invocable: "no"`, and loads YAML with a tab.
+    let table = data("clients.json");
+    assert_eq!(
+        table["cases"]["user-invocable-string"]["claude-code"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        table["cases"]["yaml-tab"]["claude-code"][0]["name"],
+        "yaml-tab"
+    );
+
+    let skipped = world.home.join("src/invocable-str");
+    write_skill(&skipped, "invocable-str", "user-invocable: \"no\"\n");
+    let out = install(&skipped, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Claude Code skips it: "), "{err}");
+    assert!(!world.home.join(".claude/skills/invocable-str").exists());
+
+    let tab = world.home.join("src/yaml-tab");
+    write_skill(&tab, "yaml-tab", "metadata:\n\tauthor: me\n");
+    let out = install(&tab, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        world
+            .home
+            .join(".claude/skills/yaml-tab/SKILL.md")
+            .is_file()
+    );
+
+    let dir = world.home.join("plain");
+    let out = install(&tab, Some(&dir));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[yaml-syntax]"), "{err}");
+    let out = install(&skipped, Some(&dir));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

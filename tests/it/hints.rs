@@ -251,7 +251,18 @@ fn a_folder_that_does_not_load_is_shown_at_its_own_path_with_a_validate_command(
     let home = net::Home::new();
     let src = home.home.path().join("src/wrong-folder");
     write_skill(&src, "other-name", "1.0.0");
-    let out = run(&home, &["install", src.to_str().unwrap()]);
+    // Claude Code loads it under its folder's name: `--dir`, naming no agent, applies the
+    // specification's check, which refuses a `name` unlike the folder's.
+    let dir = home.home.path().join("team-skills");
+    let out = run(
+        &home,
+        &[
+            "install",
+            src.to_str().unwrap(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     // Under the home folder, shown as `~/…` like every path skillpack prints.

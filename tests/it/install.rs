@@ -869,15 +869,25 @@ fn refuses_truncated_and_corrupt_archives() {
     assert_refused(&sb, &bad, &[], "damaged or truncated");
 }
 
+/// Claude Code loads a skill whatever its `name` (it lists it under the folder's): the
+/// specification's check of `name`, that of `--dir` without `--agent`, refuses these.
+fn spec_refusal(entries: &[(&str, &[u8])], needle: &str) {
+    let sb = Sandbox::new();
+    with_demo_installed(&sb);
+    let dir = sb.root();
+    let extra = ["--dir", dir.to_str().unwrap()];
+    assert_refused(&sb, &zip_of(entries), &extra, needle);
+}
+
 #[test]
 fn refuses_skills_that_would_not_load() {
     let bad_name = SKILL_MD.replace("name: demo", "name: Demo_Skill");
-    refusal(
+    spec_refusal(
         &[("demo/SKILL.md", bad_name.as_bytes())],
         "the skill does not load",
     );
     let mismatch = SKILL_MD.replace("name: demo", "name: other");
-    refusal(&[("demo/SKILL.md", mismatch.as_bytes())], "[name-mismatch]");
+    spec_refusal(&[("demo/SKILL.md", mismatch.as_bytes())], "[name-mismatch]");
     refusal(
         &[("demo/SKILL.md", b"# no frontmatter\n")],
         "[frontmatter-missing]",
