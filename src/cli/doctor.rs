@@ -109,8 +109,10 @@ fn render_agent(p: &Printer, env: &Env, agent: &AgentReport) {
     p.out(p.bold(&format!("{display} ({})", agent.agent)));
     if !agent.problems.is_empty() {
         p.out(format!("  {}", p.yellow("settings")));
+        // Settings problems name no skill: no command for a root is added to them.
+        let settings = env.claude_dir().unwrap_or_default();
         for problem in &agent.problems {
-            render_problem(p, env, problem);
+            render_problem(p, env, &settings, problem);
         }
     }
     let mut any = false;

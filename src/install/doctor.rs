@@ -747,33 +747,33 @@ fn managed(path: &Path, report: &mut RootReport) {
                 let state = tree_state(&read.root, path, entry);
                 let skill = report.skills.iter_mut().find(|s| s.folder == *name);
                 match (state, skill) {
-                (Ok(TreeState::Missing), _) | (_, None) => report.problems.push(
-                    Problem::new(
-                        "lock-entry-missing",
-                        Severity::Warning,
-                        format!("skillpack's record lists `{name}`, but its folder is gone"),
-                    )
-                    .at(&root.lock_file())
-                    .recorded(name),
-                ),
-                (Ok(state), Some(skill)) => {
-                    skill.state = Some(state.id());
-                    if !state.is_ok() {
-                        skill.problems.push(
-                            Problem::new(
-                                state.id(),
-                                Severity::Warning,
-                                format!(
-                                    "changed since skillpack installed it ({})",
-                                    super::summarise(&state)
-                                ),
-                            )
-                            .recorded(name),
-                        );
+                    (Ok(TreeState::Missing), _) | (_, None) => report.problems.push(
+                        Problem::new(
+                            "lock-entry-missing",
+                            Severity::Warning,
+                            format!("skillpack's record lists `{name}`, but its folder is gone"),
+                        )
+                        .at(&root.lock_file())
+                        .recorded(name),
+                    ),
+                    (Ok(state), Some(skill)) => {
+                        skill.state = Some(state.id());
+                        if !state.is_ok() {
+                            skill.problems.push(
+                                Problem::new(
+                                    state.id(),
+                                    Severity::Warning,
+                                    format!(
+                                        "changed since skillpack installed it ({})",
+                                        super::summarise(&state)
+                                    ),
+                                )
+                                .recorded(name),
+                            );
+                        }
                     }
+                    (Err(_), Some(_)) => {}
                 }
-                (Err(_), Some(_)) => {}
-            }
             }
         }
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::net::skillpack;
 
+#[cfg(unix)]
 const CLIENTS: [&str; 3] = ["claude-code", "codex", "gemini-cli"];
 
 fn data(name: &str) -> Value {
@@ -85,6 +86,7 @@ impl World {
         true
     }
 
+    #[cfg(unix)]
     fn doctor(&self, args: &[&str]) -> std::process::Output {
         let cache = self.home.join(".cache");
         skillpack(&self.home, &cache, &self.project)
@@ -106,6 +108,7 @@ impl World {
 }
 
 /// What doctor says `client` loads: (name, file) for each folder that loads, sorted.
+#[cfg(unix)]
 fn loaded(world: &World, client: &str) -> Vec<(String, Option<String>)> {
     let out = world.doctor(&["--json", "--agent", client]);
     let doc: Value = serde_json::from_slice(&out.stdout)
@@ -125,6 +128,7 @@ fn loaded(world: &World, client: &str) -> Vec<(String, Option<String>)> {
     got
 }
 
+#[cfg(unix)]
 fn recorded(row: &Value) -> Vec<(String, Option<String>)> {
     let mut v: Vec<(String, Option<String>)> = row
         .as_array()
@@ -143,6 +147,7 @@ fn recorded(row: &Value) -> Vec<(String, Option<String>)> {
 
 /// Every case for every client: doctor's verdicts, and the names they load under, against
 /// the recorded table. Returns the cases compared and the differences.
+#[cfg(unix)]
 fn compare(table: &Value) -> (usize, Vec<String>) {
     let corpus = data("corpus.json");
     let mut compared = 0;
@@ -226,6 +231,7 @@ fn doctor_says_why_a_skill_does_not_load_and_exits_1() {
 /// The skill folder a case is about: the first folder of its first entry in a skills
 /// root. `None` for cases whose verdict depends on where the folder sits or what else is
 /// in the root (`"layout": true`), which doctor judges and `validate` does not.
+#[cfg(unix)]
 fn case_folder(table: &Value, world: &World, case: &Value, client: &str) -> Option<PathBuf> {
     if case["layout"] == true {
         return None;
@@ -247,6 +253,7 @@ fn case_folder(table: &Value, world: &World, case: &Value, client: &str) -> Opti
 
 /// `validate --profile AGENT` on every case's skill folder: an error exactly when the
 /// recorded client skips the skill. Returns the pairs compared and the differences.
+#[cfg(unix)]
 fn compare_profiles(table: &Value) -> (usize, Vec<String>) {
     let corpus = data("corpus.json");
     let mut compared = 0;

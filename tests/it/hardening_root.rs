@@ -11,8 +11,11 @@ use std::fs;
 #[cfg(unix)]
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
 use std::process::Command as StdCommand;
+#[cfg(unix)]
 use std::sync::Arc;
+#[cfg(unix)]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -105,6 +108,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
 }
 
 /// [`snapshot`] without folders' modification times (renames out and back change them).
+#[cfg(unix)]
 fn contents(dir: &Path) -> BTreeMap<PathBuf, String> {
     snapshot_with(dir, false)
 }
@@ -163,6 +167,7 @@ fn assert_victim_intact(w: &World, before: &BTreeMap<PathBuf, String>) {
     );
 }
 
+#[cfg(unix)]
 fn victim_bytes_absent(out: &[u8]) {
     let text = String::from_utf8_lossy(out);
     assert!(!text.contains("precious"), "victim content leaked: {text}");
@@ -557,6 +562,7 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+#[cfg(unix)]
 const NOBODY: u32 = 65534;
 
 #[cfg(unix)]
@@ -693,6 +699,7 @@ fn a_read_only_state_folder_leaves_the_previous_skill_in_place_and_recorded() {
 }
 
 /// A skill folder `dir` (named demo) at `version` with `kib` KiB of reference text.
+#[cfg(unix)]
 fn write_demo(dir: &Path, version: &str, kib: usize) {
     fs::create_dir_all(dir.join("references")).unwrap();
     fs::write(
@@ -766,10 +773,12 @@ fn list_and_verify_during_installs_never_report_a_skill_as_modified() {
 
 /// A small tmpfs mounted for the test, unmounted on drop; `None` where mounting is not
 /// permitted (not root, or a sandbox without mount rights).
+#[cfg(unix)]
 struct Tmpfs {
     dir: TempDir,
 }
 
+#[cfg(unix)]
 impl Tmpfs {
     fn mount(size: &str) -> Option<Tmpfs> {
         let dir = TempDir::new().ok()?;
@@ -787,6 +796,7 @@ impl Tmpfs {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = StdCommand::new("umount").arg(self.dir.path()).status();

@@ -174,6 +174,8 @@ impl FakeRelease {
         ])
     }
 
+    // The tests that look at the requests run where the install script does.
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
