@@ -66,8 +66,9 @@ pub struct Barrier {
 /// Files held open in a barrier at most before it flushes on its own: bounds the open
 /// descriptors (far below any limit) while keeping batches large.
 const BARRIER_FILES: usize = 128;
-/// Threads a flush uses at most.
-const FLUSH_THREADS: usize = 16;
+/// Threads a flush uses at most, the calling one included: the disk merges the flushes
+/// of a few concurrent syncs; more threads only cost their start.
+const FLUSH_THREADS: usize = 4;
 
 impl Barrier {
     /// Adds a written file (`path` names it in errors); flushes the batch when it is full.
@@ -105,8 +106,10 @@ impl Barrier {
             groups[i % threads].push(item);
         }
         let sync_all = |group: Vec<Item>| group.into_iter().try_for_each(Item::sync);
+        let mut groups = groups.into_iter();
+        let own = groups.next().unwrap_or_default();
         std::thread::scope(|s| {
-            let mut inline = Vec::new();
+            let mut inline = vec![own];
             let mut running = Vec::new();
             for group in groups {
                 // A thread that cannot be started leaves its share to this one.
@@ -281,6 +284,21 @@ pub fn sync_dir_handle(dir: &cap_std::fs::Dir) {
 
 fn try_sync_dir_handle(dir: &cap_std::fs::Dir) -> io::Result<()> {
     readable_dir(dir)?.sync_all()
+}
+
+/// Sets the permission bits of the opened folder `dir` to exactly `mode` (the umask may
+/// have cleared some when it was made), through a descriptor of the folder itself: no
+/// path is resolved again, and nothing is looked up in `/proc`. Elsewhere than Unix,
+/// nothing to do.
+pub fn set_dir_mode(dir: &cap_std::fs::Dir, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let fd = readable_dir(dir)?;
+        rustix::fs::fchmod(&fd, rustix::fs::Mode::from_raw_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, mode);
+    Ok(())
 }
 
 /// The folder of `dir` opened again for reading (`.`, relative to the handle, without

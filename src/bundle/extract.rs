@@ -205,13 +205,10 @@ fn create_file(dir: &Dir, rel: &str, shown: &Path, mode: u32) -> Result<File, Bu
 }
 
 fn set_mode(dir: &Dir, rel: impl AsRef<Path>, dest: &Path, mode: u32) -> Result<(), BundleError> {
-    #[cfg(unix)]
-    {
-        use cap_std::fs::PermissionsExt;
-        dir.set_permissions(rel.as_ref(), cap_std::fs::Permissions::from_mode(mode))
-            .map_err(|e| BundleError::io("cannot set permissions on", dest, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (dir, rel, dest, mode);
-    Ok(())
+    let rel = rel.as_ref();
+    let shown = || dest.join(rel);
+    let opened = cap_fs_ext::DirExt::open_dir_nofollow(dir, rel)
+        .map_err(|e| BundleError::io("cannot open", shown(), e))?;
+    crate::durable::set_dir_mode(&opened, mode)
+        .map_err(|e| BundleError::io("cannot set permissions on", shown(), e))
 }
