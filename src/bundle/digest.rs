@@ -155,18 +155,40 @@ fn hash_reader(file: std::fs::File, path: &Path) -> Result<([u8; 32], u64), Bund
 }
 
 /// Feeds every byte read through it to SHA-256, so the digest is of exactly the bytes that
-/// passed on their way to disk: no second read, nothing to drift.
+/// passed on their way to disk: no second read, nothing to drift. For large streams
+/// ([`HashReader::background`]) the hashing runs on a second thread while the caller goes
+/// on writing what it read.
 pub struct HashReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Hasher,
     len: u64,
 }
+
+/// Streams at least this long are hashed on a second thread: below it, starting one costs
+/// more than it saves.
+pub(crate) const BACKGROUND_FROM: u64 = 4 * 1024 * 1024;
 
 impl<R: Read> HashReader<R> {
     pub fn new(inner: R) -> HashReader<R> {
         HashReader {
             inner,
-            hasher: Sha256::new(),
+            hasher: Hasher::Inline(Sha256::new()),
+            len: 0,
+        }
+    }
+
+    /// A reader hashing on a second thread when `expected_len` is at least
+    /// [`BACKGROUND_FROM`] (and a thread can be started), else as [`HashReader::new`]. The
+    /// digest is the same either way.
+    pub fn background(inner: R, expected_len: u64) -> HashReader<R> {
+        let hasher = if expected_len >= BACKGROUND_FROM {
+            Background::start().map_or_else(|| Hasher::Inline(Sha256::new()), Hasher::Background)
+        } else {
+            Hasher::Inline(Sha256::new())
+        };
+        HashReader {
+            inner,
+            hasher,
             len: 0,
         }
     }
@@ -188,7 +210,7 @@ impl<R: Read> HashReader<R> {
 
     /// The digest bytes and length of everything read.
     pub fn finish_raw(self) -> ([u8; 32], u64) {
-        (self.hasher.finalize().into(), self.len)
+        (self.hasher.finalize(), self.len)
     }
 }
 
@@ -205,6 +227,110 @@ impl<R: Read> Read for HashReader<R> {
         self.hasher.update(read);
         self.len += n as u64;
         Ok(n)
+    }
+}
+
+enum Hasher {
+    Inline(Sha256),
+    Background(Background),
+}
+
+impl Hasher {
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Inline(h) => h.update(data),
+            Hasher::Background(b) => b.update(data),
+        }
+    }
+
+    fn finalize(self) -> [u8; 32] {
+        match self {
+            Hasher::Inline(h) => h.finalize().into(),
+            Hasher::Background(b) => b.finalize(),
+        }
+    }
+}
+
+/// Buffers in flight to the hashing thread at most, and the bytes each gathers before it
+/// is sent: few, large hand-overs, so the threads rarely wait on each other.
+const IN_FLIGHT: usize = 3;
+const BATCH: usize = 1024 * 1024;
+
+/// SHA-256 computed on a thread of its own: the bytes are copied into one of a few large
+/// buffers that travel to the thread and back, so memory stays bounded.
+struct Background {
+    chunks: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    free: std::sync::mpsc::Receiver<Vec<u8>>,
+    made: usize,
+    filling: Vec<u8>,
+    worker: Option<std::thread::JoinHandle<Sha256>>,
+}
+
+impl Background {
+    fn start() -> Option<Background> {
+        let (chunks, incoming) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (done, free) = std::sync::mpsc::channel();
+        let worker = std::thread::Builder::new()
+            .name("sha256".into())
+            .spawn(move || {
+                let mut hasher = Sha256::new();
+                for chunk in incoming {
+                    hasher.update(&chunk);
+                    let _ = done.send(chunk);
+                }
+                hasher
+            })
+            .ok()?;
+        Some(Background {
+            chunks: Some(chunks),
+            free,
+            made: 1,
+            filling: Vec::with_capacity(BATCH),
+            worker: Some(worker),
+        })
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let room = BATCH - self.filling.len();
+            let (now, later) = data.split_at(room.min(data.len()));
+            self.filling.extend_from_slice(now);
+            data = later;
+            if self.filling.len() == BATCH {
+                self.send();
+            }
+        }
+    }
+
+    /// Sends the buffer being filled and takes an empty one.
+    fn send(&mut self) {
+        let next = match self.free.try_recv() {
+            Ok(buf) => buf,
+            Err(_) if self.made < IN_FLIGHT + 1 => {
+                self.made += 1;
+                Vec::with_capacity(BATCH)
+            }
+            // Every other buffer is with the thread: wait for one to come back.
+            Err(_) => self.free.recv().unwrap_or_default(),
+        };
+        let mut full = std::mem::replace(&mut self.filling, next);
+        if let Some(chunks) = &self.chunks {
+            let _ = chunks.send(std::mem::take(&mut full));
+        }
+        self.filling.clear();
+    }
+
+    /// The digest, once the thread has hashed every chunk. (A thread that cannot finish
+    /// yields a digest of all zeros, which matches nothing: the bytes are refused.)
+    fn finalize(mut self) -> [u8; 32] {
+        if !self.filling.is_empty() {
+            self.send();
+        }
+        drop(self.chunks.take());
+        self.worker
+            .take()
+            .and_then(|w| w.join().ok())
+            .map_or([0; 32], |h| h.finalize().into())
     }
 }
 
@@ -229,6 +355,27 @@ pub(crate) fn is_executable(_path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_stream_hashed_on_a_second_thread_has_the_same_digest() {
+        let data: Vec<u8> = (0..(BACKGROUND_FROM as usize * 2 + 12_345))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let read_all = |mut r: HashReader<&[u8]>| {
+            let mut buf = vec![0u8; 7_000];
+            while r.read(&mut buf).unwrap() > 0 {}
+            r.finish()
+        };
+        let inline = read_all(HashReader::new(&data[..]));
+        let background = read_all(HashReader::background(&data[..], data.len() as u64));
+        assert!(matches!(
+            HashReader::background(&data[..], data.len() as u64).hasher,
+            Hasher::Background(_)
+        ));
+        assert_eq!(inline, background);
+        assert_eq!(inline.0, hex::encode(Sha256::digest(&data)));
+        assert_eq!(inline.1, data.len() as u64);
+    }
+
     use super::*;
     use std::io::Read;
 

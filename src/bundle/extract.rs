@@ -70,7 +70,7 @@ pub fn extract<R: Read + Seek>(
                 });
             }
         };
-        let mut entry = HashReader::new(inflated);
+        let mut entry = HashReader::background(inflated, pf.size);
         let mut crc = crc32fast::Hasher::new();
         let mut written = 0u64;
         let mut kicked = 0u64;

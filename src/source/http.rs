@@ -416,6 +416,7 @@ impl Http {
             let mut part = cache.partial()?;
             progress.start(&shown, total);
             let streamed = stream(
+                total,
                 &mut response,
                 &mut part,
                 &mut buf,
@@ -473,6 +474,7 @@ impl Http {
             }
             let mut body = Vec::new();
             let streamed = stream(
+                None,
                 &mut response,
                 &mut body,
                 &mut buf,
@@ -609,6 +611,7 @@ enum Stop {
 /// too few bytes: each read waits at most the read timeout, so a trickle of single bytes
 /// cannot hold the transfer open for ever.
 fn stream(
+    expected_len: Option<u64>,
     body: &mut impl Read,
     out: &mut impl Write,
     buf: &mut [u8],
@@ -616,7 +619,7 @@ fn stream(
     pace: &Pace,
     progress: &dyn Progress,
 ) -> Result<(String, u64), Stop> {
-    let mut reader = HashReader::new(body);
+    let mut reader = HashReader::background(body, expected_len.unwrap_or(0));
     let mut window_start = Instant::now();
     let mut window_bytes = 0u64;
     let min_in_window = (pace.min_rate as f64 * pace.window.as_secs_f64()) as u64;
@@ -859,7 +862,15 @@ mod tests {
         };
         let mut buf = [0u8; 16];
         let run = |pace: Pace, buf: &mut [u8]| {
-            stream(&mut Trickle(10), &mut Vec::new(), buf, 100, &pace, &Silent)
+            stream(
+                None,
+                &mut Trickle(10),
+                &mut Vec::new(),
+                buf,
+                100,
+                &pace,
+                &Silent,
+            )
         };
         let slow = run(pace(1000, Duration::from_secs(60)), &mut buf);
         assert!(matches!(slow, Err(Stop::TooSlow { .. })));

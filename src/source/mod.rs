@@ -153,7 +153,7 @@ fn private_copy(
             limit: max_size,
         });
     }
-    let mut reader = HashReader::new(source.take(max_size.saturating_add(1)));
+    let mut reader = HashReader::background(source.take(max_size.saturating_add(1)), declared);
     io::copy(&mut reader, &mut into).map_err(|e| SourceError::io("cannot copy", path, e))?;
     if reader.len() > max_size {
         return Err(SourceError::TooLarge {
