@@ -66,26 +66,30 @@ impl Cache {
         self.root.join("archives")
     }
 
-    /// The cached archive with digest `sha256`, re-hashed before it is trusted, through the
-    /// very handle that is then handed out; a file whose content no longer matches its name
-    /// is removed. Only regular files are opened (no FIFO can stall the run).
+    /// The cached archive with digest `sha256`, copied into a file only this process can
+    /// reach while it is hashed, and handed out as that copy: whoever else can write to the
+    /// cache cannot change the bytes between the check and the unpacking. A cached file
+    /// whose content no longer matches its name is removed. Only regular files are opened
+    /// (no FIFO can stall the run).
     pub fn get(&self, sha256: &str) -> Option<CachedArchive> {
         if !is_hex_digest(sha256) {
             return None;
         }
         let sha256 = sha256.to_ascii_lowercase();
         let path = self.archives().join(format!("{sha256}.zip"));
-        let mut file = open_regular(&path, true).ok()?;
-        let mut reader = HashReader::new(&mut file);
-        io::copy(&mut reader, &mut io::sink()).ok()?;
+        let cached = open_regular(&path, true).ok()?;
+        let len = cached.metadata().ok()?.len();
+        let mut copy = self.private_file().ok()?;
+        let mut reader = HashReader::background(cached, len);
+        io::copy(&mut reader, &mut copy).ok()?;
         let (digest, size) = reader.finish();
         if digest != sha256 {
             let _ = fs::remove_file(&path);
             return None;
         }
-        file.rewind().ok()?;
+        copy.rewind().ok()?;
         Some(CachedArchive {
-            file: ArchiveFile::new(file, size, path),
+            file: ArchiveFile::new(copy, size, path),
             sha256,
             size,
         })
@@ -285,5 +289,28 @@ mod tests {
         let kept = live.persist(&sha, len).unwrap();
         let got = cache.get(&sha).unwrap();
         assert_eq!((got.path(), got.size), (kept.path(), kept.size));
+    }
+
+    #[test]
+    fn a_cache_hit_is_a_private_copy_that_later_writes_to_the_cache_cannot_change() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let bytes = b"the archive as it was checked".to_vec();
+        let sha = crate::bundle::sha256_hex(&bytes);
+        fs::create_dir_all(dir.path().join("archives")).unwrap();
+        let cached = dir.path().join(format!("archives/{sha}.zip"));
+        fs::write(&cached, &bytes).unwrap();
+        let got = cache.get(&sha).unwrap();
+        // Rewritten in place after the check, through the same file.
+        let mut f = fs::OpenOptions::new().write(true).open(&cached).unwrap();
+        f.write_all(b"THE ARCHIVE AS IT WAS CHANGED").unwrap();
+        drop(f);
+        let mut read = Vec::new();
+        got.file.reader().read_to_end(&mut read).unwrap();
+        assert_eq!(read, bytes);
+        // And a file whose bytes no longer match its name is not used, and is removed.
+        assert!(cache.get(&sha).is_none());
+        assert!(!cached.exists());
     }
 }
