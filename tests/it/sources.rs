@@ -630,3 +630,59 @@ fn list_of_a_local_folder_names_it_as_a_readable_path() {
         .stderr(predicate::str::contains("2 skills in ~/x\n"))
         .stderr(predicate::str::contains("/./").not());
 }
+
+#[test]
+fn a_zip_on_the_web_or_on_disk_holding_several_skills_lists_and_installs_by_name() {
+    let s = Sandbox::new();
+    let zip = net::repo_zip(
+        "bundle",
+        &[("skills/alpha", "alpha"), ("skills/beta", "beta")],
+    );
+    let sha = net::sha256_hex(&zip);
+    s.srv.route("/two.zip", vec![Reply::Body(zip.clone())]);
+    let url = s.srv.url("/two.zip");
+    let file = s.dir("two.zip");
+    fs::write(&file, &zip).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    for source in [url.as_str(), file.as_str()] {
+        let root = s.dir(&format!("root-{}", source.len()));
+        // --list: every skill, with its folder; nothing installed.
+        let out = s
+            .install(&root, &[source, "--sha256", &sha, "--list", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{source}: {out:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let text = doc.to_string();
+        assert!(
+            text.contains("\"alpha\"") && text.contains("\"beta\"") && text.contains("skills/beta"),
+            "{source}: {text}"
+        );
+        assert!(!root.exists(), "{source}: --list installed something");
+        // Without --skill and without a terminal: the names and the exact command.
+        s.install(&root, &[source, "--sha256", &sha])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("alpha, beta"))
+            .stderr(predicate::str::contains("--skill alpha"));
+        // --skill NAME takes that one, recorded with its folder inside the archive.
+        s.install(&root, &[source, "--sha256", &sha, "--skill", "beta"])
+            .assert()
+            .success();
+        assert!(root.join("beta/SKILL.md").is_file() && !root.join("alpha").exists());
+        assert_eq!(
+            lock(&root)["skills"]["beta"]["source"]["folder"],
+            "bundle/skills/beta",
+            "{source}"
+        );
+        assert_eq!(
+            lock(&root)["skills"]["beta"]["tree"],
+            net::tree_digest("beta", &net::skill_files("beta", "1.0.0"))
+        );
+        // '*' takes the rest.
+        s.install(&root, &[source, "--sha256", &sha, "--skill", "*"])
+            .assert()
+            .success();
+        assert!(root.join("alpha/SKILL.md").is_file());
+    }
+}
