@@ -204,6 +204,7 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::settings::capture();
     cli::completions::answer_if_asked();
     match cli::help::parse() {
         Ok(cli) => cli::run(cli),

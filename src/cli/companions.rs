@@ -264,11 +264,13 @@ fn locate_missing<'a>(
     }
     let lock = skillpack::install::read_lock(root).unwrap_or_default();
     let transfer = super::progress::Transfer::new(p);
+    let settings = super::settings::get();
     let config = skillpack::source::Config::from_vars(
         env.cwd.clone(),
-        std::env::var("SKILLPACK_INDEX").ok(),
+        settings.var("SKILLPACK_INDEX"),
         skillpack::bundle::Limits::default(),
-        &|var| std::env::var_os(var),
+        &super::fetch::places(),
+        &|var| settings.var_os(var),
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
     let mut session = skillpack::source::Session::new(config, &transfer);

@@ -5,7 +5,7 @@ use skillpack::agents::Env;
 use skillpack::bundle::Limits;
 use skillpack::sign::TrustedKey;
 use skillpack::source::http::Progress;
-use skillpack::source::{Config, Session};
+use skillpack::source::{Config, Places, Session};
 
 use super::Failure;
 use crate::{FetchArgs, LimitArgs};
@@ -31,7 +31,8 @@ pub(crate) fn session<'p>(
         env.cwd.clone(),
         fetch.index.clone(),
         limits(&fetch.limits),
-        &|var| std::env::var_os(var),
+        &places(),
+        &|var| super::settings::get().var_os(var),
     )
     .map_err(|e| {
         Failure::usage(e.to_string()).hint(format!(
@@ -46,10 +47,21 @@ pub(crate) fn session<'p>(
     Ok(Session::new(config, progress))
 }
 
+/// The folders a fetch session keeps its cache and scratch files in, as read at start-up.
+pub(crate) fn places() -> Places {
+    let s = super::settings::get();
+    Places {
+        cache_home: s.cache_home.clone(),
+        temp: s.temp.clone(),
+    }
+}
+
 /// The keys of `--trusted-key` and `SKILLPACK_TRUSTED_KEYS` (comma- or space-separated):
 /// each a public key (`RW…`) or the path of a minisign .pub file.
 fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure> {
-    let from_env = std::env::var("SKILLPACK_TRUSTED_KEYS").unwrap_or_default();
+    let from_env = super::settings::get()
+        .var("SKILLPACK_TRUSTED_KEYS")
+        .unwrap_or_default();
     let args = fetch.trusted_keys.iter().map(String::as_str).chain(
         from_env
             .split(|c: char| c == ',' || c.is_whitespace())

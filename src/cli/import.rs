@@ -72,6 +72,7 @@ pub(crate) fn offer(
     };
     let targets = super::agents::target_roots(env, &target)?;
     let opts = skillpack::install::Options {
+        scratch: super::scratch_dir(),
         force: args.force,
         limits: limits(&args.fetch.limits),
         commit: super::commit_options(),
@@ -102,7 +103,8 @@ pub(crate) fn offer(
             }
             let session = sessions.for_key(None, None)?;
             let mut fetched = fetch(session, name, &import::plan(entry), args)?;
-            let (hash, tree) = import::hashes(&fetched, &opts.limits).map_err(install_failure)?;
+            let (hash, tree) =
+                import::hashes(&fetched, &opts.limits, &opts.scratch).map_err(install_failure)?;
             if !hash.eq_ignore_ascii_case(&entry.computed_hash) {
                 return Err(Failure {
                     kind: Some("computed-hash".into()),
@@ -116,6 +118,7 @@ pub(crate) fn offer(
             fetched.expected_name = Some(name.clone());
             for (t, adopt) in targets.iter().zip(adopt) {
                 let opts = skillpack::install::Options {
+                    scratch: super::scratch_dir(),
                     force: opts.force || adopt,
                     ..opts.clone()
                 };

@@ -116,6 +116,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         .hint("e.g. `skillpack install acme/skills --skill NAME`"));
     }
     let opts = install::Options {
+        scratch: super::scratch_dir(),
         force: args.force,
         downgrade: false,
         dry_run: args.dry_run,

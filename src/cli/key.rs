@@ -81,9 +81,9 @@ fn new(p: &Printer, args: KeyNewArgs) -> CmdResult {
     let password = if args.unencrypted {
         None
     } else {
-        match std::env::var(PASSWORD_VAR) {
-            Ok(pw) => Some(pw),
-            Err(_) => Some(prompt_new_password()?),
+        match super::settings::get().var(PASSWORD_VAR) {
+            Some(pw) => Some(pw),
+            None => Some(prompt_new_password()?),
         }
     }
     .filter(|pw| !pw.is_empty());
@@ -188,9 +188,9 @@ pub(crate) fn load_signing_key(p: &Printer, path: &Path) -> Result<SigningKey, F
         ));
         return file.unlock(None).map_err(|e| cannot(e.to_string()));
     }
-    let password = match std::env::var(PASSWORD_VAR) {
-        Ok(pw) => pw,
-        Err(_) => prompt(&format!("Password for {}: ", path.display()))?,
+    let password = match super::settings::get().var(PASSWORD_VAR) {
+        Some(pw) => pw,
+        None => prompt(&format!("Password for {}: ", path.display()))?,
     };
     file.unlock(Some(&password)).map_err(|e| {
         let kind = e.kind();

@@ -26,6 +26,7 @@ pub(crate) mod pipeline;
 pub(crate) mod progress;
 pub(crate) mod project;
 pub(crate) mod restore;
+pub(crate) mod settings;
 pub(crate) mod size;
 pub(crate) mod sync;
 pub(crate) mod sync_apply;
@@ -154,23 +155,29 @@ impl From<ScopeArg> for Scope {
     }
 }
 
+/// The agents' view of the environment, from the settings read at start-up.
 pub(crate) fn process_env() -> Result<Env, Failure> {
-    let cwd = std::env::current_dir()
+    let s = settings::get();
+    let cwd = s
+        .cwd
+        .clone()
         .map_err(|e| Failure::new(format!("cannot read the current folder: {e}")))?;
-    let var = |name: &str| std::env::var(name).ok();
-    Ok(
-        Env::new(dirs::home_dir(), std::env::var_os("CLAUDE_CONFIG_DIR"), cwd)
-            .with_xdg_config(std::env::var_os("XDG_CONFIG_HOME"))
-            .with_github(
-                GithubEnv::new(
-                    std::env::var_os("GITHUB_STEP_SUMMARY"),
-                    var("GITHUB_SERVER_URL"),
-                    var("GITHUB_REPOSITORY"),
-                    var("GITHUB_SHA"),
-                )
-                .with_workspace(std::env::var_os("GITHUB_WORKSPACE")),
-            ),
-    )
+    Ok(Env::new(s.home.clone(), s.var_os("CLAUDE_CONFIG_DIR"), cwd)
+        .with_xdg_config(s.var_os("XDG_CONFIG_HOME"))
+        .with_github(
+            GithubEnv::new(
+                s.var_os("GITHUB_STEP_SUMMARY"),
+                s.var("GITHUB_SERVER_URL"),
+                s.var("GITHUB_REPOSITORY"),
+                s.var("GITHUB_SHA"),
+            )
+            .with_workspace(s.var_os("GITHUB_WORKSPACE")),
+        ))
+}
+
+/// Where dry runs and other throw-away work unpack: the temporary folder.
+pub(crate) fn scratch_dir() -> std::path::PathBuf {
+    settings::get().temp.clone()
 }
 
 /// How commits are made. Debug builds (the ones the test suite runs) honour
@@ -180,7 +187,7 @@ pub(crate) fn process_env() -> Result<Env, Failure> {
 pub(crate) fn commit_options() -> CommitOptions {
     #[cfg(debug_assertions)]
     {
-        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        let var = |name: &str| settings::get().var(name).unwrap_or_default();
         CommitOptions {
             move_aside: var("SKILLPACK_TEST_COMMIT") == "move-aside",
             crash_at: match var("SKILLPACK_TEST_CRASH").as_str() {

@@ -52,7 +52,8 @@ impl Printer {
 
     pub(crate) fn new(g: &GlobalArgs) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let settings = super::settings::get();
+        let no_color = settings.var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match g.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -69,7 +70,8 @@ impl Printer {
             stdin_tty: std::io::stdin().is_terminal(),
             stdout_closed: Cell::new(false),
             warned: RefCell::new(BTreeSet::new()),
-            home: std::env::var_os("HOME")
+            home: settings
+                .var_os("HOME")
                 .filter(|h| h.len() > 1)
                 .map(|h| h.to_string_lossy().trim_end_matches('/').to_owned()),
         }

@@ -53,6 +53,7 @@ pub(crate) fn apply(
         return Ok(ExitCode::SUCCESS);
     }
     let opts = install::Options {
+        scratch: super::scratch_dir(),
         force: args.force,
         downgrade: true,
         limits: limits(&args.fetch.limits),

@@ -67,6 +67,7 @@ pub(crate) fn probe(
 ) -> Result<Fetched, Failure> {
     let fetched = fetch(p, sessions, entry, base, trusted, args)?;
     let dry = install::Options {
+        scratch: super::scratch_dir(),
         dry_run: true,
         limits: limits(&args.fetch.limits),
         ..install::Options::default()

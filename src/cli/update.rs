@@ -129,6 +129,7 @@ fn update_root(
         );
     }
     let opts = install::Options {
+        scratch: super::scratch_dir(),
         force: args.force,
         downgrade: false,
         dry_run: args.dry_run,

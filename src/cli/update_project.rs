@@ -49,6 +49,7 @@ pub(crate) fn run(
     let names = chosen(env, args, &lock, &path)?;
     let roots = all_roots(env, Scope::Project);
     let opts = install::Options {
+        scratch: super::scratch_dir(),
         force: args.force,
         downgrade: false,
         dry_run: args.dry_run,
@@ -98,6 +99,7 @@ pub(crate) fn run(
                 // the lock promises the same tree to every agent.
                 if !args.dry_run && targets.len() > 1 {
                     let dry = install::Options {
+                        scratch: super::scratch_dir(),
                         dry_run: true,
                         ..opts.clone()
                     };

@@ -179,10 +179,12 @@ pub fn computed_hash(files: &mut [(String, Vec<u8>)]) -> String {
 
 /// Unpacks `fetched` into a temporary folder and returns its `computedHash` and its tree
 /// digest: nothing is installed. (The install that follows must then have that tree.)
-pub fn hashes(fetched: &Fetched, limits: &Limits) -> Result<(String, String), InstallError> {
-    let tmp = tempfile::tempdir().map_err(|e| {
-        InstallError::io("cannot create a temporary folder", std::env::temp_dir(), e)
-    })?;
+pub fn hashes(
+    fetched: &Fetched,
+    limits: &Limits,
+    scratch: &Path,
+) -> Result<(String, String), InstallError> {
+    let tmp = super::scratch_dir(scratch)?;
     let dir = super::rootfs::open_root(tmp.path())
         .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
     let mut archive = bundle::open_archive(super::open(&fetched.archive)?)?;

@@ -47,6 +47,19 @@ pub struct Options {
     /// The agents the skill is installed for: each must load it (its profile's errors).
     /// Empty: the check of [`skill::check_installable`].
     pub agents: Vec<crate::agents::Agent>,
+    /// Where a dry run unpacks the bundle, in a folder of its own thrown away afterwards:
+    /// the temporary folder the caller found (empty: the system's, as `tempfile` finds it).
+    pub scratch: PathBuf,
+}
+
+/// A new temporary folder in `scratch` (empty: the system's temporary folder).
+pub(crate) fn scratch_dir(scratch: &Path) -> Result<tempfile::TempDir, InstallError> {
+    let made = if scratch.as_os_str().is_empty() {
+        tempfile::tempdir()
+    } else {
+        tempfile::tempdir_in(scratch)
+    };
+    made.map_err(|e| InstallError::io("cannot create a temporary folder in", scratch, e))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,9 +138,7 @@ pub fn install(
     let plan = bundle::inspect(&mut archive, &opts.limits, &req.at)?;
 
     if opts.dry_run {
-        let tmp = tempfile::tempdir().map_err(|e| {
-            InstallError::io("cannot create a temporary folder", std::env::temp_dir(), e)
-        })?;
+        let tmp = scratch_dir(&opts.scratch)?;
         let tmp_dir = rootfs::open_root(tmp.path())
             .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
         let tree = tmp.path().join("tree");

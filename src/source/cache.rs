@@ -33,22 +33,36 @@ impl CachedArchive {
 #[derive(Debug, Clone)]
 pub struct Cache {
     root: PathBuf,
+    /// Where a private file is made when the cache folder cannot hold one (empty: the
+    /// system's temporary folder, as `tempfile` finds it).
+    temp: PathBuf,
 }
 
 impl Cache {
     pub fn new(root: impl Into<PathBuf>) -> Cache {
-        Cache { root: root.into() }
+        Cache {
+            root: root.into(),
+            temp: PathBuf::new(),
+        }
+    }
+
+    /// The same cache, making files it cannot make in its own folder in `temp`.
+    pub fn with_temp(mut self, temp: PathBuf) -> Cache {
+        self.temp = temp;
+        self
     }
 
     /// `configured` (`SKILLPACK_CACHE_DIR`, as the caller read it), else
-    /// `<platform cache dir>/skillpack`, else a folder in the temporary directory.
-    pub fn default_dir(configured: Option<std::ffi::OsString>) -> PathBuf {
+    /// `<platform cache folder>/skillpack`, else a folder in the temporary folder.
+    pub fn default_dir(configured: Option<std::ffi::OsString>, places: &super::Places) -> PathBuf {
         if let Some(dir) = configured.filter(|d| !d.is_empty()) {
             return PathBuf::from(dir);
         }
-        dirs::cache_dir()
+        places
+            .cache_home
+            .as_ref()
             .map(|d| d.join("skillpack"))
-            .unwrap_or_else(|| std::env::temp_dir().join("skillpack-cache"))
+            .unwrap_or_else(|| places.temp.join("skillpack-cache"))
     }
 
     pub fn root(&self) -> &Path {
@@ -131,8 +145,12 @@ impl Cache {
         {
             return Ok(file);
         }
-        tempfile::tempfile()
-            .map_err(|e| SourceError::io("cannot create a file in", std::env::temp_dir(), e))
+        let made = if self.temp.as_os_str().is_empty() {
+            tempfile::tempfile()
+        } else {
+            tempfile::tempfile_in(&self.temp)
+        };
+        made.map_err(|e| SourceError::io("cannot create a file in", &self.temp, e))
     }
 
     /// Removes `.partial` files whose writer is gone; returns how many.

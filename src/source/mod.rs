@@ -171,6 +171,8 @@ fn private_copy(
 #[derive(Debug, Clone)]
 pub struct Config {
     pub cache_dir: PathBuf,
+    /// Where a file that cannot be made in the cache is made instead.
+    pub temp_dir: PathBuf,
     /// Base URL of repository archives (`SKILLPACK_GITHUB_URL`).
     pub github_base: String,
     /// The remote index consulted for catalog names (`--index` / `SKILLPACK_INDEX`).
@@ -185,6 +187,14 @@ pub struct Config {
     pub trusted_keys: Vec<TrustedKey>,
 }
 
+/// Folders of the machine a session works in, as the caller found them (the library reads
+/// no environment): the platform's cache folder and the temporary folder.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    pub cache_home: Option<PathBuf>,
+    pub temp: PathBuf,
+}
+
 impl Config {
     /// The configuration for one run: the folder relative paths start from, the index to
     /// consult, the archive limits, and the environment variables (`SKILLPACK_CACHE_DIR`,
@@ -194,11 +204,13 @@ impl Config {
         cwd: PathBuf,
         index: Option<String>,
         limits: Limits,
+        places: &Places,
         get: &dyn Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Config, http::SettingsError> {
         let text = |var: &str| get(var).map(|v| v.to_string_lossy().into_owned());
         Ok(Config {
-            cache_dir: Cache::default_dir(get("SKILLPACK_CACHE_DIR")),
+            cache_dir: Cache::default_dir(get("SKILLPACK_CACHE_DIR"), places),
+            temp_dir: places.temp.clone(),
             github_base: github::base_or_default(text("SKILLPACK_GITHUB_URL")),
             index: index.filter(|i| !i.trim().is_empty()),
             limits,
@@ -403,7 +415,7 @@ impl Drop for Session<'_> {
 impl<'p> Session<'p> {
     pub fn new(config: Config, progress: &'p dyn Progress) -> Session<'p> {
         Session {
-            cache: Cache::new(config.cache_dir.clone()),
+            cache: Cache::new(config.cache_dir.clone()).with_temp(config.temp_dir.clone()),
             http: Http::new(config.http.clone()),
             config,
             progress,

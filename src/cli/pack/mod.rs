@@ -101,11 +101,14 @@ impl PackArgs {
 
 pub(crate) fn run(p: &Printer, args: PackArgs) -> CmdResult {
     let env = process_env()?;
-    let epoch = release::parse_source_date_epoch(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())
-        .map_err(|e| {
-            Failure::usage(e.to_string())
-                .hint("set it to e.g. $(git log -1 --format=%ct), or unset it")
-        })?;
+    let epoch = release::parse_source_date_epoch(
+        super::settings::get()
+            .var_os("SOURCE_DATE_EPOCH")
+            .as_deref(),
+    )
+    .map_err(|e| {
+        Failure::usage(e.to_string()).hint("set it to e.g. $(git log -1 --format=%ct), or unset it")
+    })?;
     if epoch.is_some_and(release::epoch_is_clamped) {
         p.warn(
             "SOURCE_DATE_EPOCH lies outside the years zip can record (1980–2107); it is clamped",
