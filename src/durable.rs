@@ -196,6 +196,11 @@ pub fn read_within(r: impl io::Read, cap: u64) -> io::Result<Option<Vec<u8>>> {
 /// blocking on whatever else may have been put in its place; with `follow` false, a symlink
 /// in its place is refused rather than followed.
 pub fn open_regular(path: &std::path::Path, follow: bool) -> io::Result<File> {
+    open_regular_sized(path, follow).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the file's size when it was opened.
+fn open_regular_sized(path: &std::path::Path, follow: bool) -> io::Result<(File, u64)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -207,19 +212,27 @@ pub fn open_regular(path: &std::path::Path, follow: bool) -> io::Result<File> {
     #[cfg(not(unix))]
     let _ = follow;
     let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 /// Reads the regular file `path` ([`open_regular`]) unless it holds more than `cap` bytes:
 /// then `None` ([`read_within`]). A FIFO or device in its place is refused, never waited on.
 pub fn read_regular(path: &std::path::Path, follow: bool, cap: u64) -> io::Result<Option<Vec<u8>>> {
-    read_within(open_regular(path, follow)?, cap)
+    let (file, len) = open_regular_sized(path, follow)?;
+    if len > cap {
+        return Ok(None);
+    }
+    // Sized from the file: read in one go; a file growing meanwhile still stops at the cap.
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    io::Read::take(file, cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 /// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.

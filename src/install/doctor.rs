@@ -296,10 +296,15 @@ pub struct Options {
 pub fn examine(env: &Env, opts: &Options) -> Report {
     // Every agent is examined, so that a skill only another agent reads can be named.
     let every: Vec<Agent> = Agent::all().collect();
-    let all: Vec<AgentReport> = every
-        .iter()
-        .map(|&agent| examine_agent(env, agent, opts.scope))
-        .collect();
+    // Each agent's roots are looked at on their own: in parallel (the time goes waiting
+    // on the file system), the order of the table kept.
+    let all: Vec<AgentReport> = {
+        use rayon::prelude::*;
+        every
+            .par_iter()
+            .map(|&agent| examine_agent(env, agent, opts.scope))
+            .collect()
+    };
     let mut agents = Vec::new();
     for (i, agent) in every.iter().enumerate() {
         if !opts.agents.contains(agent) {
@@ -505,7 +510,7 @@ struct Walker<'a> {
     agent: Agent,
     walk: Walk,
     root: &'a Path,
-    seen: HashSet<PathBuf>,
+    seen: HashSet<Identity>,
     out: Vec<Found>,
     /// Folders descended into, or that would have been; past [`MAX_DIRS`] the walk goes
     /// no deeper.
@@ -596,8 +601,7 @@ impl Walker<'_> {
                 }
                 continue;
             }
-            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
-            if !self.seen.insert(canonical) {
+            if !self.seen.insert(identity(&path)) {
                 continue;
             }
             match walk {
@@ -803,4 +807,24 @@ fn state_problem(e: &super::InstallError, root: &Root) -> Problem {
         format!("skillpack cannot tell which skills it installed here: {e}"),
     )
     .at(&root.lock_file())
+}
+
+/// What a folder is, whatever path reached it: its device and inode on Unix (one `stat`),
+/// else its canonical path. A folder reached twice (through links, or a loop) is walked once.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn identity(path: &Path) -> Identity {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            return Identity::Inode(m.dev(), m.ino());
+        }
+    }
+    Identity::Path(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()))
 }
