@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod durable;
 pub mod git;
 pub mod install;
+pub mod paths;
 pub mod sign;
 pub mod skill;
 pub mod source;

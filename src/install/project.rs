@@ -8,7 +8,7 @@
 //! brought along.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -297,19 +297,11 @@ pub fn local_path(value: &str, base: &Path, trusted: bool) -> Result<PathBuf, St
             ))
         };
     }
-    let mut depth = 0i32;
-    for c in p.components() {
-        match c {
-            Component::ParentDir => depth -= 1,
-            Component::Normal(_) => depth += 1,
-            _ => {}
-        }
-        if depth < 0 && !trusted {
-            return Err(format!(
-                "`{}` leaves the project",
-                crate::text::escape(value)
-            ));
-        }
+    if !trusted && crate::paths::within(p).is_none() {
+        return Err(format!(
+            "`{}` leaves the project",
+            crate::text::escape(value)
+        ));
     }
     let joined = base.join(p);
     if !trusted

@@ -3,7 +3,7 @@
 //! Everything here is a warning: the skill loads, but something in it is likely broken.
 
 use std::collections::HashSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::rules::{RuleId, Sink};
 
@@ -163,20 +163,7 @@ fn percent_decode(s: &str) -> String {
 
 /// `path` with `.` and `..` resolved, or `None` when it climbs out of the folder.
 fn normalize(path: &str) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for c in Path::new(path).components() {
-        match c {
-            Component::Normal(part) => out.push(part),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    Some(out)
+    crate::paths::within(Path::new(path))
 }
 
 /// A fenced code block marker (```` ``` ```` or `~~~`, up to three spaces in): its

@@ -12,7 +12,7 @@ pub(crate) mod loader;
 pub(crate) mod rules;
 pub mod yaml;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -442,21 +442,8 @@ impl SkillReport {
 /// that `validate .` inside a skill compares with the skill's folder, while a symbolic
 /// link keeps its own name (the one an agent loads the skill under).
 pub fn folder_name(dir: &Path) -> Option<String> {
-    let abs = std::path::absolute(dir).ok()?;
-    let mut parts: Vec<Component<'_>> = Vec::new();
-    for c in abs.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    match parts.last() {
-        Some(Component::Normal(name)) => Some(name.to_string_lossy().into_owned()),
-        _ => None,
-    }
+    let abs = crate::paths::lexical(&std::path::absolute(dir).ok()?);
+    abs.file_name().map(|n| n.to_string_lossy().into_owned())
 }
 
 /// Validates the skill folder `dir` under `opts.profile`.

@@ -8,7 +8,7 @@
 //! schema.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use skillpack::skill::{
@@ -192,17 +192,10 @@ pub(super) fn below(file: &Path, cwd: &Path, base: &Path) -> Option<PathBuf> {
     } else {
         cwd.join(file)
     };
-    let mut clean = PathBuf::new();
-    for c in absolute.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                clean.pop();
-            }
-            other => clean.push(other),
-        }
-    }
-    clean.strip_prefix(base).ok().map(Path::to_path_buf)
+    skillpack::paths::lexical(&absolute)
+        .strip_prefix(base)
+        .ok()
+        .map(Path::to_path_buf)
 }
 
 /// `file` as a URI: relative to `base` (the repository's checkout, against `%SRCROOT%`)
