@@ -91,7 +91,7 @@ pub(crate) fn refetch(
             let fetched = opened
                 .take_path(path, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
-            if entry.source.commit() == fetched.source.commit() {
+            if update::judge_fetched(entry, &fetched.sha256, &fetched.source) == Verdict::Current {
                 return Ok(None);
             }
             Ok(Some(fetched))
@@ -101,7 +101,7 @@ pub(crate) fn refetch(
             let fetched = opened
                 .take_path(folder, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
-            if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
+            if update::judge_fetched(entry, &fetched.sha256, &fetched.source) == Verdict::Current {
                 return Ok(None);
             }
             if fetched.signed_by.is_none() {
@@ -116,7 +116,7 @@ pub(crate) fn refetch(
             let fetched = opened
                 .take_path(folder, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
-            if update::judge_fetched(entry, &fetched.sha256) == Verdict::Current {
+            if update::judge_fetched(entry, &fetched.sha256, &fetched.source) == Verdict::Current {
                 return Ok(None);
             }
             Ok(Some(fetched))

@@ -158,13 +158,17 @@ pub fn judge_resolved(entry: &LockEntry, tree: Option<&str>, version: &str) -> V
     }
 }
 
-/// An archive fetched again from the recorded location, by its digest. The same digest as
-/// recorded is current (a URL or a file that did not change); anything else goes through
-/// the pipeline, which reports an unchanged tree as unchanged.
-pub fn judge_fetched(entry: &LockEntry, archive_sha256: &str) -> Verdict {
+/// A bundle fetched again from the recorded location: `fetched` is its record. The same
+/// archive digest as recorded is current (a URL or a file that did not change); a git
+/// repository whose ref still resolves to the recorded commit is current; anything else
+/// goes through the pipeline, which reports an unchanged tree as unchanged.
+pub fn judge_fetched(entry: &LockEntry, archive_sha256: &str, fetched: &SourceRecord) -> Verdict {
     let same_archive = entry.archive_sha256.as_deref() == Some(archive_sha256);
     match &entry.source {
         SourceRecord::Url { .. } | SourceRecord::File { .. } if same_archive => Verdict::Current,
+        SourceRecord::Git { commit, .. } if fetched.commit() == Some(commit.as_str()) => {
+            Verdict::Current
+        }
         _ => Verdict::Install,
     }
 }
@@ -276,11 +280,29 @@ mod tests {
             },
             None,
         );
-        assert_eq!(judge_fetched(&e, "aa"), Verdict::Current);
-        assert_eq!(judge_fetched(&e, "bb"), Verdict::Install);
+        assert_eq!(judge_fetched(&e, "aa", &e.source), Verdict::Current);
+        assert_eq!(judge_fetched(&e, "bb", &e.source), Verdict::Install);
         // A folder is packed afresh each time: the pipeline decides.
         let folder = entry(SourceRecord::Path { path: "/s".into() }, None);
-        assert_eq!(judge_fetched(&folder, "aa"), Verdict::Install);
+        assert_eq!(
+            judge_fetched(&folder, "aa", &folder.source),
+            Verdict::Install
+        );
+    }
+
+    #[test]
+    fn a_git_ref_still_at_the_recorded_commit_is_current() {
+        let git = |commit: &str| SourceRecord::Git {
+            url: "https://git.example/r.git".into(),
+            reference: "main".into(),
+            commit: commit.into(),
+            path: String::new(),
+        };
+        let (old, new) = ("a".repeat(40), "b".repeat(40));
+        let e = entry(git(&old), Some("1.0.0"));
+        // A git archive is made afresh: its digest says nothing; the commit does.
+        assert_eq!(judge_fetched(&e, "zz", &git(&old)), Verdict::Current);
+        assert_eq!(judge_fetched(&e, "aa", &git(&new)), Verdict::Install);
     }
 
     #[test]
