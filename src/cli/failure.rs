@@ -122,11 +122,6 @@ pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
                 .hint(format!("nothing was kept or installed; {retry_hint}")),
         ),
         SourceError::TooLarge { .. } => with_kind(kind, Failure::new(e.to_string())),
-        SourceError::ArchiveDigest { .. } => with_kind(kind,
-            Failure::new(e.to_string()).hint(
-                "the archive is not the one expected; nothing was installed. Check the digest with its publisher",
-            ),
-        ),
         SourceError::Index { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint("check --index or SKILLPACK_INDEX"),
         ),

@@ -134,13 +134,6 @@ pub enum SourceError {
     )]
     WrongCommit { spec: String, found: String },
 
-    #[error("archive digest mismatch for `{url}`: expected sha256:{expected}, got sha256:{actual}")]
-    ArchiveDigest {
-        url: String,
-        expected: String,
-        actual: String,
-    },
-
     #[error("{source} (gave up after {attempts} attempts)")]
     GaveUp {
         attempts: u32,
@@ -261,7 +254,6 @@ impl SourceError {
             SourceError::Deadline { .. } => "deadline",
             SourceError::NotASkillFolder { .. } => "not-a-skill-folder",
             SourceError::WrongCommit { .. } => "wrong-commit",
-            SourceError::ArchiveDigest { .. } => "archive-digest",
             SourceError::GaveUp { source, .. } => source.kind(),
             SourceError::Index { .. } => "index",
             SourceError::Signature { source, .. } | SourceError::SignedSums { source, .. } => {

@@ -392,15 +392,15 @@ impl Http {
     }
 
     /// Downloads `url` into the cache. The body is streamed to a `.partial` file while
-    /// hashed, refused once it passes `max_size` bytes, and renamed to `<sha256>.zip` only
-    /// when whole and, if `expected` is given, equal to it. A failed or interrupted
-    /// download leaves nothing in the cache that a later run keeps.
+    /// hashed, refused once it passes `max_size` bytes, and renamed to `<sha256>.zip` (its
+    /// own digest) only when whole. A failed or interrupted download leaves nothing in the
+    /// cache that a later run keeps. Whether it is the archive expected is decided once, by
+    /// the install pipeline's verify stage, which drops a refused archive from the cache.
     pub fn download(
         &self,
         url: &Url,
         cache: &Cache,
         max_size: u64,
-        expected: Option<&str>,
         progress: &dyn Progress,
     ) -> Result<CachedArchive, SourceError> {
         check_url(url)?;
@@ -439,17 +439,6 @@ impl Http {
                     expected: Some(t),
                     reason: "the body does not match its Content-Length".into(),
                 }));
-            }
-            // Kept out of the cache when it is not the archive expected.
-            if let Some(Err((expected, actual))) =
-                expected.map(|e| crate::bundle::check_sha256(e, &sha256))
-            {
-                return Err(SourceError::ArchiveDigest {
-                    url: shown.clone(),
-                    expected,
-                    actual,
-                }
-                .into());
             }
             Ok(part.persist(&sha256, size)?)
         })

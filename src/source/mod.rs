@@ -625,8 +625,8 @@ impl<'p> Session<'p> {
     }
 
     /// Downloads the zip at `url` (https, or http on loopback). With `expected_sha256`, a
-    /// cached copy is used when there is one, and a different download is refused before
-    /// it enters the cache.
+    /// cached copy is used when there is one; the install pipeline refuses a different
+    /// archive (and drops it from the cache).
     pub fn fetch_url(
         &mut self,
         url: &str,
@@ -638,13 +638,10 @@ impl<'p> Session<'p> {
             expected_sha256.and_then(|sha| self.cache.get(sha.trim_start_matches("sha256:")));
         let archive = match cached {
             Some(a) => a,
-            None => self.http.download(
-                &parsed,
-                &self.cache,
-                self.config.max_size(),
-                expected_sha256,
-                self.progress,
-            )?,
+            None => {
+                self.http
+                    .download(&parsed, &self.cache, self.config.max_size(), self.progress)?
+            }
         };
         Ok(Fetched::of_file(
             archive.file,
@@ -698,7 +695,7 @@ impl<'p> Session<'p> {
         expected_sha256: Option<&str>,
     ) -> Result<Opened, SourceError> {
         let reference = reference.unwrap_or(github::DEFAULT_REF);
-        let archive = self.repo_archive(repo, reference, expected_sha256)?;
+        let archive = self.repo_archive(repo, reference)?;
         let commit = github::archive_commit(&archive.file);
         let skills = listing::list_archive(&archive.file, true)?;
         let shown = match commit.as_deref() {
@@ -832,12 +829,7 @@ impl<'p> Session<'p> {
         Opened::of_archive(fetched, shown)
     }
 
-    fn repo_archive(
-        &mut self,
-        repo: &str,
-        reference: &str,
-        expected_sha256: Option<&str>,
-    ) -> Result<CachedArchive, SourceError> {
+    fn repo_archive(&mut self, repo: &str, reference: &str) -> Result<CachedArchive, SourceError> {
         let key = (repo.to_string(), reference.to_string());
         if let Some(a) = self.repos.get(&key) {
             return Ok(a.clone());
@@ -869,13 +861,7 @@ impl<'p> Session<'p> {
                 let url = github::archive_url(&self.config.github_base, repo, reference)?;
                 let a = self
                     .http
-                    .download(
-                        &url,
-                        &self.cache,
-                        self.config.max_size(),
-                        expected_sha256,
-                        self.progress,
-                    )
+                    .download(&url, &self.cache, self.config.max_size(), self.progress)
                     .map_err(|e| match e.last_attempt() {
                         SourceError::Status { status: 404, .. } => SourceError::RepoNotFound {
                             spec: format!("{repo}@{reference}"),
