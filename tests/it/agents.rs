@@ -223,3 +223,79 @@ fn an_agent_that_reads_only_project_skills_needs_project_scope() {
             .is_file()
     );
 }
+
+#[test]
+fn a_repository_skill_for_two_agents_is_downloaded_once_and_updated_for_both() {
+    let h = Home::new();
+    let home = h.home.path();
+    let srv = crate::net::Server::start();
+    let old = "1111111111111111111111111111111111111111";
+    let new = "2222222222222222222222222222222222222222";
+    crate::net::serve_acme_skills(&srv, &["main"], old);
+    let run = |args: &[&str]| {
+        h.cmd()
+            .env("SKILLPACK_GITHUB_URL", srv.base())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "install",
+        "acme/skills@main",
+        "--skill",
+        "alpha",
+        "--no-companions",
+        "--agent",
+        "claude-code,codex",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        srv.hits("/acme/skills/zip/main"),
+        1,
+        "one download for both agents"
+    );
+    let trees = || {
+        [".claude/skills", ".agents/skills"].map(|root| {
+            let lock: serde_json::Value = serde_json::from_slice(
+                &fs::read(home.join(root).join(".skillpack/lock.json")).unwrap(),
+            )
+            .unwrap();
+            (
+                lock["skills"]["alpha"]["tree"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                lock["skills"]["alpha"]["source"]["commit"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+    };
+    let [a, b] = trees();
+    assert_eq!(a, b);
+    assert_eq!(a.1, old);
+
+    // The branch moves: one `update` for both agents, from one download.
+    let entries: Vec<(String, Vec<u8>)> = crate::net::skill_files("alpha", "2.0.0")
+        .into_iter()
+        .map(|(p, d)| (format!("skills-x/skills/alpha/{p}"), d))
+        .collect();
+    let moved = crate::net::with_zip_comment(crate::net::zip(&entries), new);
+    srv.route(
+        "/acme/skills/zip/main",
+        vec![crate::net::Reply::Body(moved)],
+    );
+    let before = srv.hits("/acme/skills/zip/main");
+    let out = run(&["update", "--agent", "claude-code,codex", "--yes"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        srv.hits("/acme/skills/zip/main") - before,
+        1,
+        "one download for both"
+    );
+    let [a2, b2] = trees();
+    assert_eq!(a2, b2, "both copies updated alike");
+    assert_eq!(a2.1, new);
+    assert_ne!(a2.0, a.0);
+}
