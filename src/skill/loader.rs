@@ -40,13 +40,35 @@ pub(crate) fn skips_on(agent: Agent, rule: &str) -> bool {
         .is_some_and(|r| find_rule(r).level(Profile::of(agent)) == Some(Severity::Error))
 }
 
+/// Whether `agent` loads a skill with a finding of `rule` mangled: what it shows is not
+/// what the file says. Observed with the clients: Claude Code and Gemini CLI replace bytes
+/// that are not UTF-8 (a Latin-1 `é` becomes U+FFFD); Gemini CLI lists a `name` or
+/// `description` that is a YAML list as its text (`[a, b]`).
+pub(crate) fn mangles(agent: Agent, rule: &str) -> bool {
+    let rule = RuleId::from_id(rule);
+    match agent {
+        Agent::CLAUDE_CODE => rule == Some(RuleId::NotUtf8),
+        Agent::GEMINI_CLI => matches!(
+            rule,
+            Some(RuleId::NotUtf8 | RuleId::NameType | RuleId::DescriptionType)
+        ),
+        _ => false,
+    }
+}
+
 /// Gives `problems`, found under `agent`'s profile in the skill whose `SKILL.md` is
-/// `skill_md`, the severity the agent's behaviour warrants: when it `loads` the skill every
-/// one is a warning; when it skips it, those of the rules it skips on are errors, and when
-/// none is, a [`NOT_LOADED`] error says so.
+/// `skill_md`, the severity the agent's behaviour warrants: when it skips the skill, those
+/// of the rules it skips on are errors (and when none is, a [`NOT_LOADED`] error says so);
+/// when it `loads` it, those of the rules it [`mangles`] the skill on are errors, the rest
+/// warnings.
 pub(crate) fn settle(agent: Agent, loads: bool, skill_md: &Path, problems: &mut Vec<Diagnostic>) {
     for d in problems.iter_mut() {
-        d.severity = if !loads && skips_on(agent, d.rule) {
+        let error = if loads {
+            mangles(agent, d.rule)
+        } else {
+            skips_on(agent, d.rule)
+        };
+        d.severity = if error {
             Severity::Error
         } else {
             Severity::Warning

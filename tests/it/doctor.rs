@@ -251,8 +251,23 @@ fn case_folder(table: &Value, world: &World, case: &Value, client: &str) -> Opti
     Some(PathBuf::from(root).join(first))
 }
 
+/// The cases a recorded client loads, but mangled: what it shows is not what the file says.
+/// (Each is checked against the recorded table below: the client does load it.)
+#[cfg(unix)]
+const MANGLED: &[(&str, &str, &str)] = &[
+    ("not-utf8", "claude-code", "the Latin-1 byte becomes U+FFFD"),
+    ("not-utf8", "gemini-cli", "the Latin-1 byte becomes U+FFFD"),
+    ("name-list", "gemini-cli", "listed under the name `[a, b]`"),
+    (
+        "description-list",
+        "gemini-cli",
+        "the list is shown as its text",
+    ),
+];
+
 /// `validate --profile AGENT` on every case's skill folder: an error exactly when the
-/// recorded client skips the skill. Returns the pairs compared and the differences.
+/// recorded client skips the skill or loads it mangled ([`MANGLED`]). Returns the pairs
+/// compared and the differences.
 #[cfg(unix)]
 fn compare_profiles(table: &Value) -> (usize, Vec<String>) {
     let corpus = data("corpus.json");
@@ -289,10 +304,23 @@ fn compare_profiles(table: &Value) -> (usize, Vec<String>) {
                 .map(|d| d["rule"].as_str().unwrap())
                 .collect();
             let skipped = table["cases"][id][client].as_array().unwrap().is_empty();
-            if skipped == errors.is_empty() || out.status.code() != Some(i32::from(skipped)) {
+            let mangled = MANGLED.iter().any(|(c, a, _)| *c == id && *a == client);
+            if mangled && skipped {
+                diffs.push(format!(
+                    "{id} {client}: listed as mangled, but the client skips it"
+                ));
+            }
+            let bad = skipped || mangled;
+            if bad == errors.is_empty() || out.status.code() != Some(i32::from(bad)) {
                 diffs.push(format!(
                     "{id} {client}: client {}, validate errors {errors:?} (exit {:?})",
-                    if skipped { "skips" } else { "loads" },
+                    if skipped {
+                        "skips"
+                    } else if mangled {
+                        "loads mangled"
+                    } else {
+                        "loads"
+                    },
                     out.status.code()
                 ));
             }
@@ -303,8 +331,13 @@ fn compare_profiles(table: &Value) -> (usize, Vec<String>) {
 
 #[cfg(unix)]
 #[test]
-fn validate_errs_under_an_agents_profile_exactly_when_the_agent_skips_the_skill() {
+fn validate_errs_under_an_agents_profile_exactly_when_the_agent_skips_or_mangles_the_skill() {
     let table = data("clients.json");
+    // What the recorded client showed for a list `name`: its text.
+    assert_eq!(
+        table["cases"]["name-list"]["gemini-cli"][0]["name"],
+        "[a, b]"
+    );
     let (compared, diffs) = compare_profiles(&table);
     assert!(compared >= 100, "only {compared} case × profile pairs ran");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
