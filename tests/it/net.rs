@@ -398,6 +398,35 @@ pub fn skillpack(
     c
 }
 
+/// A git repository `proj` (branch `main`, nothing committed) in a fresh HOME, and a
+/// GitHub mirror on loopback: the project the lock and sync tests work in.
+pub struct GitProject {
+    pub h: Home,
+    pub srv: Server,
+    pub dir: std::path::PathBuf,
+}
+
+impl GitProject {
+    pub fn new() -> GitProject {
+        let h = Home::new();
+        let dir = h.home.path().join("proj");
+        std::fs::create_dir_all(&dir).unwrap();
+        git(&dir, &["init", "-q", "-b", "main"]);
+        GitProject {
+            h,
+            srv: Server::start(),
+            dir,
+        }
+    }
+
+    /// `skillpack` in `cwd`, the mirror standing in for GitHub.
+    pub fn cmd_in(&self, cwd: &std::path::Path) -> std::process::Command {
+        let mut c = skillpack(self.h.home.path(), self.h.cache.path(), cwd);
+        c.env("SKILLPACK_GITHUB_URL", self.srv.base());
+        c
+    }
+}
+
 /// The `skillpack` binary for commands that touch no skills root or cache (help, man,
 /// completions, validate, pack): no colour, and no machine settings.
 pub fn bare() -> assert_cmd::Command {

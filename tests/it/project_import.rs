@@ -4,13 +4,13 @@
 //! nothing.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use portable_pty::CommandBuilder;
 
-use crate::net::{self, Home, Server};
+use crate::net::{self, GitProject, Home};
 use crate::picker::{CTRL_C, Pty};
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
@@ -39,20 +39,20 @@ fn computed_hash(name: &str) -> String {
 
 /// A git project `proj` whose skills-lock.json names `alpha` of `acme/skills` at `main`,
 /// which a GitHub mirror serves.
-struct Project {
-    h: Home,
-    srv: Server,
-    dir: PathBuf,
+struct Project(GitProject);
+
+impl std::ops::Deref for Project {
+    type Target = GitProject;
+    fn deref(&self) -> &GitProject {
+        &self.0
+    }
 }
 
 impl Project {
     fn new() -> Project {
-        let srv = Server::start();
-        net::serve_acme_skills(&srv, &["main", COMMIT], COMMIT);
-        let h = Home::new();
-        let dir = h.home.path().join("proj");
-        fs::create_dir_all(&dir).unwrap();
-        net::git(&dir, &["init", "-q", "-b", "main"]);
+        let p = GitProject::new();
+        net::serve_acme_skills(&p.srv, &["main", COMMIT], COMMIT);
+        let dir = &p.dir;
         let lock = serde_json::json!({"version": 1, "skills": {
             "alpha": {"source": "acme/skills", "sourceType": "github", "ref": "main",
                       "skillPath": "skills/alpha/SKILL.md", "computedHash": computed_hash("alpha")},
@@ -62,7 +62,7 @@ impl Project {
             serde_json::to_vec_pretty(&lock).unwrap(),
         )
         .unwrap();
-        Project { h, srv, dir }
+        Project(p)
     }
 
     /// `skillpack sync` in the project on a pseudo-terminal.

@@ -3,10 +3,10 @@
 //! scope restores into the user's folders.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use crate::net::{self, Home, Reply, Server, with_zip_comment};
+use crate::net::{self, GitProject, Home, Reply, Server, with_zip_comment};
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
 const NEXT: &str = "4444444444444444444444444444444444444444";
@@ -20,31 +20,22 @@ fn text(o: &Output) -> String {
 }
 
 /// A git project `proj` in a fresh HOME, and a GitHub mirror.
-struct Project {
-    h: Home,
-    srv: Server,
-    dir: PathBuf,
+struct Project(GitProject);
+
+impl std::ops::Deref for Project {
+    type Target = GitProject;
+    fn deref(&self) -> &GitProject {
+        &self.0
+    }
 }
 
 impl Project {
     fn new() -> Project {
-        let h = Home::new();
-        let dir = h.home.path().join("proj");
-        fs::create_dir_all(&dir).unwrap();
-        net::git(&dir, &["init", "-q", "-b", "main"]);
-        Project {
-            h,
-            srv: Server::start(),
-            dir,
-        }
+        Project(GitProject::new())
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        let o = net::skillpack(self.h.home.path(), self.h.cache.path(), &self.dir)
-            .env("SKILLPACK_GITHUB_URL", self.srv.base())
-            .args(args)
-            .output()
-            .unwrap();
+        let o = self.cmd_in(&self.dir).args(args).output().unwrap();
         assert!(
             o.status.code().is_some(),
             "skillpack was killed: {}",

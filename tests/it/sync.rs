@@ -8,38 +8,35 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use crate::net::{self, Home, Reply, Server, repo_zip, with_zip_comment};
+use crate::net::{self, GitProject, Home, Reply, Server, repo_zip, with_zip_comment};
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
 
-struct Project {
-    h: Home,
-    srv: Server,
-    dir: PathBuf,
+struct Project(GitProject);
+
+impl std::ops::Deref for Project {
+    type Target = GitProject;
+    fn deref(&self) -> &GitProject {
+        &self.0
+    }
 }
 
 impl Project {
     /// A git repository `proj` with a local skill `gamma` in `tools/gamma`; a GitHub mirror
     /// serving `acme/skills` (alpha, beta) at `main` and [`COMMIT`].
     fn new() -> Project {
-        let srv = Server::start();
-        net::serve_acme_skills(&srv, &["main", COMMIT], COMMIT);
-        let h = Home::new();
-        let dir = h.home.path().join("proj");
-        fs::create_dir_all(dir.join("tools/gamma")).unwrap();
-        net::git(&dir, &["init", "-q", "-b", "main"]);
-        for (p, d) in net::skill_files("gamma", "1.0.0") {
-            let f = dir.join("tools/gamma").join(p);
+        let p = GitProject::new();
+        net::serve_acme_skills(&p.srv, &["main", COMMIT], COMMIT);
+        for (f, d) in net::skill_files("gamma", "1.0.0") {
+            let f = p.dir.join("tools/gamma").join(f);
             fs::create_dir_all(f.parent().unwrap()).unwrap();
             fs::write(f, d).unwrap();
         }
-        Project { h, srv, dir }
+        Project(p)
     }
 
     fn run_in(&self, cwd: &Path, args: &[&str]) -> Output {
-        let mut c = net::skillpack(self.h.home.path(), self.h.cache.path(), cwd);
-        c.env("SKILLPACK_GITHUB_URL", self.srv.base()).args(args);
-        c.output().unwrap()
+        self.cmd_in(cwd).args(args).output().unwrap()
     }
 
     /// Installs alpha and beta from the mirror and gamma from its folder, at project
