@@ -47,6 +47,17 @@ pub(crate) fn session<'p>(
     Ok(Session::new(config, progress))
 }
 
+/// The install options every command starts from: the archive limits given, commits as
+/// configured (see [`super::commit_options`]), dry runs unpacked in the temporary folder.
+pub(crate) fn install_options(l: &LimitArgs) -> skillpack::install::Options {
+    skillpack::install::Options {
+        limits: limits(l),
+        commit: super::commit_options(),
+        scratch: super::scratch_dir(),
+        ..Default::default()
+    }
+}
+
 /// The folders a fetch session keeps its cache and scratch files in, as read at start-up.
 pub(crate) fn places() -> Places {
     let s = super::settings::get();

@@ -12,7 +12,7 @@ use skillpack::install::project::ProjectLock;
 use skillpack::source::{Fetched, Session};
 
 use super::failure::{install_failure, source_failure};
-use super::fetch::limits;
+use super::fetch::{install_options, limits};
 use super::picker::{self, Answer};
 use super::pipeline::{render, run_pipeline};
 use super::project::{add_from_roots, lock_failure};
@@ -72,11 +72,8 @@ pub(crate) fn offer(
     };
     let targets = super::agents::target_roots(env, &target)?;
     let opts = skillpack::install::Options {
-        scratch: super::scratch_dir(),
         force: args.force,
-        limits: limits(&args.fetch.limits),
-        commit: super::commit_options(),
-        ..Default::default()
+        ..install_options(&args.fetch.limits)
     };
     let mut imported = BTreeSet::new();
     let mut refused = 0;
@@ -118,7 +115,6 @@ pub(crate) fn offer(
             fetched.expected_name = Some(name.clone());
             for (t, adopt) in targets.iter().zip(adopt) {
                 let opts = skillpack::install::Options {
-                    scratch: super::scratch_dir(),
                     force: opts.force || adopt,
                     ..opts.clone()
                 };

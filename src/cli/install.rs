@@ -9,7 +9,7 @@ use skillpack::source::{self, Session, Spec};
 
 use super::agents::target_roots;
 use super::choose::{Asked, fetch_source};
-use super::fetch::{limits, session};
+use super::fetch::{install_options, session};
 use super::install_args::InstallArgs;
 use super::offer::{self, Step};
 use super::pipeline::{install_one, report_json};
@@ -116,18 +116,15 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         .hint("e.g. `skillpack install acme/skills --skill NAME`"));
     }
     let opts = install::Options {
-        scratch: super::scratch_dir(),
         force: args.force,
-        downgrade: false,
         dry_run: args.dry_run,
-        limits: limits(&args.fetch.limits),
-        commit: super::commit_options(),
         // Every target agent (claude-code when none is named) must load the skill,
         // whichever root it goes to; `--dir` alone names no agent: the specification's check.
         agents: match args.target.agent_given || args.target.dir.is_none() {
             true => targets.iter().flat_map(|t| t.agents.clone()).collect(),
             false => Vec::new(),
         },
+        ..install_options(&args.fetch.limits)
     };
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;

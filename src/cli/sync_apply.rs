@@ -12,7 +12,7 @@ use skillpack::install::{self, Root};
 use skillpack::source::Fetched;
 
 use super::failure::install_failure_in;
-use super::fetch::limits;
+use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
 use super::sync_args::{RootWork, SyncArgs};
 use super::sync_check::{describe, lock_path_for, shown_path};
@@ -53,12 +53,9 @@ pub(crate) fn apply(
         return Ok(ExitCode::SUCCESS);
     }
     let opts = install::Options {
-        scratch: super::scratch_dir(),
         force: args.force,
         downgrade: true,
-        limits: limits(&args.fetch.limits),
-        commit: super::commit_options(),
-        ..install::Options::default()
+        ..install_options(&args.fetch.limits)
     };
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
     let mut results = Vec::new();

@@ -7,7 +7,7 @@ use skillpack::install::{self, Root};
 use skillpack::source::Fetched;
 
 use super::failure::install_failure;
-use super::fetch::limits;
+use super::fetch::{install_options, limits};
 use super::sync_args::SyncArgs;
 use super::trust::Sessions;
 use super::{Failure, Printer};
@@ -67,10 +67,8 @@ pub(crate) fn probe(
 ) -> Result<Fetched, Failure> {
     let fetched = fetch(p, sessions, entry, base, trusted, args)?;
     let dry = install::Options {
-        scratch: super::scratch_dir(),
         dry_run: true,
-        limits: limits(&args.fetch.limits),
-        ..install::Options::default()
+        ..install_options(&args.fetch.limits)
     };
     let session = sessions.for_key(entry.key.as_deref(), index_of(entry))?;
     install::install_fetched(session, &scratch.root, &fetched, &dry, &mut |_| {})

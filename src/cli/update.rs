@@ -8,7 +8,7 @@ use skillpack::install::{self, Action, InstallError, LockEntry, Report};
 use skillpack::source::Session;
 
 use super::failure::install_failure;
-use super::fetch::limits;
+use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
 use super::progress::Transfer;
 use super::trust::{self, Sessions};
@@ -129,13 +129,9 @@ fn update_root(
         );
     }
     let opts = install::Options {
-        scratch: super::scratch_dir(),
         force: args.force,
-        downgrade: false,
         dry_run: args.dry_run,
-        limits: limits(&args.fetch.limits),
-        commit: super::commit_options(),
-        ..Default::default()
+        ..install_options(&args.fetch.limits)
     };
     let mut rows = Vec::new();
     let mut failed = false;

@@ -14,7 +14,7 @@ use skillpack::text::escape;
 
 use super::agents::Target;
 use super::failure::install_failure;
-use super::fetch::limits;
+use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
 use super::project::{all_roots, keeps_lock, lock_failure, lock_path};
 use super::trust::{self, Sessions};
@@ -49,13 +49,9 @@ pub(crate) fn run(
     let names = chosen(env, args, &lock, &path)?;
     let roots = all_roots(env, Scope::Project);
     let opts = install::Options {
-        scratch: super::scratch_dir(),
         force: args.force,
-        downgrade: false,
         dry_run: args.dry_run,
-        limits: limits(&args.fetch.limits),
-        commit: super::commit_options(),
-        ..Default::default()
+        ..install_options(&args.fetch.limits)
     };
     let mut results = Vec::new();
     let mut rows = Vec::new();
@@ -99,7 +95,6 @@ pub(crate) fn run(
                 // the lock promises the same tree to every agent.
                 if !args.dry_run && targets.len() > 1 {
                     let dry = install::Options {
-                        scratch: super::scratch_dir(),
                         dry_run: true,
                         ..opts.clone()
                     };
