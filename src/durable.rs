@@ -187,7 +187,15 @@ impl Item {
 /// most `cap + 1` of them (a file that grows, or a device that never ends, cannot make a
 /// read run on).
 pub fn read_within(r: impl io::Read, cap: u64) -> io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
+    read_within_sized(r, cap, 0)
+}
+
+/// [`read_within`], the buffer sized for `expected` bytes up front (read in one go).
+fn read_within_sized(r: impl io::Read, cap: u64, expected: u64) -> io::Result<Option<Vec<u8>>> {
+    let room = usize::try_from(expected.min(cap))
+        .unwrap_or(0)
+        .saturating_add(1);
+    let mut bytes = Vec::with_capacity(room);
     io::Read::take(r, cap.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
@@ -229,10 +237,8 @@ pub fn read_regular(path: &std::path::Path, follow: bool, cap: u64) -> io::Resul
     if len > cap {
         return Ok(None);
     }
-    // Sized from the file: read in one go; a file growing meanwhile still stops at the cap.
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    io::Read::take(file, cap.saturating_add(1)).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= cap).then_some(bytes))
+    // Sized from the file; a file growing meanwhile still stops at the cap.
+    read_within_sized(file, cap, len)
 }
 
 /// Whether `name` is a temporary file [`write_atomic`] leaves behind when killed.

@@ -38,9 +38,10 @@ pub fn extract<R: Read + Seek>(
     parent
         .create_dir(name)
         .map_err(|e| BundleError::io("cannot create", dest, e))?;
-    set_mode(parent, name, dest, 0o755)?;
     let dir = cap_fs_ext::DirExt::open_dir_nofollow(parent, name)
         .map_err(|e| BundleError::io("cannot open", dest, e))?;
+    crate::durable::set_dir_mode(&dir, 0o755)
+        .map_err(|e| BundleError::io("cannot set permissions on", dest, e))?;
     let mut total = 0u64;
     let mut records = Vec::with_capacity(plan.files.len());
     let mut buf = vec![0u8; 64 * 1024];
