@@ -3,7 +3,7 @@
 //! scope restores into the user's folders.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::net::{self, GitProject, Home, Reply, Server, with_zip_comment};
@@ -50,6 +50,23 @@ impl Project {
         text(&o)
     }
 
+    /// A local skill `demo` 1.0.0 in `skills-src/demo`, installed at project scope for
+    /// Claude Code and Codex; its source folder.
+    fn demo_for_two_agents(&self) -> PathBuf {
+        let src = self.dir.join("skills-src/demo");
+        write_skill(&src, "demo", "1.0.0");
+        self.ok(&[
+            "install",
+            "--scope",
+            "project",
+            "./skills-src/demo",
+            "--agent",
+            "claude-code,codex",
+            "--no-companions",
+        ]);
+        src
+    }
+
     fn lock(&self) -> String {
         fs::read_to_string(self.dir.join("skillpack.lock")).unwrap()
     }
@@ -85,17 +102,7 @@ fn write_skill(dir: &Path, name: &str, version: &str) {
 #[test]
 fn update_at_project_scope_replaces_the_copy_of_every_agent_the_lock_names() {
     let p = Project::new();
-    let src = p.dir.join("skills-src/demo");
-    write_skill(&src, "demo", "1.0.0");
-    p.ok(&[
-        "install",
-        "--scope",
-        "project",
-        "./skills-src/demo",
-        "--agent",
-        "claude-code,codex",
-        "--no-companions",
-    ]);
+    let src = p.demo_for_two_agents();
     assert!(
         p.entry("demo")
             .contains("agents = [\"claude-code\", \"codex\"]"),
@@ -290,17 +297,7 @@ fn sync_check_names_a_file_added_to_a_locked_skill() {
 #[test]
 fn update_at_project_scope_changes_no_copy_when_one_agent_copy_was_changed_by_hand() {
     let p = Project::new();
-    let src = p.dir.join("skills-src/demo");
-    write_skill(&src, "demo", "1.0.0");
-    p.ok(&[
-        "install",
-        "--scope",
-        "project",
-        "./skills-src/demo",
-        "--agent",
-        "claude-code,codex",
-        "--no-companions",
-    ]);
+    let src = p.demo_for_two_agents();
     let claude = p.dir.join(".claude/skills/demo");
     let old = tree_on_disk(&claude);
     let edited = p.dir.join(".agents/skills/demo/SKILL.md");
