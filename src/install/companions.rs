@@ -232,6 +232,10 @@ pub fn discover(
     explicit: Option<&Path>,
     names: &[String],
 ) -> Vec<Companion> {
+    if !names.iter().any(|n| is_valid_name(n)) {
+        // Nothing to look for: not even a look at which folders exist.
+        return Vec::new();
+    }
     let places = places(env, agent, explicit);
     names
         .iter()

@@ -239,8 +239,8 @@ impl From<SourceError> for Failed {
     }
 }
 
-/// The HTTP client: built on first use, with the platform's certificate verifier and the
-/// ring crypto provider. Loopback requests bypass any proxy.
+/// The HTTP client: built on first use, with the TLS configuration of [`super::tls`].
+/// Loopback requests bypass any proxy.
 pub struct Http {
     settings: Settings,
     proxied: OnceCell<Client>,
@@ -265,10 +265,11 @@ impl Http {
         if let Some(c) = cell.get() {
             return Ok(c);
         }
-        // Several providers may be compiled in by dependencies; ring is the one chosen
-        // here, and a second install (another client in this process) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = super::tls::client_config().map_err(|e| SourceError::Client {
+            message: e.to_string(),
+        })?;
         let mut builder = Client::builder()
+            .tls_backend_preconfigured(tls)
             .user_agent(concat!("skillpack/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(self.settings.connect_timeout)
             .timeout(self.settings.read_timeout)

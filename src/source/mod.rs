@@ -13,6 +13,7 @@ pub mod listing;
 pub mod record;
 mod spec;
 pub(crate) mod sums;
+mod tls;
 pub(crate) mod url_policy;
 
 use std::collections::HashMap;

@@ -1112,3 +1112,102 @@ fn a_host_that_refuses_connections_is_asked_once_and_every_companion_says_so() {
         "{err}"
     );
 }
+
+/// An `openssl s_server` on loopback serving `dir` over HTTPS with a self-signed certificate
+/// for 127.0.0.1; `None` (and a note) where the `openssl` tool is missing.
+#[cfg(target_os = "linux")]
+struct TlsServer {
+    child: std::process::Child,
+    url: String,
+    cert: std::path::PathBuf,
+}
+
+#[cfg(target_os = "linux")]
+impl TlsServer {
+    fn start(dir: &std::path::Path) -> Option<TlsServer> {
+        let cert = dir.join("cert.pem");
+        let made = StdCommand::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(&cert)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: the openssl tool is not installed");
+            return None;
+        }
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        drop(l);
+        let child = StdCommand::new("openssl")
+            .args(["s_server", "-quiet", "-WWW", "-accept"])
+            .arg(addr.to_string())
+            .args(["-cert", "cert.pem", "-key", "key.pem"])
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "openssl s_server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(TlsServer {
+            child,
+            url: format!("https://{addr}"),
+            cert,
+        })
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn https_certificates_are_checked_against_the_systems_trusted_roots() {
+    let s = Sandbox::new();
+    let served = tempfile::tempdir().unwrap();
+    let zip = skill_zip("alpha", "1.0.0");
+    let sha = sha256_hex(&zip);
+    fs::write(served.path().join("alpha.zip"), &zip).unwrap();
+    let Some(srv) = TlsServer::start(served.path()) else {
+        return;
+    };
+    let url = format!("{}/alpha.zip", srv.url);
+
+    // A certificate no trusted root vouches for: refused, nothing installed or cached.
+    let out = s.install(&[&url, "--sha256", &sha]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("secure connection failed"), "{err}");
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert!(!s.root().join("alpha").exists());
+    assert!(s.cached_archives().is_empty());
+
+    // The same server once its certificate is among the trusted roots: the handshake and
+    // the download succeed.
+    let mut c = s.install(&[&url, "--sha256", &sha]);
+    c.env("SSL_CERT_FILE", &srv.cert);
+    c.assert()
+        .success()
+        .stderr(predicate::str::contains("Installed alpha 1.0.0"));
+    assert!(s.root().join("alpha/SKILL.md").is_file());
+}
