@@ -53,7 +53,7 @@ pub enum SignError {
         trusted: String,
     },
     #[error(
-        "`{file}`: the signature does not match its contents (key ID {key}){other}; it was changed after it was signed"
+        "`{file}`: the signature does not match the file and its trusted comment (key ID {key}){other}; one of them was changed after it was signed"
     )]
     Mismatch {
         file: String,
@@ -351,7 +351,8 @@ pub fn verify<'k>(
                 .join(", "),
         });
     };
-    if key.key.verify(bytes, &sig, false).is_ok() {
+    // Legacy (not prehashed) signatures are accepted, as `minisign -V` accepts them.
+    if key.key.verify(bytes, &sig, true).is_ok() {
         return Ok(key);
     }
     let other = sig

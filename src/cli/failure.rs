@@ -240,6 +240,12 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 "run the same command with --force to install {offered} anyway"
             ))
         },
+        InstallError::KeyRequired { ref name, .. } => Failure {
+            kind: Some(kind.into()),
+            ..Failure::new(e.to_string()).hint(format!(
+                "if its publisher really changed keys, pass the new one with --trusted-key; to install {name} from a source no key signs, uninstall it first"
+            ))
+        },
         // The record is dropped by an uninstall of the same root.
         InstallError::NotAFolder { ref name, ref path, found } => {
             let again = in_root(path.parent().unwrap_or(path), "uninstall", &[name.as_str()]);

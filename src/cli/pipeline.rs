@@ -148,6 +148,10 @@ pub(crate) fn run_pipeline(
     opts: &install::Options,
 ) -> Result<Report, Failure> {
     p.detail(format!("archive sha256:{}", fetched.sha256));
+    let mut on_wait = p.on_wait();
+    let report = install::install_fetched(session, root, fetched, opts, &mut on_wait)
+        .map_err(install_failure)?;
+    // Said once the archive matched the digest the signed list gives, never before.
     if let (SourceRecord::Url { .. }, Some(key)) = (&fetched.source, &fetched.signed_by) {
         p.status(
             "Verified",
@@ -157,9 +161,6 @@ pub(crate) fn run_pipeline(
             ),
         );
     }
-    let mut on_wait = p.on_wait();
-    let report = install::install_fetched(session, root, fetched, opts, &mut on_wait)
-        .map_err(install_failure)?;
     say_recovered(p, report.recovered);
     Ok(report)
 }
@@ -195,14 +196,17 @@ pub(crate) fn render(p: &Printer, env: &Env, report: &Report, agents: &[&str]) {
     );
     match &report.action {
         Action::Installed => p.status("Installed", format!("{what} to {where_} ({size})")),
-        Action::Updated { from } => p.status(
-            "Replaced",
-            format!(
-                "{} {} with{version} at {where_} ({size})",
-                report.name,
-                from.as_deref().unwrap_or("(unversioned)")
-            ),
-        ),
+        Action::Updated { from } => p.status("Replaced", {
+            let new = report.version.as_deref();
+            let change = match (from.as_deref(), new) {
+                (Some(old), Some(new)) if old != new => format!("{old} with {new}"),
+                (Some(old), Some(_)) => format!("{old} with another copy of it"),
+                (Some(old), None) => format!("{old} with an unversioned copy"),
+                (None, Some(new)) => format!("(unversioned) with {new}"),
+                (None, None) => "(unversioned) with another copy".to_string(),
+            };
+            format!("{} {change} at {where_} ({size})", report.name)
+        }),
         Action::Unchanged => p.status(
             "Up to date",
             format!("{what} is already installed at {where_}"),

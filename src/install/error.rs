@@ -41,6 +41,12 @@ pub enum InstallError {
         offered: String,
     },
 
+    /// A skill a key verified at install, offered again by a source no trusted key signed.
+    #[error(
+        "{name} was installed from a source signed by key ID {key_id}; this source carries no signature by a trusted key, so it does not replace it"
+    )]
+    KeyRequired { name: String, key_id: String },
+
     #[error("`{name}` is not installed in `{}`", root.display())]
     NotInstalled { name: String, root: PathBuf },
 
@@ -128,6 +134,7 @@ impl InstallError {
             InstallError::Unmanaged { .. } => "unmanaged",
             InstallError::NotInstalled { .. } => "not-installed",
             InstallError::Downgrade { .. } => "downgrade",
+            InstallError::KeyRequired { .. } => "untrusted-key",
             InstallError::NotOurs { .. } => "not-ours",
             InstallError::Commit { .. } => "commit",
             InstallError::LockFile { .. } => "damaged-lock",

@@ -155,15 +155,18 @@ pub fn install(
         let (name, meta, digest, warnings) = check(&tree, &plan, &records, req, &opts.agents)?;
         let target = root.skill_dir(&name);
         let found = match read_root(root)? {
-            Some((dir, lock)) => existing(
-                root,
-                &dir,
-                &name,
-                lock.skills.get(&name),
-                &digest,
-                meta.version.as_deref(),
-                opts,
-            )?,
+            Some((dir, lock)) => {
+                keep_key(&name, lock.skills.get(&name), req.signed_by.is_some())?;
+                existing(
+                    root,
+                    &dir,
+                    &name,
+                    lock.skills.get(&name),
+                    &digest,
+                    meta.version.as_deref(),
+                    opts,
+                )?
+            }
             None => Existing::None,
         };
         let action = match found {
@@ -207,15 +210,20 @@ pub fn install(
     };
     let target = root.skill_dir(&name);
     let previous = lock.skills.get(&name).cloned();
-    match existing(
-        root,
-        &opened.root,
-        &name,
-        previous.as_ref(),
-        &digest,
-        meta.version.as_deref(),
-        opts,
-    ) {
+    let found = keep_key(&name, previous.as_ref(), req.signed_by.is_some()).and_then(|()| {
+        existing(
+            root,
+            &opened.root,
+            &name,
+            previous.as_ref(),
+            &digest,
+            meta.version.as_deref(),
+            opts,
+        )
+    });
+    // A recorded skill whose folder is gone is installed again, not replaced.
+    let replaces = matches!(found, Ok(Existing::Replaceable));
+    match found {
         Ok(Existing::SameTree) => {
             staging.discard();
             let mut r = report(
@@ -258,8 +266,8 @@ pub fn install(
         &opts.commit,
     )?;
     let action = match previous {
-        Some(p) => Action::Updated { from: p.version },
-        None => Action::Installed,
+        Some(p) if replaces => Action::Updated { from: p.version },
+        _ => Action::Installed,
     };
     let mut r = report(name, meta, target, digest, &records, action, recovered);
     r.warnings = warnings;
@@ -381,6 +389,20 @@ enum Existing {
     None,
     SameTree,
     Replaceable,
+}
+
+/// Trust on first use: what a key verified is replaced only by what a trusted key signed,
+/// whatever else is asked (`--force` included; an uninstall lets another source in).
+fn keep_key(name: &str, entry: Option<&LockEntry>, signed: bool) -> Result<(), InstallError> {
+    match entry.and_then(|e| e.key.as_deref()) {
+        Some(key) if !signed => Err(InstallError::KeyRequired {
+            name: name.to_string(),
+            key_id: crate::sign::TrustedKey::parse(key)
+                .map(|k| k.id().to_string())
+                .unwrap_or_else(|_| key.to_string()),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Decides what to do about whatever is already at `<root>/<name>` (looked at through the

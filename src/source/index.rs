@@ -61,7 +61,8 @@ pub(crate) fn load(
             url: location.to_string(),
             message: "not a local path".into(),
         })?;
-        std::fs::read(&path).map_err(|e| SourceError::io("cannot read the index", &path, e))?
+        read_local(&path, MAX_INDEX_SIZE, &location)?
+            .ok_or_else(|| SourceError::io("cannot read the index", &path, io_not_found()))?
     } else {
         client.get_bytes(&location, MAX_INDEX_SIZE, progress)?
     };
@@ -70,13 +71,19 @@ pub(crate) fn load(
     } else {
         let mut sig_at = location.clone();
         sig_at.set_path(&format!("{}{SIG_SUFFIX}", location.path()));
-        let signature = read_optional(client, &sig_at, MAX_SIG_SIZE, progress)?;
-        let signature = signature.map(|b| String::from_utf8_lossy(&b).into_owned());
         let name = location
             .path_segments()
             .and_then(|mut s| s.next_back())
             .filter(|n| !n.is_empty())
             .unwrap_or("index.json");
+        let signature =
+            read_signature(client, &sig_at, name, progress).map_err(|source| match source {
+                Ok(e) => e,
+                Err(source) => SourceError::Signature {
+                    url: super::url_policy::redact(&location),
+                    source,
+                },
+            })?;
         let key =
             crate::sign::verify(trusted, name, &bytes, signature.as_deref()).map_err(|source| {
                 SourceError::Signature {
@@ -89,6 +96,45 @@ pub(crate) fn load(
     let mut index = RemoteIndex::parse(location, &bytes)?;
     index.signed_by = signed_by;
     Ok(index)
+}
+
+fn io_not_found() -> std::io::Error {
+    std::io::Error::from(std::io::ErrorKind::NotFound)
+}
+
+/// The regular file `path` (never a FIFO or device, which would hang or never end), or
+/// `None` when it is missing; larger than `cap` bytes: refused as too large.
+fn read_local(path: &std::path::Path, cap: u64, url: &Url) -> Result<Option<Vec<u8>>, SourceError> {
+    match crate::durable::read_regular(path, true, cap) {
+        Ok(Some(bytes)) => Ok(Some(bytes)),
+        Ok(None) => Err(SourceError::TooLarge {
+            url: super::url_policy::redact(url),
+            limit: cap,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(SourceError::io("cannot read", path, e)),
+    }
+}
+
+/// The signature at `at` of the file `file`, as text, or `None` when there is none. A file
+/// too large to be a minisign signature is a damaged signature (`Err(Err(_))`); other
+/// failures to fetch it are `Err(Ok(_))`.
+pub(super) fn read_signature(
+    client: &Http,
+    at: &Url,
+    file: &str,
+    progress: &dyn Progress,
+) -> Result<Option<String>, Result<SourceError, crate::sign::SignError>> {
+    match read_optional(client, at, MAX_SIG_SIZE, progress) {
+        Ok(bytes) => Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned())),
+        Err(SourceError::TooLarge { limit, .. }) => {
+            Err(Err(crate::sign::SignError::BadSignature {
+                file: file.to_string(),
+                message: format!("it is larger than {limit} bytes, which no minisign signature is"),
+            }))
+        }
+        Err(e) => Err(Ok(e)),
+    }
 }
 
 /// The bytes at `at` (a local file or a URL), or `None` when there is no such file (a
@@ -104,11 +150,7 @@ pub(super) fn read_optional(
             url: at.to_string(),
             message: "not a local path".into(),
         })?;
-        return match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(SourceError::io("cannot read", &path, e)),
-        };
+        return read_local(&path, max_size, at);
     }
     match client.get_bytes(at, max_size, progress) {
         Ok(bytes) => Ok(Some(bytes)),

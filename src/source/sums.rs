@@ -5,9 +5,9 @@
 use url::Url;
 
 use super::error::SourceError;
-use super::index::read_optional;
+use super::index::{read_optional, read_signature};
 use super::{Fetched, Session, url_policy};
-use crate::sign::{MAX_SIG_SIZE, SIG_SUFFIX, TrustedKey};
+use crate::sign::{SIG_SUFFIX, TrustedKey};
 
 /// The name of a release's list of checksums, in the `sha256sum` text format.
 pub(crate) const SUMS_NAME: &str = "SHA256SUMS";
@@ -69,8 +69,14 @@ impl Session<'_> {
                 archive: url_policy::redact(archive),
             },
         )?;
-        let signature = read_optional(&self.http, &sig_at, MAX_SIG_SIZE, self.progress)?
-            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        let signature =
+            read_signature(&self.http, &sig_at, SUMS_NAME, self.progress).map_err(|e| match e {
+                Ok(e) => e,
+                Err(source) => SourceError::SignedSums {
+                    url: shown.clone(),
+                    source,
+                },
+            })?;
         let key = crate::sign::verify(
             &self.config.trusted_keys,
             SUMS_NAME,

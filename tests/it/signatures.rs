@@ -301,6 +301,12 @@ fn an_edited_trusted_comment_or_a_truncated_signature_is_refused() {
     let index = s.serve(&[("index.json.minisig", Some(truncated))]);
     let out = s.install(&index, &[&key.public]);
     s.refused(&out, "bad-signature", "damaged");
+
+    // A "signature" of megabytes is not read whole, and is no signature.
+    let huge = [sig.as_bytes(), &vec![b'A'; 5 << 20]].concat();
+    let index = s.serve(&[("index.json.minisig", Some(huge))]);
+    let out = s.install(&index, &[&key.public]);
+    s.refused(&out, "bad-signature", "no minisign signature is");
 }
 
 #[test]
@@ -416,6 +422,22 @@ fn skillpack_verifies_what_minisign_signs() {
     assert!(out.status.success(), "{}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["installed"][0]["signed"], true);
+
+    // A legacy (not prehashed) signature, which `minisign -V` still accepts, is accepted.
+    run(&[
+        "-S".as_ref(),
+        "-l".as_ref(),
+        "-s".as_ref(),
+        sk.as_os_str(),
+        "-m".as_ref(),
+        index_file.as_os_str(),
+    ]);
+    let legacy = std::fs::read_to_string(s.dist().join("index.json.minisig")).unwrap();
+    // `Ed` (legacy), not `ED` (prehashed), at the start of the signature line.
+    assert!(legacy.lines().nth(1).unwrap().starts_with("RW"), "{legacy}");
+    s.serve(&[]);
+    let out = s.install(&index, &[pk.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
 
     // A key minisign made signs skillpack's packs too, and minisign accepts the result.
     let out = s.pack(Some(&sk), None);
@@ -563,6 +585,61 @@ fn update_refuses_an_index_whose_signature_was_removed() {
     assert_eq!(s.installed_version(), "1.0.0");
     assert_eq!(files_under(&s.home.root().join("demo-skill")), before);
     assert_eq!(s.server.hits("/dist/demo-skill-2.0.0.zip"), 0);
+}
+
+#[test]
+fn install_does_not_replace_a_key_verified_skill_with_an_unsigned_one() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[&key.public]).status.success());
+    let before = files_under(&s.home.root().join("demo-skill"));
+
+    // A newer version from an index nobody signed, installed by name without any key:
+    // the recorded key is not bypassed by `install`, with or without --force.
+    s.set_version("9.0.0");
+    assert!(s.pack(None, None).status.success());
+    s.serve(&[("index.json.minisig", None)]);
+    s.server
+        .route("/dist/index.json.minisig", vec![Reply::Status(404)]);
+    for extra in [&[][..], &["--force"][..], &["--dry-run"][..]] {
+        let mut c = s.cmd();
+        c.args([
+            "--json",
+            "install",
+            "demo-skill",
+            "--no-companions",
+            "--index",
+            &index,
+        ])
+        .args(extra)
+        .arg("--dir")
+        .arg(s.home.root());
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", text(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["error"]["kind"], "untrusted-key", "{json}");
+        let message = json["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&key.id), "{message}");
+        let hint = json["error"]["hint"].as_str().unwrap();
+        assert!(
+            hint.contains("--trusted-key") && hint.contains("uninstall"),
+            "{hint}"
+        );
+    }
+    assert_eq!(s.installed_version(), "1.0.0");
+    assert_eq!(files_under(&s.home.root().join("demo-skill")), before);
+
+    // Once uninstalled, the unsigned source is the user's choice.
+    let mut c = s.cmd();
+    c.args(["uninstall", "demo-skill", "--dir"])
+        .arg(s.home.root());
+    assert!(c.output().unwrap().status.success());
+    let out = s.install(&index, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(s.installed_version(), "9.0.0");
+    assert!(s.lock()["skills"]["demo-skill"]["key"].is_null());
 }
 
 #[test]
