@@ -48,7 +48,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "SKILLPACK_HTTP_TIMEOUT",
-        "Seconds a download may stall (default 30).",
+        "Seconds a download may stall (default 30), and at most the wait for a connection (15 s by default).",
     ),
     (
         "SKILLPACK_HTTP_DEADLINE",

@@ -144,6 +144,8 @@ impl Settings {
         if let Some(secs) = timeout {
             // In range, so the conversion cannot overflow.
             s.read_timeout = Duration::from_secs_f64(secs);
+            // Waiting for a connection is waiting for an answer too.
+            s.connect_timeout = s.connect_timeout.min(s.read_timeout);
         }
         let deadline = number_in(
             get,
@@ -336,6 +338,14 @@ impl Http {
                     error,
                     retry: Some(_),
                 }) if attempt > 1 => {
+                    // A host that timed out on every attempt is not asked again in this run.
+                    if matches!(&error, SourceError::Network { reason, .. } if reason == "timed out")
+                    {
+                        self.unreachable.borrow_mut().insert(
+                            host.clone(),
+                            format!("timed out on each of {attempt} attempts"),
+                        );
+                    }
                     return Err(SourceError::GaveUp {
                         attempts: attempt,
                         source: Box::new(error),
@@ -346,13 +356,32 @@ impl Http {
         }
     }
 
-    /// Sends one GET and accepts only a 2xx answer.
-    fn send(&self, url: &Url) -> Result<Response, Failed> {
-        let response = self
-            .client(url)?
-            .get(url.clone())
-            .send()
-            .map_err(|e| classify(url, &e))?;
+    /// Sends one GET and accepts only a 2xx answer. Within `read_timeout` of the
+    /// `deadline`, the whole attempt (connection, headers, body) must end by the deadline.
+    fn send(&self, url: &Url, deadline: Option<Instant>) -> Result<Response, Failed> {
+        let mut request = self.client(url)?.get(url.clone());
+        let past_deadline = || {
+            Failed::fatal(SourceError::Deadline {
+                url: redact(url),
+                got: 0,
+                expected: None,
+                secs: secs(self.settings.deadline),
+            })
+        };
+        let mut capped = false;
+        if let Some(left) = deadline.map(|d| d.saturating_duration_since(Instant::now()))
+            && left < self.settings.read_timeout
+        {
+            if left.is_zero() {
+                return Err(past_deadline());
+            }
+            request = request.timeout(left);
+            capped = true;
+        }
+        let response = request.send().map_err(|e| match classify(url, &e) {
+            Failed { retry: Some(_), .. } if capped && e.is_timeout() => past_deadline(),
+            failed => failed,
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -409,7 +438,7 @@ impl Http {
         let mut buf = vec![0u8; 64 * 1024];
         let pace = self.pace();
         self.with_retries(url, pace.deadline, progress, || {
-            let mut response = self.send(url)?;
+            let mut response = self.send(url, pace.deadline)?;
             let total = response.content_length();
             if total.is_some_and(|t| t > max_size) {
                 return Err(too_large(&shown, max_size).into());
@@ -431,7 +460,9 @@ impl Http {
                 Err(Stop::Write(e)) => {
                     return Err(SourceError::io("cannot write", part.path(), e).into());
                 }
-                Err(stop) => return Err(self.stopped(&shown, total, max_size, stop)),
+                Err(stop) => {
+                    return Err(self.stopped(&shown, total, max_size, pace.deadline, stop));
+                }
             };
             if let Some(t) = total.filter(|t| *t != size) {
                 return Err(Failed::retry(SourceError::Truncated {
@@ -457,7 +488,7 @@ impl Http {
         let mut buf = vec![0u8; 16 * 1024];
         let pace = self.pace();
         self.with_retries(url, pace.deadline, progress, || {
-            let mut response = self.send(url)?;
+            let mut response = self.send(url, pace.deadline)?;
             let total = response.content_length();
             if total.is_some_and(|t| t > max_size) {
                 return Err(too_large(&shown, max_size).into());
@@ -474,7 +505,7 @@ impl Http {
             );
             match streamed {
                 Ok(_) => Ok(body),
-                Err(stop) => Err(self.stopped(&shown, total, max_size, stop)),
+                Err(stop) => Err(self.stopped(&shown, total, max_size, pace.deadline, stop)),
             }
         })
     }
@@ -491,7 +522,24 @@ impl Http {
 
     /// The failed attempt a stopped transfer makes: a body broken off or too slow is worth
     /// another attempt, one too large or past the deadline is not.
-    fn stopped(&self, shown: &str, total: Option<u64>, max_size: u64, stop: Stop) -> Failed {
+    fn stopped(
+        &self,
+        shown: &str,
+        total: Option<u64>,
+        max_size: u64,
+        deadline: Option<Instant>,
+        stop: Stop,
+    ) -> Failed {
+        // A read cut off by the attempt's timeout, which [`Http::send`] set to end at the
+        // deadline, is the deadline's doing.
+        let stop = match stop {
+            Stop::Read { got, .. }
+                if deadline.is_some_and(|d| Instant::now() + Duration::from_millis(100) >= d) =>
+            {
+                Stop::Deadline { got }
+            }
+            stop => stop,
+        };
         match stop {
             Stop::TooLarge => too_large(shown, max_size).into(),
             Stop::Write(e) => Failed::fatal(SourceError::Network {
@@ -697,13 +745,9 @@ fn classify(url: &Url, e: &reqwest::Error) -> Failed {
             reason: describe(e),
         });
     }
-    // No address for the name, or nothing listening: asking again will not help.
-    let timed_out = e.is_timeout()
-        || errors.iter().any(|x| {
-            x.downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
-        });
-    if e.is_connect() && !timed_out {
+    // No address for the name, nothing listening, or no answer to the connection at all
+    // within the connect timeout: asking again (or for another file) will not help.
+    if e.is_connect() {
         return Failed::fatal(SourceError::Unreachable {
             host: host_of(url),
             reason: describe(e),

@@ -377,6 +377,91 @@ fn a_download_past_its_deadline_is_abandoned_and_not_retried() {
     assert!(nothing_installed(&s.root()));
 }
 
+/// A loopback server that accepts connections and then says nothing, or (with `trickle`)
+/// sends a response head one byte per second; counts the connections.
+fn silent_server(trickle: bool) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            seen.fetch_add(1, Ordering::SeqCst);
+            thread::spawn(move || {
+                use std::io::Write;
+                let head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+                for byte in head.iter().filter(|_| trickle) {
+                    thread::sleep(Duration::from_secs(1));
+                    if stream.write_all(&[*byte]).is_err() {
+                        return;
+                    }
+                }
+                thread::sleep(Duration::from_secs(120));
+            });
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn the_deadline_also_bounds_the_wait_for_the_response_head() {
+    let s = Sandbox::new();
+    let (base, _) = silent_server(true);
+    let started = Instant::now();
+    s.install(&[&format!("{base}/a.zip"), "--sha256", &"0".repeat(64)])
+        .env("SKILLPACK_HTTP_DEADLINE", "2")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did not finish within 2 s"))
+        .stderr(predicate::str::contains("SKILLPACK_HTTP_DEADLINE"));
+    // Each byte comes within the 30 s read timeout: only the deadline can end it.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "ended after {:?}",
+        started.elapsed()
+    );
+    no_partials(&s);
+    assert!(nothing_installed(&s.root()));
+}
+
+#[test]
+fn a_host_that_never_answers_is_given_up_once_for_every_companion() {
+    let s = Sandbox::new();
+    let (base, connections) = silent_server(false);
+    let started = Instant::now();
+    let out = s
+        .cmd()
+        .args(["install", "--with-companions", "--dir"])
+        .arg(s.root())
+        .env("SKILLPACK_GITHUB_URL", &base)
+        .env("SKILLPACK_HTTP_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Installed account-management"), "{err}");
+    let host = base.trim_start_matches("http://");
+    for companion in [
+        "customer-success-playbook",
+        "crm-management",
+        "sales-playbook",
+    ] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(companion) && (l.contains("timed out") || l.contains(host))),
+            "{companion} not reported:\n{err}"
+        );
+    }
+    // Four attempts for the first companion, then the host is known not to answer.
+    assert_eq!(connections.load(Ordering::SeqCst), 4, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "ended after {:?}",
+        started.elapsed()
+    );
+}
+
 // ------------------------------------------------------- local folders under the limits
 
 /// A file of `len` bytes that takes no room on disk.
