@@ -125,6 +125,18 @@ pub(crate) fn add_from_roots(
     Ok(())
 }
 
+/// Before a command that will record its changes in the project's skillpack.lock: the
+/// lock must be readable, so that a damaged one is reported before anything changes, not
+/// after the skills were installed or removed.
+pub(crate) fn check_before(env: &Env, target: &TargetArgs, dry_run: bool) -> Result<(), Failure> {
+    if dry_run || !keeps_lock(target) {
+        return Ok(());
+    }
+    ProjectLock::load(&lock_path(env))
+        .map(drop)
+        .map_err(lock_failure)
+}
+
 /// After an install at project scope: records `names` (as the roots now hold them) in the
 /// project's skillpack.lock.
 pub(crate) fn record(

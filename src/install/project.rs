@@ -17,6 +17,9 @@ use crate::skill::is_valid_name;
 use crate::source::SourceRecord;
 use crate::source::github::is_commit;
 
+/// The longest version a lock entry holds; `metadata.version` is held to the same limit.
+pub const MAX_VERSION: usize = 128;
+
 /// The file name, at the project root.
 pub const FILE_NAME: &str = "skillpack.lock";
 
@@ -593,9 +596,12 @@ fn check(s: RawSkill) -> Result<Locked, String> {
     }
     if s.version
         .as_deref()
-        .is_some_and(|v| v.chars().any(char::is_control) || v.len() > 128)
+        .is_some_and(|v| v.chars().any(char::is_control))
     {
         return bad("`version` holds control characters");
+    }
+    if s.version.as_deref().is_some_and(|v| v.len() > MAX_VERSION) {
+        return bad(&format!("`version` is longer than {MAX_VERSION} bytes"));
     }
     let mut agents = s.agents;
     agents.sort();

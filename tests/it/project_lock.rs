@@ -343,3 +343,41 @@ fn a_project_lock_that_says_user_scope_still_restores_into_the_project() {
     assert!(p.dir.join(".claude/skills/demo/SKILL.md").is_file());
     assert!(!p.h.home.path().join(".claude").exists(), "{out}");
 }
+
+#[test]
+fn a_damaged_project_lock_is_reported_before_anything_is_installed_or_removed() {
+    let p = Project::new();
+    let src = p.dir.join("skills-src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    let skills = p.dir.join(".claude/skills");
+    let install = [
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/demo",
+        "--no-companions",
+    ];
+    for damage in ["not toml [[[", "version = 99\n"] {
+        fs::write(p.dir.join("skillpack.lock"), damage).unwrap();
+        let o = p.run(&install);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains("skillpack.lock"), "{}", text(&o));
+        assert!(
+            !skills.join("demo").exists(),
+            "installed anyway: {}",
+            text(&o)
+        );
+        assert_eq!(
+            fs::read_to_string(p.dir.join("skillpack.lock")).unwrap(),
+            damage
+        );
+    }
+
+    // Installed while the lock was sound, then the lock is damaged: uninstall keeps the skill.
+    fs::remove_file(p.dir.join("skillpack.lock")).unwrap();
+    p.ok(&install);
+    fs::write(p.dir.join("skillpack.lock"), "not toml [[[").unwrap();
+    let o = p.run(&["uninstall", "--scope", "project", "demo"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(skills.join("demo/SKILL.md").is_file(), "removed anyway");
+}
