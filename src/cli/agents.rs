@@ -88,6 +88,26 @@ impl Target {
 }
 
 /// The skills roots the target arguments name, each once, in the order of `--agent`.
+/// [`target_roots`] for a command that only reads or removes what is there (list, verify,
+/// update, uninstall, companions): a `--dir` that names nothing is a usage error, as any
+/// missing PATH is, rather than an empty root that passes.
+pub(crate) fn existing_roots(env: &Env, target: &TargetArgs) -> Result<Vec<Target>, Failure> {
+    let targets = target_roots(env, target)?;
+    if target.dir.is_some()
+        && let Some(t) = targets.first()
+        && std::fs::symlink_metadata(&t.root.dir).is_err()
+    {
+        let mut f = Failure::usage(format!(
+            "no such file or folder: `{}`",
+            super::display_path(env, &t.root.dir)
+        ))
+        .hint("check the path given to --dir: a relative one starts from the current folder");
+        f.kind = Some("not-found".into());
+        return Err(f);
+    }
+    Ok(targets)
+}
+
 pub(crate) fn target_roots(env: &Env, target: &TargetArgs) -> Result<Vec<Target>, Failure> {
     let agents = target.agent.resolve(env);
     if let Some(dir) = &target.dir {

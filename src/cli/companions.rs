@@ -161,10 +161,6 @@ pub(crate) fn render(
 pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
     let env = process_env()?;
     let agent: Agent = args.target.agent.primary(&env);
-    let explicit = match &args.target.dir {
-        Some(_) => Some(target_root(&env, &args.target)?.dir),
-        None => None,
-    };
     if !is_valid_name(&args.name) {
         let mut list = vec!["skillpack".to_string(), "list".to_string()];
         list.extend(super::restore::target_words(&args.target));
@@ -177,6 +173,10 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
             command(list.iter().map(String::as_str))
         )));
     }
+    let explicit = match &args.target.dir {
+        Some(_) => Some(target_root(&env, &args.target)?.dir),
+        None => None,
+    };
     let graph = companions::resolve(&env, agent, explicit.as_deref(), &args.name, args.depth)
         .ok_or_else(|| {
             // The installed and catalog names it most resembles.

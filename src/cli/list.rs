@@ -82,7 +82,7 @@ struct Row<'a> {
 
 pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     let env = process_env()?;
-    let targets = super::agents::target_roots(&env, &args.target)?;
+    let targets = super::agents::existing_roots(&env, &args.target)?;
     let root = targets[0].root.clone();
     let mut views = Vec::new();
     for t in &targets {

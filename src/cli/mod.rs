@@ -201,9 +201,10 @@ pub(crate) fn commit_options() -> CommitOptions {
     CommitOptions::default()
 }
 
-/// The first skills root the target arguments name (see [`agents::target_roots`]).
+/// The first skills root the target arguments name, which must exist when given with
+/// `--dir` (see [`agents::existing_roots`]).
 pub(crate) fn target_root(env: &Env, target: &TargetArgs) -> Result<Root, Failure> {
-    let mut roots = agents::target_roots(env, target)?;
+    let mut roots = agents::existing_roots(env, target)?;
     Ok(roots.remove(0).root)
 }
 

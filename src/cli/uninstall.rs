@@ -39,7 +39,7 @@ pub struct UninstallArgs {
 
 pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let env = process_env()?;
-    let targets = super::agents::target_roots(&env, &args.target)?;
+    let targets = super::agents::existing_roots(&env, &args.target)?;
     super::project::check_before(&env, &args.target, false)?;
     let mut removed = Vec::new();
     for (root, name) in targets

@@ -56,7 +56,7 @@ enum Outcome {
 
 pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
     let env = process_env()?;
-    let targets = super::agents::target_roots(&env, &args.target)?;
+    let targets = super::agents::existing_roots(&env, &args.target)?;
     let transfer = Transfer::new(p);
     let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
     if let Some(lock) = super::update_project::project_lock(&env, &args.target)? {

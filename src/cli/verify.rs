@@ -34,7 +34,7 @@ pub struct VerifyArgs {
 
 pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let env = process_env()?;
-    let targets = super::agents::target_roots(&env, &args.target)?;
+    let targets = super::agents::existing_roots(&env, &args.target)?;
     let mut all_ok = true;
     let mut results = Vec::new();
     for t in &targets {

@@ -455,3 +455,30 @@ fn help_points_to_the_man_pages() {
             .stdout(predicate::str::contains("docs/").not());
     }
 }
+
+#[test]
+fn a_dir_that_does_not_exist_is_a_usage_error_for_commands_that_read_a_root() {
+    let home = tempfile::tempdir().unwrap();
+    let missing = home.path().join("no-such-skills");
+    for args in [
+        &["list"][..],
+        &["verify"],
+        &["update"],
+        &["uninstall", "demo"],
+        &["companions", "account-management"],
+    ] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("skillpack"))
+            .args(args)
+            .arg("--dir")
+            .arg(&missing)
+            .env("HOME", home.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("no such file or folder"), "{args:?}: {err}");
+        assert!(err.contains("--dir"), "{args:?}: {err}");
+    }
+    assert!(!missing.exists(), "nothing may be created");
+}
