@@ -245,9 +245,15 @@ pub fn discover(
                 .iter()
                 .filter_map(|p| {
                     let dir = p.root.join(name);
-                    let md = dir.join("SKILL.md");
-                    md.is_file().then(|| Found {
-                        version: SkillFile::read(&md).ok().and_then(|f| f.meta().version),
+                    let version = match std::fs::symlink_metadata(&dir).ok()? {
+                        // A link (made by hand, never by skillpack) is not followed: the
+                        // agent may load what it points at, but nothing is read through it.
+                        m if m.file_type().is_symlink() => None,
+                        m if m.is_dir() => read_version(&dir)?,
+                        _ => return None,
+                    };
+                    Some(Found {
+                        version,
                         path: dir,
                         scope: p.scope,
                         agent: p.agent,
@@ -264,9 +270,39 @@ pub fn discover(
         .collect()
 }
 
-/// The companions an installed skill declares, read from its `SKILL.md`.
+/// `Some(version)` when `dir` (a real folder) holds a `SKILL.md` that is a regular file,
+/// read without following a link in its place and within the size a skill file may have;
+/// `None` when there is no such file.
+fn read_version(dir: &Path) -> Option<Option<String>> {
+    let file = read_skill_file(dir)?;
+    Some(file.ok().and_then(|f| f.meta().version))
+}
+
+/// The `SKILL.md` of the real folder `dir`, never through a link (the folder's or the
+/// file's): `None` when there is none, `Some(Err(()))` when it cannot be read as one.
+fn read_skill_file(dir: &Path) -> Option<Result<SkillFile, ()>> {
+    if !std::fs::symlink_metadata(dir).ok()?.is_dir() {
+        return None;
+    }
+    let md = dir.join("SKILL.md");
+    if !std::fs::symlink_metadata(&md).ok()?.is_file() {
+        return None;
+    }
+    let bytes = crate::durable::read_regular(&md, false, crate::skill::SKILL_MD_CAP)
+        .ok()
+        .flatten();
+    Some(
+        bytes
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|text| SkillFile::parse(&md, text))
+            .ok_or(()),
+    )
+}
+
+/// The companions an installed skill declares, read from its `SKILL.md` (not through a
+/// link).
 pub fn declared(skill_dir: &Path) -> Option<Vec<String>> {
-    SkillFile::read(&skill_dir.join("SKILL.md"))
+    read_skill_file(skill_dir)?
         .ok()
         .map(|f| f.meta().companions)
 }

@@ -633,3 +633,36 @@ fn non_ascii_versions_and_refs_in_the_lock_list_fine() {
     let verify = s.run("verify", &[]);
     assert!(!verify.stderr.contains("panicked"), "{}", verify.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn companions_never_read_through_a_link_planted_in_the_skills_root() {
+    let s = Sandbox::new();
+    let dir = s.skill_folder(
+        "host-skill",
+        frontmatter("host-skill", "A host.", "1.0.0", Some("ok-one")).as_bytes(),
+    );
+    let install = s.run("install", &[dir.to_str().unwrap(), "--no-companions"]);
+    assert_eq!(install.code, Some(0), "{}", install.stderr);
+    // A folder outside the root, linked in under the companion's name.
+    let victim = s.home.path().join("victim/vskill");
+    fs::create_dir_all(&victim).unwrap();
+    fs::write(
+        victim.join("SKILL.md"),
+        frontmatter("ok-one", "Outside.", "9.9.9-SECRETOUTSIDE", Some("deeper")),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&victim, s.root().join("ok-one")).unwrap();
+
+    for args in [
+        &["host-skill"][..],
+        &["host-skill", "--json"],
+        &["host-skill", "--depth", "3"],
+    ] {
+        let listed = s.run("companions", args);
+        assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+        assert!(!listed.all().contains("SECRETOUTSIDE"), "{}", listed.all());
+        assert!(!listed.all().contains("deeper"), "{}", listed.all());
+        assert!(listed.all().contains("ok-one"), "{}", listed.all());
+    }
+}
