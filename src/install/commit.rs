@@ -453,10 +453,12 @@ pub(crate) fn recover(
             Some(Txn::Remove { name })
                 if rootfs::kind(&opened.root, &name, &root.dir)?.is_none() =>
             {
+                // Only a recorded skill was being removed: a record of a removal of
+                // something never recorded (planted, or already finished) changes nothing.
                 if lock.skills.remove(&name).is_some() {
                     keep_txn.push(dir_name.clone());
+                    done.removed.push(name);
                 }
-                done.removed.push(name);
             }
             Some(Txn::Remove { .. }) | None => {}
         }

@@ -435,6 +435,23 @@ fn a_planted_txn_json_naming_an_outside_path_moves_nothing() {
     w.run(&["verify"]).success();
 }
 
+#[test]
+fn a_planted_removal_of_a_skill_never_recorded_is_not_reported_as_finished() {
+    let w = World::new();
+    w.install_embedded();
+    plant_txn(
+        &w,
+        "txn-ghost1",
+        serde_json::json!({"action": "remove", "name": "ghost"}),
+    );
+    w.run(&["uninstall", "ghost"])
+        .success()
+        .stderr(predicate::str::contains("interrupted").not())
+        .stderr(predicate::str::contains("not installed"));
+    assert!(w.lock()["skills"]["account-management"].is_object());
+    w.run(&["verify"]).success();
+}
+
 // ---------------------------------------------------------------------------------------
 // Skill folders
 
