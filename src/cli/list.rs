@@ -78,6 +78,8 @@ struct Row<'a> {
     state: &'static str,
     agents: Vec<&'static str>,
     trees: Vec<&'a str>,
+    /// Each root's copy: its root, the agents that read it, and its own state.
+    copies: Vec<(&'a std::path::Path, Vec<&'static str>, &'static str)>,
 }
 
 pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
@@ -118,6 +120,7 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
                 Some(r) => {
                     r.agents.extend(t.ids());
                     r.trees.push(tree);
+                    r.copies.push((&t.root.dir, t.ids(), state));
                     if r.state == "ok" && state != "ok" {
                         r.state = state;
                     }
@@ -132,6 +135,7 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
                     state,
                     agents: t.ids(),
                     trees: vec![tree],
+                    copies: vec![(&t.root.dir, t.ids(), state)],
                 }),
             }
         }
@@ -156,7 +160,14 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
                 "managed": r.entry.is_some(),
                 "state": r.state,
                 "agents": r.agents,
-                "copies_agree": r.trees.iter().all(|t| *t == r.trees[0]),
+                // The same recorded tree in every root, and each copy still that tree.
+                "copies_agree": r.trees.iter().all(|t| *t == r.trees[0])
+                    && (r.copies.len() < 2 || r.copies.iter().all(|c| c.2 == "ok")),
+                "copies": r.copies.iter().map(|(dir, agents, state)| json!({
+                    "root": dir,
+                    "agents": agents,
+                    "state": state,
+                })).collect::<Vec<_>>(),
                 "source": r.entry.map(|e| &e.source),
                 "tree": r.entry.map(|e| &e.tree),
                 "installed_at": r.entry.map(|e| &e.installed_at),
@@ -211,7 +222,21 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         vw.min(MAX_VERSION_WIDTH)
     };
     // With several roots, the agents that have each skill, in a column of their own.
-    let agents: Vec<String> = rows.iter().map(|r| r.agents.join(",")).collect();
+    // A copy whose state is not the row's `ok` says so next to its agents.
+    let agents: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.copies
+                .iter()
+                .map(|(_, ids, state)| match *state {
+                    "ok" => ids.join(","),
+                    _ if r.copies.len() < 2 => ids.join(","),
+                    other => format!("{}({other})", ids.join(",")),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
     let aw = column_width(agents.iter().map(String::as_str), 6);
     let agents_cell = |a: &str| {
         if several {

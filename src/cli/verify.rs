@@ -38,7 +38,8 @@ pub(crate) fn run(p: &Printer, args: VerifyArgs) -> CmdResult {
     let mut all_ok = true;
     let mut results = Vec::new();
     for t in &targets {
-        all_ok &= verify_root(p, &env, &t.root, &args, &mut results)?;
+        let several = targets.len() > 1;
+        all_ok &= verify_root(p, &env, &t.root, &args, several, &mut results)?;
     }
     if p.json {
         p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "root": targets[0].root.dir, "ok": all_ok, "skills": results}));
@@ -57,9 +58,16 @@ fn verify_root(
     env: &skillpack::agents::Env,
     root: &skillpack::install::Root,
     args: &VerifyArgs,
+    several: bool,
     results: &mut Vec<serde_json::Value>,
 ) -> Result<bool, Failure> {
     let env = env.clone();
+    // With several roots, each line says which one it is about.
+    let in_root = if several {
+        format!(" in {}", display_path(&env, &root.dir))
+    } else {
+        String::new()
+    };
     let mut on_wait = p.on_wait();
     let view = install::view(root, &mut on_wait).map_err(super::failure::install_failure)?;
     super::pipeline::say_recovered(p, view.recovered);
@@ -118,7 +126,11 @@ fn verify_root(
         match state {
             TreeState::Ok => p.status(
                 "Verified",
-                format!("{name} ({} files, {})", entry.files.len(), entry.tree),
+                format!(
+                    "{name} ({} files, {}){in_root}",
+                    entry.files.len(),
+                    entry.tree
+                ),
             ),
             TreeState::Missing => p.status_warn(
                 "Missing",
@@ -135,7 +147,7 @@ fn verify_root(
                 ),
             ),
             TreeState::Modified { .. } => {
-                p.status_warn("Modified", name);
+                p.status_warn("Modified", format!("{name}{in_root}"));
                 if !p.json && !p.quiet {
                     for (path, what) in state.differences() {
                         p.err(format!(

@@ -68,7 +68,33 @@ fn two_agents_get_the_same_tree_and_list_shows_both() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("AGENTS"), "{text}");
-    assert!(text.contains("modified"), "{text}");
+    assert!(text.contains("claude-code,codex(modified)"), "{text}");
+    let out = h
+        .cmd()
+        .args(["list", "--json", "--agent", "claude-code,codex"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    let skill = &v["skills"][0];
+    assert_eq!(skill["copies_agree"], false, "{skill}");
+    let states: Vec<(String, String)> = skill["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["agents"][0].as_str().unwrap().into(),
+                c["state"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("claude-code".into(), "ok".into()),
+            ("codex".into(), "modified".into())
+        ]
+    );
     h.cmd()
         .args(["verify", "--agent", "claude-code"])
         .assert()
@@ -76,7 +102,10 @@ fn two_agents_get_the_same_tree_and_list_shows_both() {
     h.cmd()
         .args(["verify", "--agent", "claude-code,codex"])
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(predicates::str::contains(
+            "Modified account-management in ~/.agents/skills",
+        ));
 
     // Uninstall from both: the edited copy is kept without --force, the other goes.
     h.cmd()
