@@ -56,6 +56,7 @@ fn install_list_verify_uninstall_documents() {
     assert_json_snapshot!("list", v, {
         ".root" => "[root]",
         ".roots[].dir" => "[root]",
+        ".skills[].copies[].root" => "[root]",
         ".skills[].installed_at" => "[time]",
         ".skills[].tree" => insta::dynamic_redaction(digest),
     });
