@@ -154,3 +154,47 @@ fn error_document() {
     let v = json(tmp.path(), &["install", "no-such-skill"], 1);
     assert_json_snapshot!("error", v, { ".error.hint" => "[hint]" });
 }
+
+/// Every error kind the library can report is documented in docs/json.md.
+#[test]
+fn every_error_kind_is_documented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("docs/json.md")).unwrap();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for file in [
+        "src/install/error.rs",
+        "src/source/error.rs",
+        "src/bundle/error.rs",
+        "src/sign.rs",
+        "src/install/sync.rs",
+        "src/install/project.rs",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        // `Variant { .. } => "kind",` arms of the `kind()` functions.
+        for line in text.lines() {
+            let line = line.trim();
+            let Some((_, rest)) = line.split_once("=> \"") else {
+                continue;
+            };
+            let Some(kind) = rest.strip_suffix("\",") else {
+                continue;
+            };
+            if !kind.is_empty()
+                && kind
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                seen += 1;
+                if !docs.contains(&format!("`{kind}`")) {
+                    missing.push(format!("{file}: {kind}"));
+                }
+            }
+        }
+    }
+    assert!(
+        seen > 80,
+        "only {seen} kinds found: the scan no longer matches the code"
+    );
+    assert!(missing.is_empty(), "undocumented kinds: {missing:?}");
+}
