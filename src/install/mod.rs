@@ -265,9 +265,12 @@ pub fn install(
         &mut lock,
         &opts.commit,
     )?;
+    // A folder that was there (recorded, or hand-made and replaced with --force) was
+    // replaced; a recorded skill whose folder was gone is installed again.
     let action = match previous {
-        Some(p) if replaces => Action::Updated { from: p.version },
-        _ => Action::Installed,
+        _ if !replaces => Action::Installed,
+        Some(p) => Action::Updated { from: p.version },
+        None => Action::Updated { from: None },
     };
     let mut r = report(name, meta, target, digest, &records, action, recovered);
     r.warnings = warnings;

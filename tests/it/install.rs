@@ -310,6 +310,18 @@ fn an_unmanaged_folder_is_never_replaced_without_force() {
         .code(1)
         .stderr(predicate::str::contains("was not installed by skillpack"));
     assert!(mine.join("SKILL.md").exists());
+    // With --force it is replaced, and said so.
+    sb.cmd()
+        .args(["install", "--force", "--no-companions"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "Replaced account-management (unversioned) with 0.1.0",
+        ));
+    assert_ne!(
+        fs::read_to_string(mine.join("SKILL.md")).unwrap(),
+        "hand made"
+    );
 }
 
 #[test]
