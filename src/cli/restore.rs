@@ -11,6 +11,20 @@ use skillpack::source::record::{SourceRecord, Via};
 use super::command;
 use crate::{ScopeArg, TargetArgs};
 
+/// How to put `name` back, for a hint: the [`restore_command`] in backquotes, said to copy
+/// a local folder as it is now (nothing pins a folder's content), or, when that folder is
+/// gone, that it must come from its source again.
+pub(crate) fn restore_hint(name: &str, entry: &LockEntry, target: &TargetArgs) -> String {
+    let command = restore_command(name, entry, target);
+    match &entry.source {
+        SourceRecord::Path { path } if std::fs::symlink_metadata(path).is_err() => format!(
+            "{name} was installed from {path}, which is gone: install it again from where it came from"
+        ),
+        SourceRecord::Path { path } => format!("`{command}` (copies {path} as it is now)"),
+        _ => format!("`{command}`"),
+    }
+}
+
 /// `skillpack install --force …` restoring `name` from `entry`'s source into the root
 /// `target` names.
 pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs) -> String {
@@ -20,6 +34,9 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
         SourceRecord::Path { path } => words.push(path.clone()),
         SourceRecord::File { path, folder } => {
             words.push(path.clone());
+            if let Some(sha) = &entry.archive_sha256 {
+                words.extend(["--sha256".into(), sha.clone()]);
+            }
             if !folder.is_empty() {
                 words.extend(["--skill".into(), folder.clone()]);
             }

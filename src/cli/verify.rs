@@ -181,7 +181,7 @@ fn verify_root(
             .iter()
             .filter_map(|n| {
                 let entry = view.lock.skills.get(*n)?;
-                Some(super::restore::restore_command(n, entry, &args.target))
+                Some(super::restore::restore_hint(n, entry, &args.target))
             })
             .collect();
         p.err(format!(

@@ -83,6 +83,47 @@ fn verify_hint_restores_a_skill_installed_from_a_folder() {
 }
 
 #[test]
+fn verify_hint_pins_a_zip_to_its_digest_and_names_a_source_folder_that_is_gone() {
+    let home = net::Home::new();
+    let zip = home.home.path().join("demo.zip");
+    fs::write(&zip, skill_zip("demo", "1.0.0")).unwrap();
+    let src = home.home.path().join("src/other");
+    write_skill(&src, "other", "1.0.0");
+    for from in [&zip, &src] {
+        let out = run(
+            &home,
+            &["install", from.to_str().unwrap(), "--no-companions"],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    fs::write(root(&home).join("demo/SKILL.md"), "edited").unwrap();
+    let out = run(&home, &["verify", "demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let cmds = hinted(&out);
+    let sha = sha256_hex(&fs::read(&zip).unwrap());
+    assert!(cmds[0].contains(&sha), "{:?}", cmds[0]);
+    // The zip changed since: the pinned hint refuses it rather than install other bytes.
+    fs::write(&zip, skill_zip("demo", "2.0.0")).unwrap();
+    let refused = run_hint(&home, &cmds[0]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("digest mismatch"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // A folder source that is gone: no command that would fail, the reason instead.
+    fs::write(root(&home).join("other/SKILL.md"), "edited").unwrap();
+    fs::remove_dir_all(&src).unwrap();
+    let out = run(&home, &["verify", "other"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let hint = err.lines().find(|l| l.contains("hint:")).unwrap();
+    assert!(hint.contains("which is gone"), "{hint}");
+    assert!(!hint.contains("skillpack install"), "{hint}");
+}
+
+#[test]
 fn verify_hint_restores_the_embedded_skill_in_a_chosen_root() {
     let home = net::Home::new();
     let dir = home.home.path().join("elsewhere");
