@@ -42,6 +42,8 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let targets = super::agents::existing_roots(&env, &args.target)?;
     super::project::check_before(&env, &args.target, false)?;
     let mut removed = Vec::new();
+    // Names that were not installed: nothing was removed for them (as `rm -f`).
+    let mut skipped = Vec::new();
     for (root, name) in targets
         .iter()
         .flat_map(|t| args.names.iter().map(move |n| (&t.root, n)))
@@ -87,14 +89,19 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                 "interrupted"
             }
         };
-        removed.push(json!({"name": name, "root": root.dir, "previous_state": previous}));
+        let item = json!({"name": name, "root": root.dir, "previous_state": previous});
+        if previous == "not-installed" {
+            skipped.push(item);
+        } else {
+            removed.push(item);
+        }
     }
     if super::project::keeps_lock(&args.target) {
         super::project::forget(&env, &targets, &args.names)?;
     }
     if p.json {
         p.json_out(
-            &json!({"version": skillpack::SCHEMA_VERSION, "root": targets[0].root.dir, "removed": removed}),
+            &json!({"version": skillpack::SCHEMA_VERSION, "root": targets[0].root.dir, "removed": removed, "not_installed": skipped}),
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -75,6 +75,10 @@ fn install_list_verify_uninstall_documents() {
     assert_json_snapshot!("uninstall-refused", v, { ".error.message" => "[message]" });
     let v = json(home, &["uninstall", "account-management", "--force"], 0);
     assert_json_snapshot!("uninstall", v, { ".root" => "[root]", ".removed[].root" => "[root]" });
+    // Again: nothing to remove, exit 0, and it is not listed as removed.
+    let v = json(home, &["uninstall", "account-management"], 0);
+    assert_eq!(v["removed"], serde_json::json!([]), "{v}");
+    assert_eq!(v["not_installed"][0]["name"], "account-management", "{v}");
 }
 
 #[test]
