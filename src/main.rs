@@ -87,6 +87,10 @@ pub struct TargetArgs {
     #[arg(long, value_enum, default_value_t = ScopeArg::User)]
     pub scope: ScopeArg,
 
+    /// Whether `--scope` was on the command line (set after parsing, for `update`).
+    #[arg(skip)]
+    pub(crate) scope_given: bool,
+
     /// An explicit skills root: skills go to DIR/<name>/ (overrides --agent and --scope)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,

@@ -81,10 +81,16 @@ pub(crate) fn parse() -> Result<Cli, ExitCode> {
                 m.subcommand_matches(c)
                     .is_some_and(|i| i.value_source("agent") == Some(ValueSource::CommandLine))
             });
+            let scope_given = m
+                .subcommand_matches("update")
+                .is_some_and(|u| u.value_source("scope") == Some(ValueSource::CommandLine));
             let mut cli = Cli::from_arg_matches_mut(&mut m)?;
             match &mut cli.command {
                 Command::Install(args) => args.target.agent_given = given,
-                Command::Update(args) => args.target.agent_given = given,
+                Command::Update(args) => {
+                    args.target.agent_given = given;
+                    args.target.scope_given = scope_given;
+                }
                 _ => {}
             }
             Ok(cli)

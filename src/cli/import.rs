@@ -69,6 +69,7 @@ pub(crate) fn offer(
         scope: args.scope.unwrap_or(crate::ScopeArg::Project),
         dir: None,
         agent_given: false,
+        scope_given: true,
     };
     let targets = super::agents::target_roots(env, &target)?;
     let opts = skillpack::install::Options {

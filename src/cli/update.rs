@@ -44,6 +44,7 @@ Examples:
   skillpack update crm-management           one skill
   skillpack update --dry-run                show what would change, change nothing
   skillpack update --scope project          what skillpack.lock lists, for each agent it names
+                                            (the default inside a project that has one)
   skillpack update --index https://skills.example.com/index.json --json";
 
 /// What became of one skill.
@@ -54,8 +55,20 @@ enum Outcome {
     Changed(Box<Report>),
 }
 
-pub(crate) fn run(p: &Printer, args: UpdateArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, mut args: UpdateArgs) -> CmdResult {
     let env = process_env()?;
+    // In a project with a skillpack.lock, as `sync` does: the project's skills, unless a
+    // scope or folder is named.
+    if !args.target.scope_given
+        && args.target.dir.is_none()
+        && super::project::lock_path(&env).is_file()
+    {
+        args.target.scope = crate::ScopeArg::Project;
+        p.detail(format!(
+            "updating what {} lists (`--scope user` updates your own skills)",
+            display_path(&env, &super::project::lock_path(&env))
+        ));
+    }
     let targets = super::agents::existing_roots(&env, &args.target)?;
     let transfer = Transfer::new(p);
     let mut sessions = Sessions::new(&env, &args.fetch, &transfer);

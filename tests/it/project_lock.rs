@@ -118,8 +118,14 @@ fn update_at_project_scope_replaces_the_copy_of_every_agent_the_lock_names() {
     assert!(dry.contains("demo 1.0.0 → 2.0.0"), "{dry}");
     assert_eq!(p.lock(), before);
     assert_ne!(tree_on_disk(&p.dir.join(".agents/skills/demo")), want);
+    // Inside the project, a plain `update` means the project's lock, as `sync` does;
+    // `--scope user` means the user's own skills (none here).
+    let dry = p.ok(&["update", "--dry-run"]);
+    assert!(dry.contains("demo 1.0.0 → 2.0.0"), "{dry}");
+    let user = p.ok(&["update", "--scope", "user", "--dry-run"]);
+    assert!(!user.contains("demo"), "{user}");
 
-    let out = p.ok(&["update", "--scope", "project"]);
+    let out = p.ok(&["update"]);
     assert!(out.contains("demo 1.0.0 → 2.0.0"), "{out}");
     let claude = p.dir.join(".claude/skills/demo");
     let codex = p.dir.join(".agents/skills/demo");
