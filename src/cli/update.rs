@@ -78,6 +78,19 @@ pub(crate) fn run(p: &Printer, mut args: UpdateArgs) -> CmdResult {
     let mut results = Vec::new();
     let mut failed = false;
     for t in &targets {
+        // With several roots, each root's lines (and dry-run table) come under its name.
+        if targets.len() > 1 {
+            let heading = format!(
+                "{} ({})",
+                display_path(&env, &t.root.dir),
+                t.ids().join(", ")
+            );
+            if args.dry_run {
+                p.out_row(p.bold(&heading));
+            } else {
+                p.status("Checking", heading);
+            }
+        }
         failed |= update_root(p, &env, &t.root, &mut sessions, &args, &mut results)?;
     }
     if !args.dry_run && super::project::keeps_lock(&args.target) {

@@ -328,3 +328,33 @@ fn a_repository_skill_for_two_agents_is_downloaded_once_and_updated_for_both() {
     assert_eq!(a2.1, new);
     assert_ne!(a2.0, a.0);
 }
+
+#[test]
+fn update_of_several_agents_says_which_root_each_line_is_about() {
+    let h = Home::new();
+    h.cmd()
+        .args(["install", "--no-companions", "--agent", "claude-code,codex"])
+        .assert()
+        .success();
+    let out = h
+        .cmd()
+        .args(["update", "--dry-run", "--agent", "claude-code,codex"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let claude = text.find("~/.claude/skills (claude-code)");
+    let codex = text.find("~/.agents/skills (codex)");
+    assert!(claude.is_some() && codex.is_some(), "{text}");
+    assert_eq!(text.matches("account-management").count(), 2, "{text}");
+    let out = h
+        .cmd()
+        .args(["update", "--agent", "claude-code,codex"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Checking ~/.agents/skills (codex)"), "{err}");
+}
