@@ -45,9 +45,18 @@ pub(crate) fn apply(
         if p.json {
             p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": true, "changed": false, "skills": present}));
         } else {
+            let skills: std::collections::BTreeSet<&String> =
+                work.iter().flat_map(|w| &w.plan.present).collect();
+            let copies = match present == skills.len() {
+                true => String::new(),
+                false => format!(" ({present} copies)"),
+            };
             p.status(
                 "Up to date",
-                format!("{present} skill(s) are installed as {shown} says; nothing to do"),
+                format!(
+                    "{} skill(s){copies} are installed as {shown} says; nothing to do",
+                    skills.len()
+                ),
             );
         }
         return Ok(ExitCode::SUCCESS);

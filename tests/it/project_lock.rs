@@ -140,6 +140,16 @@ fn update_at_project_scope_replaces_the_copy_of_every_agent_the_lock_names() {
     );
     let check = p.run(&["sync", "--check"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(
+        text(&check).contains("1 skill(s) are exactly as"),
+        "{}",
+        text(&check)
+    );
+    let noop = p.ok(&["sync"]);
+    assert!(
+        noop.contains("1 skill(s) (2 copies) are installed as"),
+        "{noop}"
+    );
     // Nothing newer now: up to date, and the lock is left as it is.
     let locked = p.lock();
     let again = p.ok(&["update", "--scope", "project"]);
