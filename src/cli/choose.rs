@@ -12,13 +12,14 @@ use super::failure::source_failure;
 use super::install_args::InstallArgs;
 use super::picker::{self, Answer};
 use super::pipeline::{confirm_unpinned, describe_resolved};
+use super::source_hints;
 use super::{Failure, Printer, column_width, command, pad};
 
 /// Opens a source that may hold several skills (fetching it once); `None` for a catalog
 /// name, which names one skill.
 fn open(
     session: &mut Session<'_>,
-    spec: &Spec,
+    (arg, spec): (&str, &Spec),
     sha256: Option<&str>,
 ) -> Result<Option<Opened>, Failure> {
     let opened = match spec {
@@ -36,7 +37,9 @@ fn open(
             path,
         } => session.open_git(url, reference.as_deref(), path.as_deref()),
     };
-    opened.map(Some).map_err(source_failure)
+    opened
+        .map(Some)
+        .map_err(|e| source_hints::ref_not_found(&e, arg).unwrap_or_else(|| source_failure(e)))
 }
 
 /// What the user said of a SOURCE they typed: `--skill` and `--sha256`. A companion
@@ -57,7 +60,7 @@ pub(crate) fn fetch_source(
     args: &InstallArgs,
 ) -> Result<Vec<Fetched>, Failure> {
     let skills = asked.skills;
-    let Some(opened) = open(session, &spec, asked.sha256)? else {
+    let Some(opened) = open(session, (arg, &spec), asked.sha256)? else {
         let Spec::Catalog { name, version } = spec else {
             unreachable!("only a catalog name opens to nothing")
         };
@@ -89,6 +92,13 @@ pub(crate) fn fetch_source(
         Ok(chosen) => chosen,
         Err(SourceError::ManySkills { .. }) if p.interactive() && !args.yes => ask(&opened)?,
         Err(SourceError::ManySkills { .. }) => return Err(many(arg, &opened)),
+        Err(e @ SourceError::AmbiguousSkill { .. }) => {
+            let flags = super::restore::target_words(&args.target);
+            return Err(Failure {
+                kind: Some(e.kind().into()),
+                ..source_hints::failure(&e, Some((arg, &flags)))
+            });
+        }
         Err(e) => return Err(source_failure(e)),
     };
     if let Some(first) = opened.archive()
@@ -125,7 +135,7 @@ fn ask(opened: &Opened) -> Result<Vec<Found>, Failure> {
                 return Err(source_failure(SourceError::AmbiguousSkill {
                     name,
                     repo: opened.shown.clone(),
-                    paths: paths.join(", "),
+                    paths,
                 }));
             }
             Ok(chosen)
@@ -139,7 +149,11 @@ fn ask(opened: &Opened) -> Result<Vec<Found>, Failure> {
 /// commands that install one or all.
 fn many(arg: &str, opened: &Opened) -> Failure {
     let names: Vec<&str> = opened.skills.iter().map(|f| f.name.as_str()).collect();
-    let first = names.first().copied().unwrap_or("NAME");
+    let first = opened
+        .skills
+        .first()
+        .map(|f| source::listing::word(&opened.skills, f))
+        .unwrap_or_else(|| "NAME".into());
     Failure {
         kind: Some("several-skills".into()),
         ..Failure::usage(format!(
@@ -150,7 +164,7 @@ fn many(arg: &str, opened: &Opened) -> Failure {
         ))
         .hint(format!(
             "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
-            command(["skillpack", "install", arg, "--skill", first]),
+            command(["skillpack", "install", arg, "--skill", &first]),
             command(["skillpack", "install", arg, "--skill", "*"]),
         ))
     }
@@ -166,7 +180,7 @@ pub(crate) fn list(
 ) -> Result<(), Failure> {
     let mut docs = Vec::new();
     for (arg, spec) in sources {
-        let Some(opened) = open(session, spec, args.sha256.as_deref())? else {
+        let Some(opened) = open(session, (arg, spec), args.sha256.as_deref())? else {
             return Err(Failure::usage(format!(
                 "`{arg}` is a catalog name: it names one skill, there is nothing to list"
             ))
@@ -237,20 +251,22 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened) {
             "{} folders hold a skill named `{}`: {}; name one by its path with --skill",
             paths.len(),
             escape(&name),
-            escape(&paths.join(", "))
+            escape(
+                &paths
+                    .iter()
+                    .map(|p| source::listing::path_word(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         ));
     }
     if !p.quiet {
+        // A name several folders answer to would be refused: the command names the path.
+        let word = source::listing::word(&opened.skills, &opened.skills[0]);
         p.err(format!(
             "  {}: {}",
             p.dim("install one with"),
-            escape(&command([
-                "skillpack",
-                "install",
-                arg,
-                "--skill",
-                &opened.skills[0].name
-            ]))
+            escape(&command(["skillpack", "install", arg, "--skill", &word]))
         ));
     }
 }

@@ -73,9 +73,13 @@ pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
                 "name a folder, zip, https:// URL, GitHub repository (owner/repo, or its URL) or git URL, or add a catalog with --index URL",
             ),
         ),
-        SourceError::ManySkills { .. }
-        | SourceError::SkillNotInRepo { .. }
-        | SourceError::AmbiguousSkill { .. } => with_kind(kind,
+        SourceError::AmbiguousSkill { .. }
+        | SourceError::NothingUnder { .. }
+        | SourceError::BadPath { .. }
+        | SourceError::NotARepoUrl { .. } => {
+            with_kind(kind, super::source_hints::failure(e.last_attempt(), None))
+        }
+        SourceError::ManySkills { .. } | SourceError::SkillNotInRepo { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint("name the skill's folder with --skill NAME (e.g. --skill crm-management)"),
         ),

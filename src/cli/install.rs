@@ -103,10 +103,11 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let specs: Vec<(String, Spec)> = sources
         .iter()
         .map(|a| {
-            let spec = source::parse_spec(a, env.home.as_deref(), &env.cwd);
-            (a.clone(), spec)
+            let spec = source::parse_spec(a, env.home.as_deref(), &env.cwd)
+                .map_err(super::failure::source_failure)?;
+            Ok((a.clone(), spec))
         })
-        .collect();
+        .collect::<Result<_, Failure>>()?;
     let holds_skills = |s: &Spec| !matches!(s, Spec::Catalog { .. });
     if (!args.skills.is_empty() || args.list) && !specs.iter().any(|(_, s)| holds_skills(s)) {
         let flag = if args.list { "--list" } else { "--skill" };

@@ -18,7 +18,8 @@ pub struct InstallArgs {
     #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
     pub sha256: Option<String>,
 
-    /// The skill to take from a source holding several (repeat for more; '*' for all)
+    /// The skill to take from a source holding several: a name, or a folder path (one holding
+    /// '/': skills/NAME, ./NAME); repeat for more, '*' for all
     #[arg(long = "skill", value_name = "NAME")]
     pub skills: Vec<String>,
 

@@ -38,13 +38,38 @@ pub enum SourceError {
     },
 
     #[error(
-        "`{repo}` holds several skills named `{name}` ({paths}); pass one of these paths to --skill"
+        "`{repo}` holds several skills named `{name}`, in {}; name one by its folder path",
+        shown_paths(paths)
     )]
     AmbiguousSkill {
         name: String,
         repo: String,
-        paths: String,
+        /// Every folder holding a skill of that name (empty: the root).
+        paths: Vec<String>,
     },
+
+    /// A repository URL or shorthand named a folder holding no skill.
+    #[error("no skill under `{within}` in {repo}; it holds: {}", if holds.is_empty() { "no skills".to_string() } else { shown_paths(holds) })]
+    NothingUnder {
+        within: String,
+        repo: String,
+        /// The folders of the skills it does hold.
+        holds: Vec<String>,
+    },
+
+    /// A path inside a repository that is not a plain folder path (`..`, `.`).
+    #[error("cannot use `{spec}`: `{path}` is not a valid path inside a repository ({message})")]
+    BadPath {
+        spec: String,
+        path: String,
+        message: String,
+    },
+
+    /// A github.com address that names no repository, folder or file of one.
+    #[error(
+        "cannot use `{url}`: it is a github.com address, but not a repository, tree or blob URL"
+    )]
+    NotARepoUrl { url: String },
 
     #[error("cannot use `{spec}`: {message}")]
     BadRepo { spec: String, message: String },
@@ -129,6 +154,12 @@ pub enum SourceError {
     )]
     NotASkillFolder { path: PathBuf },
 
+    /// A folder given as a source with no `SKILL.md` at its top, and none found below it.
+    #[error(
+        "`{}` is not a skill folder: it has no SKILL.md at its top, {reason}; no file in it was read", path.display()
+    )]
+    NoSkillInFolder { path: PathBuf, reason: String },
+
     #[error(
         "the archive downloaded for `{spec}` is of commit {found}, not the commit requested; nothing was installed"
     )]
@@ -189,6 +220,15 @@ pub enum SourceError {
     },
 }
 
+/// Folder paths for messages (`.`: the root).
+fn shown_paths(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|p| if p.is_empty() { "." } else { p.as_str() })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn of_total(expected: &Option<u64>) -> String {
     expected.map(|t| format!(" of {t}")).unwrap_or_default()
 }
@@ -236,7 +276,10 @@ impl SourceError {
             SourceError::BadUrl { .. } => "bad-url",
             SourceError::ManySkills { .. }
             | SourceError::SkillNotInRepo { .. }
-            | SourceError::AmbiguousSkill { .. } => "skill-not-found",
+            | SourceError::AmbiguousSkill { .. }
+            | SourceError::NothingUnder { .. } => "skill-not-found",
+            SourceError::BadPath { .. } => "bad-path",
+            SourceError::NotARepoUrl { .. } => "bad-url",
             SourceError::BadRepo { .. } => "bad-repo",
             SourceError::RepoNotFound { .. } => "repo-not-found",
             SourceError::GitMissing { .. } => "git-not-found",
@@ -252,7 +295,9 @@ impl SourceError {
             SourceError::TooLarge { .. } => "too-large",
             SourceError::TooSlow { .. } => "too-slow",
             SourceError::Deadline { .. } => "deadline",
-            SourceError::NotASkillFolder { .. } => "not-a-skill-folder",
+            SourceError::NotASkillFolder { .. } | SourceError::NoSkillInFolder { .. } => {
+                "not-a-skill-folder"
+            }
             SourceError::WrongCommit { .. } => "wrong-commit",
             SourceError::GaveUp { source, .. } => source.kind(),
             SourceError::Index { .. } => "index",

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::error::SourceError;
-use crate::bundle::{self, ArchiveFile};
+use crate::bundle::{self, ArchiveFile, BundleError, Limits, SafetyRule, is_junk};
 use crate::skill::SkillFile;
 
 /// The most of a `SKILL.md` read to describe a skill in a listing.
@@ -36,15 +36,13 @@ pub enum Pick<'a> {
     Named(&'a [String]),
 }
 
-/// Where repositories usually keep skills, most common first: a name found in several
-/// folders is taken from the first of these that holds it.
-const USUAL_PARENTS: &[&str] = &[
-    "skills/",
-    "",
-    ".claude/skills/",
-    ".agents/skills/",
-    "skill/",
-];
+/// Whether a skill folder (`/`-separated, empty: the root) is looked at: none of its
+/// folders is junk (`.git`, `node_modules`, `__MACOSX`, …). Hidden folders are, since
+/// `.claude/skills/` and `.agents/skills/` are where many repositories keep skills. The one
+/// rule for archives and folders alike.
+fn searched(dir: &str) -> bool {
+    !dir.split('/').any(is_junk)
+}
 
 fn describe(path: String, text: Option<String>, fallback: Option<&str>) -> Found {
     let meta = text.map(|t| SkillFile::parse(Path::new("SKILL.md"), t).meta());
@@ -76,6 +74,9 @@ pub fn list_archive(file: &ArchiveFile, in_top: bool) -> Result<Vec<Found>, Sour
         .collect();
     let mut out = Vec::new();
     for dir in bundle::skill_dirs(names.iter().map(String::as_str)) {
+        if !searched(&dir) {
+            continue;
+        }
         let shown = if in_top {
             match dir.split_once('/') {
                 Some((_top, rest)) => rest.to_string(),
@@ -100,76 +101,195 @@ pub fn list_archive(file: &ArchiveFile, in_top: bool) -> Result<Vec<Found>, Sour
     Ok(out)
 }
 
-/// The skills of the local folder `dir`: itself when it holds a `SKILL.md`, else the
-/// folders in the usual places that do (`NAME/`, `skills/NAME/`, `.claude/skills/NAME/`,
-/// …). Only those places are looked at, never through a link, so that pointing at a large
-/// folder (a home folder) reads nothing else.
-pub fn list_dir(dir: &Path) -> Vec<Found> {
+/// The skills of the local folder `dir`, found as in an archive: every `SKILL.md` at any
+/// depth outside junk folders. The walk never follows a link (so it cannot leave the
+/// folder) and reads nothing but the `SKILL.md` files it finds; it counts every entry and
+/// adds up file sizes as it goes, and stops at the archive limits, so that pointing at a
+/// large folder (a home folder) ends quickly. A folder without `SKILL.md` at its top that
+/// holds none below it, or that is too large to search, is refused.
+pub fn list_dir(dir: &Path, limits: &Limits) -> Result<Vec<Found>, SourceError> {
     let is_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+    let rooted = is_file(&dir.join("SKILL.md"));
+    let dirs = match skill_dirs_in(dir, limits) {
+        Ok(dirs) => dirs,
+        Err(e @ BundleError::Limit { .. }) if !rooted => {
+            return Err(SourceError::NoSkillInFolder {
+                path: dir.to_path_buf(),
+                reason: format!("and the search below it stopped at a limit ({e})"),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let read = |p: &Path| -> Option<String> {
         let f = std::fs::File::open(p).ok()?;
         let mut s = String::new();
         f.take(MAX_SKILL_MD).read_to_string(&mut s).ok()?;
         Some(s)
     };
-    if is_file(&dir.join("SKILL.md")) {
-        let fallback = dir.file_name().map(|n| n.to_string_lossy().into_owned());
-        return vec![describe(
-            String::new(),
-            read(&dir.join("SKILL.md")),
-            fallback.as_deref(),
-        )];
-    }
-    let mut out: Vec<Found> = Vec::new();
-    for parent in USUAL_PARENTS {
-        let base = dir.join(parent.trim_end_matches('/'));
-        if !std::fs::symlink_metadata(&base).is_ok_and(|m| m.is_dir()) {
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(&base) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        for name in names {
-            let md = base.join(&name).join("SKILL.md");
-            let rel = format!("{parent}{name}");
-            if is_file(&md) && !out.iter().any(|f| f.path == rel) {
-                out.push(describe(rel, read(&md), None));
-            }
-        }
+    let fallback = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut out: Vec<Found> = dirs
+        .into_iter()
+        .filter(|rel| searched(rel))
+        .map(|rel| {
+            let md = if rel.is_empty() {
+                dir.join("SKILL.md")
+            } else {
+                dir.join(&rel).join("SKILL.md")
+            };
+            describe(rel, read(&md), fallback.as_deref())
+        })
+        .collect();
+    if out.is_empty() {
+        return Err(SourceError::NoSkillInFolder {
+            path: dir.to_path_buf(),
+            reason: "and no folder below it holds one (junk folders such as .git and \
+                     node_modules aside)"
+                .into(),
+        });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
-/// The skills of `found` under the folder `within` (the skill there, or those below it).
-pub fn within(found: Vec<Found>, within: &str) -> Vec<Found> {
+/// The folders of `dir` (relative, with `/`; empty: `dir` itself) holding a regular
+/// `SKILL.md`, junk folders and links left out: files (and, apart, folders) counted against
+/// `max_entries`, every file's size against `max_entry` and `max_total`.
+fn skill_dirs_in(dir: &Path, limits: &Limits) -> Result<Vec<String>, BundleError> {
+    let mut dirs = Vec::new();
+    let (mut files, mut folders, mut total) = (0usize, 0usize, 0u64);
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_junk(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            BundleError::io("cannot read", path, e.into())
+        })?;
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        // Files and folders are counted apart, files as the packer counts them.
+        let is_dir = entry.file_type().is_dir();
+        let count = if is_dir { &mut folders } else { &mut files };
+        *count += 1;
+        if *count > limits.max_entries {
+            return Err(BundleError::Limit {
+                rule: SafetyRule::TooManyEntries,
+                message: format!(
+                    "`{}` holds more than {} {} (at `{rel}`)",
+                    dir.display(),
+                    limits.max_entries,
+                    if is_dir { "folders" } else { "files" }
+                ),
+                flag: "--max-files",
+            });
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let size = entry
+            .metadata()
+            .map_err(|e| BundleError::io("cannot read", entry.path(), e.into()))?
+            .len();
+        if size > limits.max_entry {
+            return Err(BundleError::Limit {
+                rule: SafetyRule::EntryTooLarge,
+                message: format!("`{rel}` is {size} bytes, the limit is {}", limits.max_entry),
+                flag: "--max-size",
+            });
+        }
+        total = total.saturating_add(size);
+        if total > limits.max_total {
+            return Err(BundleError::Limit {
+                rule: SafetyRule::TotalTooLarge,
+                message: format!(
+                    "the files add up to more than {} bytes (at `{rel}`)",
+                    limits.max_total
+                ),
+                flag: "--max-size",
+            });
+        }
+        if entry.file_name() == "SKILL.md" {
+            dirs.push(match rel.rsplit_once('/') {
+                Some((parent, _)) => parent.to_string(),
+                None => String::new(),
+            });
+        }
+    }
+    Ok(dirs)
+}
+
+/// The skills of `found` under the folder `within` (the skill there, or those below it),
+/// of the source shown as `spec`; none there is an error naming the folders it does hold.
+pub fn within(found: Vec<Found>, within: &str, spec: &str) -> Result<Vec<Found>, SourceError> {
     let within = within.trim_matches('/');
     if within.is_empty() {
-        return found;
+        return Ok(found);
     }
     let prefix = format!("{within}/");
-    found
+    let (inside, outside): (Vec<Found>, Vec<Found>) = found
         .into_iter()
-        .filter(|f| f.path == within || f.path.starts_with(&prefix))
-        .collect()
+        .partition(|f| f.path == within || f.path.starts_with(&prefix));
+    if inside.is_empty() {
+        return Err(SourceError::NothingUnder {
+            within: within.to_string(),
+            repo: spec.to_string(),
+            holds: outside.into_iter().map(|f| f.path).collect(),
+        });
+    }
+    Ok(inside)
 }
 
-/// Names held by more than one folder of `found`: `(name, paths)`.
+/// The names `f` answers to on `--skill`: its folder's, and its declared one.
+fn answers_to(f: &Found) -> impl Iterator<Item = &str> {
+    std::iter::once(f.name.as_str()).chain(f.declared.as_deref().filter(|d| *d != f.name))
+}
+
+/// Names that more than one folder of `found` answers to (by folder or by declared
+/// name): `(name, paths)`.
 pub fn collisions(found: &[Found]) -> Vec<(String, Vec<String>)> {
     let mut by: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for f in found {
-        by.entry(&f.name).or_default().push(f.path.clone());
+        for name in answers_to(f) {
+            by.entry(name).or_default().push(f.path.clone());
+        }
     }
     by.into_iter()
         .filter(|(_, paths)| paths.len() > 1)
         .map(|(n, paths)| (n.to_string(), paths))
         .collect()
+}
+
+/// The `--skill` word that picks `f` alone among `found`: its name when no other skill
+/// answers to it, else its folder path (`./NAME` for a folder at the top, `.` for the root).
+pub fn word(found: &[Found], f: &Found) -> String {
+    let shared = found
+        .iter()
+        .any(|o| o.path != f.path && answers_to(o).any(|n| n == f.name));
+    if shared || f.name.is_empty() {
+        path_word(&f.path)
+    } else {
+        f.name.clone()
+    }
+}
+
+/// The `--skill` word for the folder `path`: always read as a path, never as a name.
+pub fn path_word(path: &str) -> String {
+    match path {
+        "" => ".".into(),
+        p if p.contains('/') => p.to_string(),
+        p => format!("./{p}"),
+    }
 }
 
 /// The names of `found`, for messages.
@@ -189,7 +309,7 @@ pub fn pick(found: &[Found], pick: Pick<'_>, spec: &str) -> Result<Vec<Found>, S
     let collide = |name: &str, paths: Vec<String>| SourceError::AmbiguousSkill {
         name: name.to_string(),
         repo: spec.to_string(),
-        paths: paths.join(", "),
+        paths,
     };
     match pick {
         Pick::Only => match found {
@@ -246,45 +366,37 @@ fn pick_all(found: &[Found], spec: &str) -> Result<Vec<Found>, SourceError> {
     pick(found, Pick::All, spec)
 }
 
-/// The skill called `name` (its folder, its declared name, or its exact folder path);
-/// a name in several folders is taken from the usual place when one holds it.
-fn named(found: &[Found], name: &str, spec: &str) -> Result<Found, SourceError> {
-    let name = name.trim_matches('/');
-    let at = |p: &str| found.iter().find(|f| f.path == p);
-    if let Some(f) = USUAL_PARENTS
-        .iter()
-        .find_map(|parent| at(&format!("{parent}{name}")))
-        .or_else(|| at(name))
-    {
-        return Ok(f.clone());
+/// The skill `--skill WORD` names. A word holding `/` (`skills/a`, `./a`, `a/`) or `.` is
+/// a folder path, matched exactly; any other is a name, matched against every skill's
+/// folder name and declared name: one match is taken, several are refused with their
+/// paths (never resolved by where they sit).
+pub fn named(found: &[Found], word: &str, spec: &str) -> Result<Found, SourceError> {
+    let not_there = || SourceError::SkillNotInRepo {
+        name: word.to_string(),
+        repo: spec.to_string(),
+        available: names(found),
+    };
+    if word == "." || word.contains('/') {
+        let path = word.strip_prefix("./").unwrap_or(word).trim_matches('/');
+        let path = if path == "." { "" } else { path };
+        return found
+            .iter()
+            .find(|f| f.path == path)
+            .cloned()
+            .ok_or_else(not_there);
     }
     let matches: Vec<&Found> = found
         .iter()
-        .filter(|f| f.name == name || f.declared.as_deref() == Some(name))
+        .filter(|f| answers_to(f).any(|n| n == word))
         .collect();
     match matches[..] {
         [one] => Ok(one.clone()),
-        [] => Err(SourceError::SkillNotInRepo {
-            name: name.to_string(),
+        [] => Err(not_there()),
+        _ => Err(SourceError::AmbiguousSkill {
+            name: word.to_string(),
             repo: spec.to_string(),
-            available: names(found),
+            paths: matches.iter().map(|f| f.path.clone()).collect(),
         }),
-        _ => USUAL_PARENTS
-            .iter()
-            .find_map(|parent| {
-                let p = format!("{parent}{name}");
-                matches.iter().find(|f| f.path == p)
-            })
-            .map(|f| (*f).clone())
-            .ok_or_else(|| SourceError::AmbiguousSkill {
-                name: name.to_string(),
-                repo: spec.to_string(),
-                paths: matches
-                    .iter()
-                    .map(|f| f.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
     }
 }
 
@@ -300,19 +412,47 @@ mod tests {
     }
 
     #[test]
-    fn names_are_found_in_the_usual_places() {
+    fn a_name_is_never_resolved_by_where_it_sits() {
         let l = found(&["", "a", "docs/deep/c", "skills/a", ".claude/skills/b"]);
         let one =
             |n: &str| pick(&l, Pick::Named(&[n.to_string()]), "o/r").map(|v| v[0].path.clone());
-        assert_eq!(one("a").unwrap(), "skills/a");
+        // `a` is both `a` and `skills/a`: refused, with both paths.
+        match one("a").unwrap_err() {
+            SourceError::AmbiguousSkill { paths, .. } => assert_eq!(paths, ["a", "skills/a"]),
+            e => panic!("{e}"),
+        }
+        assert_eq!(one("./a").unwrap(), "a");
+        assert_eq!(one("a/").unwrap(), "a");
+        assert_eq!(one("skills/a").unwrap(), "skills/a");
+        assert_eq!(one(".").unwrap(), "");
         assert_eq!(one("b").unwrap(), ".claude/skills/b");
         assert_eq!(one("c").unwrap(), "docs/deep/c");
-        assert_eq!(one("docs/deep/c").unwrap(), "docs/deep/c");
         let e = one("z").unwrap_err().to_string();
         assert!(e.contains("a, b, c"), "{e}");
-        assert!(one("d").is_err());
-        let two = found(&["x/d", "y/d"]);
-        assert!(pick(&two, Pick::Named(&["d".into()]), "o/r").is_err());
+        assert!(one("d").is_err() && one("skills/z").is_err());
+        // The word that picks each one alone.
+        let words: Vec<String> = l.iter().map(|f| word(&l, f)).collect();
+        assert_eq!(words, [".", "./a", "c", "skills/a", "b"]);
+    }
+
+    #[test]
+    fn a_declared_name_clashes_like_a_folder_name() {
+        let mut l = found(&["x1", "x2", "y"]);
+        l[0].declared = Some("same".into());
+        l[1].declared = Some("same".into());
+        assert_eq!(
+            collisions(&l),
+            [("same".to_string(), vec!["x1".to_string(), "x2".to_string()])]
+        );
+        assert!(matches!(
+            pick(&l, Pick::Named(&["same".into()]), "s"),
+            Err(SourceError::AmbiguousSkill { .. })
+        ));
+        assert!(pick(&l, Pick::All, "s").is_err());
+        assert_eq!(
+            pick(&l, Pick::Named(&["x1".into()]), "s").unwrap()[0].path,
+            "x1"
+        );
     }
 
     #[test]
@@ -330,6 +470,11 @@ mod tests {
         // The root skill is the one meant when none is named.
         let rooted = found(&["", "skills/b"]);
         assert_eq!(pick(&rooted, Pick::Only, "s").unwrap()[0].path, "");
-        assert_eq!(within(l, "skills/b").len(), 1);
+        assert_eq!(within(l.clone(), "skills/b", "s").unwrap().len(), 1);
+        let e = within(l, "skills/z", "s").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "no skill under `skills/z` in s; it holds: skills/a, skills/b"
+        );
     }
 }

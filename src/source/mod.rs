@@ -32,7 +32,7 @@ use http::{Http, Progress};
 use index::RemoteIndex;
 pub use listing::{Found, Pick};
 pub use record::SourceRecord;
-pub use spec::{Spec, parse_spec};
+pub use spec::{Spec, parse_spec, slash_ref_shorthand};
 
 /// The cache key parts of a GitHub repository (none for a malformed name: never cached).
 fn parts(repo: &str) -> Vec<&str> {
@@ -276,7 +276,8 @@ impl Resolved {
 /// Which folder of a repository archive to install.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InRepo<'s> {
-    /// The skill called this (`--skill NAME`), found in the usual places.
+    /// The skill called this (`--skill NAME`): one skill answering to the name, or the
+    /// folder a word holding `/` names.
     Named(&'s str),
     /// Exactly this folder (empty: the repository root), as the catalog or lock says.
     Path(&'s str),
@@ -338,12 +339,14 @@ impl Opened {
         }
     }
 
-    /// The bundle of the skill in the folder `path` (empty: the only one).
+    /// The bundle of the skill in the folder `path` (empty: the only one), else of the
+    /// skill named `path`.
     pub fn take_path(&self, path: &str, limits: &Limits) -> Result<Fetched, SourceError> {
-        let found = if path.is_empty() {
-            listing::pick(&self.skills, Pick::Only, &self.shown)?.remove(0)
-        } else {
-            listing::pick(&self.skills, Pick::Named(&[path.to_string()]), &self.shown)?.remove(0)
+        let path = path.trim_matches('/');
+        let found = match self.skills.iter().find(|f| f.path == path) {
+            Some(f) if !path.is_empty() => f.clone(),
+            _ if path.is_empty() => listing::pick(&self.skills, Pick::Only, &self.shown)?.remove(0),
+            _ => listing::named(&self.skills, path, &self.shown)?,
         };
         self.take(&found, limits)
     }
@@ -704,7 +707,7 @@ impl<'p> Session<'p> {
             _ => format!("{repo}@{reference}"),
         };
         Ok(Opened {
-            skills: listing::within(skills, within.unwrap_or("")),
+            skills: listing::within(skills, within.unwrap_or(""), &shown)?,
             shown,
             holder: Holder::Archive {
                 in_top: true,
@@ -774,7 +777,7 @@ impl<'p> Session<'p> {
             format!("{shown_url}#{reference} ({})", &commit[..12])
         };
         Ok(Opened {
-            skills: listing::within(skills, within.unwrap_or("")),
+            skills: listing::within(skills, within.unwrap_or(""), &shown)?,
             shown,
             holder: Holder::Archive {
                 in_top: true,
@@ -802,10 +805,7 @@ impl<'p> Session<'p> {
         if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             let canonical = std::fs::canonicalize(path)
                 .map_err(|e| SourceError::io("cannot resolve", path, e))?;
-            let skills = listing::list_dir(&canonical);
-            if skills.is_empty() {
-                return Err(SourceError::NotASkillFolder { path: canonical });
-            }
+            let skills = listing::list_dir(&canonical, &self.config.limits)?;
             return Ok(Opened {
                 skills,
                 shown: path.to_string_lossy().into_owned(),

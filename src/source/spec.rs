@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::SourceError;
 use super::github::is_plain_part as is_part;
 
 /// A SOURCE argument, classified.
@@ -48,6 +49,44 @@ impl Spec {
 fn folder(segments: &[&str]) -> Option<String> {
     let parts: Vec<&str> = segments.iter().copied().filter(|s| !s.is_empty()).collect();
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The prefixes of github.com addresses, with and without a scheme.
+const GITHUB_PREFIXES: &[&str] = &[
+    "https://github.com/",
+    "https://www.github.com/",
+    "http://github.com/",
+    "github.com/",
+    "www.github.com/",
+];
+
+/// What follows `github.com/` in `arg`, without a query or fragment.
+fn github_rest(arg: &str) -> Option<&str> {
+    let rest = GITHUB_PREFIXES.iter().find_map(|p| arg.strip_prefix(p))?;
+    Some(rest.split(['?', '#']).next().unwrap_or_default())
+}
+
+/// For a tree or blob URL whose ref was not found while more path follows it: the
+/// shorthand reading the ref as two segments (`…/tree/feature/x/PATH` as
+/// `OWNER/REPO/PATH@feature/x`), the way a branch holding `/` is written.
+pub fn slash_ref_shorthand(arg: &str) -> Option<String> {
+    let segments: Vec<&str> = github_rest(arg)?
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let [owner, repo, kind, reference, second, rest @ ..] = &segments[..] else {
+        return None;
+    };
+    let mut rest = rest.to_vec();
+    if *kind == "blob" {
+        rest.pop()?;
+    } else if *kind != "tree" {
+        return None;
+    }
+    let repo = repo.strip_suffix(".git").unwrap_or(repo);
+    let path: String = rest.iter().map(|s| format!("/{s}")).collect();
+    Some(format!("{owner}/{repo}{path}@{reference}/{second}"))
 }
 
 /// `OWNER/REPO[.git]`, then optionally `tree|blob/REF/PATH…`, as GitHub's pages show them.
@@ -130,30 +169,60 @@ fn git_url(arg: &str) -> Option<Spec> {
     })
 }
 
+/// Refuses a repository folder path holding `.` or `..` (one that would climb out of
+/// the repository, or name a folder two ways).
+fn checked(arg: &str, spec: Spec) -> Result<Spec, SourceError> {
+    if let Spec::Github {
+        path: Some(path), ..
+    } = &spec
+        && path.split('/').any(|s| s == "." || s == "..")
+    {
+        return Err(SourceError::BadPath {
+            spec: arg.to_string(),
+            path: path.clone(),
+            message: "`.` and `..` are not folder names; a path cannot leave the repository".into(),
+        });
+    }
+    Ok(spec)
+}
+
+/// Whether `rest` (after `github.com/`) is a file GitHub serves for download, a zip: a
+/// release asset, a source archive or a raw file.
+fn github_download(rest: &str) -> bool {
+    let segments: Vec<&str> = rest.split('/').collect();
+    matches!(
+        segments.get(2..4),
+        Some(["releases", "download"]) | Some(["archive", _]) | Some(["raw", _])
+    )
+}
+
 /// Classifies `arg`: repository URLs (GitHub's as the browser shows them, and any git
 /// URL), zip URLs by scheme; paths when they exist or look like paths (`./`, `../`, `/`,
 /// `~`, a drive letter, a `.zip` or `.skill` name); `owner/repo[/path][@ref]`; else a
-/// catalog name, `NAME@VERSION` pinning a version.
-pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
+/// catalog name, `NAME@VERSION` pinning a version. A github.com address that is neither a
+/// repository, tree or blob URL nor a download (a release asset, an archive) is refused,
+/// and so is a repository path holding `..`.
+pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Result<Spec, SourceError> {
     if let Some(spec) = git_url(arg) {
-        return spec;
+        return Ok(spec);
     }
-    for prefix in [
-        "https://github.com/",
-        "https://www.github.com/",
-        "http://github.com/",
-        "github.com/",
-        "www.github.com/",
-    ] {
-        if let Some(rest) = arg.strip_prefix(prefix) {
-            let rest = rest.split(['?', '#']).next().unwrap_or_default();
-            if let Some(spec) = github_path(rest) {
-                return spec;
-            }
+    if let Some(rest) = github_rest(arg) {
+        if let Some(spec) = github_path(rest) {
+            return checked(arg, spec);
         }
+        if github_download(rest) {
+            return Ok(Spec::Url(if arg.contains("://") {
+                arg.to_string()
+            } else {
+                format!("https://{arg}")
+            }));
+        }
+        return Err(SourceError::NotARepoUrl {
+            url: arg.to_string(),
+        });
     }
     if arg.starts_with("https://") || arg.starts_with("http://") {
-        return Spec::Url(arg.to_string());
+        return Ok(Spec::Url(arg.to_string()));
     }
     let b = arg.as_bytes();
     let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
@@ -161,7 +230,7 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
         && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('\\'))
     {
         let home = home.map(Path::to_path_buf).unwrap_or_default();
-        return Spec::Path(home.join(rest.trim_start_matches(['/', '\\'])));
+        return Ok(Spec::Path(home.join(rest.trim_start_matches(['/', '\\']))));
     }
     let looks_like_path = arg.starts_with("./")
         || arg.starts_with("../")
@@ -178,7 +247,7 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
             .any(|ext| arg.to_ascii_lowercase().ends_with(ext));
     let joined = cwd.join(arg);
     if looks_like_path || joined.exists() {
-        return Spec::Path(joined);
+        return Ok(Spec::Path(joined));
     }
     let (repo, reference) = match arg.split_once('@') {
         Some((r, f)) => (r, Some(f.to_string()).filter(|f| !f.is_empty())),
@@ -188,17 +257,17 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Spec {
     if segments.len() >= 2 && is_part(segments[0]) && is_part(segments[1]) {
         let rest = &segments[2..];
         if rest.iter().all(|s| is_part(s)) {
-            return Spec::Github {
+            return Ok(Spec::Github {
                 repo: format!("{}/{}", segments[0], segments[1]),
                 reference,
                 path: folder(rest),
-            };
+            });
         }
     }
-    Spec::Catalog {
+    Ok(Spec::Catalog {
         name: repo.to_string(),
         version: reference,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -217,7 +286,7 @@ mod tests {
     fn classifies_sources() {
         let cwd = Path::new("/nonexistent-cwd");
         let home = Some(Path::new("/h"));
-        let p = |a: &str| parse_spec(a, home, cwd);
+        let p = |a: &str| parse_spec(a, home, cwd).unwrap();
         assert_eq!(p("account-management"), Spec::catalog("account-management"));
         assert_eq!(
             p("crm-management@1.2.0"),
@@ -240,7 +309,7 @@ mod tests {
     #[test]
     fn github_as_the_browser_and_git_show_it() {
         let cwd = Path::new("/nonexistent-cwd");
-        let p = |a: &str| parse_spec(a, None, cwd);
+        let p = |a: &str| parse_spec(a, None, cwd).unwrap();
         let plain = gh("o/r", None, None);
         for url in [
             "https://github.com/o/r",
@@ -276,12 +345,38 @@ mod tests {
             p("https://github.com/o/r/releases/download/v1/a.zip"),
             Spec::Url("https://github.com/o/r/releases/download/v1/a.zip".into())
         );
+        assert_eq!(
+            p("github.com/o/r/archive/refs/tags/v1.zip"),
+            Spec::Url("https://github.com/o/r/archive/refs/tags/v1.zip".into())
+        );
+        // Other github.com pages are refused, not downloaded; so is a path climbing out.
+        let refused = |a: &str| parse_spec(a, None, cwd).unwrap_err().kind();
+        for url in [
+            "https://github.com/o/r/pulls",
+            "github.com/o/r/issues/3",
+            "https://github.com/o",
+            "https://github.com/",
+        ] {
+            assert_eq!(refused(url), "bad-url", "{url}");
+        }
+        assert_eq!(refused("https://github.com/o/r/tree/main/.."), "bad-path");
+        assert_eq!(refused("github.com/o/r/tree/main/a/../../x"), "bad-path");
+        // A ref holding `/` read from a tree URL.
+        assert_eq!(
+            slash_ref_shorthand("https://github.com/o/r/tree/feature/x/skills/a").as_deref(),
+            Some("o/r/skills/a@feature/x")
+        );
+        assert_eq!(
+            slash_ref_shorthand("github.com/o/r/blob/feature/x/a/SKILL.md").as_deref(),
+            Some("o/r/a@feature/x")
+        );
+        assert_eq!(slash_ref_shorthand("github.com/o/r/tree/main"), None);
     }
 
     #[test]
     fn other_git_repositories() {
         let cwd = Path::new("/nonexistent-cwd");
-        let p = |a: &str| parse_spec(a, None, cwd);
+        let p = |a: &str| parse_spec(a, None, cwd).unwrap();
         let git = |url: &str, r: Option<&str>| Spec::Git {
             url: url.into(),
             reference: r.map(Into::into),

@@ -23,6 +23,7 @@ mod picker;
 #[cfg(unix)]
 mod project_import;
 mod project_lock;
+mod several;
 mod signatures;
 mod skill_content;
 mod sources;

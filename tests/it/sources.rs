@@ -10,7 +10,7 @@ use std::process::{Command as StdCommand, Stdio};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::net::{self, Home, Reply, Server, files_under, repo_zip, with_zip_comment};
+use crate::net::{self, Home, Reply, Server, files_under, repo_zip, shell_words, with_zip_comment};
 
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -509,36 +509,6 @@ fn companions_of_a_repository_skill_come_from_that_repository_at_the_same_commit
     assert!(root2.join("lead/SKILL.md").is_file() && root2.join("partner/SKILL.md").is_file());
     assert_eq!(srv.hits("/acme/team/zip/HEAD"), 2);
     assert_eq!(srv.hits(&format!("/acme/team/zip/{COMMIT}")), 0);
-}
-
-/// `text` split as a POSIX shell would split a command of plain and single-quoted words.
-fn shell_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quoted = false;
-    let mut any = false;
-    for c in text.chars() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                any = true;
-            }
-            ' ' if !quoted => {
-                if any {
-                    words.push(std::mem::take(&mut word));
-                    any = false;
-                }
-            }
-            c => {
-                word.push(c);
-                any = true;
-            }
-        }
-    }
-    if any {
-        words.push(word);
-    }
-    words
 }
 
 #[test]
