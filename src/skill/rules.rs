@@ -675,6 +675,13 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
         );
         return;
     };
+    // Keys `metadata` already holds: one of the same name at the top level cannot simply
+    // be moved there.
+    let in_metadata = |k: &str| {
+        root.get("metadata")
+            .and_then(Node::entries)
+            .is_some_and(|m| m.iter().any(|(mk, _)| mk.text().as_deref() == Some(k)))
+    };
     for (key, value) in entries {
         let Some(k) = key.text() else {
             sink.at(
@@ -698,6 +705,9 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
                 RuleId::RegistryField,
                 key,
                 match value.as_metadata_string() {
+                    Some(_) if in_metadata(k) => format!(
+                        "`{k}` is not a specification field, and `metadata` already has a `{k}`; merge the two into the one under `metadata` by hand"
+                    ),
                     Some(text) => format!(
                         "`{k}` is not a specification field; move it under `metadata` as a string: `metadata:` then `  {k}: {}`",
                         serde_json::Value::String(text)
@@ -716,6 +726,14 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
                     key,
                     format!(
                         "`{k}` is a Claude Code field, not a specification one; remove it, or validate with `--profile claude-code` if the skill is only for Claude Code"
+                    ),
+                ),
+                None if in_metadata(k) => sink.at(
+                    RuleId::UnknownField,
+                    key,
+                    format!(
+                        "`{k}` is not a known field (the specification allows {}), and `metadata` already has a `{k}`; remove it or merge the two under `metadata` by hand",
+                        SPEC_FIELDS.join(", ")
                     ),
                 ),
                 None => sink.at(
