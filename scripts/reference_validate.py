@@ -102,9 +102,11 @@ FIELDS = [
     "allowed-tools: [Read]", "version: 1.0", "tags:\n  - a", "author: me", "model: sonnet",
     "x: &a 1\ny: *a", "metadata:\n  a: b\n  a: c", "description: again",
 ]
-# Our errors that the reference validator does not raise (it reads null as text and does
-# not type-check these fields), and YAML it refuses that skillpack reads.
-STRICTER = {"null-value", "license-type", "metadata-type", "metadata-value-type", "allowed-tools-type"}
+# Our errors that the reference validator does not raise (it reads null as text, so a null
+# `description` is no `description-empty` to it, and does not type-check these fields), and
+# YAML it refuses that skillpack reads.
+STRICTER = {"null-value", "description-empty", "license-type", "metadata-type",
+            "metadata-value-type", "allowed-tools-type"}
 REFUSED_YAML = ("\t", "---", "{", "[", "&", "*", "!!")
 
 

@@ -193,6 +193,7 @@ fn render_problem(p: &Printer, env: &Env, dir: &Path, problem: &Problem) {
     let severity = match problem.severity {
         Severity::Error => p.red("error"),
         Severity::Warning => p.yellow("warning"),
+        Severity::Note => p.dim("note"),
     };
     let mut at = problem
         .file
@@ -207,9 +208,16 @@ fn render_problem(p: &Printer, env: &Env, dir: &Path, problem: &Problem) {
     } else {
         format!("{}: ", escape(&at))
     };
+    // The folder loaded instead is shown as every other path is (`~` for HOME).
+    let message = match &problem.instead {
+        Some(instead) => problem
+            .message
+            .replace(&instead.display().to_string(), &display_path(env, instead)),
+        None => problem.message.clone(),
+    };
     p.out(format!(
         "           {severity}[{}] {at}{}",
         problem.rule,
-        escape(&format!("{}{}", problem.message, advice(env, dir, problem)))
+        escape(&format!("{message}{}", advice(env, dir, problem)))
     ));
 }

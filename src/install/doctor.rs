@@ -33,6 +33,9 @@ pub struct Problem {
     /// it (verify, uninstall) take this name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded: Option<String>,
+    /// The folder the agent loads in this one's place (`shadowed`, `identical-copy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instead: Option<PathBuf>,
 }
 
 impl Problem {
@@ -45,6 +48,7 @@ impl Problem {
             line: None,
             column: None,
             recorded: None,
+            instead: None,
         }
     }
 
@@ -69,6 +73,7 @@ impl From<Diagnostic> for Problem {
             line: (d.line > 0).then_some(d.line),
             column: (d.line > 0).then_some(d.col),
             recorded: None,
+            instead: None,
         }
     }
 }
@@ -123,12 +128,13 @@ pub struct AgentReport {
 }
 
 impl AgentReport {
-    /// Folders the agent will not load.
+    /// Folders the agent will not load, but for identical copies of a skill it loads from
+    /// another folder.
     pub fn not_loaded(&self) -> usize {
         self.roots
             .iter()
             .flat_map(|r| &r.skills)
-            .filter(|s| !s.loads)
+            .filter(|s| !s.loads && !s.problems.iter().any(|p| p.rule == IDENTICAL_COPY))
             .count()
     }
 }
@@ -220,6 +226,10 @@ const SETTINGS_CAP: u64 = 16 * 1024 * 1024;
 /// The most folders a walk that descends (Codex's) visits under one root: Codex itself
 /// stops there, and a link to `/` in a root must not make doctor walk the file system.
 const MAX_DIRS: usize = 2000;
+
+/// How many folders below a root Codex looks for a `SKILL.md` in: `<root>/a/b/c/d/e/f/SKILL.md`
+/// loads, one folder deeper does not.
+const MAX_DEPTH: usize = 6;
 
 /// The JSON in one of Claude Code's files (links followed, as Claude Code follows them);
 /// null when it is missing or is not JSON. What is not a regular file (a FIFO, a device)
@@ -387,6 +397,10 @@ fn examine_agent(env: &Env, agent: Agent, scope: Option<Scope>) -> AgentReport {
     }
 }
 
+/// The rule of a folder the agent passes over for another of the same name holding the
+/// same files: nothing is lost, so it is a note and not a reason to fail.
+pub const IDENTICAL_COPY: &str = "identical-copy";
+
 /// Marks every copy of a name that the agent does not keep.
 fn shadow(roots: &mut [RootReport], wins: Wins, agent: Agent) {
     if wins == Wins::All {
@@ -418,9 +432,18 @@ fn shadow(roots: &mut [RootReport], wins: Wins, agent: Agent) {
             if keep.get(&name) != Some(&(ri, si)) {
                 let winner = winners.iter().find(|(n, _)| *n == name).map(|(_, p)| p);
                 s.loads = false;
-                s.problems.insert(
-                    0,
-                    Problem::new(
+                let mine = root.path.join(&s.folder);
+                let problem = match winner {
+                    Some(w) if same_tree(w, &mine) => Problem::new(
+                        IDENTICAL_COPY,
+                        Severity::Note,
+                        format!(
+                            "{} loads `{name}` from {} instead, whose files are identical to these; one of the two copies may be removed",
+                            agent.display_name(),
+                            w.display()
+                        ),
+                    ),
+                    _ => Problem::new(
                         "shadowed",
                         Severity::Warning,
                         format!(
@@ -429,9 +452,66 @@ fn shadow(roots: &mut [RootReport], wins: Wins, agent: Agent) {
                             winner.map_or_else(String::new, |p| p.display().to_string())
                         ),
                     ),
-                );
+                };
+                let mut problem = problem;
+                problem.instead = winner.cloned();
+                s.problems.insert(0, problem);
             }
         }
+    }
+}
+
+/// The largest file [`same_tree`] compares; past it, two folders are taken to differ.
+const SAME_TREE_FILE_CAP: u64 = 16 * 1024 * 1024;
+
+/// Whether folders `a` and `b` hold the same names, kinds of entry, file contents and link
+/// targets (links not followed). Two paths to one folder are not copies: `false`.
+fn same_tree(a: &Path, b: &Path) -> bool {
+    if identity(a) == identity(b) {
+        return false;
+    }
+    let list = |dir: &Path| {
+        walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+    };
+    let (Some(xs), Some(ys)) = (list(a), list(b)) else {
+        return false;
+    };
+    xs.len() == ys.len()
+        && xs.iter().zip(&ys).all(|(x, y)| {
+            let (tx, ty) = (x.file_type(), y.file_type());
+            if x.path().strip_prefix(a).ok() != y.path().strip_prefix(b).ok()
+                || tx.is_dir() != ty.is_dir()
+                || tx.is_file() != ty.is_file()
+                || tx.is_symlink() != ty.is_symlink()
+            {
+                return false;
+            }
+            if tx.is_symlink() {
+                let (lx, ly) = (std::fs::read_link(x.path()), std::fs::read_link(y.path()));
+                return lx.is_ok() && lx.ok() == ly.ok();
+            }
+            if tx.is_file() {
+                return same_file_bytes(x.path(), y.path());
+            }
+            tx.is_dir()
+        })
+}
+
+fn same_file_bytes(a: &Path, b: &Path) -> bool {
+    let size = |p: &Path| std::fs::symlink_metadata(p).ok().map(|m| m.len());
+    match (size(a), size(b)) {
+        (Some(x), Some(y)) if x == y && x <= SAME_TREE_FILE_CAP => {}
+        _ => return false,
+    }
+    match (std::fs::read(a), std::fs::read(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
     }
 }
 
@@ -613,7 +693,29 @@ impl Walker<'_> {
                         reason: Some(linked_file(name, &skill_md)),
                     });
                 }
-                Walk::Recursive if !has_skill && depth < 6 => {
+                Walk::Recursive if !has_skill && depth + 1 == MAX_DEPTH => {
+                    // The last level Codex reads: a skill one folder further down is not
+                    // listed, and is named here rather than passed over.
+                    for (_, deeper) in children(&path) {
+                        if deeper.join("SKILL.md").is_file() && !is_link(&deeper) {
+                            self.out.push(Found {
+                                rel: self.rel(&deeper),
+                                dir: deeper.clone(),
+                                reason: Some(
+                                    Problem::new(
+                                        "too-deep",
+                                        Severity::Error,
+                                        format!(
+                                            "{name} looks for SKILL.md at most {MAX_DEPTH} folders below the root, and this one is deeper; move the skill folder up"
+                                        ),
+                                    )
+                                    .at(&deeper),
+                                ),
+                            });
+                        }
+                    }
+                }
+                Walk::Recursive if !has_skill && depth + 1 < MAX_DEPTH => {
                     self.dirs += 1;
                     if self.dirs > MAX_DIRS {
                         // Past the cap nothing more is descended into; what is directly in

@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, nothing to fix (`doctor` only: validation rules are errors or
+    /// warnings).
+    Note,
 }
 
 impl fmt::Display for Severity {
@@ -17,6 +20,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         })
     }
 }

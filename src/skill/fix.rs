@@ -5,11 +5,14 @@
 //! - a boolean or number where a string is expected is quoted as it is spelled;
 //! - a top-level key that no agent reads (a registry field, or an unknown one) is moved
 //!   under `metadata` as a string that keeps its whole value: lists of words joined with
-//!   `, `, structured values as JSON ([`Node::as_metadata_string`]).
+//!   `, `, structured values as JSON ([`Node::as_metadata_string`]);
+//! - a top-level `key: value` line whose unquoted value stops the YAML from parsing (most
+//!   often a `: ` inside it) has the rest of its line quoted, when the frontmatter then
+//!   parses with the same keys.
 //!
-//! A file whose frontmatter does not parse is never rewritten, and neither is one whose
-//! fixed frontmatter would not read back as the same values, moved and quoted: every fix
-//! is checked by parsing the result. Claude Code fields are left where they are: moving
+//! A file whose frontmatter does not parse, even so, is never rewritten, and neither is
+//! one whose fixed frontmatter would not read back as the same values, moved and quoted:
+//! every fix is checked by parsing the result. Claude Code fields are left where they are: moving
 //! one would change what Claude Code does.
 
 use std::collections::HashSet;
@@ -173,6 +176,16 @@ pub fn fix_text(text: &str, profile: Profile, folder: Option<&str>) -> Result<Fi
         }
         None => text,
     };
+    let repaired = match parse(body) {
+        Ok(_) => None,
+        Err(Unfixable::NotParsed(why)) => {
+            let (text, notes) = quote_values(body).ok_or(Unfixable::NotParsed(why))?;
+            applied.extend(notes);
+            Some(text)
+        }
+        Err(e) => return Err(e),
+    };
+    let body = repaired.as_deref().unwrap_or(body);
     let parsed = parse(body)?;
     let Some(root) = &parsed.root else {
         return Ok(Fixed {
@@ -238,6 +251,99 @@ fn parse(text: &str) -> Result<Parsed<'_>, Unfixable> {
         first_line: split.yaml_line,
         root,
     })
+}
+
+/// The key and the value of a top-level `key: value` line whose value is written plain
+/// (not quoted, not a flow collection, block scalar, anchor, alias or tag).
+fn plain_entry(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let (key, value) = line.split_once(": ")?;
+    let value = value.trim();
+    let plain = is_plain_key(key)
+        && value
+            .chars()
+            .next()
+            .is_some_and(|c| !"\"'[]{}|>&*!%@`#".contains(c));
+    plain.then_some((key, value))
+}
+
+/// The frontmatter of `text` repaired by quoting, one at a time, the values of the
+/// top-level `key: value` lines the YAML fails at, until it parses; `None` when that does
+/// not make it parse, or when the result does not have exactly the keys the top-level
+/// lines name, each quoted value reading back as the text it was.
+fn quote_values(text: &str) -> Option<(String, Vec<Note>)> {
+    let split = frontmatter::split(text).ok()?;
+    let start = split.yaml.as_ptr() as usize - text.as_ptr() as usize;
+    let end = start + split.yaml.len();
+    let first_line = split.yaml_line;
+    let mut lines: Vec<String> = split
+        .yaml
+        .split_inclusive('\n')
+        .map(str::to_string)
+        .collect();
+    let mut quoted: Vec<(usize, String, String)> = Vec::new();
+    let root = loop {
+        let yaml = lines.concat();
+        let err = match yaml::parse(&yaml, first_line) {
+            Ok(root) => break root,
+            Err(e) => e,
+        };
+        if matches!(err.kind, yaml::YamlErrorKind::DuplicateKey { .. }) {
+            return None;
+        }
+        // The top-level line the error is at, or the last one before it.
+        let at = err
+            .line
+            .checked_sub(first_line)?
+            .min(lines.len().checked_sub(1)?);
+        let i = (0..=at)
+            .rev()
+            .find(|&i| !lines[i].starts_with([' ', '\t', '#', '-']) && lines[i].contains(':'))?;
+        if quoted.iter().any(|(q, _, _)| *q == i) {
+            return None;
+        }
+        let (key, value) = plain_entry(&lines[i])?;
+        let (key, value) = (key.to_string(), value.to_string());
+        let eol = if lines[i].ends_with("\r\n") {
+            "\r\n"
+        } else if lines[i].ends_with('\n') {
+            "\n"
+        } else {
+            ""
+        };
+        lines[i] = format!("{key}: {}{eol}", serde_json::Value::from(value.as_str()));
+        quoted.push((i, key, value));
+    };
+    // The same top-level keys as the lines name, in order, and each quoted value as written.
+    let keys: Vec<&str> = lines
+        .iter()
+        .filter(|l| !l.starts_with([' ', '\t', '#', '-', '\r', '\n']) && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+        .collect();
+    let entries = root.entries()?;
+    let same_keys = entries.len() == keys.len()
+        && entries
+            .iter()
+            .zip(&keys)
+            .all(|((k, _), line_key)| k.as_str() == Some(line_key));
+    let same_values = quoted
+        .iter()
+        .all(|(_, k, v)| root.get(k).and_then(Node::as_str) == Some(v.as_str()));
+    if !same_keys || !same_values {
+        return None;
+    }
+    let notes = quoted
+        .iter()
+        .map(|(i, k, _)| Note {
+            rule: RuleId::YamlSyntax,
+            line: first_line + i,
+            message: format!("quoted the value of `{k}`, which did not parse unquoted"),
+        })
+        .collect();
+    Some((
+        format!("{}{}{}", &text[..start], lines.concat(), &text[end..]),
+        notes,
+    ))
 }
 
 /// The edits to make, in terms of the original frontmatter.
@@ -352,15 +458,15 @@ fn plan(
             ));
             continue;
         }
-        if metadata.is_some() && meta_block.is_none() {
-            skip(format!(
-                "`{k}` was not moved: `metadata` is not a block of indented `key: value` lines"
-            ));
-            continue;
-        }
         if existing.contains(k) || plan.moves.iter().any(|(m, _)| m == k) {
             skip(format!(
                 "`metadata` already has `{k}`; merge the two by hand"
+            ));
+            continue;
+        }
+        if metadata.is_some() && meta_block.is_none() {
+            skip(format!(
+                "`{k}` was not moved: `metadata` is not a block of indented `key: value` lines"
             ));
             continue;
         }
@@ -629,9 +735,32 @@ mod tests {
     }
 
     #[test]
+    fn a_value_that_stops_the_yaml_is_quoted() {
+        let out = fixed(
+            "---\nname: s\ndescription: Use it when: asked, \"twice\"\r\nlicense: MIT\n---\nbody\n",
+        );
+        assert_eq!(
+            out.text,
+            "---\nname: s\ndescription: \"Use it when: asked, \\\"twice\\\"\"\r\nlicense: MIT\n---\nbody\n"
+        );
+        assert_eq!(out.applied.len(), 1);
+        assert_eq!(out.applied[0].rule, RuleId::YamlSyntax);
+        assert_eq!(out.applied[0].line, 3);
+        // Two such lines, and a registry field moved once the YAML parses.
+        let out = fixed("---\nname: s\ndescription: a: b\nversion: x: 1\n---\n");
+        assert_eq!(
+            out.text,
+            "---\nname: s\ndescription: \"a: b\"\nmetadata:\n  version: \"x: 1\"\n---\n"
+        );
+        assert_eq!(out.applied.len(), 3);
+    }
+
+    #[test]
     fn unparsable_files_are_not_fixed() {
         for text in [
-            "---\nname: s\ndescription: Use it when: asked\nversion: 1\n---\n",
+            "---\nname: s\ndescription: \"Use it when: asked\n---\n",
+            "---\nname: s\ndescription: Use it\n  when: asked\n---\n",
+            "---\nname: s\ndescription: a: b\ndescription: c\n---\n",
             "name: s\n",
             "---\nname: s\n",
             "\u{feff}---\nname: [s\n---\n",
@@ -649,13 +778,16 @@ mod tests {
     #[test]
     fn claude_code_fields_conflicts_and_flow_metadata_are_left_alone() {
         let text =
-            "---\nname: s\ndescription: d\nmodel: sonnet\nauthor: x\nmetadata: {author: y}\n---\n";
+            "---\nname: s\ndescription: d\nmodel: sonnet\nowner: x\nmetadata: {author: y}\n---\n";
         let out = fixed(text);
         assert_eq!(out.text, text);
         let why: Vec<&str> = out.skipped.iter().map(|n| n.message.as_str()).collect();
         assert!(why[0].contains("Claude Code field"), "{why:?}");
         assert!(why[1].contains("not a block"), "{why:?}");
         let out = fixed("---\nname: s\ndescription: d\nauthor: x\nmetadata:\n  author: y\n---\n");
+        assert!(out.skipped[0].message.contains("already has `author`"));
+        // Whether `metadata` is a block or not, a key it holds is to be merged by hand.
+        let out = fixed("---\nname: s\ndescription: d\nauthor: x\nmetadata: {author: y}\n---\n");
         assert!(out.skipped[0].message.contains("already has `author`"));
         // Under claude-code, its fields are valid where they are.
         let out = fix_text(text, Profile::ClaudeCode, Some("s")).unwrap();

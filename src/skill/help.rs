@@ -37,7 +37,7 @@ impl RuleId {
                 "The frontmatter must be a YAML mapping of `key: value` lines. Write at least `name` and `description` as keys."
             }
             RuleId::YamlSyntax => {
-                "The frontmatter is not valid YAML, so no agent can read it. Quote values that hold `: ` or ` #` or start with a YAML indicator, and indent with spaces."
+                "The frontmatter is not valid YAML, so no agent can read it. Quote values that hold `: ` or ` #` or start with a YAML indicator, and indent with spaces (`skillpack validate --fix` quotes the value of a top-level `key: value` line that stops the YAML)."
             }
             RuleId::DuplicateKey => {
                 "A key given twice makes readers disagree on which value wins. Keep one of them."
@@ -50,7 +50,7 @@ impl RuleId {
                 "The specification allows only `name`, `description`, `license`, `compatibility`, `metadata` and `allowed-tools` at the top level. Remove the key or move it under `metadata` (`skillpack validate --fix` moves keys that no agent reads)."
             }
             RuleId::RegistryField => {
-                "Skill registries put keys such as `version` or `tags` at the top level, which the specification does not allow. Move them under `metadata` as strings (`skillpack validate --fix` does it without losing their values)."
+                "Skill registries put keys such as `version` or `tags` at the top level, which the specification does not allow. Move them under `metadata` as strings (`skillpack validate --fix` does it without losing their values); a key `metadata` already holds is to be merged by hand."
             }
             RuleId::ScalarNotString => {
                 "A boolean or number where a string is expected is read as text by some readers and as a number by others (`1.0` becomes `1`). Quote the value (`skillpack validate --fix` quotes it as written)."

@@ -138,8 +138,9 @@ fn claude_code(bytes: &[u8], folder: &str) -> Option<String> {
 }
 
 /// Codex: strict UTF-8, no byte-order mark; YAML must parse, except for an unquoted `: `
-/// in a value; a non-blank string `description`; `name`, when given, a string or number
-/// of at most 64 characters (else the folder name); `metadata` a mapping.
+/// in a value; a non-blank string `description`; `name`, when given, a string or number,
+/// trimmed, of at most 64 characters (null, empty or blank: the folder name); `metadata` a
+/// mapping.
 fn codex(bytes: &[u8], folder: &str) -> Option<String> {
     let text = std::str::from_utf8(bytes).ok()?;
     let split = frontmatter::split(text).ok()?;
@@ -154,6 +155,7 @@ fn codex(bytes: &[u8], folder: &str) -> Option<String> {
             }
             let name = match root.get("name") {
                 None => None,
+                Some(n) if n.is_null() => None,
                 Some(n) => Some(string(n)?),
             };
             (name, string(root.get("description")?)?)
@@ -167,13 +169,16 @@ fn codex(bytes: &[u8], folder: &str) -> Option<String> {
     if description.trim().is_empty() {
         return None;
     }
-    let name = name.unwrap_or_else(|| folder.to_string());
+    let name = name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| folder.to_string());
     (name.chars().count() <= super::rules::NAME_MAX).then_some(name)
 }
 
 /// Gemini CLI: the frontmatter must match `^---\r?\n(…)\r?\n---`; YAML with string `name`
-/// and `description`, else the `name:` and `description:` lines as written. Characters
-/// that cannot be in a file name become `-`.
+/// and `description`, else the `name:` and `description:` lines as written; an empty or
+/// blank name is skipped. Characters that cannot be in a file name become `-`.
 fn gemini_cli(bytes: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(bytes);
     let rest = text
@@ -194,6 +199,9 @@ fn gemini_cli(bytes: &[u8]) -> Option<String> {
             _ => return None,
         },
     };
+    if name.trim().is_empty() {
+        return None;
+    }
     Some(name.replace([':', '\\', '/', '<', '>', '*', '?', '"', '|'], "-"))
 }
 
@@ -274,6 +282,11 @@ mod tests {
         let text = md("name: a:b\ndescription: d\n");
         assert_eq!(load(Agent::GEMINI_CLI, &text, "x"), Some("a-b".into()));
         assert_eq!(load(Agent::GEMINI_CLI, &md("description: d\n"), "x"), None);
+        let text = md("name: \"\"\ndescription: d\n");
+        assert_eq!(load(Agent::GEMINI_CLI, &text, "x"), None);
+        // `~` is no string, so the line is read as written.
+        let text = md("name: ~\ndescription: d\n");
+        assert_eq!(load(Agent::GEMINI_CLI, &text, "x"), Some("~".into()));
     }
 
     #[test]
@@ -282,6 +295,12 @@ mod tests {
             load(Agent::CODEX, &md("description: d\n"), "folder"),
             Some("folder".into())
         );
+        for name in ["~", "\"\"", "\"  \""] {
+            let text = md(&format!("name: {name}\ndescription: d\n"));
+            assert_eq!(load(Agent::CODEX, &text, "folder"), Some("folder".into()));
+        }
+        let text = md("name: 'quoted-fold '\ndescription: d\n");
+        assert_eq!(load(Agent::CODEX, &text, "x"), Some("quoted-fold".into()));
         let long = md(&format!("name: {}\ndescription: d\n", "n".repeat(65)));
         assert_eq!(load(Agent::CODEX, &long, "x"), None);
     }

@@ -223,7 +223,7 @@ pub const RULES: &[Rule] = &[
     rule(RuleId::ScalarNotString,         [W, W, W, W, W], "a boolean or number where a string is expected"),
     rule(RuleId::NameMissing,             [E, W, W, E, E], "no `name`"),
     rule(RuleId::NameType,                [E, W, E, W, E], "`name` is a list or a mapping"),
-    rule(RuleId::NameEmpty,               [E, W, W, W, E], "`name` is empty or blank"),
+    rule(RuleId::NameEmpty,               [E, W, W, E, E], "`name` is empty or blank"),
     rule(RuleId::NameTooLong,             [E, W, E, W, E], "`name` is over 64 characters after NFKC"),
     rule(RuleId::NameNotLowercase,        [E, W, W, W, E], "`name` has uppercase letters"),
     rule(RuleId::NameHyphenEdge,          [E, W, W, W, E], "`name` starts or ends with a hyphen"),
@@ -234,7 +234,7 @@ pub const RULES: &[Rule] = &[
     rule(RuleId::NameReservedWord,        [N, N, N, N, E], "`name` contains `anthropic` or `claude`"),
     rule(RuleId::DescriptionMissing,      [E, E, E, E, E], "no `description`"),
     rule(RuleId::DescriptionType,         [E, E, E, W, E], "`description` is a list or a mapping"),
-    rule(RuleId::DescriptionEmpty,        [E, E, E, W, E], "`description` is empty or blank"),
+    rule(RuleId::DescriptionEmpty,        [E, E, E, W, E], "`description` is empty, blank or null"),
     rule(RuleId::DescriptionTooLong,      [E, W, W, W, E], "`description` is over 1024 characters"),
     rule(RuleId::DescriptionAngleBracket, [N, N, N, N, E], "`description` contains `<` or `>`"),
     rule(RuleId::LicenseType,             [E, W, W, W, E], "`license` is a list or a mapping"),
@@ -509,12 +509,22 @@ fn suggest_name(name: &str) -> String {
 
 /// Checks the `name` value; `folder` is the name of the folder holding `SKILL.md`.
 pub(crate) fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>) {
+    let fix = folder.map_or(String::new(), |f| format!(": `name: {f}`"));
+    if node.is_null() && node.raw.as_deref().is_none_or(str::is_empty) {
+        // Nothing written after `name:`: read line by line, as Gemini CLI falls back to,
+        // that is an empty name (`~` or `null` are at least text).
+        sink.at(
+            RuleId::NameEmpty,
+            node,
+            format!("`name` has no value; set it to the folder name{fix}"),
+        );
+        return;
+    }
     let Some(raw) = string_value(sink, "name", node, RuleId::NameType) else {
         return;
     };
     let name: String = py_strip(&raw).nfkc().collect();
     if name.is_empty() {
-        let fix = folder.map_or(String::new(), |f| format!(": `name: {f}`"));
         sink.at(
             RuleId::NameEmpty,
             node,
@@ -603,6 +613,21 @@ pub(crate) fn check_name(sink: &mut Sink<'_>, node: &Node, folder: Option<&str>)
 
 /// Checks the `description` value.
 pub(crate) fn check_description(sink: &mut Sink<'_>, node: &Node) {
+    if node.is_null() {
+        // No description at all to the agents that want one: their reason to skip it.
+        let spelled = match node.raw.as_deref() {
+            Some(raw) if !raw.is_empty() => format!(" (`{raw}` is YAML for null)"),
+            _ => String::new(),
+        };
+        sink.at(
+            RuleId::DescriptionEmpty,
+            node,
+            format!(
+                "`description` has no value{spelled}; say what the skill does and when to use it"
+            ),
+        );
+        return;
+    }
     let Some(text) = string_value(sink, "description", node, RuleId::DescriptionType) else {
         return;
     };
@@ -650,6 +675,13 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
         );
         return;
     };
+    // Keys `metadata` already holds: one of the same name at the top level cannot simply
+    // be moved there.
+    let in_metadata = |k: &str| {
+        root.get("metadata")
+            .and_then(Node::entries)
+            .is_some_and(|m| m.iter().any(|(mk, _)| mk.text().as_deref() == Some(k)))
+    };
     for (key, value) in entries {
         let Some(k) = key.text() else {
             sink.at(
@@ -673,6 +705,9 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
                 RuleId::RegistryField,
                 key,
                 match value.as_metadata_string() {
+                    Some(_) if in_metadata(k) => format!(
+                        "`{k}` is not a specification field, and `metadata` already has a `{k}`; merge the two into the one under `metadata` by hand"
+                    ),
                     Some(text) => format!(
                         "`{k}` is not a specification field; move it under `metadata` as a string: `metadata:` then `  {k}: {}`",
                         serde_json::Value::String(text)
@@ -691,6 +726,14 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
                     key,
                     format!(
                         "`{k}` is a Claude Code field, not a specification one; remove it, or validate with `--profile claude-code` if the skill is only for Claude Code"
+                    ),
+                ),
+                None if in_metadata(k) => sink.at(
+                    RuleId::UnknownField,
+                    key,
+                    format!(
+                        "`{k}` is not a known field (the specification allows {}), and `metadata` already has a `{k}`; remove it or merge the two under `metadata` by hand",
+                        SPEC_FIELDS.join(", ")
                     ),
                 ),
                 None => sink.at(

@@ -754,14 +754,18 @@ fn doctor_reports_what_happened_to_managed_skills_under_the_right_label() {
     assert!(!text.contains("warning[modified]"), "{text}");
 }
 
-/// Two skills of one name: Claude Code keeps the user's, Gemini CLI the project's; the
-/// other copy is said to be shadowed, naming the one that wins.
+/// Two different skills of one name: Claude Code keeps the user's, Gemini CLI the
+/// project's; the other copy is said to be shadowed, naming the one that wins.
 #[test]
 fn doctor_says_which_copy_of_a_name_each_agent_keeps() {
     let world = World::new();
     for dir in [".claude/skills", ".gemini/skills"] {
         write_skill(&world.home.join(dir).join("shared"), "shared", "");
-        write_skill(&world.project.join(dir).join("shared"), "shared", "");
+        write_skill(
+            &world.project.join(dir).join("shared"),
+            "shared",
+            "license: MIT\n",
+        );
     }
     let out = run_within(
         &world,
@@ -901,5 +905,214 @@ fn a_plain_install_judges_the_skill_as_claude_code_loads_it() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `install --agent codex,gemini-cli` writes the same files to `~/.agents/skills` and
+/// `~/.gemini/skills`; Gemini CLI loads the first, and the second is an identical copy:
+/// a note, not a failure. Once the copies differ, it is shadowed again, and exit 1.
+#[test]
+fn identical_copies_of_an_installed_skill_are_a_note_not_a_failure() {
+    let world = World::new();
+    let src = world.home.join("src/account-management");
+    write_skill(&src, "account-management", "");
+    let out = run_within(
+        &world,
+        &[
+            "install",
+            src.to_str().unwrap(),
+            "--agent",
+            "codex,gemini-cli",
+        ],
+        60,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let home = world.home.to_string_lossy().into_owned();
+
+    let out = run_within(&world, &["doctor", "--agent", "gemini-cli"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "note[identical-copy] Gemini CLI loads `account-management` from ~/.agents/skills/account-management instead, whose files are identical to these; one of the two copies may be removed"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("rename") && !text.contains(&home), "{text}");
+    assert!(!text.contains("warning[shadowed]"), "{text}");
+    let doc = json_of(&run_within(
+        &world,
+        &[
+            "doctor",
+            "--json",
+            "--agent",
+            "gemini-cli",
+            "--scope",
+            "user",
+        ],
+        60,
+    ));
+    let copy = entry(&doc, 0, "account-management").unwrap();
+    assert_eq!(copy["loads"], false);
+    assert_eq!(copy["problems"][0]["severity"], "note");
+    assert_eq!(
+        copy["problems"][0]["instead"],
+        format!("{home}/.agents/skills/account-management")
+    );
+
+    let md = world
+        .home
+        .join(".gemini/skills/account-management/SKILL.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    std::fs::write(&md, text.replace("Body.", "Another body.")).unwrap();
+    let out = run_within(&world, &["doctor", "--agent", "gemini-cli"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "warning[shadowed] Gemini CLI loads another skill named `account-management` instead, from ~/.agents/skills/account-management; rename one of them"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(&home), "{text}");
+}
+
+/// Under the profile of an agent that skips a skill whose `description` is null or blank,
+/// that is the error, with its place, rather than a generic one.
+#[test]
+fn a_null_or_blank_description_is_the_error_where_the_agent_skips_the_skill() {
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    for (folder, value) in [("null-desc", "~"), ("blank-desc", "\"   \"")] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::write(
+            root.join(folder).join("SKILL.md"),
+            format!("---\nname: {folder}\ndescription: {value}\n---\nBody.\n"),
+        )
+        .unwrap();
+    }
+    let out = run_within(&world, &["doctor", "--agent", "codex"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error[description-empty] ~/.agents/skills/null-desc/SKILL.md:3:14: `description` has no value (`~` is YAML for null)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error[description-empty] ~/.agents/skills/blank-desc/SKILL.md:3:14:"),
+        "{text}"
+    );
+    assert!(!text.contains("not-loaded"), "{text}");
+
+    for profile in ["codex", "claude-code"] {
+        let out = run_within(
+            &world,
+            &[
+                "validate",
+                "--profile",
+                profile,
+                root.join("null-desc").to_str().unwrap(),
+            ],
+            60,
+        );
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{profile}: {text}");
+        assert!(
+            text.contains("error[description-empty]") && text.contains("SKILL.md:3:14"),
+            "{profile}: {text}"
+        );
+    }
+    // Gemini CLI loads it: a warning there.
+    let out = run_within(
+        &world,
+        &[
+            "validate",
+            "--profile",
+            "gemini-cli",
+            root.join("null-desc").to_str().unwrap(),
+        ],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Codex loads a skill whose `name` is null, empty or blank under its folder's name, and
+/// trims it; Gemini CLI skips an empty or blank one; `install --agent` follows them.
+#[test]
+fn install_for_an_agent_follows_its_reading_of_an_empty_or_null_name() {
+    let world = World::new();
+    let src = world.home.join("b");
+    for (folder, value) in [("null-name", "~"), ("empty-name", "\"\"")] {
+        std::fs::create_dir_all(src.join(folder)).unwrap();
+        std::fs::write(
+            src.join(folder).join("SKILL.md"),
+            format!("---\nname: {value}\ndescription: A skill.\n---\nBody.\n"),
+        )
+        .unwrap();
+    }
+    let install = |folder: &str, agent: &str| {
+        run_within(
+            &world,
+            &[
+                "install",
+                src.join(folder).to_str().unwrap(),
+                "--agent",
+                agent,
+            ],
+            60,
+        )
+    };
+    for folder in ["null-name", "empty-name"] {
+        let out = install(folder, "codex");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{folder}: {err}");
+        assert!(!err.contains("Codex skips it"), "{err}");
+        assert!(world.home.join(".agents/skills").join(folder).is_dir());
+    }
+    let out = install("empty-name", "gemini-cli");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Gemini CLI skips it") && err.contains("error[name-empty]"),
+        "{err}"
+    );
+    assert!(!world.home.join(".gemini/skills/empty-name").exists());
+
+    let doc = json_of(&run_within(
+        &world,
+        &["doctor", "--json", "--agent", "codex", "--scope", "user"],
+        60,
+    ));
+    for folder in ["null-name", "empty-name"] {
+        let e = entry(&doc, 0, folder).unwrap();
+        assert_eq!(e["loads"], true, "{e}");
+        assert_eq!(e["name"], folder, "{e}");
+    }
+}
+
+/// Codex reads `SKILL.md` at most 6 folders below a root; one folder deeper it is named as
+/// too deep.
+#[test]
+fn codex_reads_skills_at_most_six_folders_deep() {
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    write_skill(&root.join("a/b/c/d/e/deep6"), "deep6", "");
+    write_skill(&root.join("a/b/c/d/e/f/deep7"), "deep7", "");
+    let out = run_within(&world, &["doctor", "--agent", "codex"], 60);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("loads  a/b/c/d/e/deep6 as `deep6`"), "{text}");
+    assert!(
+        text.contains("skips  a/b/c/d/e/f/deep7\n           error[too-deep] ~/.agents/skills/a/b/c/d/e/f/deep7: Codex looks for SKILL.md at most 6 folders below the root"),
+        "{text}"
     );
 }

@@ -559,7 +559,8 @@ fn fix_moves_registry_fields_keeping_their_values_and_prints_a_diff() {
 #[test]
 fn fix_never_rewrites_a_file_it_cannot_parse() {
     let tmp = TempDir::new().unwrap();
-    let bad = "name: s\ndescription: Use it when: asked\nversion: 1.0\n";
+    // An unterminated quote: quoting the line would not say what was meant.
+    let bad = "name: s\ndescription: \"Use it when: asked\nversion: 1.0\n";
     let dir = write_skill(tmp.path(), "s", bad, "");
     let before = std::fs::read(dir.join("SKILL.md")).unwrap();
     let out = skillpack(tmp.path())
@@ -580,6 +581,88 @@ fn fix_never_rewrites_a_file_it_cannot_parse() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["SKILL.md"], "no temporary file left");
+}
+
+/// The commonest quoting fault, an unquoted `: ` in a value, is what `validate` says to
+/// quote, and `--fix` quotes it.
+#[test]
+fn fix_quotes_a_value_holding_a_colon_and_a_space() {
+    let tmp = TempDir::new().unwrap();
+    let dir = write_skill(
+        tmp.path(),
+        "s",
+        "name: s\ndescription: Use it when: the user asks\nlicense: MIT\n",
+        "",
+    );
+    let out = skillpack(tmp.path())
+        .args(["validate", "s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("quote the value"),
+        "{}",
+        describe(&out)
+    );
+
+    let out = skillpack(tmp.path())
+        .args(["validate", "s", "--fix"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("SKILL.md")).unwrap(),
+        "---\nname: s\ndescription: \"Use it when: the user asks\"\nlicense: MIT\n---\n"
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "--- a/s/SKILL.md\n+++ b/s/SKILL.md\n@@ -1,5 +1,5 @@\n ---\n name: s\n\
+         -description: Use it when: the user asks\n+description: \"Use it when: the user asks\"\n\
+         \x20license: MIT\n ---\n"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("Fixed 1 problem in 1 file"), "{stderr}");
+    assert!(
+        stderr.contains("Validated 1 skill: no problems"),
+        "{stderr}"
+    );
+}
+
+/// A registry field `metadata` already holds: the message says to merge by hand, as
+/// `--fix`, which leaves it, does.
+#[test]
+fn a_registry_field_metadata_already_has_is_to_be_merged_by_hand() {
+    let tmp = TempDir::new().unwrap();
+    let dir = write_skill(
+        tmp.path(),
+        "s",
+        "name: s\ndescription: d\nmetadata: {version: \"1\"}\nversion: 2\n",
+        "",
+    );
+    let before = std::fs::read(dir.join("SKILL.md")).unwrap();
+    let out = skillpack(tmp.path())
+        .args(["validate", "s"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("`version` is not a specification field, and `metadata` already has a `version`; merge the two into the one under `metadata` by hand"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("move it under `metadata`"), "{stderr}");
+    let out = skillpack(tmp.path())
+        .args(["validate", "s", "--fix"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "not fixed [registry-field]: `metadata` already has `version`; merge the two by hand"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Fixed nothing"), "{stderr}");
+    assert_eq!(std::fs::read(dir.join("SKILL.md")).unwrap(), before);
 }
 
 #[cfg(unix)]

@@ -36,6 +36,7 @@ pub(super) fn print_github(reports: &[SkillReport], max: usize) {
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         let mut props = format!("file={}", escape_property(&d.file.display().to_string()));
         if d.line > 0 {

@@ -56,6 +56,7 @@ fn render_human(d: &skill::Diagnostic, source: Option<&str>) -> String {
     let (label, style) = match d.severity {
         Severity::Error => ("error", Style::new().red().bold()),
         Severity::Warning => ("warning", Style::new().yellow().bold()),
+        Severity::Note => ("note", Style::new().bold()),
     };
     let gutter = Style::new().blue().bold();
     let mut out = format!(

@@ -165,6 +165,7 @@ pub(super) fn markdown(
         let icon = match d.severity {
             Severity::Error => "❌",
             Severity::Warning => "⚠️",
+            Severity::Note => "ℹ️",
         };
         md.push_str(&format!(
             "- {icon} {} {}: {}\n",
