@@ -60,31 +60,12 @@ pub(crate) fn fetch_source(
     args: &InstallArgs,
 ) -> Result<Vec<Fetched>, Failure> {
     let skills = asked.skills;
-    // A local folder that is not itself a skill: searched below only when the user picks
-    // (a terminal's picker, --skill, --list); otherwise refused at once, nothing read.
+    // A local folder that is not itself a skill: what is found below it (a bounded search
+    // that reads only SKILL.md files) is never installed unasked, even one skill alone.
     let folder_of_skills = matches!(&spec, Spec::Path(path)
         if std::fs::metadata(path).is_ok_and(|m| m.is_dir())
             && std::fs::symlink_metadata(path.join("SKILL.md")).is_err());
     let picks = p.interactive() && !args.yes;
-    if folder_of_skills && skills.is_empty() && !picks {
-        let flags = super::restore::target_words(&args.target);
-        let list = command(
-            ["skillpack", "install", arg, "--list"]
-                .into_iter()
-                .chain(flags.iter().map(String::as_str)),
-        );
-        return Err(Failure {
-            kind: Some("not-a-skill-folder".into()),
-            ..Failure::new(format!(
-                "`{}` is not a skill folder: it has no SKILL.md at its top; nothing in it was read",
-                escape(arg)
-            ))
-            .hint(format!(
-                "`{}` lists the skills below it; install them with --skill NAME",
-                escape(&list)
-            ))
-        });
-    }
     let Some(opened) = open(session, (arg, &spec), asked.sha256)? else {
         let Spec::Catalog { name, version } = spec else {
             unreachable!("only a catalog name opens to nothing")
@@ -114,8 +95,8 @@ pub(crate) fn fetch_source(
         Pick::Named(skills)
     };
     let chosen = match source::listing::pick(&opened.skills, pick, &opened.shown) {
-        // Even one skill found below a folder is shown for the user to confirm.
-        Ok(_) if folder_of_skills && skills.is_empty() => ask(&opened)?,
+        Ok(_) if folder_of_skills && skills.is_empty() && picks => ask(&opened)?,
+        Ok(_) if folder_of_skills && skills.is_empty() => return Err(many(arg, &opened)),
         Ok(chosen) => chosen,
         Err(SourceError::ManySkills { .. }) if p.interactive() && !args.yes => ask(&opened)?,
         Err(SourceError::ManySkills { .. }) => return Err(many(arg, &opened)),
@@ -183,12 +164,18 @@ fn many(arg: &str, opened: &Opened) -> Failure {
         .unwrap_or_else(|| "NAME".into());
     Failure {
         kind: Some("several-skills".into()),
-        ..Failure::usage(format!(
-            "`{}` holds {} skills: {}",
-            escape(&opened.shown),
-            names.len(),
-            escape(&names.join(", "))
-        ))
+        ..Failure::usage(match names.len() {
+            1 => format!(
+                "`{}` is not a skill folder (no SKILL.md at its top), but holds one below it: {}",
+                escape(&opened.shown),
+                escape(names[0])
+            ),
+            n => format!(
+                "`{}` holds {n} skills: {}",
+                escape(&opened.shown),
+                escape(&names.join(", "))
+            ),
+        })
         .hint(format!(
             "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
             command(["skillpack", "install", arg, "--skill", &first]),

@@ -808,12 +808,15 @@ impl<'p> Session<'p> {
             let skills = listing::list_dir(&canonical, &self.config.limits)?;
             return Ok(Opened {
                 skills,
-                shown: path.to_string_lossy().into_owned(),
+                shown: crate::paths::lexical(path).to_string_lossy().into_owned(),
                 holder: Holder::Dir(canonical),
             });
         }
         let fetched = self.fetch_path(path, expected_sha256)?;
-        Opened::of_archive(fetched, path.to_string_lossy().into_owned())
+        Opened::of_archive(
+            fetched,
+            crate::paths::lexical(path).to_string_lossy().into_owned(),
+        )
     }
 
     /// A zip at a URL, and the skills in it.

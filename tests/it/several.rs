@@ -378,3 +378,39 @@ fn a_github_page_that_is_not_a_repository_is_refused_with_the_forms_that_work() 
     assert!(m.srv.all_hits().is_empty());
     assert!(!m.root().exists());
 }
+
+#[test]
+fn one_skill_below_a_folder_that_is_not_one_is_never_installed_unasked() {
+    let h = Home::new();
+    let src = h.home.path().join("stuff");
+    write_skill(&src.join("deep/lone"), "lone");
+    fs::write(src.join("notes.txt"), "not a skill").unwrap();
+    let root = h.home.path().join("root");
+    let out = h
+        .cmd()
+        .args(["install", "--no-companions", "--dir"])
+        .arg(&root)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("is not a skill folder"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("holds one below it: lone"),
+        "{}",
+        text(&out)
+    );
+    assert!(!root.exists(), "nothing may be installed");
+    // Named, it installs.
+    h.cmd()
+        .args(["install", "--no-companions", "--skill", "lone", "--dir"])
+        .arg(&root)
+        .arg(&src)
+        .assert()
+        .success();
+    assert!(root.join("lone/SKILL.md").is_file());
+}
