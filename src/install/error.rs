@@ -41,6 +41,10 @@ pub enum InstallError {
         offered: String,
     },
 
+    /// A `metadata.version` skillpack cannot keep in its records or print safely.
+    #[error("{name}: its version `{shown}` is longer than the {max} bytes skillpack records", max = crate::install::project::MAX_VERSION)]
+    BadVersion { name: String, shown: String },
+
     /// A skill a key verified at install, offered again by a source no trusted key signed.
     #[error(
         "{name} was installed from a source signed by key ID {key_id}; this source carries no signature by a trusted key, so it does not replace it"
@@ -135,6 +139,7 @@ impl InstallError {
             InstallError::NotInstalled { .. } => "not-installed",
             InstallError::Downgrade { .. } => "downgrade",
             InstallError::KeyRequired { .. } => "untrusted-key",
+            InstallError::BadVersion { .. } => "bad-version",
             InstallError::NotOurs { .. } => "not-ours",
             InstallError::Commit { .. } => "commit",
             InstallError::LockFile { .. } => "damaged-lock",

@@ -367,6 +367,16 @@ fn check(
     } else {
         skill::check_loads(tree, &name, origin, agents)?
     };
+    // Control characters are kept (and escaped wherever shown); a version longer than the
+    // records hold is refused here, before anything changes.
+    if let Some(v) = &meta.version
+        && v.len() > project::MAX_VERSION
+    {
+        return Err(InstallError::BadVersion {
+            name,
+            shown: crate::text::excerpt(v, 40),
+        });
+    }
     if let Some(expected) = &req.expected_name
         && *expected != name
     {

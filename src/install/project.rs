@@ -594,12 +594,7 @@ fn check(s: RawSkill) -> Result<Locked, String> {
     {
         return bad("`key` is not a minisign public key");
     }
-    if s.version
-        .as_deref()
-        .is_some_and(|v| v.chars().any(char::is_control))
-    {
-        return bad("`version` holds control characters");
-    }
+    // A version may hold control characters (a skill's own text, escaped wherever shown).
     if s.version.as_deref().is_some_and(|v| v.len() > MAX_VERSION) {
         return bad(&format!("`version` is longer than {MAX_VERSION} bytes"));
     }

@@ -397,3 +397,58 @@ fn a_damaged_project_lock_is_reported_before_anything_is_installed_or_removed() 
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(skills.join("demo/SKILL.md").is_file(), "removed anyway");
 }
+
+#[test]
+fn a_version_the_lock_cannot_hold_is_refused_and_one_with_escapes_does_not_jam_the_lock() {
+    let p = Project::new();
+    let write = |name: &str, version: &str| {
+        let dir = p.dir.join("skills-src").join(name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("SKILL.md"),
+            format!(
+                "---\nname: {name}\ndescription: A skill.\nmetadata:\n  version: {}\n---\n# {name}\n",
+                serde_json::json!(version)
+            ),
+        )
+        .unwrap();
+    };
+    let long = format!("1.0.0-{}", "a".repeat(140));
+    write("long", &long);
+    let o = p.run(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/long",
+        "--no-companions",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("longer than the 128 bytes"),
+        "{}",
+        text(&o)
+    );
+    assert!(!p.dir.join(".claude/skills/long").exists());
+    assert!(!p.dir.join("skillpack.lock").exists());
+
+    // Escapes in a version are kept, shown escaped, and the lock stays readable.
+    write("esc", "1.0.0\u{1b}[2J");
+    let out = p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/esc",
+        "--no-companions",
+    ]);
+    assert!(!out.contains('\u{1b}'), "{out}");
+    let again = p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/esc",
+        "--no-companions",
+    ]);
+    assert!(again.contains("Up to date"), "{again}");
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
