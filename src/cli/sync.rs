@@ -96,6 +96,23 @@ pub(crate) fn run(p: &Printer, args: SyncArgs) -> CmdResult {
         },
     };
     let trusted = args.lock.is_some();
+    // A project's own lock names only folders inside the project, whether or not the
+    // skill is installed yet: refused before anything is looked at through it.
+    for e in lock.skills.values() {
+        if let skillpack::install::project::Origin::Path(at) = &e.source
+            && let Err(why) = skillpack::install::project::local_path(at, &base, trusted)
+        {
+            return Err(Failure {
+                kind: Some("path-outside".into()),
+                ..Failure::new(format!(
+                    "{}: {}: {why}; nothing was changed",
+                    display_path(&env, &path),
+                    e.name
+                ))
+                .hint("fix that entry (or remove it) in the lock; a local skill of the project is written as path:./FOLDER")
+            });
+        }
+    }
     let scope = scope_of(p, &args, &lock, trusted);
     let mut work = Vec::new();
     for target in all_roots(&env, scope) {

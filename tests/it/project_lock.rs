@@ -452,3 +452,39 @@ fn a_version_the_lock_cannot_hold_is_refused_and_one_with_escapes_does_not_jam_t
     let check = p.run(&["sync", "--check"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+#[test]
+fn a_project_lock_naming_a_folder_outside_the_project_is_refused_even_when_installed() {
+    let p = Project::new();
+    p.demo_for_two_agents();
+    let sound = p.lock();
+    assert!(sound.contains("path:./skills-src/demo"), "{sound}");
+    let outside = p.dir.parent().unwrap().join("elsewhere");
+    for evil in [
+        "path:../elsewhere".to_string(),
+        format!("path:{}", outside.display()),
+    ] {
+        fs::write(
+            p.dir.join("skillpack.lock"),
+            sound.replace("path:./skills-src/demo", &evil),
+        )
+        .unwrap();
+        for args in [&["sync"][..], &["sync", "--check"]] {
+            let o = p.run(args);
+            assert_eq!(o.status.code(), Some(1), "{args:?} {evil}: {}", text(&o));
+            assert!(text(&o).contains("demo:"), "{}", text(&o));
+            assert!(text(&o).contains("nothing was changed"), "{}", text(&o));
+        }
+    }
+    // The same entry in a lock the user names is trusted.
+    fs::write(
+        p.dir.join("mine.lock"),
+        sound.replace(
+            "path:./skills-src/demo",
+            "path:./skills-src/../skills-src/demo",
+        ),
+    )
+    .unwrap();
+    let o = p.run(&["sync", "--lock", "mine.lock", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
