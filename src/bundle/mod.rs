@@ -18,7 +18,7 @@ pub use digest::{
 pub use error::{BundleError, SafetyRule};
 pub use extract::extract;
 pub use inspect::{Plan, SkillAt, inspect, open_archive, skill_dirs};
-pub use pack::{PackFile, Packing, collect_dir_within, is_junk, pack_to_vec};
+pub use pack::{PackFile, Packing, collect_dir_within, is_junk, pack_to_vec, walk};
 pub use rules::Limits;
 
 /// Archive bytes as the fetch stage hands them over: in memory (embedded skills and local

@@ -38,6 +38,23 @@ impl PackFile {
 
 pub use crate::skill::junk::is_junk;
 
+/// Everything below `dir` (`dir` itself first), sorted by name, without following links and
+/// without junk files or folders (nor what junk folders hold): the walk of a skill folder
+/// for packing it and of a folder searched for skills.
+pub fn walk(dir: &Path) -> impl Iterator<Item = Result<walkdir::DirEntry, BundleError>> + '_ {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_junk(&e.file_name().to_string_lossy()))
+        .map(move |entry| {
+            entry.map_err(|e| {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                BundleError::io("cannot read", path, e.into())
+            })
+        })
+}
+
 /// Reads a skill folder into memory, sorted by path, junk excluded, under the default
 /// [`Limits`]. Symlinks and special files are refused: a release must not depend on what
 /// they point at.
@@ -60,16 +77,8 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
     }
     let mut files = Vec::new();
     let mut total: u64 = 0;
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_junk(&e.file_name().to_string_lossy()));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            BundleError::io("cannot read", path, e.into())
-        })?;
+    for entry in walk(dir) {
+        let entry = entry?;
         let ft = entry.file_type();
         if ft.is_dir() {
             continue;

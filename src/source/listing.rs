@@ -157,16 +157,8 @@ pub fn list_dir(dir: &Path, limits: &Limits) -> Result<Vec<Found>, SourceError> 
 fn skill_dirs_in(dir: &Path, limits: &Limits) -> Result<Vec<String>, BundleError> {
     let mut dirs = Vec::new();
     let (mut files, mut folders, mut total) = (0usize, 0usize, 0u64);
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_junk(&e.file_name().to_string_lossy()));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            BundleError::io("cannot read", path, e.into())
-        })?;
+    for entry in bundle::walk(dir) {
+        let entry = entry?;
         if entry.depth() == 0 {
             continue;
         }
