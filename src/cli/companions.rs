@@ -109,6 +109,8 @@ const STATUS_WIDTH: usize = 11;
 
 /// The companions table on stdout, each row fitted to the terminal: a header, then one
 /// line per companion, each missing one with the command that installs it into `target`.
+/// When a row with a command would not fit the terminal, the commands are printed whole
+/// below the table, each on its own line, rather than cut.
 pub(crate) fn render(
     p: &Printer,
     env: &Env,
@@ -119,42 +121,75 @@ pub(crate) fn render(
     located: &[(&Companion, Origin)],
 ) {
     let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
-    // The command that installs one companion from where it was found.
+    // Where one companion can be installed from: a text, or the command that installs it.
     let how = |c: &Companion| match located.iter().find(|(l, _)| l.name == c.name) {
         Some((_, Origin::Nowhere { searched })) => {
-            format!("not found in {}", searched.join(", "))
+            (Some(format!("not found in {}", searched.join(", "))), None)
         }
-        Some((l, o)) => install_commands(target, &[(l, o.clone())])
-            .pop()
-            .map(|cmd| format!("`{cmd}`"))
-            .unwrap_or_default(),
-        None => format!("`{}`", install_command(target, &[c.name.as_str()])),
+        Some((l, o)) => (None, install_commands(target, &[(l, o.clone())]).pop()),
+        None => (None, Some(install_command(target, &[c.name.as_str()]))),
     };
+    let rows: Vec<(&Companion, String, Option<String>)> = list
+        .iter()
+        .map(|(_, c)| match c.found.first() {
+            Some(f) if f.visible => {
+                let version = f.version.as_deref().map(|v| format!(" ({v})"));
+                let at = format!("{} {}", f.scope, display_path(env, &f.path));
+                (c, format!("{at}{}", version.unwrap_or_default()), None)
+            }
+            Some(f) => {
+                let (text, cmd) = how(c);
+                let found = not_visible(env, agent, f);
+                (
+                    c,
+                    text.map_or(found.clone(), |t| format!("{found}; {t}")),
+                    cmd,
+                )
+            }
+            None => {
+                let (text, cmd) = how(c);
+                (c, text.unwrap_or_default(), cmd)
+            }
+        })
+        .collect();
+    let start = |c: &Companion| {
+        format!(
+            "{}  {}  ",
+            pad(&escape(&c.name), w),
+            status_word(p, c, declined.contains(&c.name))
+        )
+    };
+    let whole = |text: &str, cmd: &Option<String>| match (text.is_empty(), cmd) {
+        (_, None) => text.to_string(),
+        (true, Some(cmd)) => format!("`{cmd}`"),
+        (false, Some(cmd)) => format!("{text}; `{cmd}`"),
+    };
+    let below = p.out_width().is_some_and(|width| {
+        rows.iter().any(|(c, text, cmd)| {
+            cmd.is_some()
+                && console::measure_text_width(&start(c))
+                    + console::measure_text_width(&escape(&whole(text, cmd)))
+                    > width
+        })
+    });
     p.out_row(p.bold(&format!(
         "{}  {}  WHERE",
         pad("COMPANION", w),
         pad("STATUS", STATUS_WIDTH)
     )));
-    for (_, c) in list {
-        let detail = match c.found.first() {
-            Some(f) if f.visible => format!(
-                "{} {}{}",
-                f.scope,
-                display_path(env, &f.path),
-                f.version
-                    .as_deref()
-                    .map(|v| format!(" ({v})"))
-                    .unwrap_or_default()
-            ),
-            Some(f) => format!("{}; {}", not_visible(env, agent, f), how(c)),
-            None => how(c),
+    for (c, text, cmd) in &rows {
+        let detail = match cmd {
+            Some(_) if below && text.is_empty() => "command below".to_string(),
+            Some(_) if below => format!("command below; {text}"),
+            _ => whole(text, cmd),
         };
-        p.out_row(format!(
-            "{}  {}  {}",
-            pad(&escape(&c.name), w),
-            status_word(p, c, declined.contains(&c.name)),
-            escape(&detail)
-        ));
+        p.out_row(format!("{}{}", start(c), escape(&detail)));
+    }
+    if below {
+        p.out(p.dim("install commands:"));
+        for cmd in rows.iter().filter_map(|(_, _, cmd)| cmd.as_ref()) {
+            p.out(format!("  {}", escape(cmd)));
+        }
     }
 }
 
@@ -230,21 +265,35 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
     if !located.is_empty() && !p.quiet {
         for (c, origin) in &located {
             if let Origin::Nowhere { searched } = origin {
-                p.err(format!(
-                    "  {}: {}",
-                    p.dim(&format!("{} was not found in", escape(&c.name))),
-                    escape(&searched.join(", "))
-                ));
+                p.err_words(
+                    &format!(
+                        "  {}: {}",
+                        p.dim(&format!("{} was not found in", escape(&c.name))),
+                        escape(&searched.join(", "))
+                    ),
+                    "    ",
+                );
             }
         }
         let located: Vec<(&Companion, Origin)> =
             located.iter().map(|(c, o)| (*c, o.clone())).collect();
         for cmd in install_commands(&args.target, &located) {
-            p.err(format!(
+            let line = format!(
                 "  {}: {}",
                 p.dim("install the missing ones with"),
                 escape(&cmd)
-            ));
+            );
+            match p.err_width() {
+                // The words wrapped, the command whole on a line of its own.
+                Some(width) if console::measure_text_width(&line) > width => {
+                    p.err_words(
+                        &format!("  {}", p.dim("install the missing ones with:")),
+                        "  ",
+                    );
+                    p.err(format!("    {}", escape(&cmd)));
+                }
+                _ => p.err(line),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

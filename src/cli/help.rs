@@ -24,6 +24,9 @@ const HEADINGS: &[(&str, &str)] = &[
     ("skill_files", "Output"),
 ];
 
+/// The commands that print text for a shell or man, for which `--json` is refused.
+const REFUSE_JSON: &[&str] = &["completions", "man"];
+
 /// The full command line definition: what is parsed, completed and documented.
 pub(crate) fn command() -> clap::Command {
     let top_help = format!(
@@ -38,7 +41,17 @@ pub(crate) fn command() -> clap::Command {
         .collect();
     let shared = shared_ids();
     for name in names {
-        cmd = cmd.mut_subcommand(&name, |sub| {
+        cmd = cmd.mut_subcommand(&name, |mut sub| {
+            if REFUSE_JSON.contains(&name.as_str()) {
+                // An option of their own, hidden, stands in for the global `--json`: it is
+                // still parsed (and refused) but neither shown in their help nor completed.
+                sub = sub.arg(
+                    clap::Arg::new("json")
+                        .long("json")
+                        .action(clap::ArgAction::SetTrue)
+                        .hide(true),
+                );
+            }
             let more = format!("More: man skillpack-{name} (or skillpack man {name})");
             let after = match sub.get_after_help() {
                 Some(text) => format!("{text}\n\n{more}"),

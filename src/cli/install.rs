@@ -198,6 +198,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     // Each companion on its own: one that fails is reported and the others still install;
     // what was installed before stays installed.
     let mut failed = Vec::new();
+    let mut failures = Vec::new();
     for (name, arg, spec) in chosen {
         if let Err(f) = install_all(
             &mut session,
@@ -210,11 +211,12 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
                 message: format!("{name}: {}", f.message),
                 ..f
             };
-            if !p.json {
-                p.failure(&f);
-            }
             failed.push(json!({"name": name, "error": f.message, "kind": f.kind}));
+            failures.push(f);
         }
+    }
+    if !p.json {
+        report_failures(p, failures);
     }
 
     super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
@@ -240,4 +242,23 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         ));
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// Companion failures on stderr, those with the same hint together and the hint said once,
+/// after the last of them.
+fn report_failures(p: &Printer, failures: Vec<Failure>) {
+    let mut groups: Vec<(Option<String>, Vec<Failure>)> = Vec::new();
+    for f in failures {
+        match groups.iter_mut().find(|(hint, _)| *hint == f.hint) {
+            Some((_, group)) => group.push(f),
+            None => groups.push((f.hint.clone(), vec![f])),
+        }
+    }
+    for (hint, group) in groups {
+        let last = group.len() - 1;
+        for (i, f) in group.into_iter().enumerate() {
+            let hint = if i == last { hint.clone() } else { None };
+            p.failure(&Failure { hint, ..f });
+        }
+    }
 }

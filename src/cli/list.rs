@@ -14,8 +14,9 @@ use crate::TargetArgs;
 pub(crate) const LONG_ABOUT: &str = "\
 List the skills in a skills folder.
 
-Each skill skillpack installed is re-hashed and shown as ok, modified (files changed or
-added), missing-files, or missing (the folder is gone). Folders holding a SKILL.md that
+Each skill skillpack installed is re-hashed and shown as installed (intact), modified (files
+changed or added), missing-files, or missing (the folder is gone); `--json` calls the first
+state `ok`. Folders holding a SKILL.md that
 skillpack did not install are shown as unmanaged; skillpack never touches them.";
 
 pub(crate) const EXAMPLES: &str = "\
@@ -254,8 +255,9 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
     )));
     for ((name, version, state, source), agents) in cells.iter().zip(&agents) {
         let source = format!("{}{source}", agents_cell(agents));
+        // The human word for the `ok` state is the one the companions table uses.
         let painted = match *state {
-            "ok" => p.green(state),
+            "ok" => p.green("installed"),
             "unmanaged" => p.dim(state),
             _ => p.red(state),
         };

@@ -25,6 +25,7 @@ pub(crate) mod picker;
 pub(crate) mod pipeline;
 pub(crate) mod progress;
 pub(crate) mod project;
+pub(crate) mod raw;
 pub(crate) mod restore;
 pub(crate) mod settings;
 pub(crate) mod size;

@@ -198,6 +198,30 @@ impl Printer {
         self.err(fitted(line.as_ref(), &console::Term::stderr()));
     }
 
+    /// The columns a row on stdout may take without wrapping (one less than the terminal is
+    /// wide); `None` for a pipe, which gets every line whole.
+    pub(crate) fn out_width(&self) -> Option<usize> {
+        room(&console::Term::stdout())
+    }
+
+    /// As [`Printer::out_width`], for stderr.
+    pub(crate) fn err_width(&self) -> Option<usize> {
+        room(&console::Term::stderr())
+    }
+
+    /// `text` on stderr, wrapped to the terminal at spaces only (a word longer than a row
+    /// is left whole); rows after the first start with `indent`.
+    pub(crate) fn err_words(&self, text: &str, indent: &str) {
+        match self.err_width() {
+            Some(width) => {
+                for line in wrap_words(text, width, indent) {
+                    self.err(line);
+                }
+            }
+            None => self.err(text),
+        }
+    }
+
     /// A line on stderr as it is; the caller escapes outside text in it. A stderr that
     /// cannot be written to is no reason to stop (nor to panic).
     pub(crate) fn err(&self, line: impl AsRef<str>) {
@@ -268,11 +292,47 @@ impl Printer {
     }
 }
 
+/// One column less than `term` is wide, when it is a terminal.
+fn room(term: &console::Term) -> Option<usize> {
+    match term.size_checked() {
+        Some((_, cols)) if cols > 1 => Some(usize::from(cols) - 1),
+        _ => None,
+    }
+}
+
+/// `text` broken at spaces into rows of at most `width` columns (colours kept; a word wider
+/// than that gets a row of its own), the rows after the first starting with `indent`.
+pub(crate) fn wrap_words(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let body = text.trim_start_matches(' ');
+    let mut row = text[..text.len() - body.len()].to_string();
+    let mut used = row.len();
+    let mut empty = true;
+    let mut rows = Vec::new();
+    for word in body.split(' ') {
+        let w = console::measure_text_width(word);
+        if !empty && used + 1 + w > width {
+            rows.push(std::mem::take(&mut row));
+            row.push_str(indent);
+            used = console::measure_text_width(indent);
+            empty = true;
+        }
+        if !empty {
+            row.push(' ');
+            used += 1;
+        }
+        row.push_str(word);
+        used += w;
+        empty = false;
+    }
+    rows.push(row);
+    rows
+}
+
 /// `line` cut to one column less than `term` is wide, so that it never wraps (nor leaves
 /// the cursor past the edge); whole when `term` is not a terminal.
 fn fitted(line: &str, term: &console::Term) -> String {
-    match term.size_checked() {
-        Some((_, cols)) if cols > 1 => fit(line, usize::from(cols) - 1),
-        _ => line.to_string(),
+    match room(term) {
+        Some(width) => fit(line, width),
+        None => line.to_string(),
     }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 
 use console::Term;
 
-use super::picker::raw;
+use super::raw;
 
 /// Puts the terminal back however the read ends.
 struct Restore(Option<raw::Saved>);

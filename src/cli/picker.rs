@@ -3,7 +3,8 @@
 //!
 //! Every line is fitted to the terminal width ([`super::fit`]: cut with `…`, the description
 //! first), so each item takes exactly one row and a redraw replaces exactly the rows drawn
-//! before. The terminal stays in raw mode for the whole prompt, so Ctrl-C arrives as a key
+//! before. When the terminal was made narrower since the last frame, most terminals have
+//! reflowed that frame onto more rows; the redraw starts that many rows up. The terminal stays in raw mode for the whole prompt, so Ctrl-C arrives as a key
 //! ([`Answer::Interrupted`]) rather than a signal, and the cursor is shown again however the
 //! prompt ends. Text from outside (names, descriptions) is escaped here.
 
@@ -12,6 +13,7 @@ use std::io;
 use console::{Key, Style, Term};
 use skillpack::text::escape;
 
+use super::raw;
 use super::{fit, pad};
 
 /// An item to pick: a name, and a description shown after it (cut first when space is short).
@@ -46,10 +48,12 @@ pub(crate) const INTERRUPTED: u8 = 130;
 const HELP: &str = "space ticks, enter confirms, esc cancels, a ticks all";
 
 /// A prompt in progress: the cursor hidden (when asked), the terminal in raw mode, and the
-/// number of rows drawn. Dropping it shows the cursor and restores the terminal.
+/// width of each line drawn with the terminal width it was drawn at. Dropping it shows the
+/// cursor and restores the terminal.
 struct Screen<'t> {
     term: &'t Term,
-    drawn: usize,
+    drawn: Vec<usize>,
+    drawn_at: usize,
     raw: Option<raw::Saved>,
 }
 
@@ -58,7 +62,8 @@ impl<'t> Screen<'t> {
         let raw = raw::enter()?;
         let screen = Screen {
             term,
-            drawn: 0,
+            drawn: Vec::new(),
+            drawn_at: 0,
             raw,
         };
         if hide_cursor {
@@ -73,6 +78,11 @@ impl<'t> Screen<'t> {
         (usize::from(cols).max(20), usize::from(rows).max(4))
     }
 
+    /// The terminal width now, as the terminal wraps rows (no floor).
+    fn columns(&self) -> usize {
+        usize::from(self.term.size().1).max(1)
+    }
+
     /// Replaces the rows drawn before with `lines`, each already fitted to one row.
     fn draw(&mut self, lines: &[String]) -> io::Result<()> {
         self.erase()?;
@@ -82,15 +92,22 @@ impl<'t> Screen<'t> {
             frame.push('\n');
         }
         self.term.write_str(&frame)?;
-        self.drawn = lines.len();
+        self.drawn = lines
+            .iter()
+            .map(|l| console::measure_text_width(l))
+            .collect();
+        self.drawn_at = self.columns();
         Ok(())
     }
 
+    /// Clears the rows drawn before, from the first one to the end of the screen.
     fn erase(&mut self) -> io::Result<()> {
-        if self.drawn > 0 {
-            self.term.move_cursor_up(self.drawn)?;
+        if !self.drawn.is_empty() {
+            let rows = rows_taken(&self.drawn, self.drawn_at, self.columns());
+            self.term.move_cursor_up(rows)?;
+            self.term.write_str("\r")?;
             self.term.clear_to_end_of_screen()?;
-            self.drawn = 0;
+            self.drawn.clear();
         }
         Ok(())
     }
@@ -107,6 +124,17 @@ impl Drop for Screen<'_> {
             raw::leave(saved);
         }
     }
+}
+
+/// The rows that lines of `widths` columns, drawn one a row on a terminal `before` columns
+/// wide, take once it is `now` columns wide. A narrower terminal that reflows (tmux, most
+/// terminal emulators) wraps each longer line onto several rows; the cursor is moved up
+/// that far, which at worst also clears some rows above the prompt on one that does not.
+fn rows_taken(widths: &[usize], before: usize, now: usize) -> usize {
+    if now >= before {
+        return widths.len();
+    }
+    widths.iter().map(|w| w.div_ceil(now).max(1)).sum()
 }
 
 /// Asks which of `items` to take (none ticked at first); the indices ticked, in order.
@@ -243,45 +271,6 @@ pub(crate) fn confirm(term: &Term, prompt: &str) -> io::Result<Answer<bool>> {
     Ok(answer)
 }
 
-/// Raw mode held for the length of a prompt, so that Ctrl-C is read as a key between key
-/// reads too; output processing is kept, so `\n` still starts a new row.
-#[cfg(unix)]
-pub(crate) mod raw {
-    use std::io;
-
-    use rustix::termios::{self, OptionalActions, Termios};
-
-    pub(crate) struct Saved(Termios);
-
-    pub(crate) fn enter() -> io::Result<Option<Saved>> {
-        let stdin = io::stdin();
-        let Ok(original) = termios::tcgetattr(&stdin) else {
-            // Not a terminal after all: key reads go to /dev/tty, in raw mode each.
-            return Ok(None);
-        };
-        let mut raw = original.clone();
-        raw.make_raw();
-        raw.output_modes = original.output_modes;
-        termios::tcsetattr(&stdin, OptionalActions::Drain, &raw)?;
-        Ok(Some(Saved(original)))
-    }
-
-    pub(crate) fn leave(saved: Saved) {
-        let _ = termios::tcsetattr(io::stdin(), OptionalActions::Drain, &saved.0);
-    }
-}
-
-#[cfg(not(unix))]
-pub(crate) mod raw {
-    pub(crate) struct Saved;
-
-    pub(crate) fn enter() -> std::io::Result<Option<Saved>> {
-        Ok(None)
-    }
-
-    pub(crate) fn leave(_: Saved) {}
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +319,13 @@ mod tests {
         assert_eq!(lines.len(), 7);
         assert!(lines[1].contains("s10") && lines[3].contains("> [ ] s12"));
         assert!(lines[6].starts_with("13/30, "));
+    }
+
+    #[test]
+    fn a_narrower_terminal_counts_the_rows_each_line_was_reflowed_onto() {
+        assert_eq!(rows_taken(&[42, 99, 0, 45], 100, 100), 4);
+        assert_eq!(rows_taken(&[42, 99, 0, 45], 100, 120), 4);
+        assert_eq!(rows_taken(&[42, 99, 0, 45], 100, 45), 1 + 3 + 1 + 1);
     }
 
     #[test]

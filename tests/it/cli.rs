@@ -383,7 +383,13 @@ fn usage_errors_without_json_leave_stdout_empty() {
 
 #[test]
 fn completions_and_man_refuse_json() {
-    for args in [&["completions", "bash", "--json"][..], &["--json", "man"]] {
+    for args in [
+        &["completions", "bash", "--json"][..],
+        &["--json", "man"],
+        &["man", "--json"],
+        &["man", "install", "--json"],
+        &["--json", "completions", "zsh"],
+    ] {
         let out = skillpack().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let error = json_error(&out);
@@ -392,6 +398,25 @@ fn completions_and_man_refuse_json() {
             "{error}"
         );
     }
+}
+
+#[test]
+fn completions_and_man_help_leave_out_json() {
+    for args in [
+        &["man", "--help"][..],
+        &["completions", "--help"],
+        &["man", "-h"],
+        &["help", "completions"],
+    ] {
+        let out = skillpack().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("--color"), "{args:?}:\n{help}");
+        assert!(!help.contains("--json"), "{args:?}:\n{help}");
+    }
+    // Other commands still show it.
+    let out = skillpack().args(["list", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--json"));
 }
 
 #[test]

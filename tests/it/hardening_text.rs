@@ -137,7 +137,7 @@ fn escape_sequences_in_a_skill_are_shown_escaped_by_every_command() {
     list.assert_clean("list");
     assert!(
         list.stdout
-            .contains("ok             1.0.0\\u{1b}[2J\\u{1b}[31m  "),
+            .contains("installed      1.0.0\\u{1b}[2J\\u{1b}[31m  "),
         "{}",
         list.stdout
     );

@@ -385,8 +385,11 @@ fn list_shows_version_source_and_each_state() {
         .arg("list")
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"account-management\s+ok\s+0\.1\.0\s+embedded").unwrap())
-        .stdout(predicate::str::is_match(r"demo\s+ok\s+1\.0\.0\s+.*good\.zip").unwrap());
+        .stdout(
+            predicate::str::is_match(r"account-management\s+installed\s+0\.1\.0\s+embedded")
+                .unwrap(),
+        )
+        .stdout(predicate::str::is_match(r"demo\s+installed\s+1\.0\.0\s+.*good\.zip").unwrap());
     fs::remove_file(sb.root().join("demo/references/r.md")).unwrap();
     fs::write(sb.root().join("account-management/SKILL.md"), "x").unwrap();
     let out = sb

@@ -1211,3 +1211,53 @@ fn https_certificates_are_checked_against_the_systems_trusted_roots() {
         .stderr(predicate::str::contains("Installed alpha 1.0.0"));
     assert!(s.root().join("alpha/SKILL.md").is_file());
 }
+
+#[test]
+fn companions_failing_for_one_reason_share_one_hint() {
+    // Every companion's archive is on a host where nothing listens: four failures, one
+    // reason, one hint after them.
+    let s = Sandbox::new();
+    let srv = Server::start();
+    let dead = closed_port();
+    let names = [
+        "customer-success-playbook",
+        "crm-management",
+        "sales-playbook",
+        "partnership-strategy",
+    ];
+    let entries = names
+        .iter()
+        .map(|n| index_entry(n, "0.2.0", &format!("{dead}/{n}.zip")))
+        .collect();
+    srv.route("/index.json", vec![Reply::Body(index(entries))]);
+    let out = s
+        .install(&["--with-companions", "--index", &srv.url("/index.json")])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    for n in names {
+        let lines = err
+            .lines()
+            .filter(|l| l.starts_with(&format!("error: {n}: ")))
+            .count();
+        assert_eq!(lines, 1, "{n}:\n{err}");
+    }
+    let hints: Vec<&str> = err.lines().filter(|l| l.contains("hint:")).collect();
+    assert_eq!(hints.len(), 1, "{err}");
+    // The hint follows the failures it is about.
+    let lines: Vec<&str> = err.lines().collect();
+    let last_failure = lines
+        .iter()
+        .rposition(|l| {
+            names
+                .iter()
+                .any(|n| l.starts_with(&format!("error: {n}: ")))
+        })
+        .unwrap();
+    let hint = err.lines().position(|l| l.contains("hint:")).unwrap();
+    assert_eq!(hint, last_failure + 1, "{err}");
+    assert!(err.contains("4 companions could not be installed"), "{err}");
+}

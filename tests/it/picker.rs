@@ -115,7 +115,7 @@ pub(crate) struct Pty {
     screen: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl Pty {
@@ -148,8 +148,67 @@ impl Pty {
             screen,
             writer,
             child,
-            _master: pair.master,
+            master: pair.master,
         }
+    }
+
+    /// Makes the terminal `cols` wide (the program gets SIGWINCH) and reflows what is on the
+    /// screen as tmux and most terminal emulators do: each line the terminal had wrapped is
+    /// joined, then wrapped again at the new width, the cursor kept on its character, and
+    /// the top rows scrolled off when the lines no longer fit. Colours are not kept, nor
+    /// rows below the cursor's line.
+    pub(crate) fn resize(&mut self, cols: u16) {
+        let mut parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, old_cols) = (screen.size().0.get(), screen.size().1.get());
+        let (cursor_row, cursor_col) = screen.cursor_position();
+        let hidden = screen.hide_cursor();
+        let texts: Vec<String> = screen.rows(0, old_cols).collect();
+        // Each line as one text, and where the cursor is in its line.
+        let mut lines: Vec<String> = vec![String::new()];
+        let mut cursor = (0, 0);
+        for (r, text) in texts.iter().enumerate() {
+            let last = lines.len() - 1;
+            if r == usize::from(cursor_row) {
+                let before = lines[last].chars().count();
+                cursor = (last, before + usize::from(cursor_col));
+            }
+            lines[last].push_str(text);
+            if !screen.row_wrapped(r as u16) {
+                lines.push(String::new());
+            }
+        }
+        lines.truncate(cursor.0 + 1);
+        let size = |n| NonZeroU16::new(n).unwrap();
+        let mut fresh = vt100::Parser::new(size(rows), size(cols), 0);
+        let mut bytes = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            if i == cursor.0 {
+                let chars: Vec<char> = line.chars().collect();
+                let at = cursor.1.min(chars.len());
+                bytes.extend(&chars[..at]);
+                bytes.push_str(&" ".repeat(cursor.1 - at));
+                bytes.push_str("\x1b7");
+                bytes.extend(&chars[at..]);
+                bytes.push_str("\x1b8");
+            } else {
+                bytes.push_str(line);
+                bytes.push_str("\r\n");
+            }
+        }
+        if hidden {
+            bytes.push_str("\x1b[?25l");
+        }
+        fresh.process(bytes.as_bytes());
+        *parser = fresh;
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
     }
 
     pub(crate) fn contents(&self) -> String {
@@ -325,6 +384,31 @@ fn picker_at_60_columns_draws_each_companion_once_and_installs_the_ticked_ones()
 #[test]
 fn picker_at_120_columns_draws_each_companion_once_and_installs_the_ticked_ones() {
     pick_two(120);
+}
+
+#[test]
+fn picker_redrawn_after_the_terminal_narrows_leaves_no_old_rows_behind() {
+    let sb = Sandbox::new();
+    let mut pty = sb.install_on_pty(100, &[]);
+    pty.wait_for("the picker", |s| s.contains(PROMPT));
+    pty.resize(45);
+    thread::sleep(Duration::from_millis(100));
+    pty.keys(&[DOWN]);
+    let screen = pty.wait_for("the redrawn picker", |s| s.contains("> [ ] crm-management"));
+    println!("the picker after narrowing to 45 columns:\n{screen}");
+    assert_eq!(screen.matches(PROMPT).count(), 1, "{screen}");
+    assert_eq!(screen.matches("space ticks").count(), 1, "{screen}");
+    for name in COMPANIONS {
+        // Long names are cut at 45 columns: their first ten characters.
+        assert_eq!(screen.matches(&name[..10]).count(), 1, "{name}:\n{screen}");
+    }
+    assert_eq!(pty.wrapped_picker_rows(), Vec::<u16>::new(), "{screen}");
+    for row in pty.rows() {
+        assert!(row.chars().count() <= 45, "{row:?}");
+    }
+    pty.keys(&[SPACE, ENTER]);
+    assert_eq!(pty.exit_code(), 0, "{}", pty.contents());
+    assert_eq!(sb.installed(), ["account-management", "crm-management"]);
 }
 
 #[test]

@@ -83,7 +83,11 @@ fn list_keeps_name_and_state_in_view_at_60_and_120_columns() {
         assert_eq!(rows[0].split_whitespace().nth(1), Some("STATE"), "{rows:?}");
         assert_eq!(rows.len(), 3, "{rows:?}");
         for row in &rows[1..] {
-            assert_eq!(row.split_whitespace().nth(1), Some("ok"), "{cols}: {row:?}");
+            assert_eq!(
+                row.split_whitespace().nth(1),
+                Some("installed"),
+                "{cols}: {row:?}"
+            );
         }
         if cols == 120 {
             // A long version is cut, not the columns after it.
@@ -182,4 +186,45 @@ fn a_password_typed_at_the_prompt_is_not_shown_and_makes_an_encrypted_key() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn companions_on_a_narrow_terminal_prints_each_command_whole_below_the_table() {
+    let home = net::Home::new();
+    let out = home.std_cmd().args(["install"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pty = skillpack_on_pty(&home, 60, &["companions"]);
+    assert_eq!(pty.exit_code(), 0, "{}", pty.contents());
+    let screen = pty.contents();
+    println!("companions at 60 columns:\n{screen}");
+    let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    for name in COMPANIONS {
+        let cmd = format!("  skillpack install {name}");
+        assert!(lines.contains(&cmd.as_str()), "{name}:\n{screen}");
+    }
+    // No command is cut.
+    for line in &lines {
+        assert!(
+            !(line.contains("skillpack install") && line.ends_with('…')),
+            "{line:?}\n{screen}"
+        );
+    }
+    // The footer breaks between words, and its command is whole on a line of its own
+    // (which the terminal may wrap).
+    let rows = pty.rows();
+    let at = rows
+        .iter()
+        .position(|r| r.contains("install the"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert_eq!(
+        rows[at].trim(),
+        "install the missing ones with:",
+        "{screen}"
+    );
+    let all = format!("    skillpack install {}", COMPANIONS.join(" "));
+    assert!(lines.contains(&all.as_str()), "{screen}");
 }
