@@ -54,10 +54,29 @@ pub enum InstallError {
     #[error("`{}` was not installed by skillpack, and skillpack never removes a folder it did not install", path.display())]
     NotOurs { path: PathBuf },
 
-    #[error("cannot move `{}` to `{}`: {source}", from.display(), to.display())]
+    /// A skill folder could not be put in place, moved aside or put back.
+    #[error("{action} `{}`: {source}", path.display())]
     Commit {
-        from: PathBuf,
-        to: PathBuf,
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing the copy of a skill being installed failed. The copy is unpacked in a
+    /// transaction folder deleted before this is reported, so the message names what was
+    /// being written (`entry`, the path inside the skill) and where the skill was going.
+    #[error(
+        "{action} {} into `{}`: {source}",
+        staged_what(.entry.as_deref(), .skill),
+        root.display()
+    )]
+    Staged {
+        action: &'static str,
+        /// The path inside the skill; `None` for the copy as a whole or its record.
+        entry: Option<String>,
+        skill: String,
+        root: PathBuf,
         #[source]
         source: std::io::Error,
     },
@@ -145,7 +164,7 @@ impl InstallError {
             InstallError::DamagedTxn { .. } => "damaged-record",
             InstallError::BadName { .. } => "bad-name",
             InstallError::NotAFolder { .. } => "not-a-folder",
-            InstallError::Io { .. } => "io",
+            InstallError::Io { .. } | InstallError::Staged { .. } => "io",
         }
     }
 
@@ -159,5 +178,12 @@ impl InstallError {
             path: path.into(),
             source,
         }
+    }
+}
+
+fn staged_what(entry: Option<&str>, skill: &str) -> String {
+    match entry {
+        Some(entry) => format!("`{}` of {}", crate::text::escape(entry), skill),
+        None => format!("the copy of {skill} being installed"),
     }
 }

@@ -698,6 +698,16 @@ fn a_read_only_state_folder_leaves_the_previous_skill_in_place_and_recorded() {
         &["install", v2.to_str().unwrap(), "--no-companions"],
     );
     assert_eq!(out.status.code(), Some(1));
+    // The transaction folder is gone by now: the message names the skill folder instead.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains(".skillpack/staging"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot replace `{}`",
+            w.root().join("demo").display()
+        )),
+        "{err}"
+    );
     assert_eq!(
         fs::read_dir(w.state().join("staging")).unwrap().count(),
         0,
@@ -891,6 +901,7 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
     assert!(run(&v1).status.success());
     let mut failures = 0;
     let mut record_write_failed = false;
+    let mut entry_named = false;
     // From no room at all to room for everything, 4 KiB pages at a time.
     for left_kib in (0..=160).step_by(4) {
         let filler = fill(fs_.path(), left_kib * 1024);
@@ -913,7 +924,11 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
             assert_eq!(recorded, "1.0.0", "a failed run changed the record");
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(err.contains("No space left"), "{err}");
+            // The transaction folder is deleted before the message is shown: it names
+            // what was being written of which skill, and where to.
+            assert!(!err.contains(".skillpack/staging"), "{err}");
             record_write_failed |= err.contains("lock.json");
+            entry_named |= err.contains(&format!("of demo into `{}`", root.display()));
         }
         // Free the space: the root works again at once, with no debris left behind.
         fs::remove_file(&filler).unwrap();
@@ -938,6 +953,7 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
         record_write_failed,
         "no fill level made the record write fail after the swap"
     );
+    assert!(entry_named, "no fill level failed while unpacking");
 }
 
 #[test]
