@@ -264,6 +264,13 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 ))
             }
         }
+        InstallError::ProjectFolder { found, .. } => Failure {
+            kind: Some(kind.into()),
+            ..Failure::new(e.to_string()).hint(format!(
+                "replace {} with a real folder, or pass --dir to name the real skills folder",
+                if found == "a symbolic link" { "the link" } else { "it" }
+            ))
+        },
         InstallError::Unmanaged { .. } => Failure {
             kind: Some(kind.into()),
             ..Failure::new(e.to_string())

@@ -103,6 +103,11 @@ pub enum InstallError {
         expected: &'static str,
     },
 
+    /// A folder between a project and its skills root (`.claude`, `.claude/skills`, …) that
+    /// is a link or not a folder: a cloned repository could point it anywhere.
+    #[error("{}", project_folder(.path, .found))]
+    ProjectFolder { path: PathBuf, found: &'static str },
+
     #[error(
         "`{}` is larger than {cap} bytes, which no record skillpack writes reaches; move it aside and run again",
         path.display()
@@ -158,7 +163,7 @@ impl InstallError {
             InstallError::Commit { .. } => "commit",
             InstallError::LockFile { .. } => "damaged-lock",
             InstallError::NewerLock { .. } => "newer-lock",
-            InstallError::UnsafeState { .. } => "unsafe-state",
+            InstallError::UnsafeState { .. } | InstallError::ProjectFolder { .. } => "unsafe-state",
             InstallError::TooLarge { .. } => "state-too-large",
             InstallError::Damaged { .. } => "damaged-state",
             InstallError::DamagedTxn { .. } => "damaged-record",
@@ -185,5 +190,19 @@ fn staged_what(entry: Option<&str>, skill: &str) -> String {
     match entry {
         Some(entry) => format!("`{}` of {}", crate::text::escape(entry), skill),
         None => format!("the copy of {skill} being installed"),
+    }
+}
+
+fn project_folder(path: &std::path::Path, found: &str) -> String {
+    if found == super::rootfs::Kind::Symlink.describe() {
+        format!(
+            "`{}` is a symbolic link, which may lead out of the project; skillpack does not install through links in a project, because a cloned repository could point them anywhere. Nothing was read or changed through it",
+            path.display()
+        )
+    } else {
+        format!(
+            "`{}` is {found}, not a folder; skillpack keeps a project's skills in real folders inside it. Nothing was read or changed there",
+            path.display()
+        )
     }
 }

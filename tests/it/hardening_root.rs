@@ -994,8 +994,43 @@ fn a_project_skills_folder_linked_outside_the_project_is_refused() {
             w.run(args)
                 .code(1)
                 .stderr(predicate::str::contains(link))
-                .stderr(predicate::str::contains("symbolic link"));
+                .stderr(predicate::str::contains("symbolic link"))
+                .stderr(predicate::str::contains("links in a project"))
+                .stderr(predicate::str::contains("keeps a folder there").not())
+                .stderr(predicate::str::contains("skills folder) and").not())
+                .stderr(predicate::str::contains(
+                    "hint: replace the link with a real folder, or pass --dir",
+                ));
         }
+        // The hint is in the JSON error too.
+        let out = w.run(&["list", "--json"]).code(1);
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(v["error"]["kind"], "unsafe-state");
+        assert!(
+            v["error"]["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("--dir")),
+            "{v}"
+        );
         assert_victim_intact(&w, &before);
     }
+}
+
+#[test]
+#[cfg(unix)]
+fn a_file_standing_where_a_project_folder_goes_is_refused_with_its_own_wording() {
+    let w = World::new();
+    fs::create_dir_all(w.project().join(".agents")).unwrap();
+    fs::write(w.project().join(".agents/skills"), "not a folder").unwrap();
+    w.cmd()
+        .args(["list", "--scope", "project", "--agent", "codex"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            ".agents/skills` is a regular file, not a folder",
+        ))
+        .stderr(predicate::str::contains("keeps a folder there").not())
+        .stderr(predicate::str::contains(
+            "hint: replace it with a real folder",
+        ));
 }
