@@ -15,6 +15,8 @@
 #                           or .../releases/download/vVERSION with SKILLPACK_VERSION)
 #   SKILLPACK_INSTALL_DIR   where the binary goes (default $HOME/.local/bin)
 #   SKILLPACK_NO_RUN=1      install the binary only; do not run `skillpack install`
+#   XDG_DATA_HOME           the man pages go to $XDG_DATA_HOME/man/man1
+#                           (default $HOME/.local/share/man/man1)
 #   SKILLPACK_INSTALL_PUBKEY  the minisign public key SHA256SUMS must be signed by
 #                           (default: the skillpack release key below; for mirrors that sign
 #                           their own copy)
@@ -51,6 +53,8 @@ Environment:
   SKILLPACK_DOWNLOAD_URL  release assets location (default: the GitHub release)
   SKILLPACK_INSTALL_DIR   where to put the binary (default: $HOME/.local/bin)
   SKILLPACK_NO_RUN=1      only install the binary
+  XDG_DATA_HOME           man pages go to $XDG_DATA_HOME/man/man1
+                          (default: $HOME/.local/share/man/man1)
   SKILLPACK_INSTALL_PUBKEY  the minisign key SHA256SUMS must be signed by
   SKILLPACK_INSTALL_UNSIGNED=1  check the checksum only, even with minisign installed
 
@@ -198,6 +202,29 @@ sha256_of() {
     printf '%s\n' "${sum%% *}" | tr 'A-F' 'a-f'
 }
 
+# install_man_pages BINARY: the man pages, written by the binary just installed (so they
+# match it) into the user's man folder. Never fails the install: a problem here is said.
+install_man_pages() {
+    if [ -n "${XDG_DATA_HOME:-}" ]; then
+        man_dir="$XDG_DATA_HOME/man/man1"
+    elif [ -n "${HOME:-}" ]; then
+        man_dir="$HOME/.local/share/man/man1"
+    else
+        say "HOME is not set: the man pages were not installed ('skillpack man' prints them)"
+        return 0
+    fi
+    case "$man_dir" in
+        /*) ;;
+        *) man_dir="$(pwd)/$man_dir" ;;
+    esac
+    if mkdir -p "$man_dir" 2>/dev/null && "$1" man --out "$man_dir" >/dev/null 2>&1; then
+        say "installed the man pages to $man_dir (read them with: man skillpack)"
+    else
+        say "could not write the man pages to $man_dir; skillpack is installed all the same ('skillpack man' prints them)"
+    fi
+    return 0
+}
+
 main() {
     while [ $# -gt 0 ]; do
         case "$1" in
@@ -332,6 +359,7 @@ main() {
     fi
     tmp_dest=""
     say "installed skillpack to $dest"
+    install_man_pages "$dest"
 
     # Said before `skillpack install` runs, so it is not lost under that command's output.
     case ":${PATH:-}:" in

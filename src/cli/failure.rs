@@ -177,9 +177,10 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 ..Failure::new(e.to_string()).hint(match local_folder(diagnostics) {
                     // From a local folder: the command that lists them there.
                     Some(dir) => format!(
-                        "{n} problem{} in all; nothing was installed. `{}` lists them",
+                        "{n} problem{} in all; nothing was installed. `{} {}` lists them",
                         if n == 1 { "" } else { "s" },
-                        command(["skillpack", "validate", &dir])
+                        command(["skillpack", "validate"]),
+                        super::path_word(&dir)
                     ),
                     // From an archive: no folder to point a command at, so the rules found.
                     None if n <= 1 => "nothing was installed".to_string(),
@@ -192,8 +193,9 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
             // From an archive there is no folder to validate: the rules it breaks instead.
             let hint = match local_folder(diagnostics) {
                 Some(dir) => format!(
-                    "nothing was installed. `{}` shows why {} skips it",
-                    command(["skillpack", "validate"].into_iter().chain(profile).chain([dir.as_str()])),
+                    "nothing was installed. `{} {}` shows why {} skips it",
+                    command(["skillpack", "validate"].into_iter().chain(profile)),
+                    super::path_word(&dir),
                     agent.display_name()
                 ),
                 None => format!(
@@ -264,6 +266,13 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 ))
             }
         }
+        InstallError::ProjectFolder { found, .. } => Failure {
+            kind: Some(kind.into()),
+            ..Failure::new(e.to_string()).hint(format!(
+                "replace {} with a real folder, or pass --dir to name the real skills folder",
+                if found == "a symbolic link" { "the link" } else { "it" }
+            ))
+        },
         InstallError::Unmanaged { .. } => Failure {
             kind: Some(kind.into()),
             ..Failure::new(e.to_string())
@@ -302,8 +311,8 @@ fn rules(diagnostics: &[skillpack::skill::Diagnostic]) -> String {
 }
 
 /// The local folder the diagnostics are about, when they name one by its absolute path.
-fn local_folder(diagnostics: &[skillpack::skill::Diagnostic]) -> Option<String> {
+fn local_folder(diagnostics: &[skillpack::skill::Diagnostic]) -> Option<std::path::PathBuf> {
     let file = &diagnostics.first()?.file;
     let dir = file.parent().filter(|d| d.is_absolute())?;
-    Some(dir.to_string_lossy().into_owned())
+    Some(dir.to_path_buf())
 }

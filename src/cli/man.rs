@@ -102,6 +102,10 @@ const FILES: &[(&str, &str)] = &[
         "What skillpack installed in the skills root ROOT: source, version, tree digest, each file's SHA-256.",
     ),
     (
+        "ROOT/.skillpack/declined.json",
+        "The companion skills declined in ROOT, so that later installs do not offer them again (removing it brings the offers back).",
+    ),
+    (
         "ROOT/.skillpack/staging/",
         "Where bundles are unpacked and checked before the swap into ROOT/NAME.",
     ),

@@ -237,6 +237,43 @@ pub(crate) fn command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
     skillpack::text::shell_command(words)
 }
 
+/// `path` made absolute from the current folder, `.` and `..` steps taken, for messages
+/// (which write the home folder `~`); as it is when the current folder cannot be read.
+pub(crate) fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    let Ok(full) = std::path::absolute(path) else {
+        return path.to_path_buf();
+    };
+    let mut clean = std::path::PathBuf::new();
+    for part in full.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// `path` as one word of a command to paste: `~/…` when it is under the home folder and
+/// the rest needs no quoting (a quoted `~` would not expand), else the absolute path,
+/// quoted as needed.
+pub(crate) fn path_word(path: &std::path::Path) -> String {
+    if let Some(home) = settings::get()
+        .home
+        .as_deref()
+        .filter(|h| h.as_os_str().len() > 1)
+        && let Ok(rest) = path.strip_prefix(home)
+        && let Some(rest) = rest.to_str()
+        && !rest.is_empty()
+        && skillpack::text::shell_quote(rest) == rest
+    {
+        return format!("~/{rest}");
+    }
+    skillpack::text::shell_quote(&path.to_string_lossy()).into_owned()
+}
+
 /// Shortens a path under the home folder to `~/…` for display.
 pub(crate) fn display_path(env: &Env, p: &std::path::Path) -> String {
     if let Some(home) = &env.home

@@ -150,7 +150,7 @@ pub(crate) fn run_pipeline(
     p.detail(format!("archive sha256:{}", fetched.sha256));
     let mut on_wait = p.on_wait();
     let report = install::install_fetched(session, root, fetched, opts, &mut on_wait)
-        .map_err(install_failure)?;
+        .map_err(|e| in_archive(p, &fetched.source, e))?;
     // Said once the archive matched the digest the signed list gives, never before.
     if let (SourceRecord::Url { .. }, Some(key)) = (&fetched.source, &fetched.signed_by) {
         p.status(
@@ -163,6 +163,55 @@ pub(crate) fn run_pipeline(
     }
     say_recovered(p, report.recovered);
     Ok(report)
+}
+
+/// The archive whose entries a diagnostic names by their path inside it, as shown: a
+/// local zip (`~/…`) or a URL. `None` for folders (their diagnostics name real files).
+fn archive_of(p: &Printer, source: &SourceRecord) -> Option<String> {
+    match source {
+        SourceRecord::File { path, .. } => Some(p.path_text(path)),
+        SourceRecord::Url { url, .. } => Some(url.clone()),
+        _ => None,
+    }
+}
+
+/// [`install_failure`], with a diagnostic about an entry of an archive naming the archive
+/// first (`~/wn.zip: wrongname/SKILL.md:2:7: …`).
+fn in_archive(p: &Printer, source: &SourceRecord, e: install::InstallError) -> Failure {
+    use skillpack::skill::SkillError;
+    let entry = match &e {
+        install::InstallError::Skill(
+            SkillError::Invalid { diagnostics } | SkillError::NotLoaded { diagnostics, .. },
+        ) => diagnostics
+            .first()
+            .filter(|d| d.file.is_relative())
+            .map(|d| d.file.display().to_string()),
+        _ => None,
+    };
+    let mut f = install_failure(e);
+    if let (Some(entry), Some(archive)) = (entry, archive_of(p, source)) {
+        f.message = f
+            .message
+            .replacen(&entry, &format!("{archive}: {entry}"), 1);
+    }
+    f
+}
+
+/// A diagnostic as its Display writes it, with its file as the rest of the output shows
+/// paths: `~/…`, or inside `archive` for an entry of one.
+fn diagnostic_text(p: &Printer, archive: Option<&str>, d: &skillpack::skill::Diagnostic) -> String {
+    let file = d.file.to_string_lossy();
+    let at = match archive {
+        _ if d.file.is_absolute() => p.path_text(&file),
+        Some(archive) => format!("{archive}: {file}"),
+        None => file.into_owned(),
+    };
+    let pos = if d.line > 0 {
+        format!(":{}:{}", d.line, d.col)
+    } else {
+        String::new()
+    };
+    format!("{at}{pos}: {}[{}]: {}", d.severity, d.rule, d.message)
 }
 
 /// Says that `cleaned` folders left by an interrupted run were finished or removed.
@@ -226,9 +275,10 @@ pub(crate) fn render(p: &Printer, env: &Env, report: &Report, agents: &[&str]) {
 /// The problems the named agents load the skill in spite of, each once with the agents
 /// it concerns: worth fixing, not a reason to refuse.
 fn say_loaded_in_spite(p: &Printer, report: &Report) {
+    let archive = report.source.as_ref().and_then(|s| archive_of(p, s));
     let mut seen: Vec<(String, Vec<&str>)> = Vec::new();
     for (agent, d) in &report.warnings {
-        let text = d.to_string();
+        let text = diagnostic_text(p, archive.as_deref(), d);
         match seen.iter_mut().find(|(t, _)| *t == text) {
             Some((_, agents)) => agents.push(agent.display_name()),
             None => seen.push((text, vec![agent.display_name()])),

@@ -170,8 +170,6 @@ pub(crate) fn commit_install(
         staging.discard();
         return Err(e);
     }
-    let tree_shown = staging.tree();
-    let aside_shown = staging.dir.join(ASIDE);
     let exists = rootfs::kind(&opened.root, &name, &root.dir)?.is_some();
     enum How {
         Fresh,
@@ -183,9 +181,9 @@ pub(crate) fn commit_install(
             rootfs::rename(
                 &staging.handle,
                 TREE,
-                &tree_shown,
                 &opened.root,
                 &name,
+                "cannot install",
                 &target,
             )?;
             return Ok(How::Fresh);
@@ -198,27 +196,27 @@ pub(crate) fn commit_install(
         rootfs::rename(
             &opened.root,
             &name,
-            &target,
             &staging.handle,
             ASIDE,
-            &aside_shown,
+            "cannot replace",
+            &target,
         )?;
         opts.crash_if(CrashPoint::BetweenRenames);
         if let Err(e) = rootfs::rename(
             &staging.handle,
             TREE,
-            &tree_shown,
             &opened.root,
             &name,
+            "cannot replace",
             &target,
         ) {
             // Put the old tree back; if even that fails, the next run's recovery does.
             rootfs::rename(
                 &staging.handle,
                 ASIDE,
-                &aside_shown,
                 &opened.root,
                 &name,
+                "cannot put back",
                 &target,
             )?;
             return Err(e);
@@ -303,10 +301,10 @@ pub(crate) fn commit_remove(
         && let Err(e) = rootfs::rename(
             &opened.root,
             name,
-            &target,
             &staging.handle,
             TREE,
-            &staging.tree(),
+            "cannot remove",
+            &target,
         )
     {
         staging.discard();
@@ -433,9 +431,9 @@ pub(crate) fn recover(
                     rootfs::rename(
                         &dir,
                         ASIDE,
-                        &shown.join(ASIDE),
                         &opened.root,
                         &name,
+                        "cannot put back",
                         &root.skill_dir(&name),
                     )?;
                     rootfs::sync(&opened.root);

@@ -58,10 +58,29 @@ pub enum InstallError {
     #[error("`{}` was not installed by skillpack, and skillpack never removes a folder it did not install", path.display())]
     NotOurs { path: PathBuf },
 
-    #[error("cannot move `{}` to `{}`: {source}", from.display(), to.display())]
+    /// A skill folder could not be put in place, moved aside or put back.
+    #[error("{action} `{}`: {source}", path.display())]
     Commit {
-        from: PathBuf,
-        to: PathBuf,
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Writing the copy of a skill being installed failed. The copy is unpacked in a
+    /// transaction folder deleted before this is reported, so the message names what was
+    /// being written (`entry`, the path inside the skill) and where the skill was going.
+    #[error(
+        "{action} {} into `{}`: {source}",
+        staged_what(.entry.as_deref(), .skill),
+        root.display()
+    )]
+    Staged {
+        action: &'static str,
+        /// The path inside the skill; `None` for the copy as a whole or its record.
+        entry: Option<String>,
+        skill: String,
+        root: PathBuf,
         #[source]
         source: std::io::Error,
     },
@@ -87,6 +106,11 @@ pub enum InstallError {
         found: &'static str,
         expected: &'static str,
     },
+
+    /// A folder between a project and its skills root (`.claude`, `.claude/skills`, …) that
+    /// is a link or not a folder: a cloned repository could point it anywhere.
+    #[error("{}", project_folder(.path, .found))]
+    ProjectFolder { path: PathBuf, found: &'static str },
 
     #[error(
         "`{}` is larger than {cap} bytes, which no record skillpack writes reaches; move it aside and run again",
@@ -144,13 +168,13 @@ impl InstallError {
             InstallError::Commit { .. } => "commit",
             InstallError::LockFile { .. } => "damaged-lock",
             InstallError::NewerLock { .. } => "newer-lock",
-            InstallError::UnsafeState { .. } => "unsafe-state",
+            InstallError::UnsafeState { .. } | InstallError::ProjectFolder { .. } => "unsafe-state",
             InstallError::TooLarge { .. } => "state-too-large",
             InstallError::Damaged { .. } => "damaged-state",
             InstallError::DamagedTxn { .. } => "damaged-record",
             InstallError::BadName { .. } => "bad-name",
             InstallError::NotAFolder { .. } => "not-a-folder",
-            InstallError::Io { .. } => "io",
+            InstallError::Io { .. } | InstallError::Staged { .. } => "io",
         }
     }
 
@@ -164,5 +188,26 @@ impl InstallError {
             path: path.into(),
             source,
         }
+    }
+}
+
+fn staged_what(entry: Option<&str>, skill: &str) -> String {
+    match entry {
+        Some(entry) => format!("`{}` of {}", crate::text::escape(entry), skill),
+        None => format!("the copy of {skill} being installed"),
+    }
+}
+
+fn project_folder(path: &std::path::Path, found: &str) -> String {
+    if found == super::rootfs::Kind::Symlink.describe() {
+        format!(
+            "`{}` is a symbolic link, which may lead out of the project; skillpack does not install through links in a project, because a cloned repository could point them anywhere. Nothing was read or changed through it",
+            path.display()
+        )
+    } else {
+        format!(
+            "`{}` is {found}, not a folder; skillpack keeps a project's skills in real folders inside it. Nothing was read or changed there",
+            path.display()
+        )
     }
 }

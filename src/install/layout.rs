@@ -78,7 +78,14 @@ impl Root {
         let rel = self.dir.strip_prefix(base).unwrap_or(Path::new(""));
         for part in rel.components() {
             let name = part.as_os_str().to_string_lossy();
-            match rootfs::child_dir(&dir, &shown, &name, create)? {
+            // Each folder down from the project is a real folder of it, never a link.
+            let child = rootfs::child_dir(&dir, &shown, &name, create).map_err(|e| match e {
+                InstallError::UnsafeState { path, found, .. } => {
+                    InstallError::ProjectFolder { path, found }
+                }
+                other => other,
+            });
+            match child? {
                 Some(d) => dir = d,
                 None => return Ok(None),
             }

@@ -204,6 +204,13 @@ pub fn install(
     let (records, (name, meta, digest, warnings)) = match staged {
         Ok(v) => v,
         Err(e) => {
+            let e = staged_error(
+                e,
+                &staging.dir,
+                &staging.tree(),
+                &skill_named(req, &plan),
+                root,
+            );
             staging.discard();
             return Err(e);
         }
@@ -256,6 +263,7 @@ pub fn install(
         installed_at: lockfile::rfc3339(SystemTime::now()),
         files: LockEntry::file_map(&records),
     };
+    let (txn_dir, tree) = (staging.dir.clone(), staging.tree());
     commit::commit_install(
         root,
         &opened,
@@ -264,7 +272,8 @@ pub fn install(
         entry,
         &mut lock,
         &opts.commit,
-    )?;
+    )
+    .map_err(|e| staged_error(e, &txn_dir, &tree, &name, root))?;
     // A folder that was there (recorded, or hand-made and replaced with --force) was
     // replaced; a recorded skill whose folder was gone is installed again.
     let action = match previous {
@@ -337,6 +346,55 @@ fn report(
 
 /// What [`check`] found: the skill's name, model and tree digest, and the problems the
 /// agents load it in spite of.
+/// The skill an archive holds, as far as is known before its `SKILL.md` is read.
+fn skill_named(req: &Request, plan: &bundle::Plan) -> String {
+    req.expected_name
+        .clone()
+        .or_else(|| plan.folder_name().map(str::to_string))
+        .unwrap_or_else(|| "the skill".to_string())
+}
+
+/// `e`, when it names a path inside the transaction folder `txn` (deleted before the error
+/// is shown), as what was being written of `skill` and where it was going; else `e`.
+fn staged_error(
+    e: InstallError,
+    txn: &Path,
+    tree: &Path,
+    skill: &str,
+    root: &Root,
+) -> InstallError {
+    let (action, path, source) = match e {
+        InstallError::Io {
+            action,
+            path,
+            source,
+        }
+        | InstallError::Bundle(BundleError::Io {
+            action,
+            path,
+            source,
+        }) if path.starts_with(txn) => (action, path, source),
+        other => return other,
+    };
+    let entry = path
+        .strip_prefix(tree)
+        .ok()
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .map(|rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        });
+    InstallError::Staged {
+        action,
+        entry,
+        skill: skill.to_string(),
+        root: root.dir.clone(),
+        source,
+    }
+}
+
 type Checked = (
     String,
     skill::SkillMeta,

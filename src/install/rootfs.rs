@@ -223,20 +223,21 @@ pub(crate) fn create_temp_dir(
 }
 
 /// Renames `from` in `from_dir` to `to` in `to_dir`. Names are single components; a link at
-/// either is moved or replaced as a link, never followed.
+/// either is moved or replaced as a link, never followed. A failure says `action` of the
+/// skill folder `skill` (the one place that outlives the transaction folder).
 pub(crate) fn rename(
     from_dir: &Dir,
     from: &str,
-    from_shown: &Path,
     to_dir: &Dir,
     to: &str,
-    to_shown: &Path,
+    action: &'static str,
+    skill: &Path,
 ) -> Result<(), InstallError> {
     from_dir
         .rename(from, to_dir, to)
         .map_err(|e| InstallError::Commit {
-            from: from_shown.to_path_buf(),
-            to: to_shown.to_path_buf(),
+            action,
+            path: skill.to_path_buf(),
             source: e,
         })
 }

@@ -698,6 +698,16 @@ fn a_read_only_state_folder_leaves_the_previous_skill_in_place_and_recorded() {
         &["install", v2.to_str().unwrap(), "--no-companions"],
     );
     assert_eq!(out.status.code(), Some(1));
+    // The transaction folder is gone by now: the message names the skill folder instead.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains(".skillpack/staging"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot replace `{}`",
+            w.root().join("demo").display()
+        )),
+        "{err}"
+    );
     assert_eq!(
         fs::read_dir(w.state().join("staging")).unwrap().count(),
         0,
@@ -891,6 +901,7 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
     assert!(run(&v1).status.success());
     let mut failures = 0;
     let mut record_write_failed = false;
+    let mut entry_named = false;
     // From no room at all to room for everything, 4 KiB pages at a time.
     for left_kib in (0..=160).step_by(4) {
         let filler = fill(fs_.path(), left_kib * 1024);
@@ -913,7 +924,11 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
             assert_eq!(recorded, "1.0.0", "a failed run changed the record");
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(err.contains("No space left"), "{err}");
+            // The transaction folder is deleted before the message is shown: it names
+            // what was being written of which skill, and where to.
+            assert!(!err.contains(".skillpack/staging"), "{err}");
             record_write_failed |= err.contains("lock.json");
+            entry_named |= err.contains(&format!("of demo into `{}`", root.display()));
         }
         // Free the space: the root works again at once, with no debris left behind.
         fs::remove_file(&filler).unwrap();
@@ -938,6 +953,7 @@ fn a_full_disk_at_any_step_leaves_the_previous_skill_recorded_and_never_wedges_t
         record_write_failed,
         "no fill level made the record write fail after the swap"
     );
+    assert!(entry_named, "no fill level failed while unpacking");
 }
 
 #[test]
@@ -978,8 +994,43 @@ fn a_project_skills_folder_linked_outside_the_project_is_refused() {
             w.run(args)
                 .code(1)
                 .stderr(predicate::str::contains(link))
-                .stderr(predicate::str::contains("symbolic link"));
+                .stderr(predicate::str::contains("symbolic link"))
+                .stderr(predicate::str::contains("links in a project"))
+                .stderr(predicate::str::contains("keeps a folder there").not())
+                .stderr(predicate::str::contains("skills folder) and").not())
+                .stderr(predicate::str::contains(
+                    "hint: replace the link with a real folder, or pass --dir",
+                ));
         }
+        // The hint is in the JSON error too.
+        let out = w.run(&["list", "--json"]).code(1);
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(v["error"]["kind"], "unsafe-state");
+        assert!(
+            v["error"]["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("--dir")),
+            "{v}"
+        );
         assert_victim_intact(&w, &before);
     }
+}
+
+#[test]
+#[cfg(unix)]
+fn a_file_standing_where_a_project_folder_goes_is_refused_with_its_own_wording() {
+    let w = World::new();
+    fs::create_dir_all(w.project().join(".agents")).unwrap();
+    fs::write(w.project().join(".agents/skills"), "not a folder").unwrap();
+    w.cmd()
+        .args(["list", "--scope", "project", "--agent", "codex"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            ".agents/skills` is a regular file, not a folder",
+        ))
+        .stderr(predicate::str::contains("keeps a folder there").not())
+        .stderr(predicate::str::contains(
+            "hint: replace it with a real folder",
+        ));
 }

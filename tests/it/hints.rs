@@ -46,6 +46,35 @@ fn run_hint(home: &net::Home, words: &[String]) -> Output {
     home.std_cmd().args(&words[1..]).output().unwrap()
 }
 
+/// The hint's command (in backticks) run by a shell as the user would paste it, so that
+/// an unquoted `~/…` expands and a quoted path stays one word; in the sandbox.
+fn run_hint_in_shell(home: &net::Home, out: &Output) -> Output {
+    let err = stderr(out);
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint in:\n{err}"));
+    let text = line.split_once('`').unwrap().1.split_once('`').unwrap().0;
+    let rest = text
+        .strip_prefix("skillpack ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let base = home.std_cmd();
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("\"$SKILLPACK_BIN\" {rest}"))
+        .env("SKILLPACK_BIN", base.get_program());
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    if let Some(dir) = base.get_current_dir() {
+        sh.current_dir(dir);
+    }
+    sh.output().unwrap()
+}
+
 fn write_skill(dir: &Path, name: &str, version: &str) {
     for (rel, bytes) in skill_files(name, version) {
         let p = dir.join(rel);
@@ -309,7 +338,12 @@ fn a_folder_that_does_not_load_is_shown_at_its_own_path_with_a_validate_command(
     // Under the home folder, shown as `~/…` like every path skillpack prints.
     assert!(err.contains("~/src/wrong-folder/SKILL.md:"), "{err}");
     assert!(!err.contains(".skillpack"), "{err}");
-    let check = run_hint(&home, &hinted(&out)[0]);
+    // The command too, where `~/` expands as pasted.
+    assert!(
+        err.contains("`skillpack validate ~/src/wrong-folder` lists them"),
+        "{err}"
+    );
+    let check = run_hint_in_shell(&home, &out);
     assert_eq!(check.status.code(), Some(1));
     assert!(
         stderr(&check).contains("name-mismatch"),
@@ -568,5 +602,62 @@ fn doctor_names_the_root_in_the_commands_it_suggests() {
         !String::from_utf8_lossy(&out.stdout).contains("its folder is gone"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_validate_hint_quotes_a_path_that_needs_it_and_works_pasted() {
+    let home = net::Home::new();
+    // A path needing quotes keeps its absolute form: a quoted `~` would not expand.
+    let src = home.home.path().join("my skills/wrong-folder");
+    write_skill(&src, "other-name", "1.0.0");
+    let dir = home.home.path().join("team-skills");
+    let out = run(
+        &home,
+        &[
+            "install",
+            src.to_str().unwrap(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("`skillpack validate '{}'`", src.display())),
+        "{err}"
+    );
+    let check = run_hint_in_shell(&home, &out);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("name-mismatch"),
+        "{}",
+        stderr(&check)
+    );
+
+    // Under an agent's rules, the `--profile` command the same way.
+    let src = home.home.path().join("src/empty");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(
+        src.join("SKILL.md"),
+        "---\nname: empty\ndescription: \n---\n# Empty\n",
+    )
+    .unwrap();
+    let out = run(
+        &home,
+        &["install", src.to_str().unwrap(), "--agent", "claude-code"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`skillpack validate --profile claude-code ~/src/empty`"),
+        "{err}"
+    );
+    let check = run_hint_in_shell(&home, &out);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("description-empty"),
+        "{}",
+        stderr(&check)
     );
 }

@@ -236,6 +236,7 @@ impl Sandbox {
             "SKILLPACK_NO_RUN",
             "SKILLPACK_GITHUB_URL",
             "SKILLPACK_INSTALL_UNSIGNED",
+            "XDG_DATA_HOME",
         ] {
             cmd.env_remove(var);
         }
@@ -372,6 +373,16 @@ mod sh {
             describe(&out)
         );
         assert!(stdout.contains("not on your PATH"), "{}", describe(&out));
+        // The man pages, from the binary installed, where man finds them; the script says where.
+        let man_dir = sb.home().join(".local/share/man/man1");
+        let page = fs::read_to_string(man_dir.join("skillpack.1")).unwrap_or_default();
+        assert!(page.contains(".TH"), "{}", describe(&out));
+        assert!(man_dir.join("skillpack-install.1").is_file());
+        assert!(
+            stdout.contains(&format!("installed the man pages to {}", man_dir.display())),
+            "{}",
+            describe(&out)
+        );
         assert_eq!(
             leftover_tmp(&sb),
             Vec::<PathBuf>::new(),
@@ -419,6 +430,42 @@ mod sh {
 
         assert_binary_installed(&sb);
         assert!(claude_skill(&sb).is_file(), "{}", describe(&out));
+    }
+
+    #[test]
+    fn man_pages_go_to_xdg_data_home_and_a_failure_there_never_fails_the_install() {
+        let sb = Sandbox::new();
+        let release = FakeRelease::release();
+        let data = sb.dir.path().join("data");
+        let env = [
+            ("SKILLPACK_NO_RUN", "1"),
+            ("XDG_DATA_HOME", data.to_str().unwrap()),
+        ];
+        let out = run(&sb, &release, &[], &env);
+        assert!(out.status.success(), "{}", describe(&out));
+        assert!(
+            data.join("man/man1/skillpack.1").is_file(),
+            "{}",
+            describe(&out)
+        );
+        assert!(!sb.home().join(".local/share/man").exists());
+
+        // A file where the man folder goes: said, and the binary is installed all the same.
+        let sb = Sandbox::new();
+        let blocked = sb.dir.path().join("blocked");
+        fs::write(&blocked, b"a file").unwrap();
+        let env = [
+            ("SKILLPACK_NO_RUN", "1"),
+            ("XDG_DATA_HOME", blocked.to_str().unwrap()),
+        ];
+        let out = run(&sb, &release, &[], &env);
+        assert!(out.status.success(), "{}", describe(&out));
+        assert_binary_installed(&sb);
+        assert!(
+            text(&out.stdout).contains("could not write the man pages to"),
+            "{}",
+            describe(&out)
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod picker;
 mod project_import;
 mod project_lock;
 mod several;
+mod shown_paths;
 mod signatures;
 mod skill_content;
 mod sources;

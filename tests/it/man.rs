@@ -56,6 +56,7 @@ fn man_prints_the_page_of_one_command() {
         "SOURCE_DATE_EPOCH",
         "\\&.skillpack/lock.json",
         "\\&.skillpack/staging/",
+        "\\&.skillpack/declined.json",
     ] {
         let found = page.contains(needle) || page.contains(&needle.replace("\\&", ""));
         assert!(found, "no {needle} in:\n{page}");

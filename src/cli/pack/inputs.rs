@@ -31,14 +31,18 @@ pub(super) fn resolve_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Failure> {
             path.clone()
         };
         let canonical = std::fs::canonicalize(&dir).map_err(|_| {
-            Failure::usage(format!("no such folder: `{}`", path.display()))
-                .hint("name a skill folder, the one holding SKILL.md")
+            Failure::usage(format!(
+                "no such folder: `{}`",
+                crate::cli::absolute(path).display()
+            ))
+            .hint("name a skill folder, the one holding SKILL.md")
         })?;
         if !canonical.is_dir() {
-            return Err(
-                Failure::new(format!("`{}` is not a skill folder", path.display()))
-                    .hint("name a skill folder, the one holding SKILL.md"),
-            );
+            return Err(Failure::new(format!(
+                "`{}` is not a skill folder",
+                crate::cli::absolute(path).display()
+            ))
+            .hint("name a skill folder, the one holding SKILL.md"));
         }
         if find_skill_md(&dir).is_none() {
             return Err(no_skill_md(&dir));

@@ -219,6 +219,16 @@ fn write_step_summary(
 }
 
 fn discover_failure(e: DiscoverError) -> Failure {
+    // The path named as install names it: absolute, which the printer writes `~/…`.
+    let e = match e {
+        DiscoverError::NotFound { path } => DiscoverError::NotFound {
+            path: super::absolute(&path),
+        },
+        DiscoverError::NotASkill { path } => DiscoverError::NotASkill {
+            path: super::absolute(&path),
+        },
+        other => other,
+    };
     match e {
         DiscoverError::NotFound { .. } | DiscoverError::NotASkill { .. } => {
             Failure::usage(e.to_string())
