@@ -120,6 +120,11 @@ pub struct FetchArgs {
     #[arg(long = "trusted-key", value_name = "KEY")]
     pub trusted_keys: Vec<String>,
 
+    /// Leave SKILLPACK_TRUSTED_KEYS out (set for a source a recorded key verified: only
+    /// that key, or one named on the command line, may sign it).
+    #[arg(skip)]
+    pub(crate) recorded_key_only: bool,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -70,9 +70,12 @@ pub(crate) fn places() -> Places {
 /// The keys of `--trusted-key` and `SKILLPACK_TRUSTED_KEYS` (comma- or space-separated):
 /// each a public key (`RW…`) or the path of a minisign .pub file.
 fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure> {
-    let from_env = super::settings::get()
-        .var("SKILLPACK_TRUSTED_KEYS")
-        .unwrap_or_default();
+    let from_env = match fetch.recorded_key_only {
+        true => String::new(),
+        false => super::settings::get()
+            .var("SKILLPACK_TRUSTED_KEYS")
+            .unwrap_or_default(),
+    };
     let args = fetch.trusted_keys.iter().map(String::as_str).chain(
         from_env
             .split(|c: char| c == ',' || c.is_whitespace())

@@ -1,6 +1,7 @@
 //! Trust on first use: a skill whose source a key verified at install is fetched again only
-//! from a source that key signed, unless the user names other keys to trust
-//! (`--trusted-key`, `SKILLPACK_TRUSTED_KEYS`).
+//! from a source that key signed, unless the user names another key on the command line
+//! (`--trusted-key`; the keys of `SKILLPACK_TRUSTED_KEYS`, trusted for new sources, do not
+//! replace a recorded one).
 
 use std::collections::HashMap;
 
@@ -46,16 +47,20 @@ impl<'a, 'p> Sessions<'a, 'p> {
         index: Option<&str>,
     ) -> Result<&mut Session<'p>, Failure> {
         let mut fetch = self.fetch.clone();
-        if let Some(recorded) = key
-            && !fetch.trusted_keys.iter().any(|k| k == recorded)
-        {
-            fetch.trusted_keys.push(recorded.to_string());
+        if let Some(recorded) = key {
+            // Keys trusted in general (SKILLPACK_TRUSTED_KEYS) do not replace the one that
+            // verified this source; only a key named on the command line does.
+            fetch.recorded_key_only = true;
+            if !fetch.trusted_keys.iter().any(|k| k == recorded) {
+                fetch.trusted_keys.push(recorded.to_string());
+            }
         }
         if let Some(index) = index {
             fetch.index = Some(index.to_string());
         }
         let mut id = fetch.trusted_keys.clone();
         id.push(fetch.index.clone().unwrap_or_default());
+        id.push(fetch.recorded_key_only.to_string());
         if !self.by_keys.contains_key(&id) {
             let session = super::fetch::session(self.env, &fetch, self.progress)?;
             self.by_keys.insert(id.clone(), session);

@@ -36,7 +36,8 @@ installed only when confirmed, or with --yes, as at install time.
 
 A skill whose source a signature verified at install (the key recorded in lock.json) is
 updated only from a source signed by that same key; another key is trusted only when named
-with --trusted-key (or SKILLPACK_TRUSTED_KEYS), and is then recorded instead.";
+with --trusted-key on the command line (SKILLPACK_TRUSTED_KEYS does not replace a
+recorded key), and is then recorded instead.";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:

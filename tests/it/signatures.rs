@@ -548,6 +548,15 @@ fn update_requires_a_signature_by_the_key_recorded_at_install() {
     assert_eq!(s.installed_version(), "2.0.0");
     assert_eq!(s.server.hits("/dist/demo-skill-3.0.0.zip"), 0);
 
+    // A key trusted in general, through the environment, does not replace the recorded one.
+    let mut c = s.cmd();
+    c.args(["--json", "update", "--dir"])
+        .arg(s.home.root())
+        .env("SKILLPACK_TRUSTED_KEYS", &second.public);
+    let error = Signed::update_failure(&c.output().unwrap());
+    assert_eq!(error["kind"], "untrusted-key", "{error}");
+    assert_eq!(s.installed_version(), "2.0.0");
+
     // Naming the new key explicitly changes it.
     let out = s.update(&[&second.public]);
     assert!(out.status.success(), "{}", text(&out));
