@@ -87,6 +87,25 @@ impl Target {
     }
 }
 
+/// Every agent that reads the skills folder `dir` at the scope of `target` (agents share
+/// folders: `.agents/skills` is read by several), whichever of them were named.
+pub(crate) fn sharing(env: &Env, target: &TargetArgs, dir: &std::path::Path) -> Vec<Agent> {
+    if target.dir.is_some() {
+        return Vec::new();
+    }
+    Agent::all()
+        .filter(|&agent| {
+            let root = if target.scope == ScopeArg::Project {
+                let (project, rel) = env.project_root(agent);
+                Some(project.join(rel))
+            } else {
+                env.skills_root(agent, Scope::User)
+            };
+            root.is_some_and(|r| r == dir)
+        })
+        .collect()
+}
+
 /// The skills roots the target arguments name, each once, in the order of `--agent`.
 /// [`target_roots`] for a command that only reads or removes what is there (list, verify,
 /// update, uninstall, companions): a `--dir` that names nothing is a usage error, as any

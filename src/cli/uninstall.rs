@@ -39,23 +39,52 @@ pub struct UninstallArgs {
 
 pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let env = process_env()?;
-    let targets = super::agents::existing_roots(&env, &args.target)?;
+    let mut targets = super::agents::existing_roots(&env, &args.target)?;
     super::project::check_before(&env, &args.target, false)?;
+    // A folder several agents read is removed for all of them: say so, and drop each of
+    // them from the project's lock.
+    let mut also: Vec<Vec<&'static str>> = Vec::new();
+    for t in &mut targets {
+        let named = t.ids();
+        let all = super::agents::sharing(&env, &args.target, &t.root.dir);
+        also.push(
+            all.iter()
+                .map(|a| a.id())
+                .filter(|id| !named.contains(id))
+                .collect(),
+        );
+        for a in all {
+            if !t.agents.contains(&a) {
+                t.agents.push(a);
+            }
+        }
+    }
     let mut removed = Vec::new();
     // Names that were not installed: nothing was removed for them (as `rm -f`).
     let mut skipped = Vec::new();
-    for (root, name) in targets
+    for (root, name, also) in targets
         .iter()
-        .flat_map(|t| args.names.iter().map(move |n| (&t.root, n)))
+        .zip(&also)
+        .flat_map(|(t, also)| args.names.iter().map(move |n| (&t.root, n, also)))
     {
         let mut on_wait = p.on_wait();
         let removal = install::uninstall(root, name, args.force, &mut on_wait)
             .map_err(|e| install_failure_in("uninstall", e))?;
         let previous = match removal {
             install::Removed::Now(state) => {
+                let shared = match also.is_empty() {
+                    true => String::new(),
+                    false => format!(
+                        " (also gone for {}, which read that folder)",
+                        also.join(", ")
+                    ),
+                };
                 p.status(
                     "Removed",
-                    format!("{name} from {}", display_path(&env, &root.skill_dir(name))),
+                    format!(
+                        "{name} from {}{shared}",
+                        display_path(&env, &root.skill_dir(name))
+                    ),
                 );
                 state.id()
             }

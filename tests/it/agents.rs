@@ -149,6 +149,34 @@ fn agents_sharing_a_folder_get_one_copy() {
         home.join(".agents/skills/account-management/SKILL.md")
             .is_file()
     );
+    let lock = std::fs::read_to_string(home.join("skillpack.lock")).unwrap();
+    assert!(lock.contains("\"cursor\""), "{lock}");
+
+    // Uninstalling for one of them removes the one folder: said, and dropped from the
+    // project's lock for every agent that read it, so the lock and the folders agree.
+    let out = h
+        .cmd()
+        .args([
+            "uninstall",
+            "account-management",
+            "--scope",
+            "project",
+            "--agent",
+            "codex",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("also gone for") && err.contains("cursor") && err.contains("gemini-cli"),
+        "{err}"
+    );
+    assert!(!home.join(".agents/skills/account-management").exists());
+    let lock = std::fs::read_to_string(home.join("skillpack.lock")).unwrap();
+    assert!(!lock.contains("account-management"), "{lock}");
+    h.cmd().args(["sync", "--check"]).assert().success();
 }
 
 #[test]
