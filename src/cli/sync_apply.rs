@@ -67,6 +67,7 @@ pub(crate) fn apply(
         ..install_options(&args.fetch.limits)
     };
     let mut fetched: BTreeMap<String, Fetched> = BTreeMap::new();
+    let mut unfetched = std::collections::BTreeSet::new();
     let mut results = Vec::new();
     let mut failed = 0usize;
     // Every skill to install is fetched and checked against the lock first: one that the
@@ -77,14 +78,19 @@ pub(crate) fn apply(
             let Some(entry) = w.wanted.iter().find(|e| &e.name == name) else {
                 continue;
             };
-            if fetched.contains_key(name) {
+            // One fetch per locked skill, however many folders it goes to; a failure is
+            // reported (and counted) once.
+            if fetched.contains_key(name) || unfetched.contains(name) {
                 continue;
             }
             match probe(p, sessions, entry, base, trusted, args, &scratch) {
                 Ok(f) => {
                     fetched.insert(name.clone(), f);
                 }
-                Err(e) => failed += fail(p, &mut results, name, &w.target.root, e),
+                Err(e) => {
+                    unfetched.insert(name.clone());
+                    failed += fail(p, &mut results, name, &w.target.root, e);
+                }
             }
         }
     }
@@ -196,8 +202,12 @@ fn fail(
     results: &mut Vec<serde_json::Value>,
     name: &str,
     root: &Root,
-    f: Failure,
+    mut f: Failure,
 ) -> usize {
+    // Each failure says which locked skill it is about.
+    if !f.message.starts_with(name) {
+        f.message = format!("{name}: {}", f.message);
+    }
     if !p.json {
         p.failure(&f);
     }

@@ -80,17 +80,24 @@ pub(crate) fn check(
     let scratch = Scratch::new()?;
     for entry in lock.skills.values() {
         if let Err(f) = probe(p, sessions, entry, base, trusted, args, &scratch) {
-            let kind = if f.kind.as_deref() == Some("tree-digest") {
-                "source-changed"
-            } else {
-                "unavailable"
+            // A source that could not be reached says nothing about its content: reported
+            // as unchecked, not as changed.
+            let (kind, said) = match f.kind.as_deref() {
+                Some("tree-digest") => {
+                    ("source-changed", "the locked source does not reproduce it")
+                }
+                Some(
+                    "unreachable" | "network" | "truncated" | "too-slow" | "deadline" | "tls"
+                    | "redirect" | "client",
+                ) => (
+                    "unavailable",
+                    "its locked source could not be fetched to check it",
+                ),
+                _ => ("unavailable", "the locked source does not reproduce it"),
             };
             found.push((
                 entry.name.clone(),
-                format!(
-                    "{}: the locked source does not reproduce it: {}",
-                    entry.name, f.message
-                ),
+                format!("{}: {said}: {}", entry.name, f.message),
                 kind,
             ));
         }

@@ -747,12 +747,15 @@ impl<'p> Session<'p> {
                 reference: reference.to_string(),
                 // git hides credentials itself; a message that repeats the URL as given
                 // is cleaned too.
-                message: crate::text::escape(
-                    &stderr
-                        .trim_start_matches("fatal: ")
-                        .replace(url, &shown_url),
-                )
-                .into_owned(),
+                // One line per line git wrote, joined: escaped, not shown as `\n`.
+                message: stderr
+                    .replace(url, &shown_url)
+                    .lines()
+                    .map(|l| l.trim().trim_start_matches("fatal: "))
+                    .filter(|l| !l.is_empty())
+                    .map(|l| crate::text::escape(l).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("; "),
             },
             other => SourceError::Git {
                 url: shown_url.clone(),

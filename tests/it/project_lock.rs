@@ -488,3 +488,24 @@ fn a_project_lock_naming_a_folder_outside_the_project_is_refused_even_when_insta
     let o = p.run(&["sync", "--lock", "mine.lock", "--check"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+#[test]
+fn a_skill_that_cannot_be_fetched_is_reported_once_whatever_the_number_of_its_folders() {
+    let p = Project::new();
+    let src = p.demo_for_two_agents();
+    fs::remove_dir_all(&src).unwrap();
+    fs::remove_dir_all(p.dir.join(".claude/skills/demo")).unwrap();
+    fs::remove_dir_all(p.dir.join(".agents/skills/demo")).unwrap();
+    let o = p.run(&["sync"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = text(&o);
+    assert!(
+        err.contains("1 locked skill(s) could not be fetched"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("error: demo").count() + err.matches("error: `demo").count(),
+        1,
+        "{err}"
+    );
+}
