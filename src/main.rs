@@ -125,6 +125,11 @@ pub struct FetchArgs {
     #[arg(skip)]
     pub(crate) recorded_key_only: bool,
 
+    /// Use the saved copy of an index that cannot be reached (set by `sync`, which restores
+    /// locked versions; never by install or update, which look for what is new).
+    #[arg(skip)]
+    pub(crate) saved_index: bool,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }

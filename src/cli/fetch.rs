@@ -42,6 +42,7 @@ pub(crate) fn session<'p>(
     })?;
     let config = Config {
         trusted_keys: trusted_keys(env, fetch)?,
+        saved_index: fetch.saved_index,
         ..config
     };
     Ok(Session::new(config, progress))

@@ -14,7 +14,10 @@ use super::{Failure, Printer, command, display_path};
 /// The problems resolution passed over (an index that could not be read), as warnings.
 pub(crate) fn say_warnings(p: &Printer, session: &mut Session<'_>) {
     for w in session.take_warnings() {
-        p.warn(format!("{w}; using the catalog compiled into skillpack"));
+        match w {
+            source::SourceError::SavedIndex { .. } => p.warn(w.to_string()),
+            w => p.warn(format!("{w}; using the catalog compiled into skillpack")),
+        }
     }
 }
 

@@ -65,8 +65,10 @@ fn scope_of(p: &Printer, args: &SyncArgs, lock: &ProjectLock, trusted: bool) -> 
     }
 }
 
-pub(crate) fn run(p: &Printer, args: SyncArgs) -> CmdResult {
+pub(crate) fn run(p: &Printer, mut args: SyncArgs) -> CmdResult {
     let env = process_env()?;
+    // Locked versions are restored from a saved index when it cannot be reached.
+    args.fetch.saved_index = true;
     let path = match &args.lock {
         Some(f) => env.cwd.join(f),
         None => lock_path(&env),

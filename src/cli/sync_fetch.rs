@@ -23,18 +23,19 @@ pub(crate) fn fetch(
 ) -> Result<Fetched, Failure> {
     let session = sessions.for_key(entry.key.as_deref(), index_of(entry))?;
     p.detail(format!("{} from {}", entry.name, entry.source.text()));
-    let fetched = sync::fetch_locked(session, entry, base, trusted, &limits(&args.fetch.limits))
-        .map_err(|e| {
-            let kind = e.kind();
-            let f = match e {
-                sync::SyncError::Source(s) => super::failure::source_failure(s),
-                other => Failure::new(other.to_string()),
-            };
-            Failure {
-                kind: Some(kind.into()),
-                ..f
-            }
-        })?;
+    let fetched = sync::fetch_locked(session, entry, base, trusted, &limits(&args.fetch.limits));
+    super::pipeline::say_warnings(p, session);
+    let fetched = fetched.map_err(|e| {
+        let kind = e.kind();
+        let f = match e {
+            sync::SyncError::Source(s) => super::failure::source_failure(s),
+            other => Failure::new(other.to_string()),
+        };
+        Failure {
+            kind: Some(kind.into()),
+            ..f
+        }
+    })?;
     Ok(fetched)
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::SourceError;
 use crate::bundle::{ArchiveFile, HashReader, open_regular};
+use sha2::Digest;
 
 const PARTIAL_SUFFIX: &str = ".partial";
 
@@ -227,6 +228,41 @@ impl Cache {
         if let Some(path) = self.ref_file(parts, id) {
             let _ = fs::remove_file(path);
         }
+    }
+}
+
+impl Cache {
+    /// The file a small document fetched from `url` is saved in (`docs/<sha256 of the
+    /// URL><suffix>`): a name derived from the URL, never the URL itself.
+    fn doc_file(&self, url: &str, suffix: &str) -> PathBuf {
+        let key = hex::encode(sha2::Sha256::digest(url.as_bytes()));
+        self.root.join("docs").join(format!("{key}{suffix}"))
+    }
+
+    /// Saves `bytes`, fetched from `url`, for [`Cache::saved_doc`]; `None` removes a saved
+    /// copy. Best effort: a failure only loses the offline copy.
+    pub fn save_doc(&self, url: &str, suffix: &str, bytes: Option<&[u8]>) {
+        let path = self.doc_file(url, suffix);
+        let Some(bytes) = bytes else {
+            let _ = fs::remove_file(&path);
+            return;
+        };
+        let Some(dir) = path.parent() else { return };
+        if fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+            && tmp.write_all(bytes).is_ok()
+        {
+            let _ = tmp.persist(&path);
+        }
+    }
+
+    /// The copy of what `url` gave that [`Cache::save_doc`] saved, at most `cap` bytes.
+    pub fn saved_doc(&self, url: &str, suffix: &str, cap: u64) -> Option<Vec<u8>> {
+        crate::durable::read_regular(&self.doc_file(url, suffix), false, cap)
+            .ok()
+            .flatten()
     }
 }
 

@@ -174,6 +174,13 @@ pub enum SourceError {
     #[error("cannot use the index `{url}`: {message}")]
     Index { url: String, message: String },
 
+    /// Not an error: the index could not be reached, and the copy saved the last time it
+    /// was read (signature checked again) was used.
+    #[error(
+        "the index `{url}` could not be reached ({reason}); used the copy saved the last time it was read"
+    )]
+    SavedIndex { url: String, reason: String },
+
     /// An index that must be signed by a trusted key is not.
     #[error("refusing the index `{url}`: {source}")]
     Signature {
@@ -258,6 +265,18 @@ impl SourceError {
         )
     }
 
+    /// The server could not be reached or did not answer (as opposed to answering no).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self.last_attempt(),
+            SourceError::Unreachable { .. }
+                | SourceError::Network { .. }
+                | SourceError::Deadline { .. }
+                | SourceError::TooSlow { .. }
+                | SourceError::Truncated { .. }
+        )
+    }
+
     pub fn last_attempt(&self) -> &SourceError {
         match self {
             SourceError::GaveUp { source, .. } => source.last_attempt(),
@@ -279,6 +298,7 @@ impl SourceError {
             | SourceError::AmbiguousSkill { .. }
             | SourceError::NothingUnder { .. } => "skill-not-found",
             SourceError::BadPath { .. } => "bad-path",
+            SourceError::SavedIndex { .. } => "saved-index",
             SourceError::NotARepoUrl { .. } => "bad-url",
             SourceError::BadRepo { .. } => "bad-repo",
             SourceError::RepoNotFound { .. } => "repo-not-found",

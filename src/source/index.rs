@@ -17,7 +17,7 @@ use crate::sign::{MAX_SIG_SIZE, SIG_SUFFIX, TrustedKey};
 use crate::skill::is_valid_name;
 
 /// Indexes are small; anything larger is not one.
-const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_INDEX_SIZE: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct RemoteIndex {
@@ -47,6 +47,21 @@ pub(crate) fn location(spec: &str, cwd: &Path) -> Result<Url, SourceError> {
     })
 }
 
+/// The bytes of an index and, when keys are trusted, of its signature, as fetched.
+pub(crate) struct IndexBytes {
+    pub bytes: Vec<u8>,
+    pub signature: Option<String>,
+}
+
+/// The file name an index's signature names it by.
+fn file_name_of(location: &Url) -> &str {
+    location
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("index.json")
+}
+
 /// Reads the index at `location`. With `trusted` keys, the index must also come with a
 /// signature (`<location>.minisig`) by one of them, checked before the index is parsed;
 /// with none, no signature is looked for.
@@ -55,45 +70,66 @@ pub(crate) fn load(
     location: Url,
     trusted: &[TrustedKey],
     progress: &dyn Progress,
-) -> Result<RemoteIndex, SourceError> {
+) -> Result<(RemoteIndex, IndexBytes), SourceError> {
+    let got = fetch(client, &location, trusted, progress)?;
+    let index = verify(location, &got, trusted)?;
+    Ok((index, got))
+}
+
+/// The index at `location` and its signature (when keys are trusted), unchecked.
+fn fetch(
+    client: &Http,
+    location: &Url,
+    trusted: &[TrustedKey],
+    progress: &dyn Progress,
+) -> Result<IndexBytes, SourceError> {
     let bytes = if location.scheme() == "file" {
         let path = location.to_file_path().map_err(|_| SourceError::BadUrl {
             url: location.to_string(),
             message: "not a local path".into(),
         })?;
-        read_local(&path, MAX_INDEX_SIZE, &location)?
+        read_local(&path, MAX_INDEX_SIZE, location)?
             .ok_or_else(|| SourceError::io("cannot read the index", &path, io_not_found()))?
     } else {
-        client.get_bytes(&location, MAX_INDEX_SIZE, progress)?
+        client.get_bytes(location, MAX_INDEX_SIZE, progress)?
     };
-    let signed_by = if trusted.is_empty() {
+    let signature = if trusted.is_empty() {
         None
     } else {
         let mut sig_at = location.clone();
         sig_at.set_path(&format!("{}{SIG_SUFFIX}", location.path()));
-        let name = location
-            .path_segments()
-            .and_then(|mut s| s.next_back())
-            .filter(|n| !n.is_empty())
-            .unwrap_or("index.json");
-        let signature =
-            read_signature(client, &sig_at, name, progress).map_err(|source| match source {
+        read_signature(client, &sig_at, file_name_of(location), progress).map_err(|source| {
+            match source {
                 Ok(e) => e,
                 Err(source) => SourceError::Signature {
-                    url: super::url_policy::redact(&location),
+                    url: super::url_policy::redact(location),
                     source,
                 },
-            })?;
-        let key =
-            crate::sign::verify(trusted, name, &bytes, signature.as_deref()).map_err(|source| {
-                SourceError::Signature {
-                    url: super::url_policy::redact(&location),
-                    source,
-                }
+            }
+        })?
+    };
+    Ok(IndexBytes { bytes, signature })
+}
+
+/// The index in `got`, its signature checked first against `trusted` (when any): the same
+/// check for an index just fetched and for the copy of one saved earlier.
+pub(crate) fn verify(
+    location: Url,
+    got: &IndexBytes,
+    trusted: &[TrustedKey],
+) -> Result<RemoteIndex, SourceError> {
+    let signed_by = if trusted.is_empty() {
+        None
+    } else {
+        let name = file_name_of(&location);
+        let key = crate::sign::verify(trusted, name, &got.bytes, got.signature.as_deref())
+            .map_err(|source| SourceError::Signature {
+                url: super::url_policy::redact(&location),
+                source,
             })?;
         Some(key.clone())
     };
-    let mut index = RemoteIndex::parse(location, &bytes)?;
+    let mut index = RemoteIndex::parse(location, &got.bytes)?;
     index.signed_by = signed_by;
     Ok(index)
 }

@@ -186,6 +186,9 @@ pub struct Config {
     /// The keys an index must be signed by (`--trusted-key`, `SKILLPACK_TRUSTED_KEYS`);
     /// none: indexes are read unsigned, as before.
     pub trusted_keys: Vec<TrustedKey>,
+    /// When an index cannot be reached, use the copy saved the last time it was read
+    /// (checked as then), with a warning: for restoring locked versions offline.
+    pub saved_index: bool,
 }
 
 /// Folders of the machine a session works in, as the caller found them (the library reads
@@ -218,6 +221,7 @@ impl Config {
             http: http::Settings::from_vars(get)?,
             cwd,
             trusted_keys: Vec::new(),
+            saved_index: false,
         })
     }
 
@@ -443,8 +447,49 @@ impl<'p> Session<'p> {
     pub fn index(&mut self, spec: &str) -> Result<&RemoteIndex, SourceError> {
         if !self.indexes.contains_key(spec) {
             let loaded = index::location(spec, &self.config.cwd).and_then(|at| {
-                index::load(&self.http, at, &self.config.trusted_keys, self.progress)
+                let keys = &self.config.trusted_keys;
+                let remote = at.scheme() != "file";
+                match index::load(&self.http, at.clone(), keys, self.progress) {
+                    Ok((idx, got)) => {
+                        // Kept for a run that cannot reach it (`saved_index`).
+                        if remote {
+                            self.cache.save_doc(at.as_str(), ".json", Some(&got.bytes));
+                            let sig = got.signature.as_deref().map(str::as_bytes);
+                            self.cache.save_doc(at.as_str(), ".json.minisig", sig);
+                        }
+                        Ok((idx, None))
+                    }
+                    Err(e) if remote && self.config.saved_index && e.is_unreachable() => {
+                        let Some(bytes) =
+                            self.cache
+                                .saved_doc(at.as_str(), ".json", index::MAX_INDEX_SIZE)
+                        else {
+                            return Err(e);
+                        };
+                        let signature = self
+                            .cache
+                            .saved_doc(at.as_str(), ".json.minisig", crate::sign::MAX_SIG_SIZE)
+                            .map(|b| String::from_utf8_lossy(&b).into_owned());
+                        // Checked as when it was fetched: a saved copy is no more trusted.
+                        let saved = index::IndexBytes { bytes, signature };
+                        let idx = index::verify(at.clone(), &saved, keys)?;
+                        Ok((idx, Some(e)))
+                    }
+                    Err(e) => Err(e),
+                }
             });
+            let loaded = match loaded {
+                Ok((idx, unreachable)) => {
+                    if let Some(e) = unreachable {
+                        self.warnings.push(SourceError::SavedIndex {
+                            url: spec.to_string(),
+                            reason: e.to_string(),
+                        });
+                    }
+                    Ok(idx)
+                }
+                Err(e) => Err(e),
+            };
             self.indexes
                 .insert(spec.to_string(), loaded.as_ref().ok().cloned());
             loaded?;

@@ -787,3 +787,61 @@ fn sync_requires_a_signature_by_the_key_locked_for_the_source() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(proj.join(".claude/skills/demo-skill/SKILL.md").is_file());
 }
+
+#[test]
+fn sync_restores_a_locked_index_skill_offline_from_the_index_saved_before() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    // A server of this test's own, stopped below.
+    let srv = Server::start();
+    for file in std::fs::read_dir(s.dist()).unwrap() {
+        let name = file.unwrap().file_name().to_string_lossy().into_owned();
+        srv.route(&format!("/dist/{name}"), vec![Reply::Body(s.read(&name))]);
+    }
+    let index = srv.url("/dist/index.json");
+    let proj = s.work().join("proj");
+    std::fs::create_dir_all(proj.join(".git")).unwrap();
+    let run = |args: &[&str]| {
+        crate::net::skillpack(s.work(), s.home.cache.path(), &proj)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "install",
+        "demo-skill",
+        "--index",
+        &index,
+        "--scope",
+        "project",
+        "--no-companions",
+        "--trusted-key",
+        &key.public,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    drop(srv);
+    std::fs::remove_dir_all(proj.join(".claude")).unwrap();
+
+    // Offline: the index saved at install (its signature checked again) and the cached
+    // archive restore the locked skill, with a warning saying so.
+    let out = run(&["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("used the copy saved"), "{}", text(&out));
+    assert!(proj.join(".claude/skills/demo-skill/SKILL.md").is_file());
+
+    // A saved copy changed since is refused as a fetched one would be.
+    let docs = s.home.cache.path().join("docs");
+    for f in std::fs::read_dir(&docs).unwrap() {
+        let path = f.unwrap().path();
+        if path.to_string_lossy().ends_with(".json") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("A skill for", "A tampered skill for")).unwrap();
+        }
+    }
+    std::fs::remove_dir_all(proj.join(".claude")).unwrap();
+    let out = run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("signature"), "{}", text(&out));
+    assert!(!proj.join(".claude/skills/demo-skill").exists());
+}
