@@ -128,7 +128,19 @@ pub(crate) fn existing_roots(env: &Env, target: &TargetArgs) -> Result<Vec<Targe
 }
 
 pub(crate) fn target_roots(env: &Env, target: &TargetArgs) -> Result<Vec<Target>, Failure> {
-    let agents = target.agent.resolve(env);
+    let mut agents = target.agent.resolve(env);
+    // In a project, `all` also means every agent whose skills folder the project has (a
+    // clone's folders are checked even where that agent is not installed).
+    if matches!(target.agent, AgentsArg::All) && target.scope == ScopeArg::Project {
+        for agent in Agent::all() {
+            let (project, rel) = env.project_root(agent);
+            if !agents.contains(&agent)
+                && std::fs::symlink_metadata(project.join(rel)).is_ok_and(|m| m.is_dir())
+            {
+                agents.push(agent);
+            }
+        }
+    }
     if let Some(dir) = &target.dir {
         let dir = if dir.is_absolute() {
             dir.clone()

@@ -386,3 +386,36 @@ fn update_of_several_agents_says_which_root_each_line_is_about() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Checking ~/.agents/skills (codex)"), "{err}");
 }
+
+#[test]
+fn all_in_a_project_includes_the_agents_whose_folders_the_project_has() {
+    let h = Home::new();
+    let home = h.home.path();
+    // Installed for Codex in the project; Codex itself is not on this machine (no ~/.codex).
+    h.cmd()
+        .args([
+            "install",
+            "--no-companions",
+            "--scope",
+            "project",
+            "--agent",
+            "codex",
+        ])
+        .assert()
+        .success();
+    let skill = home.join(".agents/skills/account-management/SKILL.md");
+    assert!(skill.is_file());
+    assert!(!home.join(".codex").exists());
+    fs::write(&skill, "edited").unwrap();
+    h.cmd()
+        .args(["verify", "--scope", "project", "--agent", "all"])
+        .assert()
+        .code(1);
+    let out = h
+        .cmd()
+        .args(["list", "--scope", "project", "--agent", "all", "--json"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["skills"][0]["name"], "account-management", "{v}");
+}
