@@ -218,7 +218,7 @@ pub fn fetch_locked(
         }
         Origin::Github(repo) => {
             let commit = entry.commit.as_deref();
-            session.fetch_github(repo, commit, InRepo::Path(inner), None)?
+            session.fetch_github_tree(repo, commit, InRepo::Path(inner), &entry.tree)?
         }
         Origin::Git(url) => session
             .open_git(url, entry.commit.as_deref(), None)?

@@ -410,6 +410,9 @@ pub struct Session<'p> {
     /// Repository archives one of whose skills failed its pin: still served to the other
     /// skills of this run, dropped from the cache when the session ends.
     suspects: Vec<(SourceRecord, String)>,
+    /// Whether a cached archive of a pinned commit may serve the fetch under way (see
+    /// [`Session::fetch_github_tree`]).
+    reuse_pinned: bool,
 }
 
 impl Drop for Session<'_> {
@@ -431,6 +434,7 @@ impl<'p> Session<'p> {
             warnings: Vec::new(),
             repos: HashMap::new(),
             suspects: Vec::new(),
+            reuse_pinned: false,
         }
     }
 
@@ -609,8 +613,12 @@ impl<'p> Session<'p> {
                 let catalog::Origin::Github { repo, commit, path } = &e.origin else {
                     return Ok(fetch_embedded());
                 };
-                let mut f = self.fetch_github(repo, Some(commit), InRepo::Path(path), None)?;
-                f.expected_tree = e.tree.map(str::to_string);
+                let mut f = match e.tree {
+                    Some(tree) => {
+                        self.fetch_github_tree(repo, Some(commit), InRepo::Path(path), tree)?
+                    }
+                    None => self.fetch_github(repo, Some(commit), InRepo::Path(path), None)?,
+                };
                 f.expected_name = Some(e.name.to_string());
                 if let SourceRecord::Github { index, .. } = &mut f.source {
                     *index = Some(record::Via::Catalog);
@@ -701,6 +709,25 @@ impl<'p> Session<'p> {
                 folder: String::new(),
             },
         ))
+    }
+
+    /// [`Session::fetch_github`] of a skill whose tree is recorded (a lock, the catalog):
+    /// the result must have `tree`, checked by the install pipeline, so a cached archive
+    /// of a pinned commit may serve it offline. Any other fetch of a commit downloads it
+    /// (a cached archive names its commit itself, which proves nothing).
+    pub fn fetch_github_tree(
+        &mut self,
+        repo: &str,
+        reference: Option<&str>,
+        which: InRepo<'_>,
+        tree: &str,
+    ) -> Result<Fetched, SourceError> {
+        let before = std::mem::replace(&mut self.reuse_pinned, true);
+        let fetched = self.fetch_github(repo, reference, which, None);
+        self.reuse_pinned = before;
+        let mut fetched = fetched?;
+        fetched.expected_tree = Some(tree.to_string());
+        Ok(fetched)
     }
 
     /// The archive of `repo` at `reference` (default `HEAD`), and the folder in it that
@@ -889,8 +916,10 @@ impl<'p> Session<'p> {
         let pinned = github::is_commit(reference);
         // The ref file only says which cached archive to look at; the archive must say
         // itself that it is this commit (a repository archive carries its commit id as
-        // the zip comment), or it is not used and the commit is downloaded again.
-        let cached = if pinned {
+        // the zip comment), or it is not used and the commit is downloaded again. Anyone
+        // who can write to the cache can forge both, so this serves only a fetch whose
+        // tree is checked against a recorded digest afterwards.
+        let cached = if pinned && self.reuse_pinned {
             match self.cache.commit_archive(&parts(repo), reference) {
                 Some(a)
                     if github::archive_commit(&a.file)

@@ -259,11 +259,23 @@ fn a_rewritten_commit_ref_in_the_cache_is_not_followed() {
         assert_eq!(fs::read_to_string(&ref1).unwrap().trim(), digest1.trim());
     }
 
-    // Intact, the ref is used: no further download.
+    // A forged archive that names the commit itself, and the ref pointing at it: whoever
+    // can write to the cache can make both, so a plain install of the commit never takes
+    // it from there; it downloads the commit again.
+    let forged = net::with_zip_comment(repo_with_alpha("skills-1111", "6.6.6"), c1);
+    let forged_sha = sha256_hex(&forged);
+    fs::write(
+        s.cache.path().join(format!("archives/{forged_sha}.zip")),
+        &forged,
+    )
+    .unwrap();
+    fs::write(&ref1, &forged_sha).unwrap();
     install("last", &format!("acme/skills@{c1}"))
         .assert()
         .success();
-    assert_eq!(srv.hits(&p1), 3);
+    let notes = fs::read_to_string(s.home.path().join("last/alpha/references/notes.md")).unwrap();
+    assert_eq!(notes, "Notes for alpha 1.0.0.\n");
+    assert_eq!(srv.hits(&p1), 4);
 }
 
 #[test]
