@@ -37,6 +37,9 @@ pub struct Cache {
     /// Where a private file is made when the cache folder cannot hold one (empty: the
     /// system's temporary folder, as `tempfile` finds it).
     temp: PathBuf,
+    /// The largest cached archive handed out; a larger file under an archive's name is
+    /// never copied (it is not what was downloaded under the same limit).
+    max_size: u64,
 }
 
 impl Cache {
@@ -44,7 +47,14 @@ impl Cache {
         Cache {
             root: root.into(),
             temp: PathBuf::new(),
+            max_size: u64::MAX,
         }
+    }
+
+    /// The same cache, handing out archives of at most `max` bytes.
+    pub fn with_max_size(mut self, max: u64) -> Cache {
+        self.max_size = max;
+        self
     }
 
     /// The same cache, making files it cannot make in its own folder in `temp`.
@@ -92,13 +102,18 @@ impl Cache {
         }
         let sha256 = sha256.to_ascii_lowercase();
         let path = self.archives().join(format!("{sha256}.zip"));
-        let cached = open_regular(&path, true).ok()?;
+        // Never through a link, and never more than an archive may hold: a planted link or
+        // sparse giant is not copied (the copy stops at the cap if the file grows).
+        let cached = open_regular(&path, false).ok()?;
         let len = cached.metadata().ok()?.len();
+        if len > self.max_size {
+            return None;
+        }
         let mut copy = self.private_file().ok()?;
-        let mut reader = HashReader::background(cached, len);
+        let mut reader = HashReader::background(cached.take(self.max_size.saturating_add(1)), len);
         io::copy(&mut reader, &mut copy).ok()?;
         let (digest, size) = reader.finish();
-        if digest != sha256 {
+        if size > self.max_size || digest != sha256 {
             let _ = fs::remove_file(&path);
             return None;
         }
@@ -366,5 +381,27 @@ mod tests {
         // And a file whose bytes no longer match its name is not used, and is removed.
         assert!(cache.get(&sha).is_none());
         assert!(!cached.exists());
+    }
+
+    #[test]
+    fn a_cache_hit_is_never_read_through_a_link_nor_past_the_size_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = b"an archive of 25 bytes...".to_vec();
+        let sha = crate::bundle::sha256_hex(&bytes);
+        fs::create_dir_all(dir.path().join("archives")).unwrap();
+        let cached = dir.path().join(format!("archives/{sha}.zip"));
+        fs::write(&cached, &bytes).unwrap();
+        // Over the limit of this run: not copied, and left for a run that allows it.
+        assert!(Cache::new(dir.path()).with_max_size(10).get(&sha).is_none());
+        assert!(cached.exists());
+        assert!(Cache::new(dir.path()).with_max_size(25).get(&sha).is_some());
+        // A link in its place, even to the right bytes, is not followed.
+        #[cfg(unix)]
+        {
+            let outside = dir.path().join("outside.zip");
+            fs::rename(&cached, &outside).unwrap();
+            std::os::unix::fs::symlink(&outside, &cached).unwrap();
+            assert!(Cache::new(dir.path()).get(&sha).is_none());
+        }
     }
 }

@@ -426,7 +426,9 @@ impl Drop for Session<'_> {
 impl<'p> Session<'p> {
     pub fn new(config: Config, progress: &'p dyn Progress) -> Session<'p> {
         Session {
-            cache: Cache::new(config.cache_dir.clone()).with_temp(config.temp_dir.clone()),
+            cache: Cache::new(config.cache_dir.clone())
+                .with_temp(config.temp_dir.clone())
+                .with_max_size(config.max_size()),
             http: Http::new(config.http.clone()),
             config,
             progress,
