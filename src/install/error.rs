@@ -33,12 +33,15 @@ pub enum InstallError {
     Unmanaged { path: PathBuf },
 
     #[error(
-        "{name} {installed} is installed; {offered} is older, and is not installed over it without --force"
+        "{name} {installed} is installed; {offered} is {}, and is not installed over it without --force",
+        if *.unordered { "not a version skillpack can order (semantic versions are)" } else { "older" }
     )]
     Downgrade {
         name: String,
         installed: String,
         offered: String,
+        /// `offered` is not a semantic version: not known to be older, only not newer.
+        unordered: bool,
     },
 
     /// A `metadata.version` skillpack cannot keep in its records or print safely.

@@ -519,6 +519,7 @@ fn existing(
             name: name.to_string(),
             installed: installed.to_string(),
             offered: offered.to_string(),
+            unordered: crate::source::index::parse_version(offered).is_none(),
         });
     }
     Ok(Existing::Replaceable)

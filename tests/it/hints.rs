@@ -279,11 +279,27 @@ fn an_older_version_is_not_installed_over_a_newer_one_without_force() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("0.2.0") && err.contains("0.1.0"), "{err}");
+    assert!(err.contains("is older"), "{err}");
     assert!(err.contains("--force"), "{err}");
     assert_eq!(
         fs::read(root(&home).join("account-management/SKILL.md")).unwrap(),
         before
     );
+    // A version that is not a semantic version is not called older: it cannot be ordered.
+    let odd = home.home.path().join("odd/account-management");
+    for (rel, bytes) in skill_files("account-management", "zzz") {
+        let p = odd.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, bytes).unwrap();
+    }
+    let out = run(&home, &["install", odd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("zzz is not a version skillpack can order"),
+        "{err}"
+    );
+    assert!(!err.contains("is older"), "{err}");
 
     let out = run(&home, &["install", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
