@@ -169,6 +169,8 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let first = install_all(&mut session, specs, asked, &mut reports, &mut all);
     super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
     first?;
+    // What the companions add is recorded after them (the rest is recorded already).
+    let recorded = all.len();
 
     // Companions: one level, offered or listed, installed only when the user says so.
     let step = if args.no_companions {
@@ -219,7 +221,14 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         report_failures(p, failures);
     }
 
-    super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
+    super::project::after_install(
+        p,
+        &env,
+        &args.target,
+        args.dry_run,
+        &targets,
+        &all[recorded..],
+    )?;
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,

@@ -127,8 +127,9 @@ fn verify_root(
             TreeState::Ok => p.status(
                 "Verified",
                 format!(
-                    "{name} ({} files, {}){in_root}",
+                    "{name} ({} file{}, {}){in_root}",
                     entry.files.len(),
+                    if entry.files.len() == 1 { "" } else { "s" },
                     entry.tree
                 ),
             ),
