@@ -120,7 +120,8 @@ const FILES: &[(&str, &str)] = &[
 ];
 
 const EXIT_STATUS: &str = "0 success; 1 the operation failed or validation found errors; 2 usage error \
-(an unknown command, option or value).";
+(an unknown command, option or value, an environment variable out of range, or a PATH or \
+--dir that does not exist); 130 interrupted with Ctrl-C at a prompt.";
 
 pub(crate) fn run(_p: &Printer, args: ManArgs) -> CmdResult {
     let top = top_command();
