@@ -12,7 +12,7 @@
 # to the cache while hashed, and entries are inflated in chunks.
 #
 # Last figures (100 MiB, 5 runs, median; 2-core Linux VM, python3 http.server on 127.0.0.1):
-#   peak RSS 12.7 MiB; 437 MB/s end to end (0.24 s) to the disk, 403 MB/s with TMPDIR on
+#   peak RSS 12.7-13.0 MiB; 419-437 MB/s end to end (0.24-0.25 s) to the disk, 403 MB/s with TMPDIR on
 #   tmpfs; curl alone 600-990 MB/s. See bench/README.md for where the time goes.
 
 set -euo pipefail
