@@ -262,11 +262,7 @@ fn a_hand_made_folder_is_never_removed_and_the_message_says_where_it_is() {
 fn an_older_version_is_not_installed_over_a_newer_one_without_force() {
     let home = net::Home::new();
     let newer = home.home.path().join("src/account-management");
-    for (rel, bytes) in skill_files("account-management", "0.2.0") {
-        let p = newer.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, bytes).unwrap();
-    }
+    write_skill(&newer, "account-management", "0.2.0");
     assert!(
         run(&home, &["install", newer.to_str().unwrap()])
             .status
@@ -287,11 +283,7 @@ fn an_older_version_is_not_installed_over_a_newer_one_without_force() {
     );
     // A version that is not a semantic version is not called older: it cannot be ordered.
     let odd = home.home.path().join("odd/account-management");
-    for (rel, bytes) in skill_files("account-management", "zzz") {
-        let p = odd.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, bytes).unwrap();
-    }
+    write_skill(&odd, "account-management", "zzz");
     let out = run(&home, &["install", odd.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
