@@ -55,6 +55,9 @@ impl RuleId {
             RuleId::ScalarNotString => {
                 "A boolean or number where a string is expected is read as text by some readers and as a number by others (`1.0` becomes `1`). Quote the value (`skillpack validate --fix` quotes it as written)."
             }
+            RuleId::ValueControlCharacter => {
+                "A control character other than a line break or a tab (an escape sequence, a bell) in a value can rewrite the screen of whoever reads it in a terminal. skillpack shows it escaped; remove it from the value."
+            }
             RuleId::NameMissing => "Every skill needs a `name`. Add `name:` with the folder name.",
             RuleId::NameType => "`name` must be a string. Write it on one line as the folder name.",
             RuleId::NameEmpty => "`name` must not be blank. Set it to the folder name.",

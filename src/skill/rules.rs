@@ -121,6 +121,7 @@ rule_ids! {
     UnknownField = "unknown-field",
     RegistryField = "registry-field",
     ScalarNotString = "scalar-not-string",
+    ValueControlCharacter = "value-control-character",
     NameMissing = "name-missing",
     NameType = "name-type",
     NameEmpty = "name-empty",
@@ -221,6 +222,7 @@ pub const RULES: &[Rule] = &[
     rule(RuleId::UnknownField,            [E, W, W, W, E], "a top-level key the profile does not know"),
     rule(RuleId::RegistryField,           [E, W, W, W, E], "a registry key (`version`, `tags`…) outside `metadata`"),
     rule(RuleId::ScalarNotString,         [W, W, W, W, W], "a boolean or number where a string is expected"),
+    rule(RuleId::ValueControlCharacter,   [W, W, W, W, W], "a value holds control characters (an escape sequence)"),
     rule(RuleId::NameMissing,             [E, W, W, E, E], "no `name`"),
     rule(RuleId::NameType,                [E, W, E, W, E], "`name` is a list or a mapping"),
     rule(RuleId::NameEmpty,               [E, W, W, E, E], "`name` is empty or blank"),
@@ -453,7 +455,24 @@ fn string_value<'n>(
     type_rule: RuleId,
 ) -> Option<Cow<'n, str>> {
     match &node.value {
-        Value::Str(s) => Some(Cow::Borrowed(s)),
+        Value::Str(s) => {
+            // Line breaks and tabs are text; anything else can rewrite a terminal that
+            // shows the value (skillpack escapes it; other tools may not).
+            if let Some(c) = s
+                .chars()
+                .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+            {
+                sink.at(
+                    RuleId::ValueControlCharacter,
+                    node,
+                    format!(
+                        "`{field}` holds the control character {}; remove it",
+                        c.escape_unicode()
+                    ),
+                );
+            }
+            Some(Cow::Borrowed(s))
+        }
         Value::Null => {
             null_value(sink, field, node);
             None
