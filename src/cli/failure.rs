@@ -266,11 +266,11 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 ))
             }
         }
-        InstallError::ProjectFolder { found, .. } => Failure {
+        InstallError::ProjectFolder { link, .. } => Failure {
             kind: Some(kind.into()),
             ..Failure::new(e.to_string()).hint(format!(
                 "replace {} with a real folder, or pass --dir to name the real skills folder",
-                if found == "a symbolic link" { "the link" } else { "it" }
+                if link { "the link" } else { "it" }
             ))
         },
         InstallError::Unmanaged { .. } => Failure {

@@ -112,8 +112,13 @@ pub enum InstallError {
 
     /// A folder between a project and its skills root (`.claude`, `.claude/skills`, …) that
     /// is a link or not a folder: a cloned repository could point it anywhere.
-    #[error("{}", project_folder(.path, .found))]
-    ProjectFolder { path: PathBuf, found: &'static str },
+    #[error("{}", project_folder(.path, .found, *.link))]
+    ProjectFolder {
+        path: PathBuf,
+        found: &'static str,
+        /// It is a symbolic link (else a file or special file).
+        link: bool,
+    },
 
     #[error(
         "`{}` is larger than {cap} bytes, which no record skillpack writes reaches; move it aside and run again",
@@ -201,8 +206,8 @@ fn staged_what(entry: Option<&str>, skill: &str) -> String {
     }
 }
 
-fn project_folder(path: &std::path::Path, found: &str) -> String {
-    if found == super::rootfs::Kind::Symlink.describe() {
+fn project_folder(path: &std::path::Path, found: &str, link: bool) -> String {
+    if link {
         format!(
             "`{}` is a symbolic link, which may lead out of the project; skillpack does not install through links in a project, because a cloned repository could point them anywhere. Nothing was read or changed through it",
             path.display()

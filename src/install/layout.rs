@@ -80,9 +80,11 @@ impl Root {
             let name = part.as_os_str().to_string_lossy();
             // Each folder down from the project is a real folder of it, never a link.
             let child = rootfs::child_dir(&dir, &shown, &name, create).map_err(|e| match e {
-                InstallError::UnsafeState { path, found, .. } => {
-                    InstallError::ProjectFolder { path, found }
-                }
+                InstallError::UnsafeState { path, found, .. } => InstallError::ProjectFolder {
+                    link: found == rootfs::Kind::Symlink.describe(),
+                    path,
+                    found,
+                },
                 other => other,
             });
             match child? {
