@@ -41,14 +41,30 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let env = process_env()?;
     let mut targets = super::agents::existing_roots(&env, &args.target)?;
     super::project::check_before(&env, &args.target, false)?;
-    // A folder several agents read is removed for all of them: say so, and drop each of
-    // them from the project's lock.
+    // A folder several agents read is removed for all of them: say so (naming those found
+    // on this machine or in the project's lock), and drop each of them from that lock.
+    let locked: Vec<String> = match super::project::keeps_lock(&args.target) {
+        true => skillpack::install::project::ProjectLock::load(&super::project::lock_path(&env))
+            .ok()
+            .flatten()
+            .map(|l| {
+                l.skills
+                    .values()
+                    .filter(|e| args.names.contains(&e.name))
+                    .flat_map(|e| e.agents.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        false => Vec::new(),
+    };
+    let detected = env.detected_agents();
     let mut also: Vec<Vec<&'static str>> = Vec::new();
     for t in &mut targets {
         let named = t.ids();
         let all = super::agents::sharing(&env, &args.target, &t.root.dir);
         also.push(
             all.iter()
+                .filter(|a| detected.contains(a) || locked.iter().any(|l| l == a.id()))
                 .map(|a| a.id())
                 .filter(|id| !named.contains(id))
                 .collect(),
