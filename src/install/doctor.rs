@@ -206,13 +206,16 @@ pub fn roots(env: &Env, agent: Agent) -> Vec<(PathBuf, Scope)> {
         .flatten()
         .map(|p| (p, Scope::User))
         .collect();
+    // Gemini CLI reads the folders of its workspace, the folder it was started in, alone
+    // (its `targetDir`); the others walk up to the repository root.
+    let walks_up = agent != Agent::GEMINI_CLI;
     for rel in project {
         for dir in env.cwd.ancestors() {
             let root = dir.join(rel);
             if !out.iter().any(|(p, _)| *p == root) {
                 out.push((root, Scope::Project));
             }
-            if dir.join(".git").exists() || Some(dir) == env.home.as_deref() {
+            if !walks_up || dir.join(".git").exists() || Some(dir) == env.home.as_deref() {
                 break;
             }
         }

@@ -1116,3 +1116,40 @@ fn codex_reads_skills_at_most_six_folders_deep() {
         "{text}"
     );
 }
+
+/// Started from a subfolder of a repository, Claude Code and Codex read the skills folders
+/// up to the repository root; Gemini CLI reads those of the folder it was started in only
+/// (its workspace), as the real client does.
+#[cfg(unix)]
+#[test]
+fn from_a_subfolder_gemini_cli_reads_only_the_folders_it_was_started_in() {
+    let world = World::new();
+    for rel in [".claude/skills", ".agents/skills", ".gemini/skills"] {
+        write_skill(&world.project.join(rel).join("up"), "up", "");
+    }
+    let sub = world.project.join("sub");
+    write_skill(&sub.join(".gemini/skills/here"), "here", "");
+    let cache = world.home.join(".cache");
+    let out = skillpack(&world.home, &cache, &sub)
+        .args(["doctor", "--agent", "all", "--scope", "project", "--json"])
+        .output()
+        .unwrap();
+    let doc = json_of(&out);
+    let loads = |agent: &str| -> Vec<String> {
+        let mut names: Vec<String> = doc["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["agent"] == agent)
+            .flat_map(|a| a["roots"].as_array().unwrap().clone())
+            .flat_map(|r| r["skills"].as_array().unwrap().clone())
+            .filter(|s| s["loads"] == true)
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(loads("claude-code"), ["up"], "{doc}");
+    assert_eq!(loads("codex"), ["up"], "{doc}");
+    assert_eq!(loads("gemini-cli"), ["here"], "{doc}");
+}
