@@ -764,3 +764,32 @@ fn sarif_and_summary_locations_name_the_very_file_from_the_checkout_root() {
         "{md}"
     );
 }
+
+#[test]
+fn github_annotations_name_files_from_the_checkout_root_when_run_from_a_subfolder() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("skills/bad-one");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("SKILL.md"),
+        "---\nname: other\ndescription: d\n---\n",
+    )
+    .unwrap();
+    for arg in [".".to_string(), dir.display().to_string()] {
+        let out = skillpack(&tmp.path().join("skills"))
+            .args(["validate", &arg, "--format", "github"])
+            .env("GITHUB_WORKSPACE", tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("::error "))
+            .unwrap_or_else(|| panic!("no annotation: {stdout}"));
+        assert!(
+            line.starts_with("::error file=skills/bad-one/SKILL.md,"),
+            "{arg}: {line}"
+        );
+    }
+}

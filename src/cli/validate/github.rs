@@ -29,7 +29,14 @@ fn select(reports: &[SkillReport], max: usize) -> (Vec<&Diagnostic>, usize, usiz
 
 /// Workflow commands on stdout, one per problem up to `max` per severity, then a line
 /// saying how many were left out, if any.
-pub(super) fn print_github(reports: &[SkillReport], max: usize) {
+/// Files are named relative to `base` (the checkout, which GitHub reads them against) when
+/// they are below it, as given otherwise; `cwd` is the folder relative paths start from.
+pub(super) fn print_github(
+    reports: &[SkillReport],
+    max: usize,
+    cwd: &std::path::Path,
+    base: &std::path::Path,
+) {
     let (shown, errors, warnings) = select(reports, max);
     let mut out = String::new();
     for d in shown {
@@ -38,7 +45,15 @@ pub(super) fn print_github(reports: &[SkillReport], max: usize) {
             Severity::Warning => "warning",
             Severity::Note => "notice",
         };
-        let mut props = format!("file={}", escape_property(&d.file.display().to_string()));
+        let file = super::sarif::below(&d.file, cwd, base)
+            .map(|rel| {
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_else(|| d.file.display().to_string());
+        let mut props = format!("file={}", escape_property(&file));
         if d.line > 0 {
             props.push_str(&format!(",line={},col={}", d.line, d.col));
         }

@@ -160,7 +160,7 @@ pub(crate) fn run(p: &Printer, args: ValidateArgs) -> CmdResult {
             print_summary(p, &totals, opts.profile);
         }
         Format::Github => {
-            github::print_github(&reports, args.max_annotations);
+            github::print_github(&reports, args.max_annotations, &env.cwd, checkout(&env));
             print_summary(p, &totals, opts.profile);
         }
         Format::Json => json::print_json(&json::report_json(&reports, &totals, &opts)),
