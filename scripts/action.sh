@@ -215,7 +215,7 @@ validate() {
         set +f
     fi
     [ "${#paths[@]}" -gt 0 ] || paths=(.)
-    args+=("${paths[@]}" --profile "${SKILLPACK_PROFILE:-spec}")
+    args+=(--profile "${SKILLPACK_PROFILE:-spec}")
     case "${SKILLPACK_STRICT:-false}" in
         true) args+=(--strict) ;;
         false | "") ;;
@@ -230,7 +230,7 @@ validate() {
     fi
     if [ -n "${SKILLPACK_SARIF_FILE:-}" ]; then
         # This run writes the job summary; the one for the log format below does not.
-        "$bin" "${args[@]}" --format sarif >"$SKILLPACK_SARIF_FILE" || sarif_status=$?
+        "$bin" "${args[@]}" --format sarif -- "${paths[@]}" >"$SKILLPACK_SARIF_FILE" || sarif_status=$?
         if [ "$sarif_status" -gt 1 ]; then
             err "could not write the SARIF log (skillpack exit $sarif_status)"
         fi
@@ -241,10 +241,11 @@ validate() {
         if [ "$format" = sarif ]; then
             status=$sarif_status
         else
-            GITHUB_STEP_SUMMARY="" "$bin" "${args[@]}" --format "$format" || status=$?
+            GITHUB_STEP_SUMMARY="" "$bin" "${args[@]}" --format "$format" -- "${paths[@]}" || status=$?
         fi
     else
-        "$bin" "${args[@]}" --format "$format" || status=$?
+        # Options first, then `--`: a path that begins with `-` is never read as an option.
+        "$bin" "${args[@]}" --format "$format" -- "${paths[@]}" || status=$?
     fi
     if [ -n "${GITHUB_OUTPUT:-}" ]; then
         echo "exit-code=$status" >>"$GITHUB_OUTPUT"

@@ -479,3 +479,30 @@ fn paths_one_per_line_keep_their_spaces() {
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(runner.output("exit-code").as_deref(), Some("0"));
 }
+
+#[test]
+fn a_path_input_that_looks_like_an_option_is_a_path() {
+    let runner = Runner::new();
+    let ws = runner.path("workspace");
+    // A folder named like an option, holding a skill whose frontmatter --fix would rewrite.
+    skill(&ws, "--fix", "name: --fix\ndescription: d\nversion: 1\n");
+    let before = fs::read_to_string(ws.join("--fix/SKILL.md")).unwrap();
+    let bin = binary();
+    let out = runner.run(
+        "validate",
+        None,
+        &[
+            ("SKILLPACK_BIN", bin.to_str().unwrap()),
+            ("SKILLPACK_PATHS", "--fix"),
+            ("SKILLPACK_FORMAT", "json"),
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["skills"], 1, "{doc}");
+    assert_eq!(runner.output("exit-code").as_deref(), Some("1"));
+    assert_eq!(
+        fs::read_to_string(ws.join("--fix/SKILL.md")).unwrap(),
+        before
+    );
+}
