@@ -454,7 +454,7 @@ fn plan(
         };
         if !block {
             skip(format!(
-                "`{k}` is in a frontmatter written as one flow mapping; move it by hand"
+                "`{k}` cannot be moved line by line: the frontmatter's keys are not each a plain key at the start of its own line (a flow mapping `{{…}}`, a quoted or `?` complex key); move it by hand"
             ));
             continue;
         }

@@ -793,3 +793,23 @@ fn github_annotations_name_files_from_the_checkout_root_when_run_from_a_subfolde
         );
     }
 }
+
+#[test]
+fn fix_says_why_keys_beside_a_complex_key_are_left_where_they_are() {
+    let tmp = TempDir::new().unwrap();
+    let dir = write_skill(
+        tmp.path(),
+        "q",
+        "name: q\ndescription: d\n\"quoted key\": 1\n? complex\n: val\n",
+        "",
+    );
+    let before = std::fs::read(dir.join("SKILL.md")).unwrap();
+    let out = skillpack(tmp.path())
+        .args(["validate", "q", "--fix"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cannot be moved line by line"), "{stderr}");
+    assert!(!stderr.contains("written as one flow mapping"), "{stderr}");
+    assert_eq!(std::fs::read(dir.join("SKILL.md")).unwrap(), before);
+}
