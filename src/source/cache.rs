@@ -224,17 +224,8 @@ impl Cache {
     /// Remembers which archive `parts` at the immutable reference `id` gave. Best effort: a
     /// failure only costs a download next time.
     pub fn remember_commit(&self, parts: &[&str], id: &str, sha256: &str) {
-        let Some(path) = self.ref_file(parts, id) else {
-            return;
-        };
-        let Some(dir) = path.parent() else { return };
-        if fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
-            && tmp.write_all(sha256.as_bytes()).is_ok()
-        {
-            let _ = tmp.persist(&path);
+        if let Some(path) = self.ref_file(parts, id) {
+            put(&path, sha256.as_bytes());
         }
     }
 
@@ -258,18 +249,11 @@ impl Cache {
     /// copy. Best effort: a failure only loses the offline copy.
     pub fn save_doc(&self, url: &str, suffix: &str, bytes: Option<&[u8]>) {
         let path = self.doc_file(url, suffix);
-        let Some(bytes) = bytes else {
-            let _ = fs::remove_file(&path);
-            return;
-        };
-        let Some(dir) = path.parent() else { return };
-        if fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
-            && tmp.write_all(bytes).is_ok()
-        {
-            let _ = tmp.persist(&path);
+        match bytes {
+            Some(bytes) => put(&path, bytes),
+            None => {
+                let _ = fs::remove_file(&path);
+            }
         }
     }
 
@@ -278,6 +262,21 @@ impl Cache {
         crate::durable::read_regular(&self.doc_file(url, suffix), false, cap)
             .ok()
             .flatten()
+    }
+}
+
+/// Replaces the small file `path` (its folder made first) with `bytes` in one rename, so
+/// that a reader sees the old content or the new. Best effort: the cache only records
+/// what saves a download, and a failure loses nothing else.
+fn put(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+        && tmp.write_all(bytes).is_ok()
+    {
+        let _ = tmp.persist(path);
     }
 }
 
