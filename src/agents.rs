@@ -259,6 +259,11 @@ impl Agent {
     }
 
     /// Its row of the table.
+    /// The skills folder of this agent inside a project (`.claude/skills`…), relative.
+    pub fn project_folder(self) -> PathBuf {
+        self.spec().project.split('/').collect()
+    }
+
     pub fn spec(self) -> &'static AgentSpec {
         &TABLE[usize::from(self.0)]
     }
@@ -435,7 +440,7 @@ impl Env {
                 let (base, rel) = agent.spec().user?;
                 self.base(base).map(|b| b.join(rel))
             }
-            Scope::Project => Some(self.project_dir().join(project_relative(agent))),
+            Scope::Project => Some(self.project_dir().join(agent.project_folder())),
         }
     }
 
@@ -455,7 +460,7 @@ impl Env {
 
     /// The project-scope root as (project folder, path of the root inside it).
     pub fn project_root(&self, agent: Agent) -> (PathBuf, PathBuf) {
-        (self.project_dir(), project_relative(agent))
+        (self.project_dir(), agent.project_folder())
     }
 
     /// The folders whose project-scope roots agents read: the current folder and each
@@ -475,13 +480,9 @@ impl Env {
     /// Every project-scope root `agent` reads, given the folders of [`Env::project_chain`]:
     /// the current folder and each parent up to the repository root, nearest first.
     pub fn roots_in(chain: &[PathBuf], agent: Agent) -> Vec<PathBuf> {
-        let rel = project_relative(agent);
+        let rel = agent.project_folder();
         chain.iter().map(|dir| dir.join(&rel)).collect()
     }
-}
-
-fn project_relative(agent: Agent) -> PathBuf {
-    agent.spec().project.split('/').collect()
 }
 
 #[cfg(test)]

@@ -93,20 +93,18 @@ pub(crate) fn sharing(env: &Env, target: &TargetArgs, dir: &std::path::Path) -> 
     if target.dir.is_some() {
         return Vec::new();
     }
+    // The project is looked for once, not once per agent.
+    let project = (target.scope == ScopeArg::Project).then(|| env.project_dir());
     Agent::all()
-        .filter(|&agent| {
-            let root = if target.scope == ScopeArg::Project {
-                let (project, rel) = env.project_root(agent);
-                Some(project.join(rel))
-            } else {
-                env.skills_root(agent, Scope::User)
-            };
-            root.is_some_and(|r| r == dir)
+        .filter(|&agent| match &project {
+            Some(project) => project.join(agent.project_folder()) == dir,
+            None => env
+                .skills_root(agent, Scope::User)
+                .is_some_and(|r| r == dir),
         })
         .collect()
 }
 
-/// The skills roots the target arguments name, each once, in the order of `--agent`.
 /// [`target_roots`] for a command that only reads or removes what is there (list, verify,
 /// update, uninstall, companions): a `--dir` that names nothing is a usage error, as any
 /// missing PATH is, rather than an empty root that passes.
@@ -127,15 +125,17 @@ pub(crate) fn existing_roots(env: &Env, target: &TargetArgs) -> Result<Vec<Targe
     Ok(targets)
 }
 
+/// The skills roots the target arguments name, each once, in the order of `--agent`.
 pub(crate) fn target_roots(env: &Env, target: &TargetArgs) -> Result<Vec<Target>, Failure> {
     let mut agents = target.agent.resolve(env);
     // In a project, `all` also means every agent whose skills folder the project has (a
     // clone's folders are checked even where that agent is not installed).
     if matches!(target.agent, AgentsArg::All) && target.scope == ScopeArg::Project {
+        let project = env.project_dir();
         for agent in Agent::all() {
-            let (project, rel) = env.project_root(agent);
             if !agents.contains(&agent)
-                && std::fs::symlink_metadata(project.join(rel)).is_ok_and(|m| m.is_dir())
+                && std::fs::symlink_metadata(project.join(agent.project_folder()))
+                    .is_ok_and(|m| m.is_dir())
             {
                 agents.push(agent);
             }
