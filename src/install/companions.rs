@@ -279,8 +279,8 @@ fn read_version(dir: &Path) -> Option<Option<String>> {
 }
 
 /// The `SKILL.md` of the real folder `dir`, never through a link (the folder's or the
-/// file's): `None` when there is none, `Some(Err(()))` when it cannot be read as one.
-fn read_skill_file(dir: &Path) -> Option<Result<SkillFile, ()>> {
+/// file's): `None` when there is none, `Some(Err(_))` when it cannot be read as one.
+fn read_skill_file(dir: &Path) -> Option<Result<SkillFile, crate::skill::SkillError>> {
     if !std::fs::symlink_metadata(dir).ok()?.is_dir() {
         return None;
     }
@@ -288,15 +288,7 @@ fn read_skill_file(dir: &Path) -> Option<Result<SkillFile, ()>> {
     if !std::fs::symlink_metadata(&md).ok()?.is_file() {
         return None;
     }
-    let bytes = crate::durable::read_regular(&md, false, crate::skill::SKILL_MD_CAP)
-        .ok()
-        .flatten();
-    Some(
-        bytes
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(|text| SkillFile::parse(&md, text))
-            .ok_or(()),
-    )
+    Some(SkillFile::read_no_follow(&md))
 }
 
 /// The companions an installed skill declares, read from its `SKILL.md` (not through a

@@ -167,7 +167,17 @@ impl SkillFile {
     }
 
     pub fn read(path: &Path) -> Result<SkillFile, SkillError> {
-        let bytes = read_skill_md(path)
+        Self::read_from(path, true)
+    }
+
+    /// [`SkillFile::read`] of a `SKILL.md` in a folder skillpack manages: a link in its place
+    /// is refused, never followed.
+    pub fn read_no_follow(path: &Path) -> Result<SkillFile, SkillError> {
+        Self::read_from(path, false)
+    }
+
+    fn read_from(path: &Path, follow: bool) -> Result<SkillFile, SkillError> {
+        let bytes = crate::durable::read_regular(path, follow, SKILL_MD_CAP)
             .and_then(|b| b.ok_or_else(too_large))
             .map_err(|source| SkillError::Io {
                 path: path.to_path_buf(),
