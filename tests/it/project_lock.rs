@@ -51,6 +51,21 @@ impl Project {
     }
 
     /// A local skill `demo` 1.0.0 in `skills-src/demo`, installed at project scope for
+    /// Claude Code; its source folder.
+    fn demo_for_claude_code(&self) -> PathBuf {
+        let src = self.dir.join("skills-src/demo");
+        write_skill(&src, "demo", "1.0.0");
+        self.ok(&[
+            "install",
+            "--scope",
+            "project",
+            "./skills-src/demo",
+            "--no-companions",
+        ]);
+        src
+    }
+
+    /// A local skill `demo` 1.0.0 in `skills-src/demo`, installed at project scope for
     /// Claude Code and Codex; its source folder.
     fn demo_for_two_agents(&self) -> PathBuf {
         let src = self.dir.join("skills-src/demo");
@@ -286,14 +301,7 @@ fn a_lock_exported_at_user_scope_restores_into_the_user_folders_of_another_home(
 #[test]
 fn sync_check_names_a_file_added_to_a_locked_skill() {
     let p = Project::new();
-    write_skill(&p.dir.join("skills-src/demo"), "demo", "1.0.0");
-    p.ok(&[
-        "install",
-        "--scope",
-        "project",
-        "./skills-src/demo",
-        "--no-companions",
-    ]);
+    p.demo_for_claude_code();
     p.ok(&["sync", "--check"]);
     fs::write(p.dir.join(".claude/skills/demo/extra.txt"), "mine\n").unwrap();
     let check = p.run(&["sync", "--check"]);
@@ -340,14 +348,7 @@ fn update_at_project_scope_changes_no_copy_when_one_agent_copy_was_changed_by_ha
 #[test]
 fn a_project_lock_that_says_user_scope_still_restores_into_the_project() {
     let p = Project::new();
-    write_skill(&p.dir.join("skills-src/demo"), "demo", "1.0.0");
-    p.ok(&[
-        "install",
-        "--scope",
-        "project",
-        "./skills-src/demo",
-        "--no-companions",
-    ]);
+    p.demo_for_claude_code();
     // A repository's lock does not choose the user's folders.
     let lock = p
         .lock()
