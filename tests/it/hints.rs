@@ -83,6 +83,22 @@ fn write_skill(dir: &Path, name: &str, version: &str) {
     }
 }
 
+/// Writes at `src` a skill whose `name` differs from its folder's and installs it with
+/// `--dir` (naming no agent, so the specification's check applies, which refuses it).
+fn install_misnamed(home: &net::Home, src: &Path) -> Output {
+    write_skill(src, "other-name", "1.0.0");
+    let dir = home.home.path().join("team-skills");
+    run(
+        home,
+        &[
+            "install",
+            src.to_str().unwrap(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    )
+}
+
 fn assert_verified(home: &net::Home, extra: &[&str]) {
     let mut args = vec!["verify"];
     args.extend(extra);
@@ -328,19 +344,7 @@ fn a_missing_zip_is_reported_as_a_missing_file() {
 fn a_folder_that_does_not_load_is_shown_at_its_own_path_with_a_validate_command() {
     let home = net::Home::new();
     let src = home.home.path().join("src/wrong-folder");
-    write_skill(&src, "other-name", "1.0.0");
-    // Claude Code loads it under its folder's name: `--dir`, naming no agent, applies the
-    // specification's check, which refuses a `name` unlike the folder's.
-    let dir = home.home.path().join("team-skills");
-    let out = run(
-        &home,
-        &[
-            "install",
-            src.to_str().unwrap(),
-            "--dir",
-            dir.to_str().unwrap(),
-        ],
-    );
+    let out = install_misnamed(&home, &src);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     // Under the home folder, shown as `~/…` like every path skillpack prints.
@@ -618,17 +622,7 @@ fn a_validate_hint_quotes_a_path_that_needs_it_and_works_pasted() {
     let home = net::Home::new();
     // A path needing quotes keeps its absolute form: a quoted `~` would not expand.
     let src = home.home.path().join("my skills/wrong-folder");
-    write_skill(&src, "other-name", "1.0.0");
-    let dir = home.home.path().join("team-skills");
-    let out = run(
-        &home,
-        &[
-            "install",
-            src.to_str().unwrap(),
-            "--dir",
-            dir.to_str().unwrap(),
-        ],
-    );
+    let out = install_misnamed(&home, &src);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
