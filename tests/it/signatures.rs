@@ -463,6 +463,22 @@ impl Signed {
         .unwrap();
     }
 
+    /// demo-skill 1.0.0 installed from an index signed by a new key, then `version` packed
+    /// and served unsigned (no `.minisig`): the key, the index URL, and the installed files.
+    fn signed_then_unsigned(&self, version: &str) -> (Key, String, Vec<String>) {
+        let key = self.key_new("keys", None);
+        assert!(self.pack(Some(&key.secret), None).status.success());
+        let index = self.serve(&[]);
+        assert!(self.install(&index, &[&key.public]).status.success());
+        let before = files_under(&self.home.root().join("demo-skill"));
+        self.set_version(version);
+        assert!(self.pack(None, None).status.success());
+        self.serve(&[("index.json.minisig", None)]);
+        self.server
+            .route("/dist/index.json.minisig", vec![Reply::Status(404)]);
+        (key, index, before)
+    }
+
     /// `skillpack --json update --dir skills` with `keys` trusted; the index is the one
     /// recorded at install.
     fn update(&self, keys: &[&str]) -> Output {
@@ -570,18 +586,8 @@ fn update_requires_a_signature_by_the_key_recorded_at_install() {
 #[test]
 fn update_refuses_an_index_whose_signature_was_removed() {
     let s = Signed::new();
-    let key = s.key_new("keys", None);
-    assert!(s.pack(Some(&key.secret), None).status.success());
-    let index = s.serve(&[]);
-    assert!(s.install(&index, &[&key.public]).status.success());
-    let before = files_under(&s.home.root().join("demo-skill"));
-
     // 2.0.0, unsigned: an index anyone could have written.
-    s.set_version("2.0.0");
-    assert!(s.pack(None, None).status.success());
-    s.serve(&[("index.json.minisig", None)]);
-    s.server
-        .route("/dist/index.json.minisig", vec![Reply::Status(404)]);
+    let (_, _, before) = s.signed_then_unsigned("2.0.0");
     let error = Signed::update_failure(&s.update(&[]));
     assert_eq!(error["kind"], "no-signature", "{error}");
     assert!(
@@ -599,19 +605,9 @@ fn update_refuses_an_index_whose_signature_was_removed() {
 #[test]
 fn install_does_not_replace_a_key_verified_skill_with_an_unsigned_one() {
     let s = Signed::new();
-    let key = s.key_new("keys", None);
-    assert!(s.pack(Some(&key.secret), None).status.success());
-    let index = s.serve(&[]);
-    assert!(s.install(&index, &[&key.public]).status.success());
-    let before = files_under(&s.home.root().join("demo-skill"));
-
     // A newer version from an index nobody signed, installed by name without any key:
     // the recorded key is not bypassed by `install`, with or without --force.
-    s.set_version("9.0.0");
-    assert!(s.pack(None, None).status.success());
-    s.serve(&[("index.json.minisig", None)]);
-    s.server
-        .route("/dist/index.json.minisig", vec![Reply::Status(404)]);
+    let (key, index, before) = s.signed_then_unsigned("9.0.0");
     for extra in [&[][..], &["--force"][..], &["--dry-run"][..]] {
         let mut c = s.cmd();
         c.args([
