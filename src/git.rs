@@ -130,12 +130,19 @@ pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
 
 /// Runs `git ARGS` for a remote repository: no terminal prompt for credentials, and only
 /// the transports a repository URL should use (never `ext::`, which runs commands).
-fn remote_git(args: &[&OsStr]) -> Result<Answer, GitError> {
+/// Unencrypted transports (`http`, `git`) only when `plain` says the caller allows them
+/// for this URL; git also applies the list to redirects, so https cannot be downgraded.
+fn remote_git(args: &[&OsStr], plain: bool) -> Result<Answer, GitError> {
+    let allowed = if plain {
+        "file:git:http:https:ssh"
+    } else {
+        "file:https:ssh"
+    };
     run(Command::new("git")
         .args(["-c", "protocol.ext.allow=never"])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh"))
+        .env("GIT_ALLOW_PROTOCOL", allowed))
 }
 
 /// Whether `text` is a full commit id.
@@ -146,8 +153,14 @@ fn is_commit(text: &str) -> bool {
 /// Fetches `reference` (a branch, a tag, a full commit id, or `HEAD` for the default
 /// branch) of the repository at `url` into the bare repository `store` (made when
 /// missing), one commit deep, and returns the commit id. A commit already in `store` is
-/// not fetched again: a pinned source works offline once fetched.
-pub fn fetch_shallow(store: &Path, url: &str, reference: &str) -> Result<String, GitError> {
+/// not fetched again: a pinned source works offline once fetched. `plain` allows the
+/// unencrypted transports (`http://`, `git://`), which the caller permits on loopback only.
+pub fn fetch_shallow(
+    store: &Path,
+    url: &str,
+    reference: &str,
+    plain: bool,
+) -> Result<String, GitError> {
     let bad = |what: &str| GitError::Failed {
         args: format!("fetch {url} {reference}"),
         stderr: format!("refusing {what} that begins with `-`"),
@@ -186,7 +199,7 @@ pub fn fetch_shallow(store: &Path, url: &str, reference: &str) -> Result<String,
         url.as_ref(),
         spec.as_ref(),
     ];
-    if let Err(stderr) = remote_git(&args)? {
+    if let Err(stderr) = remote_git(&args, plain)? {
         return Err(GitError::Failed {
             args: format!("fetch {url} {reference}"),
             stderr,

@@ -104,6 +104,10 @@ pub(crate) fn source_failure_in(e: SourceError, flags: &[String]) -> Failure {
         SourceError::Insecure { .. } => with_kind(kind,
             Failure::new(e.to_string()).hint("use the https:// address of the archive"),
         ),
+        SourceError::InsecureGit { .. } => with_kind(kind,
+            Failure::new(e.to_string())
+                .hint("use the repository's https:// or ssh address (git@host:owner/repo.git)"),
+        ),
         SourceError::Redirect { .. } => with_kind(kind,
             Failure::new(e.to_string())
                 .hint("ask the server's owner for a direct https:// address"),

@@ -51,7 +51,8 @@ asking, --no-companions skips the step.
 
 Downloads are HTTPS only (plain http only to loopback addresses), certificate-checked,
 retried on transient failures, streamed into a cache and verified before anything is
-unpacked. HTTPS_PROXY is honoured.
+unpacked. HTTPS_PROXY is honoured. git repositories are fetched over https, ssh or from a
+local path (http:// and git:// only from loopback addresses).
 
 Environment: SKILLPACK_INDEX (as --index), SKILLPACK_CACHE_DIR (the download cache),
 SKILLPACK_GITHUB_URL (a mirror of https://codeload.github.com), SKILLPACK_HTTP_TIMEOUT

@@ -92,6 +92,12 @@ pub enum SourceError {
     )]
     Insecure { url: String },
 
+    #[error(
+        "refusing `{url}`: a git repository is fetched over https://, ssh or from a local path \
+         (plain http:// and git:// only for loopback addresses)"
+    )]
+    InsecureGit { url: String },
+
     #[error("cannot set up the HTTPS client: {message}")]
     Client { message: String },
 
@@ -305,7 +311,7 @@ impl SourceError {
             SourceError::GitMissing { .. } => "git-not-found",
             SourceError::NoSuchVersion { .. } => "no-such-version",
             SourceError::Git { .. } => "git-failed",
-            SourceError::Insecure { .. } => "insecure-url",
+            SourceError::Insecure { .. } | SourceError::InsecureGit { .. } => "insecure-url",
             SourceError::Client { .. } => "client",
             SourceError::Network { .. } | SourceError::Status { .. } => "network",
             SourceError::Unreachable { .. } => "unreachable",

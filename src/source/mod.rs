@@ -774,7 +774,9 @@ impl<'p> Session<'p> {
     ) -> Result<Opened, SourceError> {
         let reference = reference.unwrap_or(github::DEFAULT_REF);
         let archive = self.repo_archive(repo, reference)?;
-        let commit = github::archive_commit(&archive.file);
+        // A mirror whose archive does not name its commit: a ref that is a commit id is.
+        let commit = github::archive_commit(&archive.file)
+            .or_else(|| github::is_commit(reference).then(|| reference.to_ascii_lowercase()));
         let skills = listing::list_archive(&archive.file, true)?;
         let shown = match commit.as_deref() {
             Some(c) if c != reference => format!("{repo}@{reference} ({})", &c[..12]),
@@ -837,7 +839,9 @@ impl<'p> Session<'p> {
                 message: other.to_string(),
             },
         };
-        let commit = crate::git::fetch_shallow(&store, url, reference).map_err(git_failed)?;
+        let plain = url_policy::check_git_url(url)?;
+        let commit =
+            crate::git::fetch_shallow(&store, url, reference, plain).map_err(git_failed)?;
         let zip = store.join(format!("{commit}.zip"));
         if !zip.is_file() {
             let partial = store.join(format!(".{commit}.zip.partial"));

@@ -24,6 +24,40 @@ pub(crate) fn check_url(url: &Url) -> Result<(), SourceError> {
     }
 }
 
+/// Checks a git repository URL against the same rule as downloads: encrypted transports
+/// (`https://`, `ssh://`, `git@host:path`) or a local repository (`file://`, a path);
+/// plain `http://` and `git://` only to a loopback address. Returns whether the URL uses
+/// an unencrypted transport, which `git` must then be allowed.
+pub(crate) fn check_git_url(text: &str) -> Result<bool, SourceError> {
+    let refused = || SourceError::InsecureGit {
+        url: redact_git(text),
+    };
+    let Some((scheme, _)) = text.split_once("://") else {
+        // `git@host:path` (ssh) or a local path; never git's `transport::address` form.
+        return if text.contains("::") {
+            Err(refused())
+        } else {
+            Ok(false)
+        };
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" | "ssh" | "git+ssh" | "ssh+git" | "file" => Ok(false),
+        // `git://` is not a scheme the URL standard knows, so its host is never parsed as
+        // an address: an opaque host that reads as a loopback address counts as one.
+        "http" | "git" => match Url::parse(text) {
+            Ok(url)
+                if is_loopback(&url)
+                    || matches!(url.host(), Some(Host::Domain(d))
+                        if d.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())) =>
+            {
+                Ok(true)
+            }
+            _ => Err(refused()),
+        },
+        _ => Err(refused()),
+    }
+}
+
 /// `url` as it may be shown or recorded: without user name and password.
 pub(crate) fn redact(url: &Url) -> String {
     let mut shown = url.clone();
@@ -82,6 +116,35 @@ pub(crate) fn redirect_allowed(previous: Option<&Url>, next: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn git_repositories_over_plain_transports_only_on_loopback() {
+        for ok in [
+            "https://example.test/r.git",
+            "ssh://git@example.test/r.git",
+            "git@example.test:r.git",
+            "file:///srv/r.git",
+            "/srv/r.git",
+        ] {
+            assert!(!check_git_url(ok).unwrap(), "{ok}");
+        }
+        for plain in [
+            "http://127.0.0.1:9/r.git",
+            "git://localhost/r.git",
+            "git://127.0.0.1:9418/r.git",
+            "git://[::1]/r.git",
+        ] {
+            assert!(check_git_url(plain).unwrap(), "{plain}");
+        }
+        for bad in [
+            "http://example.test/r.git",
+            "git://10.9.9.9/r.git",
+            "ext::sh -c id",
+            "ftp://example.test/r.git",
+        ] {
+            assert!(check_git_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn plain_http_only_between_loopback_addresses() {

@@ -116,6 +116,12 @@ impl Server {
                 .collect(),
             None => replies,
         };
+        self.route_as_is(path, replies);
+    }
+
+    /// Answers `path` with `replies` in turn, exactly as given: a mirror whose archives
+    /// carry no commit id.
+    pub fn route_as_is(&self, path: &str, replies: Vec<Reply>) {
         self.routes
             .lock()
             .unwrap()

@@ -88,6 +88,28 @@ fn every_github_form_installs_the_same_tree_and_records_the_commit() {
 }
 
 #[test]
+fn a_commit_asked_for_is_recorded_even_when_the_mirror_does_not_name_it() {
+    let s = Sandbox::new();
+    let pinned = "89abcdef0123456789abcdef0123456789abcdef";
+    s.srv.route_as_is(
+        &format!("/acme/skills/zip/{pinned}"),
+        vec![Reply::Body(repo_zip(
+            "skills-x",
+            &[("skills/alpha", "alpha"), ("skills/beta", "beta")],
+        ))],
+    );
+    let root = s.dir("root");
+    s.install(
+        &root,
+        &[&format!("acme/skills@{pinned}"), "--skill", "alpha"],
+    )
+    .assert()
+    .success();
+    let source = &lock(&root)["skills"]["alpha"]["source"];
+    assert_eq!(source["commit"], pinned, "{source}");
+}
+
+#[test]
 fn list_shows_what_a_repository_holds_and_installs_nothing() {
     let s = Sandbox::new();
     let root = s.dir("root");
@@ -351,6 +373,50 @@ fn a_hostile_git_url_runs_nothing() {
             .assert()
             .code(1);
         assert!(!marker.exists(), "{url} ran a command");
+    }
+    assert!(!root.exists());
+}
+
+#[test]
+#[cfg(unix)]
+fn a_git_repository_over_plain_http_or_git_off_this_machine_is_refused_before_git_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Home::new();
+    let bin = h.home.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let marker = h.home.path().join("git-ran");
+    let fake = bin.join("git");
+    fs::write(
+        &fake,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", marker.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let root = h.home.path().join("root");
+    for url in [
+        "git+http://10.9.9.9/team/skills.git",
+        "http://example.test/team/skills.git",
+        "git://example.test/team/skills.git",
+    ] {
+        let out = h
+            .cmd()
+            .env("PATH", &bin)
+            .args(["install", "--json", "--dir"])
+            .arg(&root)
+            .arg(url)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["error"]["kind"], "insecure-url", "{url}: {doc}");
+        assert!(
+            doc["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("only for loopback addresses"),
+            "{doc}"
+        );
+        assert!(!marker.exists(), "{url} reached git");
     }
     assert!(!root.exists());
 }
