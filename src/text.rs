@@ -111,6 +111,49 @@ fn os_bytes(name: &std::ffi::OsStr) -> Cow<'_, [u8]> {
     }
 }
 
+/// Whether `c` is a control character outside ASCII (DEL, the C1 controls such as the
+/// one-byte CSI U+009B) or a bidirectional control: characters that JSON and TOML writers
+/// pass through as they are, and that a terminal or a code review would act on.
+pub fn is_hidden_control(c: char) -> bool {
+    needs_escape(c) && c as u32 >= 0x7f
+}
+
+/// A serialised JSON document with every [`is_hidden_control`] character written as a
+/// `\uXXXX` escape: the same document, safe to print. Such characters can only occur
+/// inside strings, where the escape means the same character.
+pub fn json_safe(json: String) -> String {
+    if !json.chars().any(is_hidden_control) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_hidden_control(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` as a TOML basic string (`"…"`) with `\`, `"` and every control character escaped.
+pub fn toml_basic_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')

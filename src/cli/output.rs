@@ -263,7 +263,8 @@ impl Printer {
 
     /// Writes a JSON document on stdout, in one piece.
     pub(crate) fn json_out(&self, value: &serde_json::Value) {
-        let mut text = serde_json::to_vec_pretty(value).unwrap_or_default();
+        let text = serde_json::to_string_pretty(value).unwrap_or_default();
+        let mut text = skillpack::text::json_safe(text).into_bytes();
         text.push(b'\n');
         self.write_stdout(&text);
     }

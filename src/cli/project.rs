@@ -2,7 +2,7 @@
 //! `skillpack lock export`.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -60,9 +60,30 @@ pub(crate) fn keeps_lock(target: &TargetArgs) -> bool {
 }
 
 pub(crate) fn lock_failure(e: ProjectError) -> Failure {
+    let hint = match &e {
+        ProjectError::Damaged { path, .. } => Some(format!(
+            "restore it from version control: `{}`",
+            super::command(["git", "checkout", "--", &relative_to_cwd(path)])
+        )),
+        _ => None,
+    };
     Failure {
         kind: Some(e.kind().into()),
+        hint,
         ..Failure::new(e.to_string())
+    }
+}
+
+/// `path` as the user would type it from the current folder: relative when it is below
+/// it, else absolute.
+fn relative_to_cwd(path: &Path) -> String {
+    let full = super::absolute(path);
+    match std::env::current_dir()
+        .ok()
+        .and_then(|cwd| full.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+    {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+        _ => full.to_string_lossy().into_owned(),
     }
 }
 

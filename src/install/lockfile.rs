@@ -128,7 +128,9 @@ impl LockFile {
 
     fn to_bytes(&self) -> Vec<u8> {
         // A map of strings and plain structs: serialising it cannot fail.
-        let mut json = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut json =
+            crate::text::json_safe(serde_json::to_string_pretty(self).unwrap_or_default())
+                .into_bytes();
         json.push(b'\n');
         json
     }

@@ -182,6 +182,148 @@ fn escape_sequences_in_a_skill_are_shown_escaped_by_every_command() {
     assert_eq!(uninstall.code, Some(0), "{}", uninstall.stderr);
 }
 
+/// C1 controls (U+009B is a one-byte CSI) and bidirectional overrides pass through JSON
+/// and TOML writers as they are; skillpack's documents carry them as escapes.
+#[test]
+fn c1_and_bidi_controls_are_escaped_in_json_documents_and_lock_files() {
+    const VERSION: &str = "1.0.0\u{9b}2J\u{202e}";
+    const DESCRIPTION: &str = "Reads \u{9b}2J backwards \u{202e}evil\u{202c} text";
+    let raw = |text: &str| {
+        text.chars()
+            .any(|c| matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}'))
+    };
+    let s = Sandbox::new();
+    // YAML takes these characters only as escapes in a double-quoted string.
+    let yaml = |text: &str| {
+        text.chars()
+            .map(|c| match c {
+                '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' => format!("\\u{:04x}", c as u32),
+                c => c.to_string(),
+            })
+            .collect::<String>()
+    };
+    let dir = s.skill_folder(
+        "bidi-skill",
+        format!(
+            "---\nname: bidi-skill\ndescription: \"{}\"\nmetadata:\n  version: \"{}\"\n---\nUse it.\n",
+            yaml(DESCRIPTION),
+            yaml(VERSION)
+        )
+        .as_bytes(),
+    );
+    let dir = dir.to_str().unwrap();
+    for (sub, args) in [
+        ("install", vec![dir, "--json"]),
+        ("list", vec!["--json"]),
+        ("verify", vec!["--json"]),
+        ("update", vec!["--json"]),
+    ] {
+        let run = s.run(sub, &args);
+        assert_eq!(run.code, Some(0), "{sub}: {}", run.stderr);
+        assert!(
+            !raw(&run.stdout),
+            "{sub} --json printed a raw control:\n{}",
+            run.stdout
+        );
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        if sub == "list" {
+            // The escapes are JSON's own: the value reads back as it was.
+            assert_eq!(doc["skills"][0]["version"], VERSION);
+        }
+    }
+    let lock = fs::read_to_string(s.lock_path()).unwrap();
+    assert!(!raw(&lock), "lock.json holds a raw control:\n{lock}");
+    assert_eq!(s.lock()["skills"]["bidi-skill"]["version"], VERSION);
+
+    // The project's lock, which a code review reads.
+    let project = s.home.path().join("project");
+    fs::create_dir_all(project.join(".git")).unwrap();
+    fs::create_dir_all(project.join("skills/bidi-skill")).unwrap();
+    fs::copy(
+        format!("{dir}/SKILL.md"),
+        project.join("skills/bidi-skill/SKILL.md"),
+    )
+    .unwrap();
+    let out = s
+        .cmd()
+        .current_dir(&project)
+        .args(["install", "--scope", "project", "./skills/bidi-skill"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(project.join("skillpack.lock")).unwrap();
+    assert!(!raw(&text), "skillpack.lock holds a raw control:\n{text}");
+    assert!(
+        text.contains("version = \"1.0.0\\u009b2J\\u202e\""),
+        "{text}"
+    );
+    let check = s
+        .cmd()
+        .current_dir(&project)
+        .args(["sync", "--check"])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "the lock reads back as written: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn a_damaged_project_lock_names_the_command_that_restores_it() {
+    let s = Sandbox::new();
+    let project = s.home.path().join("my project");
+    let sub = project.join("docs");
+    fs::create_dir_all(project.join(".git")).unwrap();
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(project.join("skillpack.lock"), "version = [\n").unwrap();
+    let out = s
+        .cmd()
+        .current_dir(&sub)
+        .args(["sync", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "lock-damaged", "{doc}");
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    // The command runs as printed: the path is the lock's, one quoted word.
+    let quoted = format!(
+        "`git checkout -- '{}'`",
+        project.join("skillpack.lock").display()
+    );
+    assert!(hint.contains(&quoted), "{hint}");
+    let out = s
+        .cmd()
+        .current_dir(&project)
+        .args(["sync", "--json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    assert!(hint.contains("`git checkout -- skillpack.lock`"), "{hint}");
+    let other = s.home.path().join("sub dir;$(id)");
+    fs::create_dir_all(&other).unwrap();
+    let named = other.join("my lock.toml");
+    fs::write(&named, "version = [\n").unwrap();
+    let out = s
+        .cmd()
+        .current_dir(&project)
+        .args(["sync", "--json", "--lock"])
+        .arg(&named)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hint = doc["error"]["hint"].as_str().unwrap();
+    let quoted = format!("'{}'", named.display());
+    assert!(hint.contains(&quoted), "the path is one shell word: {hint}");
+}
+
 #[test]
 fn validate_shows_hostile_values_and_lines_escaped() {
     let s = Sandbox::new();

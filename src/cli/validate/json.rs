@@ -11,7 +11,8 @@ use super::Totals;
 /// Writes a JSON document on stdout in one piece: a report on thousands of skills is
 /// megabytes, which line-buffered output would write a line at a time.
 pub(super) fn print_json(doc: &serde_json::Value) {
-    let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
+    let mut text =
+        skillpack::text::json_safe(serde_json::to_string_pretty(doc).unwrap_or_default());
     text.push('\n');
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -284,7 +284,8 @@ pub(super) fn log(
             results,
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    let mut text =
+        skillpack::text::json_safe(serde_json::to_string_pretty(&log).unwrap_or_default());
     text.push('\n');
     text
 }
