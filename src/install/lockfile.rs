@@ -100,11 +100,34 @@ impl LockFile {
             )));
         }
         let lock: LockFile = serde_json::from_slice(bytes).map_err(|e| damaged(e.to_string()))?;
+        let shown = |s: &str| crate::text::escape(s).into_owned();
         for (key, entry) in &lock.skills {
-            if !is_valid_name(key) || entry.name != *key {
+            if !is_valid_name(key) {
                 return Err(damaged(format!(
                     "it records a skill named `{}`, which is not a valid skill name; nothing was done with it",
-                    crate::text::escape(if is_valid_name(key) { &entry.name } else { key })
+                    shown(key)
+                )));
+            }
+            if entry.name != *key {
+                return Err(damaged(format!(
+                    "its entry `{key}` records a skill named `{}`: the two must be the same; nothing was done with it",
+                    shown(&entry.name)
+                )));
+            }
+            if let Some(file) = entry.files.keys().find(|f| {
+                f.ends_with('/') || crate::bundle::rules::check_entry_name(f.as_bytes()).is_err()
+            }) {
+                return Err(damaged(format!(
+                    "its entry `{key}` lists the file `{}`, which is not a path inside a skill folder; nothing was done with it",
+                    shown(file)
+                )));
+            }
+            if let Some(k) = &entry.key
+                && (k.contains('\n') || crate::sign::TrustedKey::parse(k).is_err())
+            {
+                return Err(damaged(format!(
+                    "its entry `{key}` records `{}` as the key that verified it, which is not a minisign public key; nothing was done with it",
+                    crate::text::excerpt(k, 60)
                 )));
             }
         }

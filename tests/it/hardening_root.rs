@@ -380,6 +380,56 @@ fn a_lock_entry_named_outside_the_root_is_a_damaged_record_never_acted_on() {
 }
 
 #[test]
+fn a_lock_entry_whose_name_files_or_key_do_not_hold_is_a_damaged_record() {
+    let w = World::new();
+    w.install_embedded();
+    let before = snapshot(&w.victim());
+    let good = w.lock();
+    let entry = good["skills"]["account-management"].clone();
+    let digest = entry["files"]["SKILL.md"].clone();
+    let mut cases: Vec<(serde_json::Value, &str)> = Vec::new();
+    // Filed under another key than its own name.
+    let mut v = good.clone();
+    v["skills"]
+        .as_object_mut()
+        .unwrap()
+        .remove("account-management");
+    v["skills"]["other-skill"] = entry.clone();
+    cases.push((
+        v,
+        "records a skill named `account-management`: the two must be the same",
+    ));
+    // Files that are not paths inside the skill folder.
+    for file in ["../../victim/important", "/abs/file", "a//b", "refs\\x"] {
+        let mut v = good.clone();
+        v["skills"]["account-management"]["files"][file] = digest.clone();
+        cases.push((v, "which is not a path inside a skill folder"));
+    }
+    // A key that is not one.
+    let mut v = good.clone();
+    v["skills"]["account-management"]["key"] = "RW\u{1b}[2J".into();
+    cases.push((v, "which is not a minisign public key"));
+    for (v, says) in cases {
+        w.write_lock(&v);
+        for args in [
+            &["list"][..],
+            &["verify"],
+            &["install", "--no-companions", "--force"],
+        ] {
+            w.run(args)
+                .code(1)
+                .stderr(predicate::str::contains("damaged"))
+                .stderr(predicate::str::contains(says))
+                .stderr(predicate::str::contains("--trusted-key").not())
+                .stderr(predicate::str::contains('\u{1b}').not());
+        }
+    }
+    w.write_lock(&good);
+    assert_victim_intact(&w, &before);
+    w.run(&["verify"]).success();
+}
+
+#[test]
 fn uninstall_of_a_path_like_name_is_refused_before_anything_is_touched() {
     let w = World::new();
     w.install_embedded();
