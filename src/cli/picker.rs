@@ -211,8 +211,10 @@ fn frame<C: Choice>(
         .iter()
         .map(|c| escape(c.name()).into_owned())
         .collect();
-    // Long names get at most half the row: the rest is for the description.
-    let name_width = super::column_width(names.iter().map(String::as_str), 0).min(width / 2);
+    // Names are kept whole while the row has room for them after the pointer and the box
+    // (`> [x] `): the description is what gets cut first.
+    let name_width =
+        super::column_width(names.iter().map(String::as_str), 0).min(width.saturating_sub(6));
     let mut lines = vec![bold.apply_to(fit(&escape(prompt), width)).to_string()];
     for (i, c) in items.iter().enumerate().skip(top).take(shown) {
         let mark = if ticked[i] { "[x]" } else { "[ ]" };
@@ -302,7 +304,7 @@ mod tests {
             for line in &lines {
                 assert!(width_of(line) <= width, "{width}: {line:?}");
             }
-            if width >= 59 {
+            if width >= 39 {
                 assert!(lines[1].contains("customer-success-playbook"), "{lines:?}");
                 assert!(lines[2].starts_with("> [x] crm-management"), "{lines:?}");
             }
