@@ -22,6 +22,13 @@ pub(crate) fn parse(text: &str) -> Result<AgentsArg, String> {
     }
     let mut agents = Vec::new();
     for id in text.split(',').map(str::trim) {
+        if id == "all" {
+            return Err(
+                "`all` means every agent found on this machine and stands alone: \
+                 `--agent all`, or a list of agents such as `--agent claude-code,codex`"
+                    .into(),
+            );
+        }
         let Some(agent) = Agent::from_id(id) else {
             let ids = Agent::all().map(Agent::id);
             let near = skillpack::text::closest(id, ids)
@@ -32,7 +39,7 @@ pub(crate) fn parse(text: &str) -> Result<AgentsArg, String> {
                  and `all` means every agent found on this machine"
             ));
         };
-        if id == "all" || agents.contains(&agent) {
+        if agents.contains(&agent) {
             continue;
         }
         agents.push(agent);
@@ -196,5 +203,8 @@ mod tests {
         let e = parse("claude").unwrap_err();
         assert!(e.contains("did you mean `claude-code`"), "{e}");
         assert!(parse("").is_err());
+        let e = parse("all,codex").unwrap_err();
+        assert!(e.contains("stands alone"), "{e}");
+        assert!(!e.contains("is not an agent"), "{e}");
     }
 }

@@ -112,10 +112,13 @@ pub fn list_dir(dir: &Path, limits: &Limits) -> Result<Vec<Found>, SourceError> 
     let rooted = is_file(&dir.join("SKILL.md"));
     let dirs = match skill_dirs_in(dir, limits) {
         Ok(dirs) => dirs,
-        Err(e @ BundleError::Limit { .. }) if !rooted => {
+        Err(BundleError::Limit { message, flag, .. }) if !rooted => {
             return Err(SourceError::NoSkillInFolder {
                 path: dir.to_path_buf(),
-                reason: format!("and the search below it stopped at a limit ({e})"),
+                reason: format!(
+                    "and it is too large to search: {message}; name the skill's own folder, \
+                     or raise the limit with {flag}"
+                ),
             });
         }
         Err(e) => return Err(e.into()),

@@ -267,8 +267,10 @@ fn a_folder_too_large_to_search_is_refused_at_the_limit() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is not a skill folder"))
-        .stderr(predicate::str::contains("stopped at a limit"))
-        .stderr(predicate::str::contains("holds more than 10 files"));
+        .stderr(predicate::str::contains("it is too large to search"))
+        .stderr(predicate::str::contains("holds more than 10 files"))
+        .stderr(predicate::str::contains("raise the limit with --max-files"))
+        .stderr(predicate::str::contains("archive").not());
     // Within the limits, the skill below is found.
     h.cmd()
         .args(["install", "./big", "--list"])
