@@ -34,7 +34,7 @@ pub enum BundleError {
         flag: &'static str,
     },
 
-    #[error("cannot pack `{path}`: {message}")]
+    #[error("{}", pack_message(path, *reason, message))]
     Pack {
         path: PathBuf,
         /// What kind of problem it is, for callers that act on it.
@@ -169,6 +169,17 @@ pub enum PackReason {
     Archive,
     /// `install` would refuse the archive.
     WouldNotInstall,
+}
+
+/// What stops a folder from being a skill is said the same for `install` and `pack`;
+/// what only packing does (naming the release, writing the zip) says so.
+fn pack_message(path: &std::path::Path, reason: PackReason, message: &str) -> String {
+    match reason {
+        PackReason::Symlink | PackReason::SpecialFile | PackReason::EntryName => {
+            format!("`{}` cannot be part of a skill: {message}", path.display())
+        }
+        _ => format!("cannot pack `{}`: {message}", path.display()),
+    }
 }
 
 impl PackReason {

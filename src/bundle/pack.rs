@@ -87,7 +87,8 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
             return Err(BundleError::Pack {
                 path: entry.path().to_path_buf(),
                 reason: PackReason::Symlink,
-                message: "symbolic links are not packed; replace it with the file it points to"
+                message: "it is a symbolic link, and a skill holds only files and folders; \
+                          replace it with the file it points to"
                     .into(),
             });
         }
@@ -95,7 +96,9 @@ pub fn collect_dir_within(dir: &Path, limits: &Limits) -> Result<Vec<PackFile>, 
             return Err(BundleError::Pack {
                 path: entry.path().to_path_buf(),
                 reason: PackReason::SpecialFile,
-                message: "not a regular file".into(),
+                message: "it is neither a file nor a folder (a FIFO, socket or device), and \
+                          a skill holds only files and folders"
+                    .into(),
             });
         }
         let rel = relative_slash_path(dir, entry.path());

@@ -679,6 +679,43 @@ fn refuses_symlinks() {
 }
 
 #[test]
+#[cfg(unix)]
+fn a_local_folder_holding_a_link_or_a_fifo_is_refused_as_an_install_says_it() {
+    let sb = Sandbox::new();
+    let skill = sb.write("src/demo/SKILL.md", SKILL_MD.as_bytes());
+    let dir = skill.parent().unwrap().to_path_buf();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("passwd")).unwrap();
+    for (what, says) in [
+        (
+            "link",
+            "it is a symbolic link, and a skill holds only files and folders",
+        ),
+        (
+            "fifo",
+            "neither a file nor a folder (a FIFO, socket or device)",
+        ),
+    ] {
+        if what == "fifo" {
+            fs::remove_file(dir.join("passwd")).unwrap();
+            let made = StdCommand::new("mkfifo")
+                .arg(dir.join("pipe"))
+                .status()
+                .unwrap();
+            assert!(made.success());
+        }
+        sb.cmd()
+            .arg("install")
+            .arg(&dir)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("cannot be part of a skill"))
+            .stderr(predicate::str::contains(says))
+            .stderr(predicate::str::contains("pack").not());
+        assert!(!sb.root().join("demo").exists());
+    }
+}
+
+#[test]
 fn refuses_devices_and_fifos() {
     for mode in [0o020644u32, 0o060644, 0o010644] {
         let sb = Sandbox::new();
