@@ -248,11 +248,25 @@ pub(crate) fn render(p: &Printer, env: &Env, report: &Report, agents: &[&str]) {
     );
     match &report.action {
         Action::Installed => p.status("Installed", format!("{what} to {where_} ({size})")),
-        Action::Updated { from } => p.status("Replaced", {
+        // The recorded tree put back: what `verify`'s hint to reinstall leads to.
+        Action::Updated { from, from_tree }
+            if from_tree.as_deref() == Some(report.tree.as_str())
+                && from.as_deref() == report.version.as_deref() =>
+        {
+            p.status(
+                "Restored",
+                format!("{what} at {where_} as it was recorded ({size})"),
+            )
+        }
+        Action::Updated { from, .. } => p.status("Replaced", {
             let new = report.version.as_deref();
             let change = match (from.as_deref(), new) {
                 (Some(old), Some(new)) if old != new => format!("{old} with {new}"),
-                (Some(old), Some(_)) => format!("{old} with another copy of it"),
+                (Some(old), Some(_)) => {
+                    format!(
+                        "{old} with another copy of {old} (its files differ from those recorded)"
+                    )
+                }
                 (Some(old), None) => format!("{old} with an unversioned copy"),
                 (None, Some(new)) => format!("(unversioned) with {new}"),
                 (None, None) => "(unversioned) with another copy".to_string(),

@@ -66,8 +66,12 @@ pub(crate) fn scratch_dir(scratch: &Path) -> Result<tempfile::TempDir, InstallEr
 pub enum Action {
     /// Not there before.
     Installed,
-    /// Replaced an older record (`from` is its version).
-    Updated { from: Option<String> },
+    /// Replaced an older record (`from` is its version, `from_tree` its recorded tree
+    /// digest; neither for a folder skillpack had not recorded).
+    Updated {
+        from: Option<String>,
+        from_tree: Option<String>,
+    },
     /// The same tree was already installed and intact.
     Unchanged,
     /// `--dry-run`: this would be installed (`replaces` an existing folder).
@@ -278,8 +282,14 @@ pub fn install(
     // replaced; a recorded skill whose folder was gone is installed again.
     let action = match previous {
         _ if !replaces => Action::Installed,
-        Some(p) => Action::Updated { from: p.version },
-        None => Action::Updated { from: None },
+        Some(p) => Action::Updated {
+            from: p.version,
+            from_tree: Some(p.tree),
+        },
+        None => Action::Updated {
+            from: None,
+            from_tree: None,
+        },
     };
     let mut r = report(name, meta, target, digest, &records, action, recovered);
     r.warnings = warnings;

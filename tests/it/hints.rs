@@ -124,6 +124,27 @@ fn verify_hint_restores_a_skill_installed_from_a_folder() {
     assert_eq!(cmds.len(), 1);
     let fixed = run_hint(&home, &cmds[0]);
     assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(
+        stderr(&fixed).contains("Restored demo 1.0.0 at ")
+            && stderr(&fixed).contains("as it was recorded"),
+        "{}",
+        stderr(&fixed)
+    );
+    assert_verified(&home, &[]);
+
+    // The source folder changed since: the same command installs other files, and says so.
+    fs::write(src.join("notes.md"), "new notes\n").unwrap();
+    fs::write(root(&home).join("demo/SKILL.md"), "edited").unwrap();
+    let again = run_hint(&home, &cmds[0]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(
+            "Replaced demo 1.0.0 with another copy of 1.0.0 (its files differ from those recorded)"
+        ),
+        "{}",
+        stderr(&again)
+    );
+    assert!(!stderr(&again).contains("Restored"), "{}", stderr(&again));
     assert_verified(&home, &[]);
 }
 
