@@ -79,8 +79,18 @@ struct Row<'a> {
     state: &'static str,
     agents: Vec<&'static str>,
     trees: Vec<&'a str>,
-    /// Each root's copy: its root, the agents that read it, and its own state.
-    copies: Vec<(&'a std::path::Path, Vec<&'static str>, &'static str)>,
+    /// Each root's copy.
+    copies: Vec<Copy<'a>>,
+}
+
+/// One root's copy of a skill: the root, the agents that read it, its own state, and
+/// what that root records of it.
+struct Copy<'a> {
+    dir: &'a std::path::Path,
+    agents: Vec<&'static str>,
+    state: &'static str,
+    version: Option<String>,
+    entry: Option<&'a install::LockEntry>,
 }
 
 pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
@@ -117,11 +127,18 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         }
         for (name, version, entry, state) in here {
             let tree = entry.map_or("", |e| e.tree.as_str());
+            let copy = Copy {
+                dir: &t.root.dir,
+                agents: t.ids(),
+                state,
+                version: version.clone(),
+                entry,
+            };
             match rows.iter_mut().find(|r| r.name == name) {
                 Some(r) => {
                     r.agents.extend(t.ids());
                     r.trees.push(tree);
-                    r.copies.push((&t.root.dir, t.ids(), state));
+                    r.copies.push(copy);
                     if r.state == "ok" && state != "ok" {
                         r.state = state;
                     }
@@ -136,7 +153,7 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
                     state,
                     agents: t.ids(),
                     trees: vec![tree],
-                    copies: vec![(&t.root.dir, t.ids(), state)],
+                    copies: vec![copy],
                 }),
             }
         }
@@ -163,11 +180,14 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
                 "agents": r.agents,
                 // The same recorded tree in every root, and each copy still that tree.
                 "copies_agree": r.trees.iter().all(|t| *t == r.trees[0])
-                    && (r.copies.len() < 2 || r.copies.iter().all(|c| c.2 == "ok")),
-                "copies": r.copies.iter().map(|(dir, agents, state)| json!({
-                    "root": dir,
-                    "agents": agents,
-                    "state": state,
+                    && (r.copies.len() < 2 || r.copies.iter().all(|c| c.state == "ok")),
+                "copies": r.copies.iter().map(|c| json!({
+                    "root": c.dir,
+                    "agents": c.agents,
+                    "state": c.state,
+                    "version": c.version,
+                    "tree": c.entry.map(|e| &e.tree),
+                    "source": c.entry.map(|e| &e.source),
                 })).collect::<Vec<_>>(),
                 "source": r.entry.map(|e| &e.source),
                 "tree": r.entry.map(|e| &e.tree),
@@ -223,16 +243,29 @@ pub(crate) fn run(p: &Printer, args: ListArgs) -> CmdResult {
         vw.min(MAX_VERSION_WIDTH)
     };
     // With several roots, the agents that have each skill, in a column of their own.
-    // A copy whose state is not the row's `ok` says so next to its agents.
+    // A copy whose state is not the row's `ok` says so next to its agents, and one that
+    // holds another tree than the first copy (the one VERSION and SOURCE describe) gives
+    // its own version.
     let agents: Vec<String> = rows
         .iter()
         .map(|r| {
+            let first = r.copies[0].entry.map(|e| e.tree.as_str());
             r.copies
                 .iter()
-                .map(|(_, ids, state)| match *state {
-                    "ok" => ids.join(","),
-                    _ if r.copies.len() < 2 => ids.join(","),
-                    other => format!("{}({other})", ids.join(",")),
+                .map(|c| {
+                    let ids = c.agents.join(",");
+                    let tree = c.entry.map(|e| e.tree.as_str());
+                    match c.state {
+                        _ if r.copies.len() < 2 => ids,
+                        "ok" if tree == first => ids,
+                        "ok" => match c.version.as_deref() {
+                            Some(v) if c.version != r.copies[0].version => {
+                                format!("{ids}({})", escape(v))
+                            }
+                            _ => format!("{ids}(other files)"),
+                        },
+                        other => format!("{ids}({other})"),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(",")

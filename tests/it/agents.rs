@@ -122,6 +122,76 @@ fn two_agents_get_the_same_tree_and_list_shows_both() {
 }
 
 #[test]
+fn list_says_which_agent_holds_another_version_of_a_skill() {
+    let h = Home::new();
+    let home = h.home.path();
+    let write = |dir: &std::path::Path, version: &str| {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(
+            dir.join("SKILL.md"),
+            format!(
+                "---\nname: demo\ndescription: A demo skill.\nmetadata:\n  version: \"{version}\"\n---\nUse it.\n"
+            ),
+        )
+        .unwrap();
+    };
+    let (v1, v2) = (home.join("v1/demo"), home.join("v2/demo"));
+    write(&v1, "1.0.0");
+    write(&v2, "2.0.0");
+    h.cmd()
+        .args(["install", "--agent", "claude-code,codex"])
+        .arg(&v1)
+        .assert()
+        .success();
+    h.cmd()
+        .args(["install", "--agent", "codex"])
+        .arg(&v2)
+        .assert()
+        .success();
+    let out = h
+        .cmd()
+        .args(["list", "--agent", "claude-code,codex"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("claude-code,codex(2.0.0)"), "{text}");
+    let out = h
+        .cmd()
+        .args(["list", "--json", "--agent", "claude-code,codex"])
+        .output()
+        .unwrap();
+    let skill = &json(&out)["skills"][0];
+    assert_eq!(skill["state"], "differs", "{skill}");
+    assert_eq!(skill["copies_agree"], false, "{skill}");
+    let copies: Vec<(&str, &str)> = skill["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["agents"][0].as_str().unwrap(),
+                c["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(copies, [("claude-code", "1.0.0"), ("codex", "2.0.0")]);
+    let trees: Vec<&str> = skill["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tree"].as_str().unwrap())
+        .collect();
+    assert_ne!(trees[0], trees[1]);
+    assert!(
+        skill["copies"][1]["source"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("v2"),
+        "{skill}"
+    );
+}
+
+#[test]
 fn agents_sharing_a_folder_get_one_copy() {
     let h = Home::new();
     let home = h.home.path();
