@@ -57,6 +57,7 @@ fn install_list_verify_uninstall_documents() {
         ".root" => "[root]",
         ".roots[].dir" => "[root]",
         ".skills[].copies[].root" => "[root]",
+        ".skills[].copies[].tree" => insta::dynamic_redaction(digest),
         ".skills[].installed_at" => "[time]",
         ".skills[].tree" => insta::dynamic_redaction(digest),
     });
