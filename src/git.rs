@@ -50,8 +50,11 @@ where
 }
 
 /// Runs `cmd` with no input; what it said ([`Answer`]), an error only when it cannot run.
+/// git speaks the C locale, so that the messages read here are the ones it was written
+/// for, whatever language the user's git is set to.
 fn run(cmd: &mut Command) -> Result<Answer, GitError> {
     let out = cmd
+        .env("LC_ALL", "C")
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(GitError::NotFound)?;
