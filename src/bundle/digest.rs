@@ -8,7 +8,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::BundleError;
+use super::error::BundleError;
 
 /// One regular file of a skill tree.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,9 +14,9 @@ use cap_std::fs::{Dir, OpenOptions};
 use zip::{CompressionMethod, ZipArchive};
 
 use super::digest::{FileRecord, HashReader};
+use super::error::{BundleError, SafetyRule};
 use super::inspect::{Plan, check_ratio};
 use super::rules::Limits;
-use super::{BundleError, SafetyRule};
 use crate::durable::{Barrier, WRITEBACK_CHUNK, start_writeback};
 
 /// Extracts every planned file into a new folder `name` inside the opened folder `parent`

@@ -6,8 +6,8 @@ use std::io::{Read, Seek};
 
 use zip::{CompressionMethod, ZipArchive};
 
+use super::error::{BundleError, SafetyRule};
 use super::rules::{Limits, check_entry_name, collision_key};
-use super::{BundleError, SafetyRule};
 
 /// What [`inspect`] found: the skill root inside the archive and the files to extract.
 #[derive(Debug, Clone)]

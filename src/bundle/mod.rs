@@ -30,6 +30,21 @@ pub enum ArchiveData {
     File(ArchiveFile),
 }
 
+/// A reader an archive can be opened from.
+pub trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+impl ArchiveData {
+    /// A reader of the bytes: the held file handle they were hashed through, never the
+    /// path opened again.
+    pub fn open(&self) -> Box<dyn ReadSeek + '_> {
+        match self {
+            ArchiveData::Memory(bytes) => Box::new(std::io::Cursor::new(bytes.as_slice())),
+            ArchiveData::File(file) => Box::new(file.reader()),
+        }
+    }
+}
+
 /// An archive file held open from the moment its bytes were hashed: every reader made from
 /// it reads that same file, never one found again by its path, so the bytes unpacked are
 /// the bytes hashed even if the path is replaced meanwhile.

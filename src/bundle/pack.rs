@@ -12,8 +12,8 @@ use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use super::digest::{FileRecord, relative_slash_path, sha256_hex, tree_digest};
 use super::error::PackReason;
+use super::error::{BundleError, SafetyRule};
 use super::rules::{Limits, check_entry_name};
-use super::{BundleError, SafetyRule};
 
 /// A file to pack, with its contents in memory (skills are small; the limits cap them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,8 +154,8 @@ fn read_limited(
         flag: "--max-size",
     };
     let room = limits.max_total.saturating_sub(before);
-    let file =
-        super::open_regular(path, false).map_err(|e| BundleError::io("cannot read", path, e))?;
+    let file = crate::durable::open_regular(path, false)
+        .map_err(|e| BundleError::io("cannot read", path, e))?;
     let meta = file
         .metadata()
         .map_err(|e| BundleError::io("cannot read", path, e))?;
@@ -388,9 +388,13 @@ fn check_installs(bytes: &[u8], name: &str) -> Result<(), String> {
         }
         other => format!("`skillpack install` would refuse the release: {other}"),
     };
-    let mut archive = super::open_archive(Cursor::new(bytes)).map_err(refused)?;
-    let plan =
-        super::inspect(&mut archive, &Limits::default(), &super::SkillAt::Find).map_err(refused)?;
+    let mut archive = super::inspect::open_archive(Cursor::new(bytes)).map_err(refused)?;
+    let plan = super::inspect::inspect(
+        &mut archive,
+        &Limits::default(),
+        &super::inspect::SkillAt::Find,
+    )
+    .map_err(refused)?;
     if plan.root != name {
         return Err(format!(
             "the release holds the skill at `{}/`, not at `{name}/`",

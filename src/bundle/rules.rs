@@ -2,7 +2,7 @@
 //!
 //! This is the only copy of these rules; the reader, the extractor and the packer call it.
 
-use super::{BundleError, SafetyRule};
+use super::error::{BundleError, SafetyRule};
 
 /// Resource limits applied while reading an archive. Sizes are enforced while inflating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

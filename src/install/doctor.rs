@@ -849,7 +849,7 @@ fn managed(path: &Path, report: &mut RootReport) {
             return;
         }
     };
-    match super::read_lock(&root) {
+    match super::lockfile::read_lock(&root) {
         Err(e) => report.problems.push(state_problem(&e, &root)),
         Ok(lock) => {
             for (name, entry) in &lock.skills {
@@ -874,7 +874,7 @@ fn managed(path: &Path, report: &mut RootReport) {
                                     Severity::Warning,
                                     format!(
                                         "changed since skillpack installed it ({})",
-                                        super::summarise(&state)
+                                        super::state::summarise(&state)
                                     ),
                                 )
                                 .recorded(name),
@@ -901,9 +901,9 @@ fn managed(path: &Path, report: &mut RootReport) {
 
 /// skillpack's record of a root cannot be read: what is wrong, and how to recover (the
 /// error says both).
-fn state_problem(e: &super::InstallError, root: &Root) -> Problem {
+fn state_problem(e: &super::error::InstallError, root: &Root) -> Problem {
     let rule = match e {
-        super::InstallError::NewerLock { .. } => "lock-newer",
+        super::error::InstallError::NewerLock { .. } => "lock-newer",
         _ => "lock-damaged",
     };
     Problem::new(

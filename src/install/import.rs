@@ -15,7 +15,7 @@ use std::io::Read;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncExt};
 use cap_std::fs::Dir;
 
-use super::InstallError;
+use super::error::InstallError;
 use super::layout::Root;
 use super::project::ProjectError;
 use super::rootfs::{self, Kind};
@@ -184,10 +184,10 @@ pub fn hashes(
     limits: &Limits,
     scratch: &Path,
 ) -> Result<(String, String), InstallError> {
-    let tmp = super::scratch_dir(scratch)?;
+    let tmp = super::layout::scratch_dir(scratch)?;
     let dir = super::rootfs::open_root(tmp.path())
         .map_err(|e| InstallError::io("cannot open", tmp.path(), e))?;
-    let mut archive = bundle::open_archive(super::open(&fetched.archive)?)?;
+    let mut archive = bundle::open_archive(fetched.archive.open())?;
     let plan = bundle::inspect(&mut archive, limits, &fetched.at)?;
     let tree = tmp.path().join("tree");
     // Looked at and thrown away: never waited for.

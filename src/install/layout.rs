@@ -177,3 +177,13 @@ fn missing(path: PathBuf) -> InstallError {
         std::io::Error::from(std::io::ErrorKind::NotFound),
     )
 }
+
+/// A new temporary folder in `scratch` (empty: the system's temporary folder).
+pub(crate) fn scratch_dir(scratch: &Path) -> Result<tempfile::TempDir, InstallError> {
+    let made = if scratch.as_os_str().is_empty() {
+        tempfile::tempdir()
+    } else {
+        tempfile::tempdir_in(scratch)
+    };
+    made.map_err(|e| InstallError::io("cannot create a temporary folder in", scratch, e))
+}

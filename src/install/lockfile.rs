@@ -8,6 +8,7 @@ use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
 
 use super::error::InstallError;
+use super::layout::Root;
 use super::rootfs;
 use crate::bundle::FileRecord;
 use crate::skill::is_valid_name;
@@ -173,6 +174,23 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
         (r % 3600) / 60,
         r % 60
     )
+}
+
+/// The record of `root` (empty when there is none), read without following links and
+/// without the run lock: for decisions that a later locked step re-checks (`update`).
+pub fn read_lock(root: &Root) -> Result<LockFile, InstallError> {
+    Ok(read_root(root)?.map(|(_, l)| l).unwrap_or_default())
+}
+
+pub(crate) fn read_root(root: &Root) -> Result<Option<(cap_std::fs::Dir, LockFile)>, InstallError> {
+    let Some(read) = root.open_read()? else {
+        return Ok(None);
+    };
+    let lock = match &read.state {
+        Some(state) => LockFile::load_in(state, &root.state_dir())?,
+        None => LockFile::default(),
+    };
+    Ok(Some((read.root, lock)))
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ pub(crate) mod runlock;
 pub(crate) mod state;
 pub mod sync;
 pub mod update;
+mod view;
 
-use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -24,10 +24,14 @@ pub use crate::source::SourceRecord;
 pub use commit::{CommitOptions, CrashPoint, Staging};
 pub use error::InstallError;
 pub use layout::Root;
+use layout::scratch_dir;
+pub use lockfile::read_lock;
+use lockfile::read_root;
 pub use lockfile::{LockEntry, LockFile};
 pub use rootfs::Kind;
 pub use runlock::RunLock;
-pub use state::{TreeState, tree_state};
+pub use state::{TreeState, summarise, tree_state};
+pub use view::{RootView, view};
 
 use crate::bundle::{self, ArchiveData, BundleError, FileRecord, Limits};
 use crate::durable::Barrier;
@@ -50,16 +54,6 @@ pub struct Options {
     /// Where a dry run unpacks the bundle, in a folder of its own thrown away afterwards:
     /// the temporary folder the caller found (empty: the system's, as `tempfile` finds it).
     pub scratch: PathBuf,
-}
-
-/// A new temporary folder in `scratch` (empty: the system's temporary folder).
-pub(crate) fn scratch_dir(scratch: &Path) -> Result<tempfile::TempDir, InstallError> {
-    let made = if scratch.as_os_str().is_empty() {
-        tempfile::tempdir()
-    } else {
-        tempfile::tempdir_in(scratch)
-    };
-    made.map_err(|e| InstallError::io("cannot create a temporary folder in", scratch, e))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,17 +104,6 @@ pub struct Report {
     pub warnings: Vec<(crate::agents::Agent, skill::Diagnostic)>,
 }
 
-fn open<'a>(data: &'a ArchiveData) -> Result<Box<dyn ReadSeek + 'a>, BundleError> {
-    Ok(match data {
-        ArchiveData::Memory(bytes) => Box::new(Cursor::new(bytes.as_slice())),
-        // The handle the bytes were hashed through, never the path opened again.
-        ArchiveData::File(file) => Box::new(file.reader()),
-    })
-}
-
-trait ReadSeek: Read + Seek {}
-impl<T: Read + Seek> ReadSeek for T {}
-
 /// Runs verify → inspect → stage → check → commit → record for one bundle into `root`.
 /// `on_wait` is called if another run holds the root's lock.
 pub fn install(
@@ -138,7 +121,7 @@ pub fn install(
         return Err(InstallError::ArchiveDigest { expected, actual });
     }
     // inspect: the whole central directory, before anything is written.
-    let mut archive = bundle::open_archive(open(&req.archive)?)?;
+    let mut archive = bundle::open_archive(req.archive.open())?;
     let plan = bundle::inspect(&mut archive, &opts.limits, &req.at)?;
 
     if opts.dry_run {
@@ -535,25 +518,6 @@ fn existing(
     Ok(Existing::Replaceable)
 }
 
-/// "2 files modified: a, b" style summary of a tree state.
-pub fn summarise(state: &TreeState) -> String {
-    if let TreeState::NotAFolder(found) = state {
-        return format!("it is now {found}");
-    }
-    let diffs = state.differences();
-    let shown: Vec<String> = diffs
-        .iter()
-        .take(3)
-        .map(|(p, what)| format!("{p} {what}"))
-        .collect();
-    let more = diffs.len().saturating_sub(3);
-    let mut s = shown.join(", ");
-    if more > 0 {
-        s.push_str(&format!(" and {more} more"));
-    }
-    s
-}
-
 /// What [`uninstall`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removed {
@@ -621,70 +585,4 @@ pub fn uninstall(
     }
     commit::commit_remove(root, &opened, name, &mut lock)?;
     Ok(Removed::Now(state))
-}
-
-/// The record of a root and the state of each recorded skill, read under the shared run
-/// lock so that a concurrent install is never seen half-way. Interrupted runs are finished
-/// first when the root can be written; otherwise their skills are reported as pending.
-#[derive(Debug, Clone, Default)]
-pub struct RootView {
-    pub lock: LockFile,
-    /// Each recorded skill's state, by name.
-    pub states: std::collections::BTreeMap<String, TreeState>,
-    /// Skills an interrupted run left unfinished (and this run could not finish).
-    pub pending: Vec<String>,
-    /// Transaction folders this run finished.
-    pub recovered: usize,
-}
-
-/// Reads `root` for `list` and `verify`: see [`RootView`]. `on_wait` is called if an
-/// install holds the root.
-pub fn view(root: &Root, on_wait: &mut dyn FnMut(&Path)) -> Result<RootView, InstallError> {
-    let Some(read) = root.open_read()? else {
-        return Ok(RootView::default());
-    };
-    let Some(state) = read.state else {
-        return Ok(RootView::default());
-    };
-    let mut recovered = 0;
-    // Finish interrupted runs when no other run is busy and the root can be written.
-    // (Looked at before the lock, so a concurrent run's own folder may vanish meanwhile:
-    // errors here are seen again, and reported, under the lock below.)
-    if commit::pending(root, &state).is_ok_and(|p| !p.is_empty())
-        && let Ok(opened) = root.open_write()
-        && let Ok(Some(_guard)) = RunLock::try_acquire(&opened.state, &root.state_dir())
-    {
-        let mut lock = LockFile::load_in(&opened.state, &root.state_dir())?;
-        recovered = commit::recover(root, &opened, &mut lock)?.cleaned;
-    }
-    let _shared = RunLock::acquire_shared(&state, &root.state_dir(), on_wait)?;
-    let lock = LockFile::load_in(&state, &root.state_dir())?;
-    let pending = commit::pending(root, &state)?;
-    let mut states = std::collections::BTreeMap::new();
-    for (name, entry) in &lock.skills {
-        states.insert(name.clone(), tree_state(&read.root, &root.dir, entry)?);
-    }
-    Ok(RootView {
-        lock,
-        states,
-        pending,
-        recovered,
-    })
-}
-
-/// The record of `root` (empty when there is none), read without following links and
-/// without the run lock: for decisions that a later locked step re-checks (`update`).
-pub fn read_lock(root: &Root) -> Result<LockFile, InstallError> {
-    Ok(read_root(root)?.map(|(_, l)| l).unwrap_or_default())
-}
-
-fn read_root(root: &Root) -> Result<Option<(cap_std::fs::Dir, LockFile)>, InstallError> {
-    let Some(read) = root.open_read()? else {
-        return Ok(None);
-    };
-    let lock = match &read.state {
-        Some(state) => LockFile::load_in(state, &root.state_dir())?,
-        None => LockFile::default(),
-    };
-    Ok(Some((read.root, lock)))
 }

@@ -119,3 +119,22 @@ pub fn tree_state(
         })
     }
 }
+
+/// "2 files modified: a, b" style summary of a tree state.
+pub fn summarise(state: &TreeState) -> String {
+    if let TreeState::NotAFolder(found) = state {
+        return format!("it is now {found}");
+    }
+    let diffs = state.differences();
+    let shown: Vec<String> = diffs
+        .iter()
+        .take(3)
+        .map(|(p, what)| format!("{p} {what}"))
+        .collect();
+    let more = diffs.len().saturating_sub(3);
+    let mut s = shown.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::project::{Locked, Origin, local_path};
-use super::{RootView, TreeState};
+use super::state::TreeState;
+use super::view::RootView;
 use crate::bundle::Limits;
 use crate::source::{Fetched, InRepo, Resolved, Session, SourceError, SourceRecord};
 

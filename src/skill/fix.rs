@@ -105,8 +105,8 @@ pub fn fix_file(path: &Path, profile: Profile, folder: Option<&str>) -> Result<F
         });
     }
     // Not a link (above), a regular file of at most the cap, never a FIFO waited on.
-    let bytes = crate::durable::read_regular(path, false, super::SKILL_MD_CAP)
-        .and_then(|b| b.ok_or_else(super::too_large))
+    let bytes = crate::durable::read_regular(path, false, super::capped::SKILL_MD_CAP)
+        .and_then(|b| b.ok_or_else(super::capped::too_large))
         .map_err(read_error)?;
     let unfixable = |reason| FixError::Unfixable {
         path: path.to_path_buf(),

@@ -2,6 +2,7 @@
 //! profiles, and the diagnostics they produce. Nothing here prints.
 
 pub(crate) mod body;
+mod capped;
 pub(crate) mod diagnostic;
 pub(crate) mod discover;
 pub mod fix;
@@ -11,6 +12,9 @@ pub mod junk;
 pub(crate) mod loader;
 pub(crate) mod rules;
 pub mod yaml;
+
+pub use capped::SKILL_MD_CAP;
+use capped::{read_skill_md, too_large};
 
 use std::path::{Path, PathBuf};
 
@@ -232,27 +236,6 @@ impl SkillFile {
 }
 
 const NOT_REGULAR: &str = "SKILL.md is not a regular file (a FIFO, socket or device), so it was not read; put the skill's text in a regular file named SKILL.md";
-
-/// The most of a `SKILL.md` skillpack reads (rule `skill-md-too-large`): an agent puts the
-/// whole file into its context, so instructions are far smaller than this.
-pub const SKILL_MD_CAP: u64 = 4 * 1024 * 1024;
-
-/// The bytes of the `SKILL.md` at `path` (a link followed, as agents follow it), if it is a
-/// regular file of at most [`SKILL_MD_CAP`] bytes; `None` when it is larger, having read no
-/// more than the cap. A FIFO or device in its place is refused, never waited on.
-fn read_skill_md(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    crate::durable::read_regular(path, true, SKILL_MD_CAP)
-}
-
-fn too_large() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::InvalidData,
-        format!(
-            "the file is over {} MiB, more than a SKILL.md holds",
-            SKILL_MD_CAP >> 20
-        ),
-    )
-}
 
 fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {

@@ -65,15 +65,17 @@ impl Cache {
 
     /// `configured` (`SKILLPACK_CACHE_DIR`, as the caller read it), else
     /// `<platform cache folder>/skillpack`, else a folder in the temporary folder.
-    pub fn default_dir(configured: Option<std::ffi::OsString>, places: &super::Places) -> PathBuf {
+    pub fn default_dir(
+        configured: Option<std::ffi::OsString>,
+        cache_home: Option<&Path>,
+        temp: &Path,
+    ) -> PathBuf {
         if let Some(dir) = configured.filter(|d| !d.is_empty()) {
             return PathBuf::from(dir);
         }
-        places
-            .cache_home
-            .as_ref()
+        cache_home
             .map(|d| d.join("skillpack"))
-            .unwrap_or_else(|| places.temp.join("skillpack-cache"))
+            .unwrap_or_else(|| temp.join("skillpack-cache"))
     }
 
     pub fn root(&self) -> &Path {

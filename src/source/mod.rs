@@ -213,7 +213,11 @@ impl Config {
     ) -> Result<Config, http::SettingsError> {
         let text = |var: &str| get(var).map(|v| v.to_string_lossy().into_owned());
         Ok(Config {
-            cache_dir: Cache::default_dir(get("SKILLPACK_CACHE_DIR"), places),
+            cache_dir: Cache::default_dir(
+                get("SKILLPACK_CACHE_DIR"),
+                places.cache_home.as_deref(),
+                &places.temp,
+            ),
             temp_dir: places.temp.clone(),
             github_base: github::base_or_default(text("SKILLPACK_GITHUB_URL")),
             index: index.filter(|i| !i.trim().is_empty()),
@@ -681,6 +685,42 @@ impl<'p> Session<'p> {
                 folder: String::new(),
             },
         ))
+    }
+
+    /// Downloads the zip at `url`, as [`Session::fetch_url`] does. With trusted keys, the
+    /// `SHA256SUMS` of the folder `url` is in must be signed by one of them and list the
+    /// archive: its line is the digest the download must have (and `expected_sha256`, when
+    /// given too, must be the same). Nothing is downloaded from `url` unless it is.
+    pub fn fetch_release_url(
+        &mut self,
+        url: &str,
+        expected_sha256: Option<&str>,
+    ) -> Result<Fetched, SourceError> {
+        if self.config.trusted_keys.is_empty() {
+            return self.fetch_url(url, expected_sha256);
+        }
+        let parsed = url_policy::parse_url(url)?;
+        url_policy::check_url(&parsed)?;
+        let (digest, key) = sums::signed_digest(
+            &self.http,
+            self.progress,
+            &self.config.trusted_keys,
+            &parsed,
+        )?;
+        if let Some(given) = expected_sha256
+            && !given
+                .trim_start_matches("sha256:")
+                .eq_ignore_ascii_case(&digest)
+        {
+            return Err(SourceError::SumsDisagree {
+                url: url_policy::redact(&parsed),
+                given: given.to_string(),
+                listed: digest,
+            });
+        }
+        let mut fetched = self.fetch_url(url, Some(&digest))?;
+        fetched.signed_by = Some(key);
+        Ok(fetched)
     }
 
     /// Downloads the zip at `url` (https, or http on loopback). With `expected_sha256`, a

@@ -5,8 +5,9 @@
 use url::Url;
 
 use super::error::SourceError;
+use super::http::{Http, Progress};
 use super::index::{read_optional, read_signature};
-use super::{Fetched, Session, url_policy};
+use super::url_policy;
 use crate::sign::{SIG_SUFFIX, TrustedKey};
 
 /// The name of a release's list of checksums, in the `sha256sum` text format.
@@ -15,81 +16,48 @@ pub(crate) const SUMS_NAME: &str = "SHA256SUMS";
 /// A list of checksums is small; anything larger is not one.
 const MAX_SUMS_SIZE: u64 = 1024 * 1024;
 
-impl Session<'_> {
-    /// Downloads the zip at `url`, as [`Session::fetch_url`] does. With trusted keys, the
-    /// `SHA256SUMS` of the folder `url` is in must be signed by one of them and list the
-    /// archive: its line is the digest the download must have (and `expected_sha256`, when
-    /// given too, must be the same). Nothing is downloaded from `url` unless it is.
-    pub fn fetch_release_url(
-        &mut self,
-        url: &str,
-        expected_sha256: Option<&str>,
-    ) -> Result<Fetched, SourceError> {
-        if self.config.trusted_keys.is_empty() {
-            return self.fetch_url(url, expected_sha256);
-        }
-        let parsed = url_policy::parse_url(url)?;
-        url_policy::check_url(&parsed)?;
-        let (digest, key) = self.signed_digest(&parsed)?;
-        if let Some(given) = expected_sha256
-            && !given
-                .trim_start_matches("sha256:")
-                .eq_ignore_ascii_case(&digest)
-        {
-            return Err(SourceError::SumsDisagree {
-                url: url_policy::redact(&parsed),
-                given: given.to_string(),
-                listed: digest,
-            });
-        }
-        let mut fetched = self.fetch_url(url, Some(&digest))?;
-        fetched.signed_by = Some(key);
-        Ok(fetched)
-    }
-
-    /// The digest the signed `SHA256SUMS` beside `archive` lists for it, and the key that
-    /// signed the list.
-    fn signed_digest(&self, archive: &Url) -> Result<(String, TrustedKey), SourceError> {
-        let name = file_name(archive).ok_or_else(|| SourceError::BadUrl {
+/// The digest the signed `SHA256SUMS` beside `archive` lists for it, and the key that
+/// signed the list.
+pub(super) fn signed_digest(
+    http: &Http,
+    progress: &dyn Progress,
+    trusted_keys: &[TrustedKey],
+    archive: &Url,
+) -> Result<(String, TrustedKey), SourceError> {
+    let name = file_name(archive).ok_or_else(|| SourceError::BadUrl {
+        url: url_policy::redact(archive),
+        message: "it names no file".into(),
+    })?;
+    let join = |file: &str| {
+        archive.join(file).map_err(|e| SourceError::BadUrl {
             url: url_policy::redact(archive),
-            message: "it names no file".into(),
-        })?;
-        let join = |file: &str| {
-            archive.join(file).map_err(|e| SourceError::BadUrl {
-                url: url_policy::redact(archive),
-                message: e.to_string(),
-            })
-        };
-        let sums_at = join(SUMS_NAME)?;
-        let sig_at = join(&format!("{SUMS_NAME}{SIG_SUFFIX}"))?;
-        let shown = url_policy::redact(&sums_at);
-        let sums = read_optional(&self.http, &sums_at, MAX_SUMS_SIZE, self.progress)?.ok_or_else(
-            || SourceError::NoSums {
-                url: shown.clone(),
-                archive: url_policy::redact(archive),
-            },
-        )?;
-        let signature =
-            read_signature(&self.http, &sig_at, SUMS_NAME, self.progress).map_err(|e| match e {
-                Ok(e) => e,
-                Err(source) => SourceError::SignedSums {
-                    url: shown.clone(),
-                    source,
-                },
-            })?;
-        let key = crate::sign::verify(
-            &self.config.trusted_keys,
-            SUMS_NAME,
-            &sums,
-            signature.as_deref(),
-        )
-        .map_err(|source| SourceError::SignedSums {
+            message: e.to_string(),
+        })
+    };
+    let sums_at = join(SUMS_NAME)?;
+    let sig_at = join(&format!("{SUMS_NAME}{SIG_SUFFIX}"))?;
+    let shown = url_policy::redact(&sums_at);
+    let sums = read_optional(http, &sums_at, MAX_SUMS_SIZE, progress)?.ok_or_else(|| {
+        SourceError::NoSums {
+            url: shown.clone(),
+            archive: url_policy::redact(archive),
+        }
+    })?;
+    let signature = read_signature(http, &sig_at, SUMS_NAME, progress).map_err(|e| match e {
+        Ok(e) => e,
+        Err(source) => SourceError::SignedSums {
             url: shown.clone(),
             source,
-        })?;
-        let digest = listed(&sums, &name).ok_or(SourceError::NotInSums { url: shown, name })?;
-        Ok((digest, key.clone()))
-    }
+        },
+    })?;
+    let key = crate::sign::verify(trusted_keys, SUMS_NAME, &sums, signature.as_deref()).map_err(
+        |source| SourceError::SignedSums {
+            url: shown.clone(),
+            source,
+        },
+    )?;
+    let digest = listed(&sums, &name).ok_or(SourceError::NotInSums { url: shown, name })?;
+    Ok((digest, key.clone()))
 }
 
 /// The last path segment of `url`, percent-decoded.
