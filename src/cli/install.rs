@@ -184,6 +184,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let target = offer::Target {
         env: &env,
         args: &args.target,
+        keys: &args.fetch.trusted_keys,
         root: &root,
         explicit: explicit.as_deref(),
         dry_run: args.dry_run,

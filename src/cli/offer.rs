@@ -15,7 +15,7 @@ use skillpack::source::Spec;
 use skillpack::text::escape;
 
 use super::companions::{companion_json, not_visible, status_word, warn_ignored};
-use super::origin::{describe, install_commands, origin_note, origin_spec};
+use super::origin::{Flags, describe, install_commands, origin_note, origin_spec};
 use super::picker::{self, Answer};
 use super::{Failure, Printer, display_path, pad};
 use crate::TargetArgs;
@@ -36,6 +36,8 @@ pub(crate) enum Step {
 pub(crate) struct Target<'a> {
     pub env: &'a Env,
     pub args: &'a TargetArgs,
+    /// `--trusted-key` as given, repeated in commands that read the index.
+    pub keys: &'a [String],
     pub root: &'a Root,
     /// The root, when the user named it with `--dir` (it is searched first).
     pub explicit: Option<&'a Path>,
@@ -173,7 +175,11 @@ pub(crate) fn after_install(
             .iter()
             .map(|(c, o)| (*c, (*o).clone()))
             .collect();
-        for cmd in install_commands(t.args, &owned) {
+        let flags = Flags {
+            target: t.args,
+            keys: t.keys,
+        };
+        for cmd in install_commands(flags, &owned) {
             p.err(format!("  {}: {}", p.dim("to install them"), escape(&cmd)));
         }
         p.err(format!("  {}", p.dim("or re-run with --with-companions")));

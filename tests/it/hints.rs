@@ -663,3 +663,99 @@ fn a_validate_hint_quotes_a_path_that_needs_it_and_works_pasted() {
         stderr(&check)
     );
 }
+
+// ------------------------------------------------------------- companions in an index
+
+/// `cmd` (a command as printed, split) run in the sandbox against the GitHub mirror `srv`.
+fn run_words(home: &net::Home, srv: &Server, words: &[String]) -> Output {
+    assert_eq!(words[0], "skillpack", "{words:?}");
+    home.std_cmd()
+        .env("SKILLPACK_GITHUB_URL", srv.base())
+        .args(&words[1..])
+        .output()
+        .unwrap()
+}
+
+/// The command printed after `marker` on a line of stderr, split as a shell would.
+fn printed_after(out: &Output, marker: &str) -> Vec<String> {
+    let err = stderr(out);
+    let line = err
+        .lines()
+        .find_map(|l| l.split_once(marker).map(|(_, c)| c.to_string()))
+        .unwrap_or_else(|| panic!("no `{marker}` in:\n{err}"));
+    shlex::split(line.trim()).unwrap_or_else(|| panic!("not a command: {line}"))
+}
+
+/// `acme/skills` on the mirror `srv`, whose `alpha` recommends `ghost`, which only the
+/// index at `/index.json` holds.
+fn serve_ghost_setup(srv: &Server) {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let md = "---\nname: alpha\ndescription: The alpha skill.\nmetadata:\n  version: \"1.0.0\"\n  recommended_skills: \"ghost\"\n---\n# alpha\n";
+    let repo = net::with_zip_comment(
+        net::zip(&[
+            ("skills-x/README.md".to_string(), b"# skills\n".to_vec()),
+            (
+                "skills-x/skills/alpha/SKILL.md".to_string(),
+                md.as_bytes().to_vec(),
+            ),
+        ]),
+        commit,
+    );
+    for r in ["HEAD", commit] {
+        srv.route(
+            &format!("/acme/skills/zip/{r}"),
+            vec![Reply::Body(repo.clone())],
+        );
+    }
+    let entry = index_entry("ghost", "1.0.0", "ghost-1.0.0.zip");
+    srv.route("/index.json", vec![Reply::Body(index(vec![entry]))]);
+    srv.route(
+        "/ghost-1.0.0.zip",
+        vec![Reply::Body(skill_zip("ghost", "1.0.0"))],
+    );
+}
+
+#[test]
+fn a_companion_only_an_index_holds_gets_a_command_that_reads_that_index() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    serve_ghost_setup(&srv);
+    let idx = srv.url("/index.json");
+    let dir = home.home.path().join("q");
+    let d = dir.to_str().unwrap();
+    let args = |more: &str| {
+        shlex::split(&format!("skillpack {more} --dir '{d}' --index '{idx}'")).unwrap()
+    };
+
+    let out = run_words(&home, &srv, &args("install acme/skills --skill alpha"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("from the index {idx}")),
+        "{}",
+        stderr(&out)
+    );
+    let printed = printed_after(&out, "to install them: ");
+    assert!(
+        printed.windows(2).any(|w| w[0] == "--index" && w[1] == idx),
+        "{printed:?}"
+    );
+
+    // `companions` reads the same index and prints the same command.
+    let out = run_words(&home, &srv, &args("companions alpha"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("ghost"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("--index"), "{table}");
+    assert_eq!(
+        printed_after(&out, "install the missing ones with: "),
+        printed
+    );
+
+    // And the command works as printed.
+    let done = run_words(&home, &srv, &printed);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(dir.join("ghost/SKILL.md").is_file());
+}
