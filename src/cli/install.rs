@@ -130,7 +130,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;
     if args.list {
-        super::choose::list(p, &mut session, &specs, &args)?;
+        super::source_list::list(p, &mut session, &specs, &args)?;
         return Ok(ExitCode::SUCCESS);
     }
     // Reports of the first root (what companions are looked up for), and every report

@@ -664,6 +664,91 @@ fn a_validate_hint_quotes_a_path_that_needs_it_and_works_pasted() {
     );
 }
 
+// ------------------------------------------------------- sources holding several skills
+
+#[test]
+fn the_commands_printed_for_a_repository_of_several_skills_install_into_the_same_root() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    net::serve_acme_skills(&srv, &["HEAD"], "0123456789abcdef0123456789abcdef01234567");
+    let dir = home.home.path().join("team-root");
+    let d = dir.to_str().unwrap();
+
+    // Nothing says which: refused, with a command naming the skill and the same root.
+    let out = run_words(
+        &home,
+        &srv,
+        &shlex::split(&format!("skillpack install acme/skills --dir '{d}' -y")).unwrap(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let cmd = &hinted(&out)[0];
+    assert!(
+        cmd.windows(2).any(|w| w[0] == "--dir" && w[1] == d),
+        "{cmd:?}"
+    );
+    let done = run_words(&home, &srv, cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(dir.join("alpha/SKILL.md").is_file());
+    assert!(!root(&home).exists(), "nothing in the default root");
+
+    // --list: the command it prints installs into the root it was given too.
+    let out = run_words(
+        &home,
+        &srv,
+        &shlex::split(&format!("skillpack install acme/skills --list --dir '{d}'")).unwrap(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cmd = printed_after(&out, "install one with: ");
+    assert!(
+        cmd.windows(2).any(|w| w[0] == "--dir" && w[1] == d),
+        "{cmd:?}"
+    );
+    let done = run_words(&home, &srv, &[cmd, vec!["--force".into()]].concat());
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(!root(&home).exists(), "nothing in the default root");
+}
+
+#[test]
+fn the_commands_printed_for_a_zip_of_several_skills_keep_its_digest_and_root() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    let zip = net::repo_zip("col", &[("skills/alpha", "alpha"), ("skills/beta", "beta")]);
+    let sha = sha256_hex(&zip);
+    srv.route("/col.zip", vec![Reply::Body(zip)]);
+    let url = srv.url("/col.zip");
+    let dir = home.home.path().join("zip-root");
+    let d = dir.to_str().unwrap();
+
+    // Pinned with --sha256: the printed command keeps the pin and the root.
+    let out = run(&home, &["install", &url, "--sha256", &sha, "--dir", d]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let cmd = &hinted(&out)[0];
+    assert!(cmd.iter().any(|w| w == &sha), "{cmd:?}");
+    let done = run_hint(&home, cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(dir.join("alpha/SKILL.md").is_file());
+
+    // Unpinned: the printed command is refused for want of a pin, and the pinned command
+    // that refusal prints still names the skill and the root.
+    let other = home.home.path().join("other-root");
+    let o = other.to_str().unwrap();
+    let out = run(&home, &["install", &url, "--dir", o]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let refused = run_hint(&home, &hinted(&out)[0]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("without --sha256"),
+        "{}",
+        stderr(&refused)
+    );
+    let cmd = &hinted(&refused)[0];
+    assert!(cmd.iter().any(|w| w == &sha), "{cmd:?}");
+    let done = run_hint(&home, cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(other.join("alpha/SKILL.md").is_file());
+    assert!(!root(&home).exists(), "nothing in the default root");
+}
+
 // ------------------------------------------------------------- companions in an index
 
 /// `cmd` (a command as printed, split) run in the sandbox against the GitHub mirror `srv`.
