@@ -189,6 +189,22 @@ pub(crate) fn install_one(arg: &str, word: &str, kept: &[String]) -> String {
     command(words)
 }
 
+/// Whether `f` would be refused at install because its SKILL.md names another skill than
+/// its folder (a skill at the source's root takes its name from SKILL.md).
+pub(crate) fn misnamed(f: &Found) -> bool {
+    !f.path.is_empty() && f.declared.as_deref().is_some_and(|d| d != f.name)
+}
+
+/// The `--skill` word of the first skill of `opened` that would install; `None` when each
+/// names another skill than its folder.
+pub(crate) fn first_word(opened: &Opened) -> Option<String> {
+    opened
+        .skills
+        .iter()
+        .find(|f| !misnamed(f))
+        .map(|f| source::listing::word(&opened.skills, f))
+}
+
 /// The error for a source of several skills when nothing says which: the names, and the
 /// commands that install one or all, with the flags the user gave (`kept`).
 fn many(arg: &str, opened: &Opened, kept: &[String]) -> Failure {
@@ -208,14 +224,17 @@ fn many(arg: &str, opened: &Opened, kept: &[String]) -> Failure {
             ),
         })
     };
-    let first = opened
-        .skills
-        .first()
-        .map(|f| source::listing::word(&opened.skills, f))
-        .unwrap_or_else(|| "NAME".into());
-    failure.hint(format!(
-        "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
-        install_one(arg, &first, kept),
-        install_one(arg, "*", kept),
-    ))
+    let all_install = !opened.skills.iter().any(misnamed);
+    failure.hint(match first_word(opened) {
+        Some(first) if all_install => format!(
+            "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
+            install_one(arg, &first, kept),
+            install_one(arg, "*", kept),
+        ),
+        Some(first) => format!(
+            "name the ones to install: `{}` (repeat --skill for more); --list shows them and which would not install",
+            install_one(arg, &first, kept),
+        ),
+        None => "each names another skill in its SKILL.md than its folder's, so none would install; `skillpack validate` shows how to fix them".into(),
+    })
 }

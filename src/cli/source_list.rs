@@ -1,12 +1,12 @@
-//! `install --list`: the skills each source holds (name, folder, description), and the
-//! command that installs one; nothing installed.
+//! `install --list`: the skills each source holds (name, folder, description), which would
+//! not install and why, and the command that installs one; nothing installed.
 
 use serde_json::json;
 
 use skillpack::source::{self, Opened, Session, Spec};
 use skillpack::text::escape;
 
-use super::choose::{install_one, kept_words, open};
+use super::choose::{first_word, install_one, kept_words, misnamed, open};
 use super::install_args::InstallArgs;
 use super::{Failure, Printer, column_width, pad};
 
@@ -33,6 +33,7 @@ pub(crate) fn list(
                 "commit": opened.commit(),
                 "skills": opened.skills.iter().map(|f| json!({
                     "name": f.name, "description": f.description, "path": f.path,
+                    "declared": f.declared, "installs": !misnamed(f),
                 })).collect::<Vec<_>>(),
                 "collisions": source::listing::collisions(&opened.skills).into_iter()
                     .map(|(n, paths)| json!({"name": n, "paths": paths})).collect::<Vec<_>>(),
@@ -86,9 +87,22 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened, kept: &[String]) {
             pad(path, pw)
         ));
     }
-    for (name, paths) in source::listing::collisions(&opened.skills) {
+    for f in opened.skills.iter().filter(|f| misnamed(f)) {
         p.warn(format!(
-            "{} folders hold a skill named `{}`: {}; name one by its path with --skill",
+            "{}/SKILL.md names the skill `{}`, not `{}` as its folder: it would not install until they agree",
+            escape(&f.path),
+            escape(f.declared.as_deref().unwrap_or_default()),
+            escape(&f.name)
+        ));
+    }
+    for (name, paths) in source::listing::collisions(&opened.skills) {
+        let installable = opened
+            .skills
+            .iter()
+            .filter(|f| paths.contains(&f.path))
+            .any(|f| !misnamed(f));
+        p.warn(format!(
+            "{} folders hold a skill named `{}`: {}{}",
             paths.len(),
             escape(&name),
             escape(
@@ -97,12 +111,17 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened, kept: &[String]) {
                     .map(|p| source::listing::path_word(p))
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
+            ),
+            match installable {
+                true => "; name one by its path with --skill",
+                false => "",
+            }
         ));
     }
-    if !p.quiet {
+    if !p.quiet
+        && let Some(word) = first_word(opened)
+    {
         // A name several folders answer to would be refused: the command names the path.
-        let word = source::listing::word(&opened.skills, &opened.skills[0]);
         p.err(format!(
             "  {}: {}",
             p.dim("install one with"),

@@ -749,6 +749,42 @@ fn the_commands_printed_for_a_zip_of_several_skills_keep_its_digest_and_root() {
     assert!(!root(&home).exists(), "nothing in the default root");
 }
 
+#[test]
+fn list_suggests_only_a_skill_that_would_install_and_says_which_would_not() {
+    let home = net::Home::new();
+    let coll = home.home.path().join("coll");
+    // Two folders whose SKILL.md both say `alpha`, and one whose name agrees.
+    for folder in ["a1", "a2"] {
+        write_skill(&coll.join(folder), "alpha", "1.0.0");
+    }
+    let out = run(&home, &["install", "./coll", "--list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("a1/SKILL.md names the skill `alpha`"), "{err}");
+    assert!(!err.contains("install one with"), "{err}");
+    let out = run(&home, &["install", "./coll", "--list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skills = v["sources"][0]["skills"].as_array().unwrap();
+    assert!(
+        skills
+            .iter()
+            .all(|s| s["installs"] == false && s["declared"] == "alpha"),
+        "{v}"
+    );
+    // Nor does the refusal suggest a command that would fail.
+    let out = run(&home, &["install", "./coll"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("--skill"), "{}", stderr(&out));
+
+    write_skill(&coll.join("gamma"), "gamma", "1.0.0");
+    let out = run(&home, &["install", "./coll", "--list"]);
+    let cmd = printed_after(&out, "install one with: ");
+    assert!(cmd.iter().any(|w| w == "gamma"), "{cmd:?}");
+    let done = run_hint(&home, &cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(root(&home).join("gamma/SKILL.md").is_file());
+}
+
 // ------------------------------------------------------------- companions in an index
 
 /// `cmd` (a command as printed, split) run in the sandbox against the GitHub mirror `srv`.
