@@ -1,9 +1,8 @@
 //! Which skills of a source to install: `--skill NAME` (repeatable), `--skill '*'`, the
 //! only one, a picker on a terminal, or an error naming them and the command; and
-//! `--list`, which shows them and installs nothing.
+//! the flags printed commands keep (`--list` is in [`super::source_list`]).
 
 use console::Term;
-use serde_json::json;
 
 use skillpack::source::{self, Fetched, Found, Opened, Pick, Session, SourceError, Spec};
 use skillpack::text::escape;
@@ -13,11 +12,11 @@ use super::install_args::InstallArgs;
 use super::picker::{self, Answer};
 use super::pipeline::{confirm_unpinned, describe_resolved};
 use super::source_hints;
-use super::{Failure, Printer, column_width, command, pad};
+use super::{Failure, Printer, command};
 
 /// Opens a source that may hold several skills (fetching it once); `None` for a catalog
 /// name, which names one skill.
-fn open(
+pub(crate) fn open(
     session: &mut Session<'_>,
     (arg, spec): (&str, &Spec),
     sha256: Option<&str>,
@@ -89,6 +88,7 @@ pub(crate) fn fetch_source(
     if let Some(commit) = opened.commit() {
         p.detail(format!("{} is commit {commit}", escape(&opened.shown)));
     }
+    let kept = kept_words(args, asked.sha256);
     let pick = if skills.is_empty() {
         Pick::Only
     } else {
@@ -96,10 +96,10 @@ pub(crate) fn fetch_source(
     };
     let chosen = match source::listing::pick(&opened.skills, pick, &opened.shown) {
         Ok(_) if folder_of_skills && skills.is_empty() && picks => ask(&opened)?,
-        Ok(_) if folder_of_skills && skills.is_empty() => return Err(many(arg, &opened)),
+        Ok(_) if folder_of_skills && skills.is_empty() => return Err(many(arg, &opened, &kept)),
         Ok(chosen) => chosen,
         Err(SourceError::ManySkills { .. }) if p.interactive() && !args.yes => ask(&opened)?,
-        Err(SourceError::ManySkills { .. }) => return Err(many(arg, &opened)),
+        Err(SourceError::ManySkills { .. }) => return Err(many(arg, &opened, &kept)),
         Err(e @ SourceError::AmbiguousSkill { .. }) => {
             let flags = super::restore::target_words(&args.target);
             return Err(Failure {
@@ -114,7 +114,19 @@ pub(crate) fn fetch_source(
         && asked.sha256.is_none()
         && first.signed_by.is_none()
     {
-        confirm_unpinned(p, first, args.yes, args.dry_run)?;
+        // The pinned command names the skills chosen, as typed or picked, and the root.
+        let mut again: Vec<String> = match skills.is_empty() && opened.skills.len() > 1 {
+            true => chosen
+                .iter()
+                .flat_map(|f| ["--skill".into(), source::listing::word(&opened.skills, f)])
+                .collect(),
+            false => skills
+                .iter()
+                .flat_map(|s| ["--skill".to_string(), s.clone()])
+                .collect(),
+        };
+        again.extend(super::restore::target_words(&args.target));
+        confirm_unpinned(p, first, (args.yes, args.dry_run), &again)?;
     }
     let limits = super::fetch::limits(&args.fetch.limits);
     chosen
@@ -153,16 +165,51 @@ fn ask(opened: &Opened) -> Result<Vec<Found>, Failure> {
     }
 }
 
-/// The error for a source of several skills when nothing says which: the names, and the
-/// commands that install one or all.
-fn many(arg: &str, opened: &Opened) -> Failure {
-    let names: Vec<&str> = opened.skills.iter().map(|f| f.name.as_str()).collect();
-    let first = opened
+/// The flags a command printed for a source keeps from the command line, so that it works
+/// as the first did: the archive digest given, the index and trusted keys, the skills root.
+pub(crate) fn kept_words(args: &InstallArgs, sha256: Option<&str>) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    if let Some(sha) = sha256 {
+        words.extend(["--sha256".into(), sha.into()]);
+    }
+    if let Some(index) = &args.fetch.index {
+        words.extend(["--index".into(), index.clone()]);
+    }
+    for key in &args.fetch.trusted_keys {
+        words.extend(["--trusted-key".into(), key.clone()]);
+    }
+    words.extend(super::restore::target_words(&args.target));
+    words
+}
+
+/// `skillpack install ARG --skill WORD KEPT…`, shell-quoted.
+pub(crate) fn install_one(arg: &str, word: &str, kept: &[String]) -> String {
+    let mut words = vec!["skillpack", "install", arg, "--skill", word];
+    words.extend(kept.iter().map(String::as_str));
+    command(words)
+}
+
+/// Whether `f` would be refused at install because its SKILL.md names another skill than
+/// its folder (a skill at the source's root takes its name from SKILL.md).
+pub(crate) fn misnamed(f: &Found) -> bool {
+    !f.path.is_empty() && f.declared.as_deref().is_some_and(|d| d != f.name)
+}
+
+/// The `--skill` word of the first skill of `opened` that would install; `None` when each
+/// names another skill than its folder.
+pub(crate) fn first_word(opened: &Opened) -> Option<String> {
+    opened
         .skills
-        .first()
+        .iter()
+        .find(|f| !misnamed(f))
         .map(|f| source::listing::word(&opened.skills, f))
-        .unwrap_or_else(|| "NAME".into());
-    Failure {
+}
+
+/// The error for a source of several skills when nothing says which: the names, and the
+/// commands that install one or all, with the flags the user gave (`kept`).
+fn many(arg: &str, opened: &Opened, kept: &[String]) -> Failure {
+    let names: Vec<&str> = opened.skills.iter().map(|f| f.name.as_str()).collect();
+    let failure = Failure {
         kind: Some("several-skills".into()),
         ..Failure::usage(match names.len() {
             1 => format!(
@@ -176,111 +223,18 @@ fn many(arg: &str, opened: &Opened) -> Failure {
                 escape(&names.join(", "))
             ),
         })
-        .hint(format!(
+    };
+    let all_install = !opened.skills.iter().any(misnamed);
+    failure.hint(match first_word(opened) {
+        Some(first) if all_install => format!(
             "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
-            command(["skillpack", "install", arg, "--skill", &first]),
-            command(["skillpack", "install", arg, "--skill", "*"]),
-        ))
-    }
-}
-
-/// `install --list`: the skills each source holds (name, description, folder), nothing
-/// installed.
-pub(crate) fn list(
-    p: &Printer,
-    session: &mut Session<'_>,
-    sources: &[(String, Spec)],
-    args: &InstallArgs,
-) -> Result<(), Failure> {
-    let mut docs = Vec::new();
-    for (arg, spec) in sources {
-        let Some(opened) = open(session, (arg, spec), args.sha256.as_deref())? else {
-            return Err(Failure::usage(format!(
-                "`{arg}` is a catalog name: it names one skill, there is nothing to list"
-            ))
-            .hint("--list applies to a repository, a folder or a zip"));
-        };
-        if p.json {
-            docs.push(json!({
-                "source": arg,
-                "shown": opened.shown,
-                "commit": opened.commit(),
-                "skills": opened.skills.iter().map(|f| json!({
-                    "name": f.name, "description": f.description, "path": f.path,
-                })).collect::<Vec<_>>(),
-                "collisions": source::listing::collisions(&opened.skills).into_iter()
-                    .map(|(n, paths)| json!({"name": n, "paths": paths})).collect::<Vec<_>>(),
-            }));
-            continue;
-        }
-        render_list(p, arg, &opened);
-    }
-    if p.json {
-        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "sources": docs}));
-    }
-    Ok(())
-}
-
-fn render_list(p: &Printer, arg: &str, opened: &Opened) {
-    let count = opened.skills.len();
-    p.status(
-        "Found",
-        format!(
-            "{count} skill{} in {}",
-            if count == 1 { "" } else { "s" },
-            escape(&p.path_text(&opened.shown))
+            install_one(arg, &first, kept),
+            install_one(arg, "*", kept),
         ),
-    );
-    if count == 0 {
-        return;
-    }
-    let cells: Vec<(String, String, String)> = opened
-        .skills
-        .iter()
-        .map(|f| {
-            let path = if f.path.is_empty() { "." } else { &f.path };
-            (
-                escape(&f.name).into_owned(),
-                escape(path).into_owned(),
-                escape(&f.description).into_owned(),
-            )
-        })
-        .collect();
-    let w = column_width(cells.iter().map(|c| c.0.as_str()), 4);
-    let pw = column_width(cells.iter().map(|c| c.1.as_str()), 4);
-    p.out_row(p.bold(&format!(
-        "{}  {}  DESCRIPTION",
-        pad("NAME", w),
-        pad("PATH", pw)
-    )));
-    for (name, path, description) in &cells {
-        p.out_row(format!(
-            "{}  {}  {description}",
-            pad(name, w),
-            pad(path, pw)
-        ));
-    }
-    for (name, paths) in source::listing::collisions(&opened.skills) {
-        p.warn(format!(
-            "{} folders hold a skill named `{}`: {}; name one by its path with --skill",
-            paths.len(),
-            escape(&name),
-            escape(
-                &paths
-                    .iter()
-                    .map(|p| source::listing::path_word(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        ));
-    }
-    if !p.quiet {
-        // A name several folders answer to would be refused: the command names the path.
-        let word = source::listing::word(&opened.skills, &opened.skills[0]);
-        p.err(format!(
-            "  {}: {}",
-            p.dim("install one with"),
-            escape(&command(["skillpack", "install", arg, "--skill", &word]))
-        ));
-    }
+        Some(first) => format!(
+            "name the ones to install: `{}` (repeat --skill for more); --list shows them and which would not install",
+            install_one(arg, &first, kept),
+        ),
+        None => "each names another skill in its SKILL.md than its folder's, so none would install; `skillpack validate` shows how to fix them".into(),
+    })
 }

@@ -14,11 +14,11 @@ use skillpack::skill::is_valid_name;
 use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
 
-use super::origin::{describe, install_command, install_commands};
+use super::origin::{Flags, describe, install_command, install_commands};
 use super::{
     CmdResult, Failure, Printer, column_width, command, display_path, pad, process_env, target_root,
 };
-use crate::TargetArgs;
+use crate::{FetchArgs, TargetArgs};
 
 pub(crate) const LONG_ABOUT: &str = "\
 Show the companion skills a skill recommends: where each is installed (scope, path,
@@ -28,13 +28,16 @@ installs it.
 Companions are read from the skill's own SKILL.md: `metadata.recommended_skills` (a comma-
 or space-separated string) or a top-level `recommended_skills` list. Places searched: the
 agent's user and project folders (the current folder up to the repository root), Claude
-Code plugin skills, and other agents' folders, which are reported as not visible.";
+Code plugin skills, and other agents' folders, which are reported as not visible. A
+missing one is looked for in the recommending skill's repository, the catalog, and the
+index (--index, or SKILLPACK_INDEX).";
 
 pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack companions                         companions of account-management
   skillpack companions crm-management --depth 2
-  skillpack companions --agent codex --json";
+  skillpack companions --agent codex --json
+  skillpack companions my-skill --index https://example.com/index.json";
 
 #[derive(Debug, Args)]
 pub struct CompanionsArgs {
@@ -48,6 +51,9 @@ pub struct CompanionsArgs {
 
     #[command(flatten)]
     pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 /// Warns about a declared companion name that is not a skill name; it is not looked for,
@@ -108,14 +114,15 @@ pub(crate) fn status_word(p: &Printer, c: &Companion, declined: bool) -> String 
 const STATUS_WIDTH: usize = 11;
 
 /// The companions table on stdout, each row fitted to the terminal: a header, then one
-/// line per companion, each missing one with the command that installs it into `target`.
+/// line per companion, each missing one with the command that installs it into the root
+/// `flags` names.
 /// When a row with a command would not fit the terminal, the commands are printed whole
 /// below the table, each on its own line, rather than cut.
 pub(crate) fn render(
     p: &Printer,
     env: &Env,
     agent: Agent,
-    target: &TargetArgs,
+    flags: Flags<'_>,
     list: &[(String, Companion)],
     declined: &Declined,
     located: &[(&Companion, Origin)],
@@ -126,8 +133,11 @@ pub(crate) fn render(
         Some((_, Origin::Nowhere { searched })) => {
             (Some(format!("not found in {}", searched.join(", "))), None)
         }
-        Some((l, o)) => (None, install_commands(target, &[(l, o.clone())]).pop()),
-        None => (None, Some(install_command(target, &[c.name.as_str()]))),
+        Some((l, o)) => (None, install_commands(flags, &[(l, o.clone())]).pop()),
+        None => (
+            None,
+            Some(install_command(flags.target, &[c.name.as_str()])),
+        ),
     };
     let rows: Vec<(&Companion, String, Option<String>)> = list
         .iter()
@@ -244,7 +254,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
             "ignoring the record of declined companions: {problem}"
         ));
     }
-    let located = locate_missing(p, &env, &root, &list)?;
+    let located = locate_missing(p, &env, (&root, &args.fetch), &list)?;
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
@@ -261,7 +271,11 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    render(p, &env, agent, &args.target, &list, &declined, &located);
+    let flags = Flags {
+        target: &args.target,
+        keys: &args.fetch.trusted_keys,
+    };
+    render(p, &env, agent, flags, &list, &declined, &located);
     if !located.is_empty() && !p.quiet {
         for (c, origin) in &located {
             if let Origin::Nowhere { searched } = origin {
@@ -277,7 +291,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         }
         let located: Vec<(&Companion, Origin)> =
             located.iter().map(|(c, o)| (*c, o.clone())).collect();
-        for cmd in install_commands(&args.target, &located) {
+        for cmd in install_commands(flags, &located) {
             let line = format!(
                 "  {}: {}",
                 p.dim("install the missing ones with"),
@@ -300,11 +314,12 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
 }
 
 /// Where each missing companion in `list` can be installed from: the declarer's repository
-/// at its recorded commit (from the cache when it is there), else the catalog or the index.
+/// at its recorded commit (from the cache when it is there), else the catalog or the index
+/// (`--index`, else SKILLPACK_INDEX).
 fn locate_missing<'a>(
     p: &Printer,
     env: &Env,
-    root: &skillpack::install::Root,
+    (root, fetch): (&skillpack::install::Root, &FetchArgs),
     list: &'a [(String, Companion)],
 ) -> Result<Vec<(&'a Companion, Origin)>, Failure> {
     let missing: Vec<&(String, Companion)> = list.iter().filter(|(_, c)| c.is_missing()).collect();
@@ -313,16 +328,7 @@ fn locate_missing<'a>(
     }
     let lock = skillpack::install::read_lock(root).unwrap_or_default();
     let transfer = super::progress::Transfer::new(p);
-    let settings = super::settings::get();
-    let config = skillpack::source::Config::from_vars(
-        env.cwd.clone(),
-        settings.var("SKILLPACK_INDEX"),
-        skillpack::bundle::Limits::default(),
-        &super::fetch::places(),
-        &|var| settings.var_os(var),
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
-    let mut session = skillpack::source::Session::new(config, &transfer);
+    let mut session = super::fetch::session(env, fetch, &transfer)?;
     let located = missing
         .into_iter()
         .map(|(of, c)| {

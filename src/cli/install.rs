@@ -131,7 +131,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let transfer = Transfer::new(p);
     let mut session = session(&env, &args.fetch, &transfer)?;
     if args.list {
-        super::choose::list(p, &mut session, &specs, &args)?;
+        super::source_list::list(p, &mut session, &specs, &args)?;
         return Ok(ExitCode::SUCCESS);
     }
     // Reports of the first root (what companions are looked up for), and every report
@@ -185,6 +185,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
     let target = offer::Target {
         env: &env,
         args: &args.target,
+        keys: &args.fetch.trusted_keys,
         root: &root,
         explicit: explicit.as_deref(),
         dry_run: args.dry_run,

@@ -30,6 +30,7 @@ pub(crate) mod restore;
 pub(crate) mod settings;
 pub(crate) mod size;
 pub(crate) mod source_hints;
+pub(crate) mod source_list;
 pub(crate) mod sync;
 pub(crate) mod sync_apply;
 pub(crate) mod sync_args;

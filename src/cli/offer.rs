@@ -15,7 +15,7 @@ use skillpack::source::Spec;
 use skillpack::text::escape;
 
 use super::companions::{companion_json, not_visible, status_word, warn_ignored};
-use super::origin::{describe, install_commands, origin_note, origin_spec};
+use super::origin::{Flags, describe, install_commands, origin_note, origin_spec};
 use super::picker::{self, Answer};
 use super::{Failure, Printer, display_path, pad};
 use crate::TargetArgs;
@@ -36,6 +36,8 @@ pub(crate) enum Step {
 pub(crate) struct Target<'a> {
     pub env: &'a Env,
     pub args: &'a TargetArgs,
+    /// `--trusted-key` as given, repeated in commands that read the index.
+    pub keys: &'a [String],
     pub root: &'a Root,
     /// The root, when the user named it with `--dir` (it is searched first).
     pub explicit: Option<&'a Path>,
@@ -133,14 +135,14 @@ pub(crate) fn after_install(
             p.status(
                 "Companions",
                 format!(
-                    "{} missing companions of {owners} were declined here before; `{}` lists them, --with-companions installs them",
+                    "{} missing companions of {owners} were declined here before; listed by {}, installed by --with-companions",
                     missing.len(),
-                    companions_command(t)
+                    companions_commands(t, &list, &names(&missing)),
                 ),
             );
             return Ok((Vec::new(), json));
         }
-        let chosen = ask(p, t, agent, &owners, &offered, &notes)?;
+        let chosen = ask(p, t, (agent, &owners), (&list, &offered), &notes)?;
         return Ok((chosen.iter().filter_map(|n| spec_of(n)).collect(), json));
     }
     if !p.quiet && !p.json {
@@ -173,7 +175,11 @@ pub(crate) fn after_install(
             .iter()
             .map(|(c, o)| (*c, (*o).clone()))
             .collect();
-        for cmd in install_commands(t.args, &owned) {
+        let flags = Flags {
+            target: t.args,
+            keys: t.keys,
+        };
+        for cmd in install_commands(flags, &owned) {
             p.err(format!("  {}: {}", p.dim("to install them"), escape(&cmd)));
         }
         p.err(format!("  {}", p.dim("or re-run with --with-companions")));
@@ -223,9 +229,8 @@ fn note(notes: &Notes, name: &str) -> String {
 fn ask(
     p: &Printer,
     t: &Target<'_>,
-    agent: Agent,
-    owners: &str,
-    offered: &[&Companion],
+    (agent, owners): (Agent, &str),
+    (list, offered): (&[(String, Companion)], &[&Companion]),
     notes: &Notes,
 ) -> Result<Vec<String>, Failure> {
     let items: Vec<(&str, String)> = offered
@@ -263,9 +268,9 @@ fn ask(
         p.status(
             "Declined",
             format!(
-                "{}: not offered again here; `{}` lists them",
+                "{}: not offered again here; listed by {}",
                 left.join(", "),
-                companions_command(t)
+                companions_commands(t, list, &left)
             ),
         );
     }
@@ -311,9 +316,27 @@ fn render_to_stderr(
     }
 }
 
-/// `skillpack companions` for the root `t` names.
-fn companions_command(t: &Target<'_>) -> String {
-    let mut words = vec!["skillpack".to_string(), "companions".to_string()];
-    words.extend(super::restore::target_words(t.args));
-    super::command(words.iter().map(String::as_str))
+/// The skills of `list` that recommend one of `names`, each once, in order.
+fn declarers<'a>(list: &'a [(String, Companion)], names: &[String]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (of, c) in list {
+        if names.contains(&c.name) && !out.contains(&of.as_str()) {
+            out.push(of);
+        }
+    }
+    out
+}
+
+/// `skillpack companions OF` for the root `t` names, in backquotes, for each skill that
+/// recommends one of `names`, joined by `and`.
+fn companions_commands(t: &Target<'_>, list: &[(String, Companion)], names: &[String]) -> String {
+    declarers(list, names)
+        .into_iter()
+        .map(|of| {
+            let mut words = vec!["skillpack".to_string(), "companions".to_string(), of.into()];
+            words.extend(super::restore::target_words(t.args));
+            format!("`{}`", super::command(words.iter().map(String::as_str)))
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
 }

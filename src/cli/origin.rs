@@ -1,5 +1,6 @@
 //! Where a missing companion would be installed from, as the command line shows it: the
-//! source to install it from, a note for lists, and the commands that install a set.
+//! source to install it from, a note for lists, and the commands that install a set
+//! (with `--index` for a companion only an index holds).
 
 use skillpack::install::companions::{Companion, Origin};
 use skillpack::source::{Spec, catalog};
@@ -10,6 +11,15 @@ use crate::TargetArgs;
 /// The catalog's description of a companion; empty for one it does not know.
 pub(crate) fn describe(name: &str) -> &'static str {
     catalog::find(name).map(|e| e.description).unwrap_or("")
+}
+
+/// What a printed install command keeps from the command line besides its sources: the
+/// skills root, and the trusted keys an index had to be signed by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flags<'a> {
+    pub target: &'a TargetArgs,
+    /// `--trusted-key` as given: repeated for a companion found in an index.
+    pub keys: &'a [String],
 }
 
 /// The exact command that installs `missing` for the chosen target, every word quoted for
@@ -25,7 +35,8 @@ pub(crate) fn install_command(target: &TargetArgs, missing: &[&str]) -> String {
 /// is nowhere known.
 pub(crate) fn origin_spec(name: &str, origin: &Origin) -> Option<(String, Spec)> {
     match origin {
-        Origin::Catalog => Some((name.to_string(), Spec::catalog(name))),
+        // The index is the one the session reads: a name resolves through it.
+        Origin::Catalog | Origin::Index { .. } => Some((name.to_string(), Spec::catalog(name))),
         Origin::Github {
             repo,
             reference,
@@ -56,6 +67,10 @@ pub(crate) fn origin_note(name: &str, origin: &Origin) -> String {
     let short = |c: &str| c.chars().take(12).collect::<String>();
     match origin {
         Origin::Catalog => describe(name).to_string(),
+        Origin::Index { index } => match describe(name) {
+            "" => format!("from the index {index}"),
+            about => about.to_string(),
+        },
         Origin::Github {
             repo,
             reference,
@@ -66,41 +81,52 @@ pub(crate) fn origin_note(name: &str, origin: &Origin) -> String {
     }
 }
 
-/// The commands that install `missing` (grouped: catalog names together, each
-/// repository's skills together), for the root `target` names.
-pub(crate) fn install_commands(
-    target: &TargetArgs,
-    missing: &[(&Companion, Origin)],
-) -> Vec<String> {
+/// The commands that install `missing` (grouped: catalog names together, each index's
+/// names together, each repository's skills together), with the flags `flags` keeps.
+pub(crate) fn install_commands(flags: Flags<'_>, missing: &[(&Companion, Origin)]) -> Vec<String> {
     let mut catalog: Vec<&str> = Vec::new();
+    let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
     let mut repos: Vec<(String, Vec<String>)> = Vec::new();
+    let add = |groups: &mut Vec<(String, Vec<String>)>, key: String, word: String| match groups
+        .iter_mut()
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, words)) => words.push(word),
+        None => groups.push((key, vec![word])),
+    };
     for (c, origin) in missing {
-        match origin_spec(&c.name, origin) {
-            Some((_, Spec::Catalog { .. })) => catalog.push(&c.name),
-            Some((arg, _)) => {
-                let path = match origin {
-                    Origin::Github { path, .. } | Origin::Git { path, .. } => path.clone(),
-                    _ => c.name.clone(),
-                };
-                match repos.iter_mut().find(|(a, _)| *a == arg) {
-                    Some((_, paths)) => paths.push(path),
-                    None => repos.push((arg, vec![path])),
+        match origin {
+            Origin::Catalog => catalog.push(&c.name),
+            Origin::Index { index } => add(&mut indexes, index.clone(), c.name.clone()),
+            Origin::Github { path, .. } | Origin::Git { path, .. } => {
+                if let Some((arg, _)) = origin_spec(&c.name, origin) {
+                    add(&mut repos, arg, path.clone());
                 }
             }
-            None => {}
+            Origin::Nowhere { .. } => {}
         }
     }
     let mut out = Vec::new();
     if !catalog.is_empty() {
-        out.push(install_command(target, &catalog));
+        out.push(install_command(flags.target, &catalog));
+    }
+    for (index, names) in indexes {
+        let mut words: Vec<String> = vec!["skillpack".into(), "install".into()];
+        words.extend(names);
+        words.extend(["--index".into(), index]);
+        for key in flags.keys {
+            words.extend(["--trusted-key".into(), key.clone()]);
+        }
+        words.extend(super::restore::target_words(flags.target));
+        out.push(command(words.iter().map(String::as_str)));
     }
     for (arg, paths) in repos {
         let mut words: Vec<String> = vec!["skillpack".into(), "install".into(), arg];
         for path in paths {
             words.extend(["--skill".into(), path]);
         }
-        words.extend(super::restore::target_words(target));
-        out.push(super::command(words.iter().map(String::as_str)));
+        words.extend(super::restore::target_words(flags.target));
+        out.push(command(words.iter().map(String::as_str)));
     }
     out
 }

@@ -76,11 +76,13 @@ pub(crate) fn describe_resolved(
 
 /// A download nothing vouches for is installed only when the user says so: on a terminal
 /// by answering a question, elsewhere with `--yes`. Its digest is recorded either way.
+/// `again` are the flags the pinned command repeats after `--sha256` (the skills chosen,
+/// the skills root).
 pub(crate) fn confirm_unpinned(
     p: &Printer,
     fetched: &Fetched,
-    yes: bool,
-    dry_run: bool,
+    (yes, dry_run): (bool, bool),
+    again: &[String],
 ) -> Result<(), Failure> {
     let url = match &fetched.source {
         SourceRecord::Url { url, .. } | SourceRecord::Index { url, .. } => url.as_str(),
@@ -99,9 +101,11 @@ pub(crate) fn confirm_unpinned(
         ));
         return Ok(());
     }
+    let mut pinned = vec!["skillpack", "install", url, "--sha256", digest];
+    pinned.extend(again.iter().map(String::as_str));
     let pin_hint = format!(
         "its sha256 is {digest}; if its publisher confirms that, run `{}`, or pass --yes to trust it as it is",
-        command(["skillpack", "install", url, "--sha256", digest])
+        command(pinned)
     );
     if p.interactive() {
         // The details on their own line (it may wrap: it is written once); the question

@@ -105,7 +105,12 @@ pub(crate) fn refetch(
                 return Ok(None);
             }
             if fetched.signed_by.is_none() {
-                confirm_unpinned(p, &fetched, args.yes, args.dry_run)?;
+                let mut again = Vec::new();
+                if !folder.is_empty() {
+                    again.extend(["--skill".to_string(), folder.to_string()]);
+                }
+                again.extend(super::restore::target_words(&args.target));
+                confirm_unpinned(p, &fetched, (args.yes, args.dry_run), &again)?;
             }
             Ok(Some(fetched))
         }

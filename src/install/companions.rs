@@ -28,8 +28,10 @@ pub enum Origin {
         commit: String,
         path: String,
     },
-    /// A name the catalog or the index resolves.
+    /// A name the embedded catalog resolves.
     Catalog,
+    /// A name the index at `index` resolves (as it was given: a URL or a path).
+    Index { index: String },
     /// Nowhere skillpack looked: the places searched, for the user.
     Nowhere { searched: Vec<String> },
 }
@@ -85,8 +87,15 @@ pub fn locate(
         }
         _ => {}
     }
-    if session.resolve(name, index).is_ok() {
-        return Origin::Catalog;
+    match session.resolve(name, index) {
+        Ok(crate::source::Resolved::Index { .. }) => {
+            let index = index.or(session.configured_index()).unwrap_or_default();
+            return Origin::Index {
+                index: index.to_string(),
+            };
+        }
+        Ok(_) => return Origin::Catalog,
+        Err(_) => {}
     }
     searched.push("the catalog".into());
     if let Some(index) = index.or(session.configured_index()) {

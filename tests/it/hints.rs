@@ -684,3 +684,220 @@ fn a_validate_hint_quotes_a_path_that_needs_it_and_works_pasted() {
         stderr(&check)
     );
 }
+
+// ------------------------------------------------------- sources holding several skills
+
+#[test]
+fn the_commands_printed_for_a_repository_of_several_skills_install_into_the_same_root() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    net::serve_acme_skills(&srv, &["HEAD"], "0123456789abcdef0123456789abcdef01234567");
+    let dir = home.home.path().join("team-root");
+    let d = dir.to_str().unwrap();
+
+    // Nothing says which: refused, with a command naming the skill and the same root.
+    let out = run_words(
+        &home,
+        &srv,
+        &shlex::split(&format!("skillpack install acme/skills --dir '{d}' -y")).unwrap(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let cmd = &hinted(&out)[0];
+    assert!(
+        cmd.windows(2).any(|w| w[0] == "--dir" && w[1] == d),
+        "{cmd:?}"
+    );
+    let done = run_words(&home, &srv, cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(dir.join("alpha/SKILL.md").is_file());
+    assert!(!root(&home).exists(), "nothing in the default root");
+
+    // --list: the command it prints installs into the root it was given too.
+    let out = run_words(
+        &home,
+        &srv,
+        &shlex::split(&format!("skillpack install acme/skills --list --dir '{d}'")).unwrap(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cmd = printed_after(&out, "install one with: ");
+    assert!(
+        cmd.windows(2).any(|w| w[0] == "--dir" && w[1] == d),
+        "{cmd:?}"
+    );
+    let done = run_words(&home, &srv, &[cmd, vec!["--force".into()]].concat());
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(!root(&home).exists(), "nothing in the default root");
+}
+
+#[test]
+fn the_commands_printed_for_a_zip_of_several_skills_keep_its_digest_and_root() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    let zip = net::repo_zip("col", &[("skills/alpha", "alpha"), ("skills/beta", "beta")]);
+    let sha = sha256_hex(&zip);
+    srv.route("/col.zip", vec![Reply::Body(zip)]);
+    let url = srv.url("/col.zip");
+    let dir = home.home.path().join("zip-root");
+    let d = dir.to_str().unwrap();
+
+    // Pinned with --sha256: the printed command keeps the pin and the root.
+    let out = run(&home, &["install", &url, "--sha256", &sha, "--dir", d]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let cmd = &hinted(&out)[0];
+    assert!(cmd.iter().any(|w| w == &sha), "{cmd:?}");
+    let done = run_hint(&home, cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(dir.join("alpha/SKILL.md").is_file());
+
+    // Unpinned: the printed command is refused for want of a pin, and the pinned command
+    // that refusal prints still names the skill and the root.
+    let other = home.home.path().join("other-root");
+    let o = other.to_str().unwrap();
+    let out = run(&home, &["install", &url, "--dir", o]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let refused = run_hint(&home, &hinted(&out)[0]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("without --sha256"),
+        "{}",
+        stderr(&refused)
+    );
+    let cmd = &hinted(&refused)[0];
+    assert!(cmd.iter().any(|w| w == &sha), "{cmd:?}");
+    let done = run_hint(&home, cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(other.join("alpha/SKILL.md").is_file());
+    assert!(!root(&home).exists(), "nothing in the default root");
+}
+
+#[test]
+fn list_suggests_only_a_skill_that_would_install_and_says_which_would_not() {
+    let home = net::Home::new();
+    let coll = home.home.path().join("coll");
+    // Two folders whose SKILL.md both say `alpha`, and one whose name agrees.
+    for folder in ["a1", "a2"] {
+        write_skill(&coll.join(folder), "alpha", "1.0.0");
+    }
+    let out = run(&home, &["install", "./coll", "--list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("a1/SKILL.md names the skill `alpha`"), "{err}");
+    assert!(!err.contains("install one with"), "{err}");
+    let out = run(&home, &["install", "./coll", "--list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skills = v["sources"][0]["skills"].as_array().unwrap();
+    assert!(
+        skills
+            .iter()
+            .all(|s| s["installs"] == false && s["declared"] == "alpha"),
+        "{v}"
+    );
+    // Nor does the refusal suggest a command that would fail.
+    let out = run(&home, &["install", "./coll"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("--skill"), "{}", stderr(&out));
+
+    write_skill(&coll.join("gamma"), "gamma", "1.0.0");
+    let out = run(&home, &["install", "./coll", "--list"]);
+    let cmd = printed_after(&out, "install one with: ");
+    assert!(cmd.iter().any(|w| w == "gamma"), "{cmd:?}");
+    let done = run_hint(&home, &cmd);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(root(&home).join("gamma/SKILL.md").is_file());
+}
+
+// ------------------------------------------------------------- companions in an index
+
+/// `cmd` (a command as printed, split) run in the sandbox against the GitHub mirror `srv`.
+fn run_words(home: &net::Home, srv: &Server, words: &[String]) -> Output {
+    assert_eq!(words[0], "skillpack", "{words:?}");
+    home.std_cmd()
+        .env("SKILLPACK_GITHUB_URL", srv.base())
+        .args(&words[1..])
+        .output()
+        .unwrap()
+}
+
+/// The command printed after `marker` on a line of stderr, split as a shell would.
+fn printed_after(out: &Output, marker: &str) -> Vec<String> {
+    let err = stderr(out);
+    let line = err
+        .lines()
+        .find_map(|l| l.split_once(marker).map(|(_, c)| c.to_string()))
+        .unwrap_or_else(|| panic!("no `{marker}` in:\n{err}"));
+    shlex::split(line.trim()).unwrap_or_else(|| panic!("not a command: {line}"))
+}
+
+/// `acme/skills` on the mirror `srv`, whose `alpha` recommends `ghost`, which only the
+/// index at `/index.json` holds.
+fn serve_ghost_setup(srv: &Server) {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let md = "---\nname: alpha\ndescription: The alpha skill.\nmetadata:\n  version: \"1.0.0\"\n  recommended_skills: \"ghost\"\n---\n# alpha\n";
+    let repo = net::with_zip_comment(
+        net::zip(&[
+            ("skills-x/README.md".to_string(), b"# skills\n".to_vec()),
+            (
+                "skills-x/skills/alpha/SKILL.md".to_string(),
+                md.as_bytes().to_vec(),
+            ),
+        ]),
+        commit,
+    );
+    for r in ["HEAD", commit] {
+        srv.route(
+            &format!("/acme/skills/zip/{r}"),
+            vec![Reply::Body(repo.clone())],
+        );
+    }
+    let entry = index_entry("ghost", "1.0.0", "ghost-1.0.0.zip");
+    srv.route("/index.json", vec![Reply::Body(index(vec![entry]))]);
+    srv.route(
+        "/ghost-1.0.0.zip",
+        vec![Reply::Body(skill_zip("ghost", "1.0.0"))],
+    );
+}
+
+#[test]
+fn a_companion_only_an_index_holds_gets_a_command_that_reads_that_index() {
+    let home = net::Home::new();
+    let srv = Server::start();
+    serve_ghost_setup(&srv);
+    let idx = srv.url("/index.json");
+    let dir = home.home.path().join("q");
+    let d = dir.to_str().unwrap();
+    let args = |more: &str| {
+        shlex::split(&format!("skillpack {more} --dir '{d}' --index '{idx}'")).unwrap()
+    };
+
+    let out = run_words(&home, &srv, &args("install acme/skills --skill alpha"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("from the index {idx}")),
+        "{}",
+        stderr(&out)
+    );
+    let printed = printed_after(&out, "to install them: ");
+    assert!(
+        printed.windows(2).any(|w| w[0] == "--index" && w[1] == idx),
+        "{printed:?}"
+    );
+
+    // `companions` reads the same index and prints the same command.
+    let out = run_words(&home, &srv, &args("companions alpha"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("ghost"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("--index"), "{table}");
+    assert_eq!(
+        printed_after(&out, "install the missing ones with: "),
+        printed
+    );
+
+    // And the command works as printed.
+    let done = run_words(&home, &srv, &printed);
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(dir.join("ghost/SKILL.md").is_file());
+}

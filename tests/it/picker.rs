@@ -602,3 +602,54 @@ fn ctrl_c_at_the_skill_picker_exits_130_and_installs_nothing() {
     assert!(s.installed().is_empty());
     assert!(!pty.cursor_hidden());
 }
+
+// ------------------------------------------------------------ declined companions
+
+/// A skill `lead` that recommends `delta`, which an index on `server` holds: after `delta`
+/// is declined at the picker, the command printed to list it names `lead`, and lists it.
+#[test]
+fn the_command_printed_after_declining_lists_the_declined_companion() {
+    let home = net::Home::new();
+    let server = Server::start();
+    let entry = index_entry("delta", "1.0.0", "delta.zip");
+    server.route("/index.json", vec![Reply::Body(index(vec![entry]))]);
+    server.route("/delta.zip", vec![Reply::Body(skill_zip("delta", "1.0.0"))]);
+    let lead = home.home.path().join("lead");
+    fs::create_dir_all(&lead).unwrap();
+    fs::write(
+        lead.join("SKILL.md"),
+        "---\nname: lead\ndescription: The lead skill.\nmetadata:\n  recommended_skills: \"delta\"\n---\n# lead\n",
+    )
+    .unwrap();
+    let root = home.home.path().join("team-root");
+    let mut cmd = pty_command(&home, assert_cmd::cargo::cargo_bin("skillpack"));
+    cmd.args(["install", "./lead", "--dir"]);
+    cmd.arg(&root);
+    cmd.env("SKILLPACK_INDEX", server.url("/index.json"));
+    let mut pty = Pty::spawn(250, 24, cmd);
+    pty.wait_for("the picker", |s| s.contains("Install companions of lead?"));
+    pty.keys(&[ENTER]);
+    assert_eq!(pty.exit_code(), 0, "{}", pty.contents());
+    let screen = pty.contents();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("Declined"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let printed = line.split('`').nth(1).unwrap_or_else(|| panic!("{line}"));
+    let words = shlex::split(printed).unwrap();
+    assert_eq!(words[..3], ["skillpack", "companions", "lead"], "{line}");
+
+    let out = home
+        .std_cmd()
+        .args(&words[1..])
+        .env("SKILLPACK_INDEX", server.url("/index.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("delta"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("declined"), "{table}");
+}
