@@ -195,13 +195,19 @@ pub(crate) fn misnamed(f: &Found) -> bool {
     !f.path.is_empty() && f.declared.as_deref().is_some_and(|d| d != f.name)
 }
 
+/// Whether the skill `f` would install: its folder's name is a skill name and its
+/// SKILL.md agrees with it.
+pub(crate) fn installs(f: &Found) -> bool {
+    !misnamed(f) && skillpack::skill::is_valid_name(&f.name)
+}
+
 /// The `--skill` word of the first skill of `opened` that would install; `None` when each
 /// names another skill than its folder.
 pub(crate) fn first_word(opened: &Opened) -> Option<String> {
     opened
         .skills
         .iter()
-        .find(|f| !misnamed(f))
+        .find(|f| installs(f))
         .map(|f| source::listing::word(&opened.skills, f))
 }
 
@@ -224,7 +230,7 @@ fn many(arg: &str, opened: &Opened, kept: &[String]) -> Failure {
             ),
         })
     };
-    let all_install = !opened.skills.iter().any(misnamed);
+    let all_install = opened.skills.iter().all(installs);
     failure.hint(match first_word(opened) {
         Some(first) if all_install => format!(
             "name the ones to install: `{}` (repeat --skill for more), or `{}` for all; --list shows them",
@@ -235,6 +241,6 @@ fn many(arg: &str, opened: &Opened, kept: &[String]) -> Failure {
             "name the ones to install: `{}` (repeat --skill for more); --list shows them and which would not install",
             install_one(arg, &first, kept),
         ),
-        None => "each names another skill in its SKILL.md than its folder's, so none would install; `skillpack validate` shows how to fix them".into(),
+        None => "none of them would install (a folder whose name is not a skill name, or whose SKILL.md names another skill); `skillpack validate` shows how to fix them".into(),
     })
 }

@@ -233,9 +233,33 @@ pub(crate) fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: us
         .max(min)
 }
 
-/// A command for the user to run, each word shell-quoted.
+/// A command for the user to run, each word shell-quoted. The value of an option that
+/// begins with `-` (a skill folder named `-rf`) is joined to its option (`--skill=-rf`),
+/// so that it is not read as an option of its own.
 pub(crate) fn command<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
-    skillpack::text::shell_command(words)
+    const TAKES_VALUE: &[&str] = &[
+        "--skill",
+        "--dir",
+        "--agent",
+        "--scope",
+        "--index",
+        "--trusted-key",
+        "--sha256",
+        "--lock",
+        "--from",
+    ];
+    let mut out: Vec<std::borrow::Cow<'a, str>> = Vec::new();
+    let mut words = words.into_iter().peekable();
+    while let Some(word) = words.next() {
+        match words.peek() {
+            Some(value) if TAKES_VALUE.contains(&word) && value.starts_with('-') => {
+                out.push(format!("{word}={value}").into());
+                words.next();
+            }
+            _ => out.push(word.into()),
+        }
+    }
+    skillpack::text::shell_command(out.iter().map(|w| w.as_ref()))
 }
 
 /// `path` made absolute from the current folder, `.` and `..` steps taken, for messages

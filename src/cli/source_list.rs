@@ -6,7 +6,7 @@ use serde_json::json;
 use skillpack::source::{self, Opened, Session, Spec};
 use skillpack::text::escape;
 
-use super::choose::{first_word, install_one, kept_words, misnamed, open};
+use super::choose::{first_word, install_one, installs, kept_words, misnamed, open};
 use super::install_args::InstallArgs;
 use super::{Failure, Printer, column_width, pad};
 
@@ -33,7 +33,7 @@ pub(crate) fn list(
                 "commit": opened.commit(),
                 "skills": opened.skills.iter().map(|f| json!({
                     "name": f.name, "description": f.description, "path": f.path,
-                    "declared": f.declared, "installs": !misnamed(f),
+                    "declared": f.declared, "installs": installs(f),
                 })).collect::<Vec<_>>(),
                 "collisions": source::listing::collisions(&opened.skills).into_iter()
                     .map(|(n, paths)| json!({"name": n, "paths": paths})).collect::<Vec<_>>(),
@@ -95,12 +95,24 @@ fn render_list(p: &Printer, arg: &str, opened: &Opened, kept: &[String]) {
             escape(&f.name)
         ));
     }
+    for f in opened
+        .skills
+        .iter()
+        .filter(|f| !misnamed(f) && !installs(f))
+    {
+        p.warn(format!(
+            "{}: `{}` is not a skill name (lowercase letters, digits and single hyphens, \
+             not at either end): it would not install",
+            escape(if f.path.is_empty() { "." } else { &f.path }),
+            escape(&f.name)
+        ));
+    }
     for (name, paths) in source::listing::collisions(&opened.skills) {
         let installable = opened
             .skills
             .iter()
             .filter(|f| paths.contains(&f.path))
-            .any(|f| !misnamed(f));
+            .any(installs);
         p.warn(format!(
             "{} folders hold a skill named `{}`: {}{}",
             paths.len(),

@@ -901,3 +901,50 @@ fn a_companion_only_an_index_holds_gets_a_command_that_reads_that_index() {
     assert!(done.status.success(), "{}", stderr(&done));
     assert!(dir.join("ghost/SKILL.md").is_file());
 }
+
+#[test]
+fn a_folder_that_is_not_a_skill_name_is_never_suggested_and_option_values_that_look_like_options_stay_values()
+ {
+    let home = net::Home::new();
+    let multi = home.home.path().join("multi");
+    write_skill(&multi.join("skills/alpha"), "alpha", "1.0.0");
+    let odd = multi.join("skills/-rf");
+    fs::create_dir_all(&odd).unwrap();
+    fs::write(
+        odd.join("SKILL.md"),
+        "---\nname: -rf\ndescription: Not a skill name.\n---\nBody\n",
+    )
+    .unwrap();
+    let list = home
+        .std_cmd()
+        .current_dir(home.home.path())
+        .args(["install", "./multi", "--list", "--dir=-root"])
+        .output()
+        .unwrap();
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(
+        stderr(&list).contains("`-rf` is not a skill name"),
+        "{}",
+        stderr(&list)
+    );
+    let out = home
+        .std_cmd()
+        .current_dir(home.home.path())
+        .args(["install", "./multi", "--dir=-root"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("--skill alpha"), "{err}");
+    assert!(!err.contains("--skill '*'"), "not all would install: {err}");
+    assert!(err.contains("'--dir=-root'"), "{err}");
+    let cmds = hinted(&out);
+    let fixed = home
+        .std_cmd()
+        .current_dir(home.home.path())
+        .args(&cmds[0][1..])
+        .output()
+        .unwrap();
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(home.home.path().join("-root/alpha/SKILL.md").is_file());
+}
