@@ -14,6 +14,7 @@ use skillpack::source::Fetched;
 use super::failure::install_failure_in;
 use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
+use super::project::lock_failure;
 use super::sync_args::{RootWork, SyncArgs};
 use super::sync_check::{describe, lock_path_for, shown_path};
 use super::sync_fetch::{Scratch, index_of, probe};
@@ -25,7 +26,7 @@ pub(crate) fn apply(
     p: &Printer,
     env: &skillpack::agents::Env,
     args: &SyncArgs,
-    _lock: &ProjectLock,
+    lock: &ProjectLock,
     base: &std::path::Path,
     trusted: bool,
     work: &[RootWork<'_>],
@@ -70,6 +71,8 @@ pub(crate) fn apply(
     let mut unfetched = std::collections::BTreeSet::new();
     let mut results = Vec::new();
     let mut failed = 0usize;
+    // The keys that verified skills locked without one.
+    let mut signed: BTreeMap<String, String> = BTreeMap::new();
     // Every skill to install is fetched and checked against the lock first: one that the
     // source no longer reproduces stops the sync before anything changes.
     let scratch = Scratch::new()?;
@@ -174,6 +177,9 @@ pub(crate) fn apply(
                         .filter(|a| entry.agents.iter().any(|e| e == a))
                         .collect();
                     render(p, env, &r, &ids);
+                    if let (None, Some(k)) = (&entry.key, &r.signed_by) {
+                        signed.insert(name.clone(), k.base64().to_string());
+                    }
                     results.push(json!({"name": name, "root": w.target.root.dir,
                                         "action": r.action.id(), "tree": r.tree}));
                 }
@@ -181,8 +187,36 @@ pub(crate) fn apply(
             }
         }
     }
+    // A key that verified a skill the lock has no key for is recorded in the project's
+    // lock, as install does, so that the lock and every folder's record agree.
+    if args.lock.is_none() && !signed.is_empty() {
+        let mut lock = lock.clone();
+        for (name, key) in &signed {
+            if let Some(e) = lock.skills.get_mut(name) {
+                e.key = Some(key.clone());
+            }
+        }
+        match lock.save(&lock_path_for(args, env)) {
+            Ok(()) => p.detail(format!(
+                "recorded the signing key of {} in {shown}",
+                signed.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+            Err(e) => {
+                failed += fail(
+                    p,
+                    &mut results,
+                    signed.keys().next().map_or("", |n| n),
+                    &work[0].target.root,
+                    lock_failure(e),
+                )
+            }
+        }
+    }
     if p.json {
-        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": failed == 0, "changed": true, "skills": results}));
+        p.json_out(
+            &json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": failed == 0,
+                           "changed": true, "skills": results}),
+        );
     }
     if failed > 0 {
         if !p.json {

@@ -978,3 +978,44 @@ fn update_in_a_skills_folder_records_a_new_key_for_the_same_version() {
     let out = s.update(&[]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn sync_with_a_trusted_key_records_it_in_the_project_lock_too() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let proj = s.project("proj");
+    // Installed without a key: the lock names none.
+    let out = s.run_in(
+        &proj,
+        &[
+            "install",
+            "demo-skill",
+            "--index",
+            &index,
+            "--scope",
+            "project",
+            "--no-companions",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(!lock.contains("key ="), "{lock}");
+    std::fs::remove_dir_all(proj.join(".claude")).unwrap();
+
+    let out = s.run_in(&proj, &["sync", "--trusted-key", &key.public]);
+    assert!(out.status.success(), "{}", text(&out));
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(proj.join(".claude/skills/.skillpack/lock.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["skills"]["demo-skill"]["key"], key.public.as_str());
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("key = \"{}\"", key.public)),
+        "{lock}"
+    );
+    let out = s.run_in(&proj, &["sync", "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
