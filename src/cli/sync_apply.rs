@@ -34,17 +34,25 @@ pub(crate) fn apply(
 ) -> CmdResult {
     let shown = shown_path(env, &lock_path_for(args, env));
     let present: usize = work.iter().map(|w| w.plan.present.len()).sum();
-    if work.iter().all(|w| w.plan.is_noop()) {
-        for w in work {
-            for name in &w.plan.keep {
+    // Skills no longer locked but changed by hand: kept, and said so, whatever else runs.
+    let kept: Vec<serde_json::Value> = work
+        .iter()
+        .flat_map(|w| {
+            w.plan.keep.iter().map(|name| {
                 p.warn(format!(
                     "{} is not in the lock but has local changes; kept (--force removes it)",
                     shown_path(env, &w.target.root.skill_dir(name))
                 ));
-            }
-        }
+                json!({"name": name, "root": w.target.root.dir})
+            })
+        })
+        .collect();
+    if work.iter().all(|w| w.plan.is_noop()) {
         if p.json {
-            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": true, "changed": false, "skills": present}));
+            p.json_out(
+                &json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": true,
+                               "changed": false, "skills": present, "kept": kept}),
+            );
         } else {
             let skills: std::collections::BTreeSet<&String> =
                 work.iter().flat_map(|w| &w.plan.present).collect();
@@ -52,13 +60,26 @@ pub(crate) fn apply(
                 true => String::new(),
                 false => format!(" ({present} copies)"),
             };
-            p.status(
-                "Up to date",
-                format!(
-                    "{} skill(s){copies} are installed as {shown} says; nothing to do",
-                    skills.len()
-                ),
+            let installed = format!(
+                "{} skill(s){copies} are installed as {shown} says",
+                skills.len()
             );
+            if kept.is_empty() {
+                p.status("Up to date", format!("{installed}; nothing to do"));
+            } else {
+                p.status(
+                    "Kept",
+                    format!(
+                        "{installed}; {} skill(s) no longer locked were kept for their local changes",
+                        kept.len()
+                    ),
+                );
+                p.hint(format!(
+                    "`{}` removes them; `{}` reports them until then",
+                    command(["skillpack", "sync", "--force"]),
+                    command(["skillpack", "sync", "--check"])
+                ));
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -99,7 +120,7 @@ pub(crate) fn apply(
     }
     if failed > 0 {
         if p.json {
-            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": false, "changed": false, "skills": results}));
+            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": false, "changed": false, "skills": results, "kept": kept}));
         } else {
             p.err(format!(
                 "{}: {failed} locked skill(s) could not be fetched as locked; nothing was changed",
@@ -132,10 +153,6 @@ pub(crate) fn apply(
             }
         }
         for name in &w.plan.keep {
-            p.warn(format!(
-                "{} is not in the lock but has local changes; kept (--force removes it)",
-                shown_path(env, &w.target.root.skill_dir(name))
-            ));
             results.push(json!({"name": name, "root": w.target.root.dir, "action": "kept"}));
         }
         for name in &w.plan.blocked {
@@ -215,7 +232,7 @@ pub(crate) fn apply(
     if p.json {
         p.json_out(
             &json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": failed == 0,
-                           "changed": true, "skills": results}),
+                           "changed": true, "skills": results, "kept": kept}),
         );
     }
     if failed > 0 {

@@ -510,3 +510,46 @@ fn a_skill_that_cannot_be_fetched_is_reported_once_whatever_the_number_of_its_fo
         "{err}"
     );
 }
+
+#[test]
+fn sync_says_what_it_kept_when_an_unlocked_skill_has_local_changes() {
+    let p = Project::new();
+    p.demo_for_claude_code();
+    let other = p.dir.join("skills-src/other");
+    write_skill(&other, "other", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/other",
+        "--no-companions",
+    ]);
+    // Another checkout dropped `other` from the lock; here it was changed by hand.
+    let lock = p.lock();
+    let kept: Vec<&str> = lock
+        .split("\n[[skill]]")
+        .filter(|t| !t.contains("name = \"other\""))
+        .collect();
+    fs::write(p.dir.join("skillpack.lock"), kept.join("\n[[skill]]")).unwrap();
+    assert!(!p.lock().contains("other"), "{}", p.lock());
+    fs::write(p.dir.join(".claude/skills/other/extra.txt"), "mine\n").unwrap();
+
+    let out = p.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = text(&out);
+    assert!(!said.contains("nothing to do"), "{said}");
+    assert!(
+        said.contains("1 skill(s) no longer locked were kept") && said.contains("--force"),
+        "{said}"
+    );
+    let out = p.run(&["--json", "sync"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["kept"][0]["name"], "other", "{json}");
+    assert_eq!(json["changed"], false, "{json}");
+    assert!(p.dir.join(".claude/skills/other/extra.txt").is_file());
+    assert_eq!(p.run(&["sync", "--check"]).status.code(), Some(1));
+    // --force removes it; then everything is as locked.
+    p.ok(&["sync", "--force"]);
+    assert!(!p.dir.join(".claude/skills/other").exists());
+    p.ok(&["sync", "--check"]);
+}
