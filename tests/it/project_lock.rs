@@ -512,6 +512,35 @@ fn a_skill_that_cannot_be_fetched_is_reported_once_whatever_the_number_of_its_fo
 }
 
 #[test]
+fn sync_check_hints_at_what_restores_each_kind_of_difference() {
+    let p = Project::new();
+    let src = p.demo_for_claude_code();
+    // Missing: plain sync restores it.
+    fs::remove_dir_all(p.dir.join(".claude/skills/demo")).unwrap();
+    let out = text(&p.run(&["sync", "--check"]));
+    assert!(out.contains("`skillpack sync` restores"), "{out}");
+    p.ok(&["sync"]);
+    // Changed by hand: plain sync keeps it.
+    fs::write(p.dir.join(".claude/skills/demo/extra.txt"), "mine\n").unwrap();
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let out = text(&check);
+    assert!(
+        out.contains("`skillpack sync --force` restores demo"),
+        "{out}"
+    );
+    assert!(!out.contains("`skillpack sync` restores"), "{out}");
+    fs::remove_file(p.dir.join(".claude/skills/demo/extra.txt")).unwrap();
+    // A source that no longer gives the locked tree: no sync restores it.
+    write_skill(&src, "demo", "2.0.0");
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let out = text(&check);
+    assert!(out.contains("sync cannot restore demo"), "{out}");
+    assert!(!out.contains("restores the locked skills"), "{out}");
+}
+
+#[test]
 fn sync_says_what_it_kept_when_an_unlocked_skill_has_local_changes() {
     let p = Project::new();
     p.demo_for_claude_code();
