@@ -1019,3 +1019,37 @@ fn sync_with_a_trusted_key_records_it_in_the_project_lock_too() {
     let out = s.run_in(&proj, &["sync", "--check"]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn a_public_key_given_to_sign_and_a_secret_key_given_to_trust_are_named_for_what_they_are() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let out = s.pack(Some(&key.public_file), None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("is a minisign public key") && said.contains("not a secret key"),
+        "{said}"
+    );
+    assert!(said.contains("skillpack.key"), "{said}");
+    assert!(!said.contains("encrypted in a way"), "{said}");
+
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let secret = std::fs::read_to_string(&key.secret).unwrap();
+    let out = s.install(&index, &[key.secret.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("is a minisign secret key, not a public key") && said.contains(".pub"),
+        "{said}"
+    );
+    for line in secret.lines() {
+        let start: String = line.chars().take(12).collect();
+        assert!(
+            !said.contains(&start),
+            "the secret key file is echoed: {said}"
+        );
+    }
+    assert!(!s.installed());
+}
