@@ -268,6 +268,12 @@ fn a_lock_exported_at_user_scope_restores_into_the_user_folders_of_another_home(
     let exported = run(&first, home, &["lock", "export", "--scope", "user"]);
     let lock = String::from_utf8(exported.stdout).unwrap();
     assert!(lock.contains("version = 1\nscope = \"user\"\n"), "{lock}");
+    // Restored by naming it: the header says how.
+    let header = lock.lines().next().unwrap();
+    assert!(
+        header.contains("`skillpack sync --lock ") && !header.contains("`skillpack sync`"),
+        "{header}"
+    );
     let file = first.home.path().join("skills.lock");
     fs::write(&file, &lock).unwrap();
 
