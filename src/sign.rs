@@ -36,6 +36,16 @@ pub enum SignError {
     BadPublicKey(String),
     #[error("not a minisign secret key: {0}")]
     BadSecretKey(String),
+    /// A public key where a secret key was wanted (signing).
+    #[error(
+        "it is a minisign public key (key ID {0}), not a secret key: signing needs the secret key"
+    )]
+    PublicNotSecret(KeyId),
+    /// A secret key file where a public key was wanted (trusting).
+    #[error(
+        "`{0}` is a minisign secret key, not a public key: trust the public key (`RW…`, or its .pub file); never hand the secret key around"
+    )]
+    SecretNotPublic(String),
     #[error("the password does not unlock this key")]
     WrongPassword,
     #[error("the secret key is encrypted: a password is needed")]
@@ -69,6 +79,8 @@ impl SignError {
         match self {
             SignError::BadPublicKey(_) => "bad-public-key",
             SignError::BadSecretKey(_) => "bad-secret-key",
+            SignError::PublicNotSecret(_) => "public-not-secret",
+            SignError::SecretNotPublic(_) => "secret-not-public",
             SignError::WrongPassword => "wrong-password",
             SignError::PasswordNeeded => "password-needed",
             SignError::Sign(_) => "sign",
@@ -123,7 +135,12 @@ impl TrustedKey {
         }
         let path = cwd.join(arg);
         match read_small(&path) {
-            Some(text) => TrustedKey::parse(&text),
+            // A secret key file is named, never shown: its text is not echoed back.
+            Some(text) if SecretKeyFile::parse(&text).is_ok() => {
+                Err(SignError::SecretNotPublic(crate::text::excerpt(arg, 200)))
+            }
+            Some(text) => TrustedKey::parse(&text)
+                .map_err(|_| SignError::BadPublicKey(crate::text::excerpt(arg, 200))),
             None => Err(SignError::BadPublicKey(crate::text::excerpt(arg, 60))),
         }
     }
@@ -176,6 +193,10 @@ impl SecretKeyFile {
         let bytes = decode(key)
             .filter(|b| b.len() >= 6 && &b[..2] == b"Ed")
             .ok_or_else(|| SignError::BadSecretKey("its key line is not a minisign key".into()))?;
+        // Algorithm, key ID and Ed25519 public key: 42 bytes, a public key's line.
+        if bytes.len() == 42 {
+            return Err(SignError::PublicNotSecret(key_id(&bytes[2..10])));
+        }
         let encrypted = match &bytes[2..4] {
             b"Sc" => true,
             [0, 0] => false,

@@ -85,8 +85,13 @@ fn trusted_keys(env: &Env, fetch: &FetchArgs) -> Result<Vec<TrustedKey>, Failure
     let mut keys: Vec<TrustedKey> = Vec::new();
     for arg in args {
         let key = TrustedKey::from_arg(arg, &env.cwd).map_err(|e| {
-            Failure::usage(e.to_string())
-                .hint("pass the public key minisign prints (RW…), or the path of its .pub file")
+            let hint = match e {
+                skillpack::sign::SignError::SecretNotPublic(_) => {
+                    "pass the .pub file beside it (`skillpack key new` writes skillpack.pub), or the public key it holds (RW…)"
+                }
+                _ => "pass the public key minisign prints (RW…), or the path of its .pub file",
+            };
+            Failure::usage(e.to_string()).hint(hint)
         })?;
         if !keys.iter().any(|k| k.id() == key.id()) {
             keys.push(key);

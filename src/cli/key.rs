@@ -180,7 +180,15 @@ pub(crate) fn load_signing_key(p: &Printer, path: &Path) -> Result<SigningKey, F
         Ok(_) => return Err(cannot("it is not a key file".into())),
         Err(e) => return Err(cannot(e.to_string())),
     };
-    let file = SecretKeyFile::parse(&text).map_err(|e| cannot(e.to_string()))?;
+    let file = SecretKeyFile::parse(&text).map_err(|e| match e {
+        sign::SignError::PublicNotSecret(_) => Failure {
+            kind: Some(e.kind().into()),
+            ..cannot(e.to_string()).hint(
+                "pass the secret key: `skillpack key new` writes it as skillpack.key beside skillpack.pub (minisign -G: minisign.key); nothing was written",
+            )
+        },
+        other => cannot(other.to_string()),
+    })?;
     if !file.is_encrypted() {
         p.warn(format!(
             "the key `{}` is not protected by a password",

@@ -14,6 +14,7 @@ use skillpack::source::Fetched;
 use super::failure::install_failure_in;
 use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
+use super::project::lock_failure;
 use super::sync_args::{RootWork, SyncArgs};
 use super::sync_check::{describe, lock_path_for, shown_path};
 use super::sync_fetch::{Scratch, index_of, probe};
@@ -25,7 +26,7 @@ pub(crate) fn apply(
     p: &Printer,
     env: &skillpack::agents::Env,
     args: &SyncArgs,
-    _lock: &ProjectLock,
+    lock: &ProjectLock,
     base: &std::path::Path,
     trusted: bool,
     work: &[RootWork<'_>],
@@ -33,17 +34,25 @@ pub(crate) fn apply(
 ) -> CmdResult {
     let shown = shown_path(env, &lock_path_for(args, env));
     let present: usize = work.iter().map(|w| w.plan.present.len()).sum();
-    if work.iter().all(|w| w.plan.is_noop()) {
-        for w in work {
-            for name in &w.plan.keep {
+    // Skills no longer locked but changed by hand: kept, and said so, whatever else runs.
+    let kept: Vec<serde_json::Value> = work
+        .iter()
+        .flat_map(|w| {
+            w.plan.keep.iter().map(|name| {
                 p.warn(format!(
                     "{} is not in the lock but has local changes; kept (--force removes it)",
                     shown_path(env, &w.target.root.skill_dir(name))
                 ));
-            }
-        }
+                json!({"name": name, "root": w.target.root.dir})
+            })
+        })
+        .collect();
+    if work.iter().all(|w| w.plan.is_noop()) {
         if p.json {
-            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": true, "changed": false, "skills": present}));
+            p.json_out(
+                &json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": true,
+                               "changed": false, "skills": present, "kept": kept}),
+            );
         } else {
             let skills: std::collections::BTreeSet<&String> =
                 work.iter().flat_map(|w| &w.plan.present).collect();
@@ -51,13 +60,26 @@ pub(crate) fn apply(
                 true => String::new(),
                 false => format!(" ({present} copies)"),
             };
-            p.status(
-                "Up to date",
-                format!(
-                    "{} skill(s){copies} are installed as {shown} says; nothing to do",
-                    skills.len()
-                ),
+            let installed = format!(
+                "{} skill(s){copies} are installed as {shown} says",
+                skills.len()
             );
+            if kept.is_empty() {
+                p.status("Up to date", format!("{installed}; nothing to do"));
+            } else {
+                p.status(
+                    "Kept",
+                    format!(
+                        "{installed}; {} skill(s) no longer locked were kept for their local changes",
+                        kept.len()
+                    ),
+                );
+                p.hint(format!(
+                    "`{}` removes them; `{}` reports them until then",
+                    command(["skillpack", "sync", "--force"]),
+                    command(["skillpack", "sync", "--check"])
+                ));
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -70,6 +92,8 @@ pub(crate) fn apply(
     let mut unfetched = std::collections::BTreeSet::new();
     let mut results = Vec::new();
     let mut failed = 0usize;
+    // The keys that verified skills locked without one.
+    let mut signed: BTreeMap<String, String> = BTreeMap::new();
     // Every skill to install is fetched and checked against the lock first: one that the
     // source no longer reproduces stops the sync before anything changes.
     let scratch = Scratch::new()?;
@@ -96,7 +120,7 @@ pub(crate) fn apply(
     }
     if failed > 0 {
         if p.json {
-            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": false, "changed": false, "skills": results}));
+            p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": false, "changed": false, "skills": results, "kept": kept}));
         } else {
             p.err(format!(
                 "{}: {failed} locked skill(s) could not be fetched as locked; nothing was changed",
@@ -129,10 +153,6 @@ pub(crate) fn apply(
             }
         }
         for name in &w.plan.keep {
-            p.warn(format!(
-                "{} is not in the lock but has local changes; kept (--force removes it)",
-                shown_path(env, &w.target.root.skill_dir(name))
-            ));
             results.push(json!({"name": name, "root": w.target.root.dir, "action": "kept"}));
         }
         for name in &w.plan.blocked {
@@ -174,6 +194,9 @@ pub(crate) fn apply(
                         .filter(|a| entry.agents.iter().any(|e| e == a))
                         .collect();
                     render(p, env, &r, &ids);
+                    if let (None, Some(k)) = (&entry.key, &r.signed_by) {
+                        signed.insert(name.clone(), k.base64().to_string());
+                    }
                     results.push(json!({"name": name, "root": w.target.root.dir,
                                         "action": r.action.id(), "tree": r.tree}));
                 }
@@ -181,8 +204,36 @@ pub(crate) fn apply(
             }
         }
     }
+    // A key that verified a skill the lock has no key for is recorded in the project's
+    // lock, as install does, so that the lock and every folder's record agree.
+    if args.lock.is_none() && !signed.is_empty() {
+        let mut lock = lock.clone();
+        for (name, key) in &signed {
+            if let Some(e) = lock.skills.get_mut(name) {
+                e.key = Some(key.clone());
+            }
+        }
+        match lock.save(&lock_path_for(args, env)) {
+            Ok(()) => p.detail(format!(
+                "recorded the signing key of {} in {shown}",
+                signed.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+            Err(e) => {
+                failed += fail(
+                    p,
+                    &mut results,
+                    signed.keys().next().map_or("", |n| n),
+                    &work[0].target.root,
+                    lock_failure(e),
+                )
+            }
+        }
+    }
     if p.json {
-        p.json_out(&json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": failed == 0, "changed": true, "skills": results}));
+        p.json_out(
+            &json!({"version": skillpack::SCHEMA_VERSION, "lock": shown, "ok": failed == 0,
+                           "changed": true, "skills": results, "kept": kept}),
+        );
     }
     if failed > 0 {
         if !p.json {

@@ -143,12 +143,63 @@ pub(crate) fn check(
     }
     if !p.json {
         p.hint(format!(
-            "{} difference(s) from {shown}; `{}` restores the locked skills",
+            "{} difference(s) from {shown}; {}",
             found.len(),
-            command(["skillpack", "sync"])
+            remedy(work, &found)
         ));
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// What would make the skills as locked again, by the kinds of difference `found`.
+fn remedy(work: &[RootWork<'_>], found: &[(String, String, &'static str)]) -> String {
+    let names = |kinds: &[&str]| {
+        let mut n: Vec<&str> = found
+            .iter()
+            .filter(|(_, _, k)| kinds.contains(k))
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        n.dedup();
+        n.join(", ")
+    };
+    let mut said = Vec::new();
+    let source = names(&["source-changed"]);
+    if !source.is_empty() {
+        said.push(format!(
+            "sync cannot restore {source}: its locked source no longer produces the locked tree (install it again from a source that does, which locks it anew)"
+        ));
+    }
+    let unavailable = names(&["unavailable"]);
+    if !unavailable.is_empty() {
+        said.push(format!(
+            "{unavailable} could not be checked against its source; run the check again once it can be reached"
+        ));
+    }
+    // Changed by hand, or a folder skillpack did not install: plain sync keeps them.
+    let forced: Vec<&str> = work
+        .iter()
+        .flat_map(|w| w.plan.blocked.iter().chain(&w.plan.keep))
+        .map(String::as_str)
+        .collect();
+    let rest = found.iter().any(|(n, _, k)| {
+        !matches!(*k, "source-changed" | "unavailable") && !forced.contains(&n.as_str())
+    });
+    if !forced.is_empty() {
+        let mut forced = forced;
+        forced.sort();
+        forced.dedup();
+        said.push(format!(
+            "`{}` restores {}, overwriting local changes (plain sync keeps them)",
+            command(["skillpack", "sync", "--force"]),
+            forced.join(", ")
+        ));
+    } else if rest {
+        said.push(format!(
+            "`{}` restores the locked skills",
+            command(["skillpack", "sync"])
+        ));
+    }
+    said.join("; ")
 }
 
 /// A path as the user would type it: relative to the working folder when inside.

@@ -10,7 +10,7 @@ use super::failure::install_failure;
 use super::fetch::{install_options, limits};
 use super::sync_args::SyncArgs;
 use super::trust::Sessions;
-use super::{Failure, Printer};
+use super::{Failure, Printer, command};
 
 /// Fetches `entry` as locked, in the session that trusts its key.
 pub(crate) fn fetch(
@@ -29,6 +29,14 @@ pub(crate) fn fetch(
         let kind = e.kind();
         let f = match e {
             sync::SyncError::Source(s) => super::failure::source_failure(s),
+            sync::SyncError::Key {
+                ref name,
+                signed_by: Some(ref key),
+                ..
+            } => {
+                let hint = new_key_hint(name, key, args);
+                Failure::new(e.to_string()).hint(hint)
+            }
             other => Failure::new(other.to_string()),
         };
         Failure {
@@ -37,6 +45,34 @@ pub(crate) fn fetch(
         }
     })?;
     Ok(fetched)
+}
+
+/// How to trust `key`, which signed `name`'s source in place of the locked key: `update`
+/// with that key named records it in the lock, after which sync accepts it.
+fn new_key_hint(name: &str, key: &str, args: &SyncArgs) -> String {
+    let scope = match args.lock {
+        Some(_) => "user",
+        None => "project",
+    };
+    let update = command([
+        "skillpack",
+        "update",
+        name,
+        "--scope",
+        scope,
+        "--trusted-key",
+        key,
+    ]);
+    match &args.lock {
+        None => format!(
+            "if its publisher really changed keys, `{update}` records the new key in skillpack.lock; then sync again"
+        ),
+        Some(file) => format!(
+            "if its publisher really changed keys, `{update}` records the new key for your skills, and `{} > {}` writes the lock again",
+            command(["skillpack", "lock", "export", "--scope", "user"]),
+            command([file.display().to_string().as_str()])
+        ),
+    }
 }
 
 /// A skills root in a temporary folder, where fetched skills are checked without

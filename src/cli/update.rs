@@ -13,7 +13,8 @@ use super::pipeline::{render, run_pipeline};
 use super::progress::Transfer;
 use super::trust::{self, Sessions};
 pub(crate) use super::update_fetch::UpdateArgs;
-use super::update_fetch::refetch;
+use super::update_fetch::{Refetch, refetch};
+use super::update_renew::Renewed;
 use super::{CmdResult, Failure, Printer, display_path, process_env};
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -50,8 +51,8 @@ Examples:
 
 /// What became of one skill.
 enum Outcome {
-    /// Nothing newer; the text, if any, says why in more detail.
-    UpToDate(String),
+    /// Nothing newer; what its record should now say.
+    UpToDate(Renewed),
     /// The pipeline ran (or would have, with `--dry-run`).
     Changed(Box<Report>),
 }
@@ -168,16 +169,34 @@ fn update_root(
         let from = entry.version.as_deref().unwrap_or("(unversioned)");
         let outcome = sessions
             .for_entry(entry)
-            .and_then(|session| update_one(p, root, session, entry, args, &opts))
+            .and_then(|session| update_one(p, &env, root, session, entry, args, &opts))
             .map_err(|f| trust::explain(f, entry));
         let result = match outcome {
-            Ok(Outcome::UpToDate(why)) => {
-                rows.push((name, "up to date", entry.version.clone()));
-                if !args.dry_run {
-                    p.status("Up to date", format!("{name} {from} is up to date{why}"));
+            Ok(Outcome::UpToDate(renewed)) => {
+                // The same tree, now vouched for by another key or at a branch's new
+                // commit: recorded.
+                let recorded = match args.dry_run || renewed.is_empty() {
+                    true => Ok(false),
+                    false => renewed.record(p, root, entry),
+                };
+                match recorded {
+                    Ok(recorded) => {
+                        if recorded {
+                            renewed.say_key(p, name, entry.key.as_deref());
+                        }
+                        rows.push((name, "up to date", entry.version.clone()));
+                        if !args.dry_run {
+                            let at = renewed.at();
+                            p.status("Up to date", format!("{name} {from} is up to date{at}"));
+                        }
+                        json!({"name": name, "from": entry.version, "to": entry.version,
+                               "action": "up-to-date", "tree": entry.tree,
+                               "from_commit": entry.source.commit(),
+                               "to_commit": renewed.commit().or(entry.source.commit()),
+                               "key_changed": recorded && renewed.key.is_some()})
+                    }
+                    Err(f) => failed_json(p, &mut rows, &mut failed, name, entry, f),
                 }
-                json!({"name": name, "from": entry.version, "to": entry.version,
-                       "action": "up-to-date", "tree": entry.tree})
             }
             Ok(Outcome::Changed(report)) => {
                 rows.push((name, "would install", report.version.clone()));
@@ -189,15 +208,7 @@ fn update_root(
                        "action": report.action.id(), "tree": report.tree, "path": report.path,
                        "from_commit": entry.source.commit(), "to_commit": new})
             }
-            Err(f) => {
-                rows.push((name, "failed", None));
-                failed = true;
-                if !p.json {
-                    p.failure(&f);
-                }
-                json!({"name": name, "from": entry.version, "action": "failed",
-                       "error": {"message": f.message, "hint": f.hint, "kind": f.kind}})
-            }
+            Err(f) => failed_json(p, &mut rows, &mut failed, name, entry, f),
         };
         results.push(result);
     }
@@ -214,22 +225,51 @@ fn update_root(
     Ok(failed)
 }
 
+/// Reports the failure `f` of `name`; its JSON result.
+fn failed_json<'n>(
+    p: &Printer,
+    rows: &mut Vec<(&'n String, &'static str, Option<String>)>,
+    failed: &mut bool,
+    name: &'n String,
+    entry: &LockEntry,
+    f: Failure,
+) -> serde_json::Value {
+    rows.push((name, "failed", None));
+    *failed = true;
+    if !p.json {
+        p.failure(&f);
+    }
+    json!({"name": name, "from": entry.version, "action": "failed",
+           "error": {"message": f.message, "hint": f.hint, "kind": f.kind}})
+}
+
 fn update_one(
     p: &Printer,
+    env: &skillpack::agents::Env,
     root: &install::Root,
     session: &mut Session<'_>,
     entry: &LockEntry,
     args: &UpdateArgs,
     opts: &install::Options,
 ) -> Result<Outcome, Failure> {
-    let Some(mut fetched) = refetch(p, session, entry, args)? else {
-        return Ok(Outcome::UpToDate(String::new()));
+    let mut fetched = match refetch(p, session, entry, args)? {
+        Refetch::Fetched(f) => f,
+        Refetch::Current { signed_by, source } => {
+            let renewed = Renewed::of(env, args, entry, signed_by.as_ref(), source.as_ref());
+            return Ok(Outcome::UpToDate(renewed));
+        }
     };
     // Whatever the source now holds, it must still be this skill.
     fetched.expected_name = Some(entry.name.clone());
     let report = run_pipeline(p, root, session, &fetched, opts)?;
     Ok(match report.action {
-        Action::Unchanged => Outcome::UpToDate(String::new()),
+        Action::Unchanged => Outcome::UpToDate(Renewed::of(
+            env,
+            args,
+            entry,
+            fetched.signed_by.as_ref(),
+            Some(&fetched.source),
+        )),
         _ => Outcome::Changed(Box::new(report)),
     })
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use clap::Args;
 use skillpack::install::LockEntry;
-use skillpack::source::{Fetched, InRepo, Session};
+use skillpack::sign::TrustedKey;
+use skillpack::source::{Fetched, InRepo, Resolved, Session, SourceRecord};
 
 use super::failure::source_failure;
 use super::fetch::limits;
@@ -38,19 +39,49 @@ pub struct UpdateArgs {
     pub fetch: FetchArgs,
 }
 
-/// Fetches `entry` again from where it came from; `None` when it is known to be up to date
-/// without a download. A catalog or index entry that is not newer counts as up to date.
+/// What fetching a recorded skill again found.
+pub(crate) enum Refetch {
+    /// Known to be up to date without installing anything: the key that verified its
+    /// source this time, and the source as resolved this time (a branch's new commit), when
+    /// they are known.
+    Current {
+        signed_by: Option<TrustedKey>,
+        source: Option<SourceRecord>,
+    },
+    /// Something to run through the pipeline.
+    Fetched(Fetched),
+}
+
+impl Refetch {
+    fn current() -> Refetch {
+        Refetch::Current {
+            signed_by: None,
+            source: None,
+        }
+    }
+
+    fn current_as(fetched: Fetched) -> Refetch {
+        Refetch::Current {
+            signed_by: fetched.signed_by,
+            source: Some(fetched.source),
+        }
+    }
+}
+
+/// Fetches `entry` again from where it came from; [`Refetch::Current`] when it is known to
+/// be up to date without installing. A catalog or index entry that is not newer counts as
+/// up to date.
 pub(crate) fn refetch(
     p: &Printer,
     session: &mut Session<'_>,
     entry: &LockEntry,
     args: &UpdateArgs,
-) -> Result<Option<Fetched>, Failure> {
+) -> Result<Refetch, Failure> {
     use skillpack::install::update::{self, Lookup, Verdict};
     match update::lookup(entry, args.fetch.index.as_deref()) {
         Lookup::Pinned(why) => {
             p.detail(format!("{} {why}", entry.name));
-            Ok(None)
+            Ok(Refetch::current())
         }
         Lookup::ByName { index } => {
             let resolved = session
@@ -58,17 +89,23 @@ pub(crate) fn refetch(
                 .map_err(source_failure)?;
             describe_resolved(p, session, &resolved, index);
             match update::judge_resolved(entry, resolved.tree().as_deref(), resolved.version()) {
-                Verdict::Current => Ok(None),
+                Verdict::Current => Ok(Refetch::Current {
+                    signed_by: match resolved {
+                        Resolved::Index { signed_by, .. } => signed_by.map(|k| *k),
+                        _ => None,
+                    },
+                    source: None,
+                }),
                 Verdict::InstalledIsNewer { installed, offered } => {
                     p.detail(format!(
                         "the installed {} is newer than {} offered for {}",
                         installed, offered, entry.name
                     ));
-                    Ok(None)
+                    Ok(Refetch::current())
                 }
                 Verdict::Install => session
                     .fetch_resolved(&resolved)
-                    .map(Some)
+                    .map(Refetch::Fetched)
                     .map_err(source_failure),
             }
         }
@@ -78,7 +115,7 @@ pub(crate) fn refetch(
             path,
         } => session
             .fetch_github(repo, Some(reference), InRepo::Path(path), None)
-            .map(Some)
+            .map(Refetch::Fetched)
             .map_err(source_failure),
         Lookup::Git {
             url,
@@ -92,9 +129,9 @@ pub(crate) fn refetch(
                 .take_path(path, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
             if update::judge_fetched(entry, &fetched.sha256, &fetched.source) == Verdict::Current {
-                return Ok(None);
+                return Ok(Refetch::current_as(fetched));
             }
-            Ok(Some(fetched))
+            Ok(Refetch::Fetched(fetched))
         }
         Lookup::Url { url, folder } => {
             let opened = session.open_url(url, None).map_err(source_failure)?;
@@ -102,7 +139,7 @@ pub(crate) fn refetch(
                 .take_path(folder, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
             if update::judge_fetched(entry, &fetched.sha256, &fetched.source) == Verdict::Current {
-                return Ok(None);
+                return Ok(Refetch::current_as(fetched));
             }
             if fetched.signed_by.is_none() {
                 let mut again = Vec::new();
@@ -112,7 +149,7 @@ pub(crate) fn refetch(
                 again.extend(super::restore::target_words(&args.target));
                 confirm_unpinned(p, &fetched, (args.yes, args.dry_run), &again)?;
             }
-            Ok(Some(fetched))
+            Ok(Refetch::Fetched(fetched))
         }
         Lookup::Local { path, folder } => {
             let opened = session
@@ -122,9 +159,9 @@ pub(crate) fn refetch(
                 .take_path(folder, &limits(&args.fetch.limits))
                 .map_err(source_failure)?;
             if update::judge_fetched(entry, &fetched.sha256, &fetched.source) == Verdict::Current {
-                return Ok(None);
+                return Ok(Refetch::current_as(fetched));
             }
-            Ok(Some(fetched))
+            Ok(Refetch::Fetched(fetched))
         }
     }
 }

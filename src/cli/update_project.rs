@@ -9,17 +9,17 @@ use serde_json::json;
 use skillpack::agents::{Env, Scope};
 use skillpack::install::project::{Locked, ProjectLock};
 use skillpack::install::{self, Action, Report};
-use skillpack::source::Fetched;
 use skillpack::text::escape;
 
 use super::agents::Target;
-use super::failure::install_failure;
 use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
 use super::project::{all_roots, keeps_lock, lock_failure, lock_path};
 use super::trust::{self, Sessions};
-use super::update_fetch::{UpdateArgs, refetch};
-use super::{CmdResult, Failure, Printer, display_path};
+use super::update_fetch::{Refetch, UpdateArgs, refetch};
+use super::update_locked::{chosen, failure_json, relocked, say_change};
+use super::update_renew::Renewed;
+use super::{CmdResult, Failure, Printer};
 use crate::TargetArgs;
 
 /// The project's lock, when `target` means the project's own folders and there is one.
@@ -32,7 +32,8 @@ pub(crate) fn project_lock(env: &Env, target: &TargetArgs) -> Result<Option<Proj
 
 /// What became of one locked skill.
 enum Outcome {
-    UpToDate,
+    /// Nothing to install; what its record should now say.
+    UpToDate(Renewed),
     /// The new entry (agents as locked) and the report of each folder it went to.
     Changed(Box<Locked>, Vec<(Report, Vec<&'static str>)>),
 }
@@ -87,8 +88,13 @@ pub(crate) fn run(
         let outcome = sessions
             .for_entry(&record)
             .and_then(|session| {
-                let Some(mut fetched) = refetch(p, session, &record, args)? else {
-                    return Ok(Outcome::UpToDate);
+                let mut fetched = match refetch(p, session, &record, args)? {
+                    Refetch::Fetched(f) => f,
+                    Refetch::Current { signed_by, source } => {
+                        let renewed =
+                            Renewed::of(env, args, &record, signed_by.as_ref(), source.as_ref());
+                        return Ok(Outcome::UpToDate(renewed));
+                    }
                 };
                 fetched.expected_name = Some(entry.name.clone());
                 // Every folder must take it (none changed by hand, say) before one does:
@@ -108,7 +114,9 @@ pub(crate) fn run(
                     reports.push((report, t.ids()));
                 }
                 if reports.iter().all(|(r, _)| r.action == Action::Unchanged) {
-                    return Ok(Outcome::UpToDate);
+                    let signed_by = fetched.signed_by.as_ref();
+                    let renewed = Renewed::of(env, args, &record, signed_by, Some(&fetched.source));
+                    return Ok(Outcome::UpToDate(renewed));
                 }
                 let new = relocked(
                     &entry,
@@ -122,7 +130,35 @@ pub(crate) fn run(
             })
             .map_err(|f| trust::explain(f, &record));
         match outcome {
-            Ok(Outcome::UpToDate) => {
+            Ok(Outcome::UpToDate(renewed)) => {
+                // The same tree, now vouched for by another key or at a branch's new
+                // commit: recorded in every folder, then in the lock.
+                let recorded = match args.dry_run || renewed.is_empty() {
+                    true => Ok(false),
+                    false => targets
+                        .iter()
+                        .try_for_each(|t| renewed.record(p, &t.root, &record).map(drop))
+                        .map(|()| true),
+                };
+                let recorded = match recorded {
+                    Ok(r) => r,
+                    Err(f) => {
+                        failed = true;
+                        rows.push((name.clone(), "failed", entry.version.clone(), None));
+                        results.push(failure_json(p, &entry, &f));
+                        continue;
+                    }
+                };
+                if recorded && let Some(e) = lock.skills.get_mut(name) {
+                    if let Some(k) = &renewed.key {
+                        e.key = Some(k.base64().to_string());
+                    }
+                    if let Some(c) = renewed.commit() {
+                        e.commit = Some(c.to_string());
+                    }
+                    changed = true;
+                    renewed.say_key(p, name, entry.key.as_deref());
+                }
                 rows.push((
                     name.clone(),
                     "up to date",
@@ -133,11 +169,19 @@ pub(crate) fn run(
                     let from = entry.version.as_deref().unwrap_or("(unversioned)");
                     p.status(
                         "Up to date",
-                        format!("{} {} is up to date", escape(name), escape(from)),
+                        format!(
+                            "{} {} is up to date{}",
+                            escape(name),
+                            escape(from),
+                            renewed.at()
+                        ),
                     );
                 }
+                let now = lock.skills.get(name).unwrap_or(&entry);
                 results.push(json!({"name": name, "from": entry.version, "to": entry.version,
-                                    "action": "up-to-date", "tree": entry.tree, "agents": entry.agents}));
+                                    "action": "up-to-date", "tree": entry.tree, "agents": entry.agents,
+                                    "from_commit": entry.commit, "to_commit": now.commit,
+                                    "key_changed": entry.key != now.key}));
             }
             Ok(Outcome::Changed(new, reports)) => {
                 say_change(p, &entry, &new, args.dry_run);
@@ -195,127 +239,4 @@ pub(crate) fn run(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The names to update: those given (each must be locked), else every locked skill; with
-/// `--agent` on the command line, only those locked for one of its agents.
-fn chosen(
-    env: &Env,
-    args: &UpdateArgs,
-    lock: &ProjectLock,
-    path: &std::path::Path,
-) -> Result<Vec<String>, Failure> {
-    if let Some(missing) = args.names.iter().find(|n| !lock.skills.contains_key(*n)) {
-        return Err(Failure {
-            kind: Some("not-installed".into()),
-            ..Failure::new(format!(
-                "`{}` is not in {}",
-                escape(missing),
-                display_path(env, path)
-            ))
-        }
-        .hint(super::restore::not_installed_hint(
-            "update",
-            missing,
-            lock.skills.keys(),
-            &args.target,
-        )));
-    }
-    let agents: Vec<&str> = args
-        .target
-        .agent
-        .resolve(env)
-        .iter()
-        .map(|a| a.id())
-        .collect();
-    Ok(lock
-        .skills
-        .values()
-        .filter(|e| args.names.is_empty() || args.names.contains(&e.name))
-        .filter(|e| {
-            !args.target.agent_given || e.agents.iter().any(|a| agents.contains(&a.as_str()))
-        })
-        .map(|e| e.name.clone())
-        .collect())
-}
-
-/// The entry `entry` becomes once every folder holds the new tree: as the first folder's
-/// record says (source, commit, tree, key), for the agents the lock names. A dry run
-/// records nothing: then as fetched.
-fn relocked(
-    entry: &Locked,
-    fetched: &Fetched,
-    report: &Report,
-    root: &install::Root,
-    base: &std::path::Path,
-    dry_run: bool,
-) -> Result<Locked, Failure> {
-    let agents: Vec<&str> = entry.agents.iter().map(String::as_str).collect();
-    let record;
-    let (version, source, archive, tree, key) = if dry_run {
-        let key = report.signed_by.as_ref().map(|k| k.base64().to_string());
-        (
-            report.version.as_deref(),
-            &fetched.source,
-            Some(fetched.sha256.as_str()),
-            report.tree.as_str(),
-            key.or_else(|| entry.key.clone()),
-        )
-    } else {
-        record = install::read_lock(root).map_err(install_failure)?;
-        let Some(e) = record.skills.get(&entry.name) else {
-            return Err(Failure::new(format!(
-                "{} is not recorded in {}",
-                entry.name,
-                root.dir.display()
-            )));
-        };
-        (
-            e.version.as_deref(),
-            &e.source,
-            e.archive_sha256.as_deref(),
-            e.tree.as_str(),
-            e.key.clone(),
-        )
-    };
-    Locked::from_install(
-        &entry.name,
-        version,
-        source,
-        archive,
-        tree,
-        key.as_deref(),
-        &agents,
-        Some(base),
-    )
-    .map_err(lock_failure)
-}
-
-/// `name old → new`: versions, and commits when the source has them.
-fn say_change(p: &Printer, old: &Locked, new: &Locked, dry_run: bool) {
-    let side = |e: &Locked| {
-        let mut s = escape(e.version.as_deref().unwrap_or("(unversioned)")).into_owned();
-        if let Some(c) = &e.commit {
-            s.push(' ');
-            s.extend(c.chars().take(12));
-        }
-        s
-    };
-    let word = match (dry_run, old.commit != new.commit) {
-        (true, _) => "Would update",
-        (false, true) => "Moved",
-        (false, false) => "Updated",
-    };
-    p.status(
-        word,
-        format!("{} {} → {}", escape(&old.name), side(old), side(new)),
-    );
-}
-
-fn failure_json(p: &Printer, entry: &Locked, f: &Failure) -> serde_json::Value {
-    if !p.json {
-        p.failure(f);
-    }
-    json!({"name": entry.name, "from": entry.version, "action": "failed", "agents": entry.agents,
-           "error": {"message": f.message, "hint": f.hint, "kind": f.kind}})
 }

@@ -1,6 +1,7 @@
 //! Staging, commit, the lock file, the run lock and companion discovery: the stages of the
 //! pipeline after the archive is fetched (`verify → inspect → stage → check → commit → record`).
 
+pub mod amend;
 pub(crate) mod commit;
 pub mod companions;
 pub mod declined;

@@ -168,6 +168,8 @@ pub enum SyncError {
         name: String,
         expected: String,
         found: String,
+        /// The key (`RW…`) that signed the source instead, when one did.
+        signed_by: Option<String>,
     },
 }
 
@@ -259,6 +261,7 @@ pub fn fetch_locked(
                 name: entry.name.clone(),
                 expected,
                 found,
+                signed_by: fetched.signed_by.as_ref().map(|k| k.base64().to_string()),
             });
         }
     }

@@ -268,6 +268,12 @@ fn a_lock_exported_at_user_scope_restores_into_the_user_folders_of_another_home(
     let exported = run(&first, home, &["lock", "export", "--scope", "user"]);
     let lock = String::from_utf8(exported.stdout).unwrap();
     assert!(lock.contains("version = 1\nscope = \"user\"\n"), "{lock}");
+    // Restored by naming it: the header says how.
+    let header = lock.lines().next().unwrap();
+    assert!(
+        header.contains("`skillpack sync --lock ") && !header.contains("`skillpack sync`"),
+        "{header}"
+    );
     let file = first.home.path().join("skills.lock");
     fs::write(&file, &lock).unwrap();
 
@@ -509,4 +515,76 @@ fn a_skill_that_cannot_be_fetched_is_reported_once_whatever_the_number_of_its_fo
         1,
         "{err}"
     );
+}
+
+#[test]
+fn sync_check_hints_at_what_restores_each_kind_of_difference() {
+    let p = Project::new();
+    let src = p.demo_for_claude_code();
+    // Missing: plain sync restores it.
+    fs::remove_dir_all(p.dir.join(".claude/skills/demo")).unwrap();
+    let out = text(&p.run(&["sync", "--check"]));
+    assert!(out.contains("`skillpack sync` restores"), "{out}");
+    p.ok(&["sync"]);
+    // Changed by hand: plain sync keeps it.
+    fs::write(p.dir.join(".claude/skills/demo/extra.txt"), "mine\n").unwrap();
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let out = text(&check);
+    assert!(
+        out.contains("`skillpack sync --force` restores demo"),
+        "{out}"
+    );
+    assert!(!out.contains("`skillpack sync` restores"), "{out}");
+    fs::remove_file(p.dir.join(".claude/skills/demo/extra.txt")).unwrap();
+    // A source that no longer gives the locked tree: no sync restores it.
+    write_skill(&src, "demo", "2.0.0");
+    let check = p.run(&["sync", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let out = text(&check);
+    assert!(out.contains("sync cannot restore demo"), "{out}");
+    assert!(!out.contains("restores the locked skills"), "{out}");
+}
+
+#[test]
+fn sync_says_what_it_kept_when_an_unlocked_skill_has_local_changes() {
+    let p = Project::new();
+    p.demo_for_claude_code();
+    let other = p.dir.join("skills-src/other");
+    write_skill(&other, "other", "1.0.0");
+    p.ok(&[
+        "install",
+        "--scope",
+        "project",
+        "./skills-src/other",
+        "--no-companions",
+    ]);
+    // Another checkout dropped `other` from the lock; here it was changed by hand.
+    let lock = p.lock();
+    let kept: Vec<&str> = lock
+        .split("\n[[skill]]")
+        .filter(|t| !t.contains("name = \"other\""))
+        .collect();
+    fs::write(p.dir.join("skillpack.lock"), kept.join("\n[[skill]]")).unwrap();
+    assert!(!p.lock().contains("other"), "{}", p.lock());
+    fs::write(p.dir.join(".claude/skills/other/extra.txt"), "mine\n").unwrap();
+
+    let out = p.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = text(&out);
+    assert!(!said.contains("nothing to do"), "{said}");
+    assert!(
+        said.contains("1 skill(s) no longer locked were kept") && said.contains("--force"),
+        "{said}"
+    );
+    let out = p.run(&["--json", "sync"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["kept"][0]["name"], "other", "{json}");
+    assert_eq!(json["changed"], false, "{json}");
+    assert!(p.dir.join(".claude/skills/other/extra.txt").is_file());
+    assert_eq!(p.run(&["sync", "--check"]).status.code(), Some(1));
+    // --force removes it; then everything is as locked.
+    p.ok(&["sync", "--force"]);
+    assert!(!p.dir.join(".claude/skills/other").exists());
+    p.ok(&["sync", "--check"]);
 }

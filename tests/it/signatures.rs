@@ -841,3 +841,215 @@ fn sync_restores_a_locked_index_skill_offline_from_the_index_saved_before() {
     assert!(text(&out).contains("signature"), "{}", text(&out));
     assert!(!proj.join(".claude/skills/demo-skill").exists());
 }
+
+impl Signed {
+    /// A project `proj` (a `.git` folder) in the work folder, and a runner of skillpack there.
+    fn project(&self, name: &str) -> PathBuf {
+        let proj = self.work().join(name);
+        std::fs::create_dir_all(proj.join(".git")).unwrap();
+        proj
+    }
+
+    fn run_in(&self, proj: &Path, args: &[&str]) -> Output {
+        crate::net::skillpack(self.work(), self.home.cache.path(), proj)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn update_records_a_new_key_for_the_same_version_and_sync_names_that_command() {
+    let s = Signed::new();
+    let old = s.key_new("old", None);
+    let new = s.key_new("new", None);
+    assert!(s.pack(Some(&old.secret), None).status.success());
+    let index = s.serve(&[]);
+    let proj = s.project("proj");
+    let out = s.run_in(
+        &proj,
+        &[
+            "install",
+            "demo-skill",
+            "--index",
+            &index,
+            "--scope",
+            "project",
+            "--no-companions",
+            "--trusted-key",
+            &old.public,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // A clone of the project: its lock and nothing installed.
+    let clone = s.project("clone");
+    std::fs::copy(proj.join("skillpack.lock"), clone.join("skillpack.lock")).unwrap();
+
+    // The same index, re-signed by the new key.
+    assert!(s.pack(Some(&new.secret), None).status.success());
+    s.serve(&[]);
+    let out = s.run_in(&clone, &["sync", "--trusted-key", &new.public]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains(&format!(
+            "the source is signed by key ID {} instead",
+            new.id
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "skillpack update demo-skill --scope project --trusted-key {}",
+            new.public
+        )),
+        "{said}"
+    );
+
+    // In the project, update with the new key records it in both locks.
+    let out = s.run_in(
+        &proj,
+        &["update", "--scope", "project", "--trusted-key", &new.public],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains(&format!(
+            "demo-skill: now trusted by key ID {} (was key ID {})",
+            new.id, old.id
+        )) && said.contains("demo-skill 1.0.0 is up to date"),
+        "{said}"
+    );
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("key = \"{}\"", new.public)),
+        "{lock}"
+    );
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(proj.join(".claude/skills/.skillpack/lock.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["skills"]["demo-skill"]["key"], new.public.as_str());
+    let out = s.run_in(&proj, &["sync", "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The command the hint names works in the clone, and sync then restores it.
+    let out = s.run_in(
+        &clone,
+        &[
+            "update",
+            "demo-skill",
+            "--scope",
+            "project",
+            "--trusted-key",
+            &new.public,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = s.run_in(&clone, &["sync"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(clone.join(".claude/skills/demo-skill/SKILL.md").is_file());
+}
+
+#[test]
+fn update_in_a_skills_folder_records_a_new_key_for_the_same_version() {
+    let s = Signed::new();
+    let old = s.key_new("old", None);
+    let new = s.key_new("new", None);
+    assert!(s.pack(Some(&old.secret), None).status.success());
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[&old.public]).status.success());
+    assert!(s.pack(Some(&new.secret), None).status.success());
+    s.serve(&[]);
+    // Trusted in general only: the recorded key stays.
+    let mut c = s.cmd();
+    c.args(["update", "--dir"])
+        .arg(s.home.root())
+        .env("SKILLPACK_TRUSTED_KEYS", &new.public);
+    assert_eq!(c.output().unwrap().status.code(), Some(1));
+    assert_eq!(s.lock()["skills"]["demo-skill"]["key"], old.public.as_str());
+    let out = s.update(&[&new.public]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["skills"][0]["action"], "up-to-date", "{json}");
+    assert_eq!(json["skills"][0]["key_changed"], true, "{json}");
+    assert_eq!(s.lock()["skills"]["demo-skill"]["key"], new.public.as_str());
+    // From now on the new key is required, without naming it.
+    let out = s.update(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn sync_with_a_trusted_key_records_it_in_the_project_lock_too() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let proj = s.project("proj");
+    // Installed without a key: the lock names none.
+    let out = s.run_in(
+        &proj,
+        &[
+            "install",
+            "demo-skill",
+            "--index",
+            &index,
+            "--scope",
+            "project",
+            "--no-companions",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(!lock.contains("key ="), "{lock}");
+    std::fs::remove_dir_all(proj.join(".claude")).unwrap();
+
+    let out = s.run_in(&proj, &["sync", "--trusted-key", &key.public]);
+    assert!(out.status.success(), "{}", text(&out));
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(proj.join(".claude/skills/.skillpack/lock.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["skills"]["demo-skill"]["key"], key.public.as_str());
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("key = \"{}\"", key.public)),
+        "{lock}"
+    );
+    let out = s.run_in(&proj, &["sync", "--check"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_public_key_given_to_sign_and_a_secret_key_given_to_trust_are_named_for_what_they_are() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let out = s.pack(Some(&key.public_file), None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("is a minisign public key") && said.contains("not a secret key"),
+        "{said}"
+    );
+    assert!(said.contains("skillpack.key"), "{said}");
+    assert!(!said.contains("encrypted in a way"), "{said}");
+
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let secret = std::fs::read_to_string(&key.secret).unwrap();
+    let out = s.install(&index, &[key.secret.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("is a minisign secret key, not a public key") && said.contains(".pub"),
+        "{said}"
+    );
+    for line in secret.lines() {
+        let start: String = line.chars().take(12).collect();
+        assert!(
+            !said.contains(&start),
+            "the secret key file is echoed: {said}"
+        );
+    }
+    assert!(!s.installed());
+}

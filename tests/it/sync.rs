@@ -670,3 +670,43 @@ fn a_catalog_skill_is_locked_by_name_and_synced_offline() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["lock"].as_str().unwrap(), lock);
 }
+
+#[test]
+fn update_in_a_project_records_the_new_commit_of_a_branch_whose_skill_did_not_change() {
+    let p = Project::new();
+    p.locked();
+    // `main` moves to NEXT, where only alpha changed.
+    const NEXT: &str = "4444444444444444444444444444444444444444";
+    let mut files = vec![("skills-x/README.md".to_string(), b"# repo\n".to_vec())];
+    for (n, v) in [("alpha", "2.0.0"), ("beta", "1.0.0")] {
+        for (f, d) in net::skill_files(n, v) {
+            files.push((format!("skills-x/skills/{n}/{f}"), d));
+        }
+    }
+    p.srv.route(
+        "/acme/skills/zip/main",
+        vec![Reply::Body(with_zip_comment(net::zip(&files), NEXT))],
+    );
+    let o = p.run_in(&p.dir, &["update", "--scope", "project"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("beta 1.0.0 is up to date (now at commit 444444444444)"),
+        "{}",
+        text(&o)
+    );
+    let after = fs::read_to_string(p.dir.join("skillpack.lock")).unwrap();
+    let beta = &after[after.find("name = \"beta\"").unwrap()..];
+    let beta = &beta[..beta.find("[[skill]]").unwrap_or(beta.len())];
+    assert!(
+        beta.contains(&format!("ref = \"main\"\ncommit = \"{NEXT}\"")),
+        "{after}"
+    );
+    assert_eq!(
+        record(&p.dir)["skills"]["beta"]["source"]["commit"],
+        NEXT,
+        "{}",
+        record(&p.dir)
+    );
+    let check = p.run_in(&p.dir, &["sync", "--check"]);
+    assert!(check.status.success(), "{}", text(&check));
+}
