@@ -46,6 +46,7 @@ pub(crate) mod update_renew;
 pub(crate) mod update_table;
 pub(crate) mod validate;
 pub(crate) mod verify;
+pub(crate) mod workflow;
 
 use std::process::ExitCode;
 

@@ -121,8 +121,9 @@ pub(crate) fn check(
         for (name, message, _) in &found {
             let line = lock.lines.get(name).copied().unwrap_or(1);
             p.out(format!(
-                "::error file={file},line={line},title=skillpack sync --check::{}",
-                annotation(message)
+                "::error file={},line={line},title=skillpack sync --check::{}",
+                super::workflow::escape_property(&file),
+                super::workflow::escape_data(message)
             ));
         }
     } else {
@@ -208,13 +209,6 @@ pub(crate) fn shown_path(env: &skillpack::agents::Env, path: &std::path::Path) -
         Ok(rel) => rel.display().to_string(),
         Err(_) => display_path(env, path),
     }
-}
-
-/// A message as a GitHub annotation: `%`, CR and LF escaped.
-fn annotation(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
 }
 
 pub(crate) fn lock_path_for(args: &SyncArgs, env: &skillpack::agents::Env) -> PathBuf {

@@ -174,6 +174,9 @@ fn a_clone_syncs_to_the_same_trees_and_check_reports_drift() {
         "{}",
         text(&check)
     );
+    // A file whose name would rewrite a CI log is named escaped in the annotation.
+    let hostile = clone.join(".claude/skills/alpha/f\u{1b}[2J\u{1b}]0;pwn\u{7}");
+    fs::write(&hostile, "x").unwrap();
     let gh = p.run_in(&clone, &["sync", "--check", "--format", "github"]);
     assert_eq!(gh.status.code(), Some(1));
     let out = String::from_utf8_lossy(&gh.stdout);
@@ -181,6 +184,11 @@ fn a_clone_syncs_to_the_same_trees_and_check_reports_drift() {
         out.starts_with("::error file=skillpack.lock,line="),
         "{out}"
     );
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}') && out.contains("\\u{1b}[2J"),
+        "{out}"
+    );
+    fs::remove_file(&hostile).unwrap();
     let refused = p.run_in(&clone, &["sync"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused).contains("--force"), "{}", text(&refused));

@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use skillpack::skill::{Diagnostic, Severity, SkillReport, worst_first};
-use skillpack::text::escape;
 
 use super::plural;
+use crate::cli::workflow::{escape_data, escape_property};
 
 /// The annotations to print, worst first, at most `max` per severity, and how many errors
 /// and warnings were left out.
@@ -69,21 +69,6 @@ pub(super) fn print_github(
         ));
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
-}
-
-/// Workflow command data: `%`, CR and LF are escaped as GitHub reads them, and any other
-/// control character as the terminal output does, so that a log cannot be rewritten.
-fn escape_data(s: &str) -> String {
-    let data = s
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    escape(&data).into_owned()
-}
-
-/// Workflow command property values: the data escapes, plus `:` and `,`.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
