@@ -129,7 +129,13 @@ fn update_root(
     results: &mut Vec<serde_json::Value>,
 ) -> Result<bool, Failure> {
     let env = env.clone();
-    let lock = install::read_lock(root).map_err(install_failure)?;
+    // The record and the state of each recorded folder, read as list and verify read them
+    // (an interrupted run finished first): a source that has not moved does not make a
+    // folder changed or removed by hand "up to date".
+    let mut on_wait = p.on_wait();
+    let view = install::view(root, &mut on_wait).map_err(install_failure)?;
+    super::pipeline::say_recovered(p, view.recovered);
+    let lock = &view.lock;
     let names: Vec<String> = if args.names.is_empty() {
         lock.skills.keys().cloned().collect()
     } else {
@@ -179,18 +185,40 @@ fn update_root(
                     true => Ok(false),
                     false => renewed.record(p, root, entry),
                 };
+                let here = match view.states.get(name.as_str()) {
+                    _ if view.pending.contains(name) => Some(("pending", None)),
+                    Some(state) if !state.is_ok() => Some((state.id(), Some(state))),
+                    _ => None,
+                };
                 match recorded {
                     Ok(recorded) => {
                         if recorded {
                             renewed.say_key(p, name, entry.key.as_deref());
                         }
-                        rows.push((name, "up to date", entry.version.clone()));
-                        if !args.dry_run {
-                            let at = renewed.at();
-                            p.status("Up to date", format!("{name} {from} is up to date{at}"));
+                        match here {
+                            None => {
+                                rows.push((name, "up to date", entry.version.clone()));
+                                if !args.dry_run {
+                                    let at = renewed.at();
+                                    p.status(
+                                        "Up to date",
+                                        format!("{name} {from} is up to date{at}"),
+                                    );
+                                }
+                            }
+                            Some((id, state)) => {
+                                rows.push((name, "changed here", entry.version.clone()));
+                                if !args.dry_run {
+                                    let hint =
+                                        super::restore::restore_hint(name, entry, &args.target);
+                                    let about = (name.as_str(), entry.version.as_deref());
+                                    say_changed_here(p, &env, root, about, id, state, &hint);
+                                }
+                            }
                         }
                         json!({"name": name, "from": entry.version, "to": entry.version,
                                "action": "up-to-date", "tree": entry.tree,
+                               "state": here.map_or("ok", |h| h.0),
                                "from_commit": entry.source.commit(),
                                "to_commit": renewed.commit().or(entry.source.commit()),
                                "key_changed": recorded && renewed.key.is_some()})
@@ -223,6 +251,42 @@ fn update_root(
         super::update_table::dry_run_table(p, &rows);
     }
     Ok(failed)
+}
+
+/// Says that `entry`'s source has not moved but its folder is not what was recorded
+/// (`id`, the folder's state): update leaves it as it is, and `hint` restores it.
+pub(crate) fn say_changed_here(
+    p: &Printer,
+    env: &skillpack::agents::Env,
+    root: &install::Root,
+    (name, version): (&str, Option<&str>),
+    id: &str,
+    state: Option<&install::TreeState>,
+    hint: &str,
+) {
+    let what = match state {
+        _ if id == "pending" => "an interrupted run left it unfinished".to_string(),
+        Some(install::TreeState::Missing) => "its folder is gone".to_string(),
+        Some(install::TreeState::NotAFolder(found)) => format!("its folder is now {found}"),
+        Some(state) => format!(
+            "its files were changed here ({})",
+            install::summarise(state)
+        ),
+        None => id.to_string(),
+    };
+    p.status_warn(
+        "Changed",
+        format!(
+            "{} {} is the newest, but {} in {}; nothing was changed",
+            name,
+            version.unwrap_or("(unversioned)"),
+            what,
+            display_path(env, &root.dir)
+        ),
+    );
+    if !p.quiet && !p.json {
+        p.err(format!("  {}: {hint}", p.dim("hint")));
+    }
 }
 
 /// Reports the failure `f` of `name`; its JSON result.

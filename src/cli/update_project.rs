@@ -54,6 +54,15 @@ pub(crate) fn run(
         dry_run: args.dry_run,
         ..install_options(&args.fetch.limits)
     };
+    // Each folder's record and the state of its skills, as list and verify read them: a
+    // locked source that has not moved does not make a folder changed by hand up to date.
+    let mut views = Vec::new();
+    for t in &roots {
+        let mut on_wait = p.on_wait();
+        let view = install::view(&t.root, &mut on_wait).map_err(super::failure::install_failure)?;
+        super::pipeline::say_recovered(p, view.recovered);
+        views.push(view);
+    }
     let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut failed = false;
@@ -159,13 +168,41 @@ pub(crate) fn run(
                     changed = true;
                     renewed.say_key(p, name, entry.key.as_deref());
                 }
+                let here = roots.iter().zip(&views).find_map(|(t, v)| {
+                    let served = t
+                        .agents
+                        .iter()
+                        .any(|a| entry.agents.iter().any(|e| e == a.id()));
+                    match v.states.get(name.as_str()) {
+                        _ if !served => None,
+                        _ if v.pending.contains(name) => Some((t, "pending", None)),
+                        Some(state) if !state.is_ok() => Some((t, state.id(), Some(state))),
+                        _ => None,
+                    }
+                });
+                let word = if here.is_some() {
+                    "changed here"
+                } else {
+                    "up to date"
+                };
                 rows.push((
                     name.clone(),
-                    "up to date",
+                    word,
                     entry.version.clone(),
                     entry.version.clone(),
                 ));
-                if !args.dry_run {
+                if let Some((t, id, state)) = here {
+                    if !args.dry_run {
+                        let hint = match id {
+                            "missing" => "`skillpack sync` puts it back as skillpack.lock says",
+                            _ => {
+                                "`skillpack sync --force` puts back what skillpack.lock says, over the changes made by hand"
+                            }
+                        };
+                        let about = (name.as_str(), entry.version.as_deref());
+                        super::update::say_changed_here(p, env, &t.root, about, id, state, hint);
+                    }
+                } else if !args.dry_run {
                     let from = entry.version.as_deref().unwrap_or("(unversioned)");
                     p.status(
                         "Up to date",
@@ -180,6 +217,7 @@ pub(crate) fn run(
                 let now = lock.skills.get(name).unwrap_or(&entry);
                 results.push(json!({"name": name, "from": entry.version, "to": entry.version,
                                     "action": "up-to-date", "tree": entry.tree, "agents": entry.agents,
+                                    "state": here.map_or("ok", |h| h.1),
                                     "from_commit": entry.commit, "to_commit": now.commit,
                                     "key_changed": entry.key != now.key}));
             }

@@ -430,6 +430,55 @@ fn a_lock_entry_whose_name_files_or_key_do_not_hold_is_a_damaged_record() {
 }
 
 #[test]
+#[cfg(unix)]
+fn update_never_calls_a_skill_folder_replaced_by_a_link_or_removed_up_to_date() {
+    let w = World::new();
+    w.install_embedded();
+    let before = snapshot(&w.victim());
+    let folder = w.root().join("account-management");
+    // The same in a skills folder named with --dir, where the record alone is read.
+    let dir = w.tmp.path().join("dir-root");
+    w.cmd()
+        .args(["install", "--no-companions", "--dir"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let dir_folder = dir.join("account-management");
+    for (f, args) in [
+        (&folder, vec!["update", "--scope", "project"]),
+        (&dir_folder, vec!["update", "--dir", dir.to_str().unwrap()]),
+    ] {
+        fs::remove_dir_all(f).unwrap();
+        std::os::unix::fs::symlink(w.victim().join("important"), f).unwrap();
+        let out = w.cmd().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("Up to date"), "{err}");
+        assert!(err.contains("its folder is now a symbolic link"), "{err}");
+        let json = w.cmd().args(&args).arg("--json").output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(doc["skills"][0]["state"], "not-a-folder", "{doc}");
+        fs::remove_file(f).unwrap();
+        let out = w.cmd().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("its folder is gone"), "{err}");
+        // The hint puts it back.
+        let hint = err
+            .lines()
+            .find_map(|l| l.split_once("hint: `"))
+            .map(|(_, rest)| rest.split_once('`').unwrap().0.to_string())
+            .unwrap();
+        let words = shlex::split(&hint).unwrap();
+        assert_eq!(words[0], "skillpack");
+        w.cmd().args(&words[1..]).assert().success();
+        assert!(f.join("SKILL.md").is_file(), "{hint}");
+        let out = w.cmd().args(&args).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Up to date"));
+    }
+    assert_victim_intact(&w, &before);
+}
+
+#[test]
 fn uninstall_of_a_path_like_name_is_refused_before_anything_is_touched() {
     let w = World::new();
     w.install_embedded();
