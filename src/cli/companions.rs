@@ -9,15 +9,14 @@ use serde_json::json;
 
 use skillpack::agents::{Agent, Env};
 use skillpack::install::companions::{self, Companion, Origin};
-use skillpack::install::declined::{self, Declined};
+use skillpack::install::declined;
 use skillpack::skill::is_valid_name;
 use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
 
-use super::origin::{Flags, describe, install_command, install_commands};
-use super::{
-    CmdResult, Failure, Printer, column_width, command, display_path, pad, process_env, target_root,
-};
+pub(crate) use super::companions_table::{render, status_word};
+use super::origin::{Flags, describe, install_commands};
+use super::{CmdResult, Failure, Printer, command, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
 
 pub(crate) const LONG_ABOUT: &str = "\
@@ -99,110 +98,6 @@ pub(crate) fn not_visible(env: &Env, agent: Agent, f: &companions::Found) -> Str
     )
 }
 
-/// The status word of a companion, padded so that the words line up: `installed`,
-/// `not visible`, `missing`, or `declined` for a missing one the user declined.
-pub(crate) fn status_word(p: &Printer, c: &Companion, declined: bool) -> String {
-    let word = match c.status() {
-        "installed" => p.green("installed"),
-        "not-visible" => p.yellow("not visible"),
-        _ if declined => p.dim("declined"),
-        _ => p.red("missing"),
-    };
-    pad(&word, STATUS_WIDTH)
-}
-
-const STATUS_WIDTH: usize = 11;
-
-/// The companions table on stdout, each row fitted to the terminal: a header, then one
-/// line per companion, each missing one with the command that installs it into the root
-/// `flags` names.
-/// When a row with a command would not fit the terminal, the commands are printed whole
-/// below the table, each on its own line, rather than cut.
-pub(crate) fn render(
-    p: &Printer,
-    env: &Env,
-    agent: Agent,
-    flags: Flags<'_>,
-    list: &[(String, Companion)],
-    declined: &Declined,
-    located: &[(&Companion, Origin)],
-) {
-    let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
-    // Where one companion can be installed from: a text, or the command that installs it.
-    let how = |c: &Companion| match located.iter().find(|(l, _)| l.name == c.name) {
-        Some((_, Origin::Nowhere { searched })) => {
-            (Some(format!("not found in {}", searched.join(", "))), None)
-        }
-        Some((l, o)) => (None, install_commands(flags, &[(l, o.clone())]).pop()),
-        None => (
-            None,
-            Some(install_command(flags.target, &[c.name.as_str()])),
-        ),
-    };
-    let rows: Vec<(&Companion, String, Option<String>)> = list
-        .iter()
-        .map(|(_, c)| match c.found.first() {
-            Some(f) if f.visible => {
-                let version = f.version.as_deref().map(|v| format!(" ({v})"));
-                let at = format!("{} {}", f.scope, display_path(env, &f.path));
-                (c, format!("{at}{}", version.unwrap_or_default()), None)
-            }
-            Some(f) => {
-                let (text, cmd) = how(c);
-                let found = not_visible(env, agent, f);
-                (
-                    c,
-                    text.map_or(found.clone(), |t| format!("{found}; {t}")),
-                    cmd,
-                )
-            }
-            None => {
-                let (text, cmd) = how(c);
-                (c, text.unwrap_or_default(), cmd)
-            }
-        })
-        .collect();
-    let start = |c: &Companion| {
-        format!(
-            "{}  {}  ",
-            pad(&escape(&c.name), w),
-            status_word(p, c, declined.contains(&c.name))
-        )
-    };
-    let whole = |text: &str, cmd: &Option<String>| match (text.is_empty(), cmd) {
-        (_, None) => text.to_string(),
-        (true, Some(cmd)) => format!("`{cmd}`"),
-        (false, Some(cmd)) => format!("{text}; `{cmd}`"),
-    };
-    let below = p.out_width().is_some_and(|width| {
-        rows.iter().any(|(c, text, cmd)| {
-            cmd.is_some()
-                && console::measure_text_width(&start(c))
-                    + console::measure_text_width(&escape(&whole(text, cmd)))
-                    > width
-        })
-    });
-    p.out_row(p.bold(&format!(
-        "{}  {}  WHERE",
-        pad("COMPANION", w),
-        pad("STATUS", STATUS_WIDTH)
-    )));
-    for (c, text, cmd) in &rows {
-        let detail = match cmd {
-            Some(_) if below && text.is_empty() => "command below".to_string(),
-            Some(_) if below => format!("command below; {text}"),
-            _ => whole(text, cmd),
-        };
-        p.out_row(format!("{}{}", start(c), escape(&detail)));
-    }
-    if below {
-        p.out(p.dim("install commands:"));
-        for cmd in rows.iter().filter_map(|(_, _, cmd)| cmd.as_ref()) {
-            p.out(format!("  {}", escape(cmd)));
-        }
-    }
-}
-
 pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
     let env = process_env()?;
     let agent: Agent = args.target.agent.primary(&env);
@@ -223,7 +118,10 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         None => None,
     };
     let graph = companions::resolve(&env, agent, explicit.as_deref(), &args.name, args.depth)
-        .ok_or_else(|| {
+        .map_err(|why| {
+            if let companions::Unresolved::Unreadable { path, link } = why {
+                return unreadable(&env, &path, link, &args);
+            }
             // The installed and catalog names it most resembles.
             let known: Vec<String> = target_root(&env, &args.target)
                 .map(|root| root.present_skills())
@@ -338,4 +236,30 @@ fn locate_missing<'a>(
         .collect();
     super::pipeline::say_warnings(p, &mut session);
     Ok(located)
+}
+
+/// The skill's installed folder is a link, or holds no readable SKILL.md: said, with the
+/// command that puts the skill back (a catalog skill) or what to do instead.
+fn unreadable(env: &Env, path: &std::path::Path, link: bool, args: &CompanionsArgs) -> Failure {
+    let shown = display_path(env, path);
+    let what = match link {
+        true => "is a symbolic link, which skillpack does not read through",
+        false => "holds no SKILL.md skillpack can read",
+    };
+    let mut words = vec!["skillpack".into(), "install".into(), "--force".into()];
+    words.extend([args.name.clone()]);
+    words.extend(super::restore::target_words(&args.target));
+    let hint = match catalog::ENTRIES.iter().any(|e| e.name == args.name) {
+        true => format!(
+            "`{}` puts the skill back in its place",
+            command(words.iter().map(String::as_str))
+        ),
+        false => {
+            "put the skill's own folder in its place, or install it again from its source".into()
+        }
+    };
+    Failure::new(format!(
+        "`{shown}` {what}; its companions are not looked up"
+    ))
+    .hint(hint)
 }

@@ -5,6 +5,7 @@ pub(crate) mod agents;
 pub(crate) mod agents_cmd;
 pub(crate) mod choose;
 pub(crate) mod companions;
+pub(crate) mod companions_table;
 pub(crate) mod completions;
 pub(crate) mod doctor;
 pub(crate) mod failure;
@@ -234,6 +235,11 @@ pub(crate) fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: us
         .max()
         .unwrap_or(0)
         .max(min)
+}
+
+/// `n word` or `n words`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A command for the user to run, each word shell-quoted. The value of an option that

@@ -119,7 +119,10 @@ pub(crate) fn after_install(
         if located.is_empty() {
             p.status(
                 "Companions",
-                format!("all {} companions of {owners} are installed", list.len()),
+                match list.len() {
+                    1 => format!("the companion of {owners} is installed"),
+                    n => format!("all {n} companions of {owners} are installed"),
+                },
             );
         }
         return Ok((Vec::new(), json));
@@ -135,8 +138,9 @@ pub(crate) fn after_install(
             p.status(
                 "Companions",
                 format!(
-                    "{} missing companions of {owners} were declined here before; listed by {}, installed by --with-companions",
-                    missing.len(),
+                    "{} of {owners} {} declined here before; listed by {}, installed by --with-companions",
+                    super::plural(missing.len(), "missing companion"),
+                    if missing.len() == 1 { "was" } else { "were" },
                     companions_commands(t, &list, &names(&missing)),
                 ),
             );
@@ -149,9 +153,10 @@ pub(crate) fn after_install(
         p.status(
             "Companions",
             format!(
-                "{} of {} companions of {owners} are not available to {}",
+                "{} of {} of {owners} {} not available to {}",
                 located.len(),
-                list.len(),
+                super::plural(list.len(), "companion"),
+                if located.len() == 1 { "is" } else { "are" },
                 agent.display_name()
             ),
         );

@@ -308,23 +308,36 @@ pub fn declared(skill_dir: &Path) -> Option<Vec<String>> {
         .map(|f| f.meta().companions)
 }
 
+/// Why the companions of a skill cannot be looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Not installed where the agent reads skills, and not in the catalog.
+    Unknown,
+    /// Its installed folder is a link (never read through) or holds no readable
+    /// `SKILL.md`.
+    Unreadable { path: PathBuf, link: bool },
+}
+
 /// The companions `name` declares: from its installed copy in a place the agent reads,
-/// else from the catalog's embedded copy. `None` when the skill is unknown.
+/// else from the catalog's embedded copy.
 fn declared_by(
     env: &Env,
     agent: Agent,
     explicit: Option<&Path>,
     name: &str,
-) -> Option<Vec<String>> {
+) -> Result<Vec<String>, Unresolved> {
     let found = discover(env, agent, explicit, &[name.to_string()]);
     if let Some(f) = found.first().and_then(|c| c.found.first()) {
-        return declared(&f.path);
+        return declared(&f.path).ok_or_else(|| Unresolved::Unreadable {
+            path: f.path.clone(),
+            link: std::fs::symlink_metadata(&f.path).is_ok_and(|m| m.file_type().is_symlink()),
+        });
     }
     if name == embedded::NAME {
         let file = SkillFile::parse(Path::new("SKILL.md"), embedded::skill_md().to_string());
-        return Some(file.meta().companions);
+        return Ok(file.meta().companions);
     }
-    None
+    Err(Unresolved::Unknown)
 }
 
 /// The companion graph of a skill: each companion with the skill that declared it, and the
@@ -343,7 +356,7 @@ pub fn resolve(
     explicit: Option<&Path>,
     name: &str,
     depth: u32,
-) -> Option<Graph> {
+) -> Result<Graph, Unresolved> {
     let mut visited: BTreeSet<String> = BTreeSet::from([name.to_string()]);
     let mut out = Vec::new();
     let mut ignored = Vec::new();
@@ -370,7 +383,7 @@ pub fn resolve(
         }
         frontier = next;
     }
-    Some(Graph { list: out, ignored })
+    Ok(Graph { list: out, ignored })
 }
 
 #[cfg(test)]

@@ -256,3 +256,36 @@ fn an_unresolvable_index_is_warned_about_once() {
     // A sanity bound, not a benchmark: no waiting out retries on a name that cannot resolve.
     assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
 }
+
+#[test]
+fn the_companion_step_counts_in_words_that_agree_with_the_number() {
+    let sb = Sandbox::new();
+    let src = sb.tmp.path().join("src");
+    sb.skill(&src, "lead", &["helper"]);
+    sb.skill(&src, "helper", &[]);
+    sb.skill(&src, "pair", &["helper", "crm-management"]);
+    let root = sb.tmp.path().join("root");
+    let install = |name: &str| {
+        let out = sb
+            .cmd()
+            .args(["install", "--dir"])
+            .arg(&root)
+            .arg(src.join(name))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    install("helper");
+    let one = install("lead");
+    assert!(one.contains("the companion of lead is installed"), "{one}");
+    let two = install("pair");
+    assert!(
+        two.contains("1 of 2 companions of pair is not available to"),
+        "{two}"
+    );
+}

@@ -778,6 +778,46 @@ fn non_ascii_versions_and_refs_in_the_lock_list_fine() {
 
 #[cfg(unix)]
 #[test]
+#[cfg(unix)]
+fn companions_of_a_skill_whose_folder_is_a_link_name_the_link_and_how_to_put_it_back() {
+    let s = Sandbox::new();
+    let install = s.run("install", &["--no-companions"]);
+    assert_eq!(install.code, Some(0), "{}", install.stderr);
+    let victim = s.home.path().join("victim");
+    fs::create_dir_all(&victim).unwrap();
+    fs::write(victim.join("keep.txt"), "precious").unwrap();
+    let folder = s.root().join("account-management");
+    fs::remove_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink(&victim, &folder).unwrap();
+    let out = s.run("companions", &["account-management"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("is a symbolic link"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not in the catalog"), "{}", out.stderr);
+    let hint = out
+        .stderr
+        .split_once("hint: `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(cmd, _)| cmd.to_string())
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    let words = shlex::split(&hint).unwrap();
+    assert_eq!(words[..3], ["skillpack", "install", "--force"]);
+    let fixed = s.cmd().args(&words[1..]).output().unwrap();
+    assert!(
+        fixed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    assert!(folder.join("SKILL.md").is_file());
+    assert_eq!(
+        fs::read_to_string(victim.join("keep.txt")).unwrap(),
+        "precious"
+    );
+    assert_eq!(fs::read_dir(&victim).unwrap().count(), 1);
+    let again = s.run("companions", &["account-management"]);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+}
+
+#[test]
 fn companions_never_read_through_a_link_planted_in_the_skills_root() {
     let s = Sandbox::new();
     let dir = s.skill_folder(

@@ -21,7 +21,7 @@ use console::Style;
 use skillpack::agents::Env;
 use skillpack::skill::{self, DiscoverError, Profile, SkillReport, ValidateOptions, discover};
 
-use super::{CmdResult, Failure, Printer, ProfileArg, process_env};
+use super::{CmdResult, Failure, Printer, ProfileArg, plural, process_env};
 
 pub(crate) const LONG_ABOUT: &str = "\
 Check skills against the Agent Skills rules and report every problem with its file, line
@@ -259,10 +259,6 @@ impl Totals {
             warnings: reports.iter().map(SkillReport::warnings).sum(),
         }
     }
-}
-
-pub(super) fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The closing line on stderr: what was checked and what was found.
