@@ -524,6 +524,9 @@ mod tests {
             ["b", "c", "d", "e"],
             "each once, the cycle back to a cut"
         );
-        assert!(resolve(&env, Agent::CLAUDE_CODE, None, "unknown", 1).is_none());
+        assert!(
+            resolve(&env, Agent::CLAUDE_CODE, None, "unknown", 1)
+                .is_err_and(|e| e == Unresolved::Unknown)
+        );
     }
 }
