@@ -52,10 +52,17 @@ pub enum SkillError {
     #[error("{}", first_error(.diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
 
-    /// `agent` would not load the skill; the errors of its profile say why.
-    #[error("{} skips it: {}", agent.display_name(), first_error(.diagnostics))]
+    /// `agent` would not load the skill, or (`loads`) would load it other than as written;
+    /// the errors of its profile say why.
+    #[error(
+        "{} {}: {}",
+        agent.display_name(),
+        if *loads { "changes it" } else { "skips it" },
+        first_error(.diagnostics)
+    )]
     NotLoaded {
         agent: Agent,
+        loads: bool,
         diagnostics: Vec<Diagnostic>,
     },
 }
@@ -398,7 +405,11 @@ pub fn check_loads(
             }
         }
         if report.has_errors() {
-            return Err(SkillError::NotLoaded { agent, diagnostics });
+            return Err(SkillError::NotLoaded {
+                agent,
+                loads: report.loads_as.is_some(),
+                diagnostics,
+            });
         }
         // What the agent loads in spite of: said, not refused.
         warnings.extend(diagnostics.into_iter().map(|d| (agent, d)));

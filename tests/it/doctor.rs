@@ -263,6 +263,21 @@ const MANGLED: &[(&str, &str, &str)] = &[
         "gemini-cli",
         "the list is shown as its text",
     ),
+    (
+        "description-map",
+        "codex",
+        "the mapping is shown as its text",
+    ),
+    (
+        "description-map",
+        "gemini-cli",
+        "the mapping is shown as its text",
+    ),
+    (
+        "description-map-block",
+        "gemini-cli",
+        "the mapping's lines are shown as one text",
+    ),
 ];
 
 /// `validate --profile AGENT` on every case's skill folder: an error exactly when the
@@ -1152,4 +1167,55 @@ fn from_a_subfolder_gemini_cli_reads_only_the_folders_it_was_started_in() {
     assert_eq!(loads("claude-code"), ["up"], "{doc}");
     assert_eq!(loads("codex"), ["up"], "{doc}");
     assert_eq!(loads("gemini-cli"), ["here"], "{doc}");
+}
+
+/// A `description` written as a mapping on one line: Codex and Gemini CLI load it, showing
+/// the mapping's text, and Claude Code skips it. Doctor says so for each, and an install for
+/// Codex is refused as a skill Codex changes, not one it skips.
+#[cfg(unix)]
+#[test]
+fn a_mapping_description_loads_where_the_agent_reads_it_as_text() {
+    for (agent, root) in [
+        ("codex", ".agents/skills"),
+        ("gemini-cli", ".gemini/skills"),
+        ("claude-code", ".claude/skills"),
+    ] {
+        // One world each: Gemini CLI also reads Codex's folder.
+        let world = World::new();
+        let dir = world.home.join(root).join("desc-map");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("SKILL.md"),
+            "---\nname: desc-map\ndescription: {a: 1}\n---\nBody.\n",
+        )
+        .unwrap();
+        let doc = json_of(&world.doctor(&["--json", "--agent", agent]));
+        let skill = entry(&doc, 0, "desc-map").unwrap_or_else(|| panic!("{agent}: {doc}"));
+        assert_eq!(skill["loads"], agent != "claude-code", "{agent}: {skill}");
+    }
+
+    let world = World::new();
+    let src = world.home.join("src/desc-map");
+    write_skill(&src, "desc-map", "");
+    std::fs::write(
+        src.join("SKILL.md"),
+        "---\nname: desc-map\ndescription: {a: 1}\n---\nBody.\n",
+    )
+    .unwrap();
+    let cache = world.home.join(".cache");
+    let out = skillpack(&world.home, &cache, &world.project)
+        .arg("install")
+        .arg(&src)
+        .args(["--agent", "codex"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("skips it"), "{err}");
+    assert!(
+        err.contains("the skill does not load as written: Codex changes it: ")
+            && err.contains("error[description-type]")
+            && err.contains("shows what Codex changes"),
+        "{err}"
+    );
 }
