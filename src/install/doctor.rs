@@ -17,13 +17,26 @@ use crate::agents::{Agent, Env, Scope};
 use crate::skill::loader::{self, Verdict};
 use crate::skill::{Diagnostic, Severity};
 
+/// A path in the JSON document: as text, with what is not UTF-8 in a file name replaced
+/// by U+FFFD, as `validate` writes paths.
+fn lossy<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+fn lossy_opt<S: serde::Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => lossy(path, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// A finding, as the JSON document shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub rule: String,
     pub severity: Severity,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "lossy_opt")]
     pub file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -34,7 +47,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded: Option<String>,
     /// The folder the agent loads in this one's place (`shadowed`, `identical-copy`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "lossy_opt")]
     pub instead: Option<PathBuf>,
 }
 
@@ -87,7 +100,7 @@ pub struct SkillEntry {
     pub name: Option<String>,
     pub loads: bool,
     /// The `SKILL.md` the agent reads, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "lossy_opt")]
     pub file: Option<PathBuf>,
     /// The state against skillpack's record (`ok`, `modified`, …) when skillpack installed it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +110,7 @@ pub struct SkillEntry {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RootReport {
+    #[serde(serialize_with = "lossy")]
     pub path: PathBuf,
     /// `user`, `project` or `plugin`.
     pub scope: &'static str,
@@ -111,6 +125,7 @@ pub struct RootReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Elsewhere {
     pub name: String,
+    #[serde(serialize_with = "lossy")]
     pub path: PathBuf,
     /// The agents that read it there.
     pub read_by: Vec<&'static str>,

@@ -1219,3 +1219,28 @@ fn a_mapping_description_loads_where_the_agent_reads_it_as_text() {
         "{err}"
     );
 }
+
+/// A folder whose name is not UTF-8 does not stop the JSON report: its path is written with
+/// U+FFFD in place of the bytes, as `validate` writes paths.
+#[cfg(unix)]
+#[test]
+fn doctor_json_writes_a_folder_name_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    write_skill(&root.join("good"), "good", "");
+    let odd = root.join(std::ffi::OsStr::from_bytes(b"lat\xe9"));
+    write_skill(&odd, "latin", "");
+    let out = world.doctor(&["--json", "--agent", "codex", "--scope", "user"]);
+    let doc = json_of(&out);
+    assert!(entry(&doc, 0, "good").is_some(), "{doc}");
+    let s = entry(&doc, 0, "lat\u{fffd}").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(s["loads"], true, "{s}");
+    assert!(
+        s["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("lat\u{fffd}/SKILL.md"),
+        "{s}"
+    );
+}
