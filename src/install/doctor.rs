@@ -6,7 +6,7 @@
 //! record, and staging leftovers and records of vanished folders are reported. Nothing here
 //! writes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -243,6 +243,7 @@ const SETTINGS_CAP: u64 = 16 * 1024 * 1024;
 
 /// The most folders a walk that descends (Codex's) visits under one root: Codex itself
 /// stops there, and a link to `/` in a root must not make doctor walk the file system.
+/// Both walk breadth first, so a cut-short walk has looked at every shallower folder.
 const MAX_DIRS: usize = 2000;
 
 /// How many folders below a root Codex looks for a `SKILL.md` in: `<root>/a/b/c/d/e/f/SKILL.md`
@@ -564,8 +565,9 @@ fn examine_root(agent: Agent, walk: Walk, path: &Path, scope: &'static str) -> R
         seen: HashSet::new(),
         out: Vec::new(),
         dirs: 0,
+        queue: VecDeque::new(),
     };
-    walker.find(&walked, 0);
+    walker.walk(&walked);
     if walker.dirs > MAX_DIRS {
         report.problems.push(
             Problem::new(
@@ -613,6 +615,8 @@ struct Walker<'a> {
     /// Folders descended into, or that would have been; past [`MAX_DIRS`] the walk goes
     /// no deeper.
     dirs: usize,
+    /// Folders still to look in, with their depth below the root.
+    queue: VecDeque<(PathBuf, usize)>,
 }
 
 impl Walker<'_> {
@@ -622,6 +626,38 @@ impl Walker<'_> {
             .map(|r| r.to_string_lossy().replace('\\', "/"))
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| ".".into())
+    }
+
+    /// Walks `root` breadth first, as Codex does: a folder reached by two ways (a link
+    /// back up the tree) is reported where it is nearest the root.
+    fn walk(&mut self, root: &Path) {
+        self.seen.insert(identity(root));
+        self.queue.push_back((root.to_path_buf(), 0));
+        // The top-level folders descended into, said to hold no skill when nothing was
+        // found under them.
+        let mut tops = Vec::new();
+        while let Some((dir, depth)) = self.queue.pop_front() {
+            if depth == 1 {
+                tops.push(dir.clone());
+            }
+            self.find(&dir, depth);
+        }
+        for top in tops {
+            if !self.out.iter().any(|f| f.dir.starts_with(&top)) {
+                let rel = self.rel(&top);
+                self.out.push(not_a_skill(rel, top));
+            }
+        }
+        // In name order, folder by folder, the root's own SKILL.md first.
+        self.out.sort_by(|a, b| {
+            let key = |f: &Found| {
+                (
+                    f.rel != ".",
+                    f.rel.split('/').map(str::to_owned).collect::<Vec<_>>(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
     }
 
     fn find(&mut self, dir: &Path, depth: usize) {
@@ -740,12 +776,7 @@ impl Walker<'_> {
                         // the folders already listed still is.
                         continue;
                     }
-                    let before = self.out.len();
-                    self.find(&path, depth + 1);
-                    if depth == 0 && self.out.len() == before {
-                        let rel = self.rel(&path);
-                        self.out.push(not_a_skill(rel, path.clone()));
-                    }
+                    self.queue.push_back((path.clone(), depth + 1));
                 }
                 _ if has_skill || depth == 0 => {
                     let rel = self.rel(&path);
