@@ -600,6 +600,16 @@ fn children(dir: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// A path with `/` between its parts on every system. Only Windows separates them with
+/// `\`; elsewhere a `\` is part of a file name and stays.
+fn slashes(p: String) -> String {
+    if cfg!(windows) {
+        p.replace('\\', "/")
+    } else {
+        p
+    }
+}
+
 fn is_link(p: &Path) -> bool {
     p.symlink_metadata()
         .is_ok_and(|m| m.file_type().is_symlink())
@@ -623,7 +633,7 @@ impl Walker<'_> {
     fn rel(&self, p: &Path) -> String {
         p.strip_prefix(self.root)
             .ok()
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .map(|r| slashes(r.to_string_lossy().into_owned()))
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| ".".into())
     }

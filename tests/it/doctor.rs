@@ -1244,3 +1244,16 @@ fn doctor_json_writes_a_folder_name_that_is_not_utf8() {
         "{s}"
     );
 }
+
+/// Off Windows a `\` is part of a folder's name: doctor names the folder as it is.
+#[cfg(unix)]
+#[test]
+fn doctor_names_a_folder_holding_a_backslash_as_it_is() {
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    write_skill(&root.join("back\\slash"), "back-slash", "");
+    let doc = json_of(&world.doctor(&["--json", "--agent", "codex", "--scope", "user"]));
+    let s = entry(&doc, 0, "back\\slash").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(s["loads"], true, "{s}");
+    assert!(entry(&doc, 0, "back/slash").is_none(), "{doc}");
+}

@@ -813,3 +813,26 @@ fn fix_says_why_keys_beside_a_complex_key_are_left_where_they_are() {
     assert!(!stderr.contains("written as one flow mapping"), "{stderr}");
     assert_eq!(std::fs::read(dir.join("SKILL.md")).unwrap(), before);
 }
+
+/// Off Windows a `\` is part of a file name, not a separator: the diff names the folder as
+/// it is.
+#[cfg(unix)]
+#[test]
+fn fix_names_a_folder_holding_a_backslash_as_it_is() {
+    let tmp = TempDir::new().unwrap();
+    write_skill(
+        tmp.path(),
+        "back\\slash",
+        "name: s\ndescription: d\nversion: 1.0\n",
+        "",
+    );
+    let out = skillpack(tmp.path())
+        .args(["validate", "back\\slash", "--fix"])
+        .output()
+        .unwrap();
+    let diff = text(&out.stdout);
+    assert!(
+        diff.starts_with("--- a/back\\slash/SKILL.md\n+++ b/back\\slash/SKILL.md\n"),
+        "{diff}"
+    );
+}
