@@ -573,6 +573,17 @@ pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) 
     };
     let text = utf8_text(&mut sink, bytes);
     let mut file = SkillFile::parse_as(&path, text, opts.profile);
+    if let Some(target) = link_leaving(dir, &path) {
+        // What a link out of the folder reaches is no part of the skill: never quoted.
+        for d in &mut file.diagnostics {
+            if d.rule == RuleId::FrontmatterMissing.id() {
+                d.message = format!(
+                    "SKILL.md is a symbolic link to `{}`, outside the skill folder, and that file does not open with `---` frontmatter; point the link at the skill's own SKILL.md",
+                    target.display()
+                );
+            }
+        }
+    }
     sink.out.append(&mut file.diagnostics);
     if let Some(root) = &file.frontmatter {
         rules::check_frontmatter(&mut sink, root, folder);
@@ -587,6 +598,14 @@ pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) 
         loader::settle(agent, loads_as.is_some(), &path, &mut out);
     }
     finish(dir, Some(path.clone()), meta, out, opts, loads_as)
+}
+
+/// Where `file`, a symbolic link, points (as the link says it) when what it reaches is
+/// outside the folder `dir`.
+fn link_leaving(dir: &Path, file: &Path) -> Option<PathBuf> {
+    let target = std::fs::read_link(file).ok()?;
+    let (reached, dir) = (file.canonicalize().ok()?, dir.canonicalize().ok()?);
+    (!reached.starts_with(dir)).then_some(target)
 }
 
 /// The text of a `SKILL.md`; bytes that are not UTF-8 are reported under `not-utf8` at the

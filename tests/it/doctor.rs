@@ -1257,3 +1257,33 @@ fn doctor_names_a_folder_holding_a_backslash_as_it_is() {
     assert_eq!(s["loads"], true, "{s}");
     assert!(entry(&doc, 0, "back/slash").is_none(), "{doc}");
 }
+
+/// A SKILL.md that links to a file outside the skill folder: what that file holds is not
+/// quoted, the link and where it points are named. A finding's type takes its article.
+#[cfg(unix)]
+#[test]
+fn doctor_does_not_quote_a_file_reached_through_a_link_out_of_the_folder() {
+    let world = World::new();
+    let secret = world.home.join("secret.txt");
+    std::fs::write(&secret, "root:x:0:0:top-secret-line\n").unwrap();
+    let dir = world.home.join(".claude/skills/leak");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.join("SKILL.md")).unwrap();
+    let out = world.doctor(&["--agent", "claude-code", "--scope", "user"]);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("top-secret"), "{all}");
+    assert!(
+        all.contains("SKILL.md is a symbolic link to") && all.contains("secret.txt"),
+        "{all}"
+    );
+
+    write_skill(&world.home.join(".claude/skills/num"), "num", "model: 12\n");
+    let out = world.doctor(&["--agent", "claude-code", "--scope", "user"]);
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert!(all.contains("is read as an integer"), "{all}");
+    assert!(!all.contains(" a integer"), "{all}");
+}
