@@ -15,7 +15,8 @@
 #   SKILLPACK_PATHS          paths to validate, separated by white space, or one per line
 #                            (then spaces inside a path are kept) (default .)
 #   SKILLPACK_REQUIRE_SIGNATURE  true: fail when the release signature cannot be checked
-#                            (minisign missing) instead of checking the checksum only
+#                            (minisign missing, or the release has no SHA256SUMS.minisig)
+#                            instead of checking the checksum only
 #   SKILLPACK_INSTALL_PUBKEY the minisign public key SHA256SUMS must be signed by (default:
 #                            the skillpack release key below)
 #   SKILLPACK_MINISIGN       the minisign program (default minisign)
@@ -153,16 +154,23 @@ install() {
         # The signed list of checksums first: the binary must match its line there.
         download "$base/SHA256SUMS" "$tmp/SHA256SUMS"
         if ! download "$base/SHA256SUMS.minisig" "$tmp/SHA256SUMS.minisig" optional; then
-            err "the release has no signature (SHA256SUMS.minisig is missing at $base); nothing was installed" \
-                "Without it nothing proves the binary comes from skillpack's release key."
-        fi
-        if ! check=$("$minisign" -V -q -P "$pubkey" -m "$tmp/SHA256SUMS" -x "$tmp/SHA256SUMS.minisig" 2>&1); then
+            if [ "${SKILLPACK_REQUIRE_SIGNATURE:-false}" = true ]; then
+                err "the release has no signature (SHA256SUMS.minisig is missing at $base); nothing was installed" \
+                    "Without it nothing proves the binary comes from skillpack's release key." \
+                    "A release published before releases were signed can be installed on its checksum alone:" \
+                    "set require-signature to false."
+            fi
+            # Not required: the checksum in SHA256SUMS alone, said plainly.
+            signed=0
+            say "the release has no signature (SHA256SUMS.minisig is missing): checking the SHA-256 checksum in SHA256SUMS only, not the release signature"
+        elif ! check=$("$minisign" -V -q -P "$pubkey" -m "$tmp/SHA256SUMS" -x "$tmp/SHA256SUMS.minisig" 2>&1); then
             err "the signature of SHA256SUMS does not verify with the skillpack release key; nothing was installed" \
                 "minisign: $(printf '%s' "$check" | tr '\n' ' ')" \
                 "key: $pubkey" \
                 "The release was altered, or signed by another key. Do not use this download."
+        else
+            say "verified the signature of SHA256SUMS with the release key $pubkey"
         fi
-        say "verified the signature of SHA256SUMS with the release key $pubkey"
         expected=$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1; exit }' "$tmp/SHA256SUMS" | tr 'A-F' 'a-f')
         checksums=SHA256SUMS
     else

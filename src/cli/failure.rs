@@ -192,15 +192,20 @@ pub(crate) fn install_failure_in(verb: &str, e: InstallError) -> Failure {
                 })
             }
         }
-        InstallError::Skill(SkillError::NotLoaded { agent, ref diagnostics }) => {
+        InstallError::Skill(SkillError::NotLoaded { agent, loads, ref diagnostics }) => {
             let profile = ["--profile", agent.id()];
             // From an archive there is no folder to validate: the rules it breaks instead.
             let hint = match local_folder(diagnostics) {
                 Some(dir) => format!(
-                    "nothing was installed. `{} {}` shows why {} skips it",
+                    "nothing was installed. `{} {}` shows {} {}",
                     command(["skillpack", "validate"].into_iter().chain(profile)),
                     super::path_word(&dir),
-                    agent.display_name()
+                    if loads { "what" } else { "why" },
+                    if loads {
+                        format!("{} changes", agent.display_name())
+                    } else {
+                        format!("{} skips it", agent.display_name())
+                    }
                 ),
                 None => format!(
                     "nothing was installed; under the {} profile it breaks: {}",

@@ -6,7 +6,7 @@
 //! record, and staging leftovers and records of vanished folders are reported. Nothing here
 //! writes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -17,13 +17,26 @@ use crate::agents::{Agent, Env, Scope};
 use crate::skill::loader::{self, Verdict};
 use crate::skill::{Diagnostic, Severity};
 
+/// A path in the JSON document: as text, with what is not UTF-8 in a file name replaced
+/// by U+FFFD, as `validate` writes paths.
+fn lossy<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+fn lossy_opt<S: serde::Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(path) => lossy(path, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// A finding, as the JSON document shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub rule: String,
     pub severity: Severity,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "lossy_opt")]
     pub file: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -34,7 +47,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded: Option<String>,
     /// The folder the agent loads in this one's place (`shadowed`, `identical-copy`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "lossy_opt")]
     pub instead: Option<PathBuf>,
 }
 
@@ -87,7 +100,7 @@ pub struct SkillEntry {
     pub name: Option<String>,
     pub loads: bool,
     /// The `SKILL.md` the agent reads, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "lossy_opt")]
     pub file: Option<PathBuf>,
     /// The state against skillpack's record (`ok`, `modified`, …) when skillpack installed it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +110,7 @@ pub struct SkillEntry {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RootReport {
+    #[serde(serialize_with = "lossy")]
     pub path: PathBuf,
     /// `user`, `project` or `plugin`.
     pub scope: &'static str,
@@ -111,6 +125,7 @@ pub struct RootReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Elsewhere {
     pub name: String,
+    #[serde(serialize_with = "lossy")]
     pub path: PathBuf,
     /// The agents that read it there.
     pub read_by: Vec<&'static str>,
@@ -228,6 +243,7 @@ const SETTINGS_CAP: u64 = 16 * 1024 * 1024;
 
 /// The most folders a walk that descends (Codex's) visits under one root: Codex itself
 /// stops there, and a link to `/` in a root must not make doctor walk the file system.
+/// Both walk breadth first, so a cut-short walk has looked at every shallower folder.
 const MAX_DIRS: usize = 2000;
 
 /// How many folders below a root Codex looks for a `SKILL.md` in: `<root>/a/b/c/d/e/f/SKILL.md`
@@ -549,8 +565,9 @@ fn examine_root(agent: Agent, walk: Walk, path: &Path, scope: &'static str) -> R
         seen: HashSet::new(),
         out: Vec::new(),
         dirs: 0,
+        queue: VecDeque::new(),
     };
-    walker.find(&walked, 0);
+    walker.walk(&walked);
     if walker.dirs > MAX_DIRS {
         report.problems.push(
             Problem::new(
@@ -583,6 +600,16 @@ fn children(dir: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// A path with `/` between its parts on every system. Only Windows separates them with
+/// `\`; elsewhere a `\` is part of a file name and stays.
+fn slashes(p: String) -> String {
+    if cfg!(windows) {
+        p.replace('\\', "/")
+    } else {
+        p
+    }
+}
+
 fn is_link(p: &Path) -> bool {
     p.symlink_metadata()
         .is_ok_and(|m| m.file_type().is_symlink())
@@ -598,15 +625,49 @@ struct Walker<'a> {
     /// Folders descended into, or that would have been; past [`MAX_DIRS`] the walk goes
     /// no deeper.
     dirs: usize,
+    /// Folders still to look in, with their depth below the root.
+    queue: VecDeque<(PathBuf, usize)>,
 }
 
 impl Walker<'_> {
     fn rel(&self, p: &Path) -> String {
         p.strip_prefix(self.root)
             .ok()
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .map(|r| slashes(r.to_string_lossy().into_owned()))
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| ".".into())
+    }
+
+    /// Walks `root` breadth first, as Codex does: a folder reached by two ways (a link
+    /// back up the tree) is reported where it is nearest the root.
+    fn walk(&mut self, root: &Path) {
+        self.seen.insert(identity(root));
+        self.queue.push_back((root.to_path_buf(), 0));
+        // The top-level folders descended into, said to hold no skill when nothing was
+        // found under them.
+        let mut tops = Vec::new();
+        while let Some((dir, depth)) = self.queue.pop_front() {
+            if depth == 1 {
+                tops.push(dir.clone());
+            }
+            self.find(&dir, depth);
+        }
+        for top in tops {
+            if !self.out.iter().any(|f| f.dir.starts_with(&top)) {
+                let rel = self.rel(&top);
+                self.out.push(not_a_skill(rel, top));
+            }
+        }
+        // In name order, folder by folder, the root's own SKILL.md first.
+        self.out.sort_by(|a, b| {
+            let key = |f: &Found| {
+                (
+                    f.rel != ".",
+                    f.rel.split('/').map(str::to_owned).collect::<Vec<_>>(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
     }
 
     fn find(&mut self, dir: &Path, depth: usize) {
@@ -725,12 +786,7 @@ impl Walker<'_> {
                         // the folders already listed still is.
                         continue;
                     }
-                    let before = self.out.len();
-                    self.find(&path, depth + 1);
-                    if depth == 0 && self.out.len() == before {
-                        let rel = self.rel(&path);
-                        self.out.push(not_a_skill(rel, path.clone()));
-                    }
+                    self.queue.push_back((path.clone(), depth + 1));
                 }
                 _ if has_skill || depth == 0 => {
                     let rel = self.rel(&path);

@@ -20,7 +20,7 @@ pub enum InstallError {
     #[error(transparent)]
     Bundle(#[from] BundleError),
 
-    #[error("the skill does not load: {0}")]
+    #[error("{}", skill_failure(.0))]
     Skill(#[from] SkillError),
 
     #[error("the archive holds `{found}`, not the requested `{expected}`")]
@@ -217,5 +217,16 @@ fn project_folder(path: &std::path::Path, found: &str, link: bool) -> String {
             "`{}` is {found}, not a folder; skillpack keeps a project's skills in real folders inside it. Nothing was read or changed there",
             path.display()
         )
+    }
+}
+
+/// An agent that loads the skill, but not as the file says, is told apart from one that
+/// skips it.
+fn skill_failure(e: &SkillError) -> String {
+    match e {
+        SkillError::NotLoaded { loads: true, .. } => {
+            format!("the skill does not load as written: {e}")
+        }
+        _ => format!("the skill does not load: {e}"),
     }
 }

@@ -253,18 +253,26 @@ fn parse(text: &str) -> Result<Parsed<'_>, Unfixable> {
     })
 }
 
-/// The key and the value of a top-level `key: value` line whose value is written plain
-/// (not quoted, not a flow collection, block scalar, anchor, alias or tag).
-fn plain_entry(line: &str) -> Option<(&str, &str)> {
+/// The key, the value and the trailing comment (with the blanks before it, or empty) of a
+/// top-level `key: value` line whose value is written plain (not quoted, not a flow
+/// collection, block scalar, anchor, alias or tag). As in YAML, a ` #` ends the value.
+fn plain_entry(line: &str) -> Option<(&str, &str, &str)> {
     let line = line.trim_end_matches(['\n', '\r']);
-    let (key, value) = line.split_once(": ")?;
-    let value = value.trim();
+    let (key, rest) = line.split_once(": ")?;
+    let rest = rest.trim_start();
+    let hash = rest
+        .char_indices()
+        .find(|&(i, c)| c == '#' && i > 0 && rest[..i].ends_with([' ', '\t']))
+        .map_or(rest.len(), |(i, _)| i);
+    let value = rest[..hash].trim_end();
+    let comment = &rest[value.len()..];
+    let comment = if hash == rest.len() { "" } else { comment };
     let plain = is_plain_key(key)
         && value
             .chars()
             .next()
             .is_some_and(|c| !"\"'[]{}|>&*!%@`#".contains(c));
-    plain.then_some((key, value))
+    plain.then_some((key, value, comment))
 }
 
 /// The frontmatter of `text` repaired by quoting, one at a time, the values of the
@@ -302,8 +310,8 @@ fn quote_values(text: &str) -> Option<(String, Vec<Note>)> {
         if quoted.iter().any(|(q, _, _)| *q == i) {
             return None;
         }
-        let (key, value) = plain_entry(&lines[i])?;
-        let (key, value) = (key.to_string(), value.to_string());
+        let (key, value, comment) = plain_entry(&lines[i])?;
+        let (key, value, comment) = (key.to_string(), value.to_string(), comment.to_string());
         let eol = if lines[i].ends_with("\r\n") {
             "\r\n"
         } else if lines[i].ends_with('\n') {
@@ -311,7 +319,10 @@ fn quote_values(text: &str) -> Option<(String, Vec<Note>)> {
         } else {
             ""
         };
-        lines[i] = format!("{key}: {}{eol}", serde_json::Value::from(value.as_str()));
+        lines[i] = format!(
+            "{key}: {}{comment}{eol}",
+            serde_json::Value::from(value.as_str())
+        );
         quoted.push((i, key, value));
     };
     // The same top-level keys as the lines name, in order, and each quoted value as written.
@@ -753,6 +764,16 @@ mod tests {
             "---\nname: s\ndescription: \"a: b\"\nmetadata:\n  version: \"x: 1\"\n---\n"
         );
         assert_eq!(out.applied.len(), 3);
+
+        // A comment after the value stays one, after the closing quote.
+        let out = fixed("---\nname: s\ndescription: a: b  # note: c\n---\n");
+        assert_eq!(
+            out.text,
+            "---\nname: s\ndescription: \"a: b\"  # note: c\n---\n"
+        );
+        // A `#` inside a word is text.
+        let out = fixed("---\nname: s\ndescription: a: b#c\n---\n");
+        assert_eq!(out.text, "---\nname: s\ndescription: \"a: b#c\"\n---\n");
     }
 
     #[test]

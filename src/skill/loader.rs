@@ -43,7 +43,8 @@ pub(crate) fn skips_on(agent: Agent, rule: &str) -> bool {
 /// Whether `agent` loads a skill with a finding of `rule` mangled: what it shows is not
 /// what the file says. Observed with the clients: Claude Code and Gemini CLI replace bytes
 /// that are not UTF-8 (a Latin-1 `é` becomes U+FFFD); Gemini CLI lists a `name` or
-/// `description` that is a YAML list as its text (`[a, b]`).
+/// `description` that is a YAML list or mapping as its text (`[a, b]`), and Codex does so
+/// for one written on one line holding `: ` (`{a: 1}`).
 pub(crate) fn mangles(agent: Agent, rule: &str) -> bool {
     let rule = RuleId::from_id(rule);
     match agent {
@@ -52,7 +53,8 @@ pub(crate) fn mangles(agent: Agent, rule: &str) -> bool {
             rule,
             Some(RuleId::NotUtf8 | RuleId::NameType | RuleId::DescriptionType)
         ),
-        _ => false,
+        // Codex, and the agents judged as it.
+        _ => matches!(rule, Some(RuleId::NameType | RuleId::DescriptionType)),
     }
 }
 
@@ -138,7 +140,8 @@ fn claude_code(bytes: &[u8], folder: &str) -> Option<String> {
 }
 
 /// Codex: strict UTF-8, no byte-order mark; YAML must parse, except for an unquoted `: `
-/// in a value; a non-blank string `description`; `name`, when given, a string or number,
+/// in a value (a list or mapping written on one line holding `: ` is read as its text); a
+/// non-blank string `description`; `name`, when given, a string or number,
 /// trimmed, of at most 64 characters (null, empty or blank: the folder name); `metadata` a
 /// mapping.
 fn codex(bytes: &[u8], folder: &str) -> Option<String> {
@@ -153,12 +156,15 @@ fn codex(bytes: &[u8], folder: &str) -> Option<String> {
             {
                 return None;
             }
+            // A list or mapping whose line holds `: ` is read again with that line's value
+            // quoted, as written: `description: {a: 1}` loads as the text `{a: 1}`.
+            let text = |key: &str, n: &Node| string(n).or_else(|| quoted_retry(split.yaml, key, n));
             let name = match root.get("name") {
                 None => None,
                 Some(n) if n.is_null() => None,
-                Some(n) => Some(string(n)?),
+                Some(n) => Some(text("name", n)?),
             };
-            (name, string(root.get("description")?)?)
+            (name, text("description", root.get("description")?)?)
         }
         Err(e) if e.kind == YamlErrorKind::MappingValueNotAllowed => {
             let (name, description) = simple(split.yaml);
@@ -213,6 +219,23 @@ fn string(node: &Node) -> Option<String> {
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => node.text().map(|t| t.into_owned()),
         _ => None,
     }
+}
+
+/// The value on the top-level `key:` line as written, when `node` is a list or mapping
+/// and that text holds `: `: Codex quotes such values and reads the YAML again.
+fn quoted_retry(block: &str, key: &str, node: &Node) -> Option<String> {
+    if !matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+        return None;
+    }
+    let value = block
+        .split('\n')
+        .find_map(|l| {
+            l.trim_end_matches('\r')
+                .strip_prefix(key)?
+                .strip_prefix(':')
+        })?
+        .trim();
+    value.contains(": ").then(|| value.to_string())
 }
 
 /// `name` and `description` read line by line, as agents do when the YAML fails: the
@@ -287,6 +310,20 @@ mod tests {
         // `~` is no string, so the line is read as written.
         let text = md("name: ~\ndescription: d\n");
         assert_eq!(load(Agent::GEMINI_CLI, &text, "x"), Some("~".into()));
+    }
+
+    #[test]
+    fn codex_reads_a_one_line_collection_holding_a_colon_as_text() {
+        let text = md("name: m\ndescription: {a: 1}\n");
+        assert_eq!(load(Agent::CODEX, &text, "m"), Some("m".into()));
+        let text = md("name: m\ndescription: [a, \"b: c\"]\n");
+        assert_eq!(load(Agent::CODEX, &text, "m"), Some("m".into()));
+        for desc in ["[a, b]", "{a}", "\n  a: 1\n  b: two"] {
+            let text = md(&format!("name: m\ndescription: {desc}\n"));
+            assert_eq!(load(Agent::CODEX, &text, "m"), None, "{desc}");
+        }
+        let text = md("name: m\ndescription: {a: 1}\nmetadata: text\n");
+        assert_eq!(load(Agent::CODEX, &text, "m"), None);
     }
 
     #[test]

@@ -56,10 +56,17 @@ pub enum SkillError {
     #[error("{}", first_error(.diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
 
-    /// `agent` would not load the skill; the errors of its profile say why.
-    #[error("{} skips it: {}", agent.display_name(), first_error(.diagnostics))]
+    /// `agent` would not load the skill, or (`loads`) would load it other than as written;
+    /// the errors of its profile say why.
+    #[error(
+        "{} {}: {}",
+        agent.display_name(),
+        if *loads { "changes it" } else { "skips it" },
+        first_error(.diagnostics)
+    )]
     NotLoaded {
         agent: Agent,
+        loads: bool,
         diagnostics: Vec<Diagnostic>,
     },
 }
@@ -381,7 +388,11 @@ pub fn check_loads(
             }
         }
         if report.has_errors() {
-            return Err(SkillError::NotLoaded { agent, diagnostics });
+            return Err(SkillError::NotLoaded {
+                agent,
+                loads: report.loads_as.is_some(),
+                diagnostics,
+            });
         }
         // What the agent loads in spite of: said, not refused.
         warnings.extend(diagnostics.into_iter().map(|d| (agent, d)));
@@ -545,6 +556,17 @@ pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) 
     };
     let text = utf8_text(&mut sink, bytes);
     let mut file = SkillFile::parse_as(&path, text, opts.profile);
+    if let Some(target) = link_leaving(dir, &path) {
+        // What a link out of the folder reaches is no part of the skill: never quoted.
+        for d in &mut file.diagnostics {
+            if d.rule == RuleId::FrontmatterMissing.id() {
+                d.message = format!(
+                    "SKILL.md is a symbolic link to `{}`, outside the skill folder, and that file does not open with `---` frontmatter; point the link at the skill's own SKILL.md",
+                    target.display()
+                );
+            }
+        }
+    }
     sink.out.append(&mut file.diagnostics);
     if let Some(root) = &file.frontmatter {
         rules::check_frontmatter(&mut sink, root, folder);
@@ -559,6 +581,14 @@ pub fn validate_named(dir: &Path, folder: Option<&str>, opts: &ValidateOptions) 
         loader::settle(agent, loads_as.is_some(), &path, &mut out);
     }
     finish(dir, Some(path.clone()), meta, out, opts, loads_as)
+}
+
+/// Where `file`, a symbolic link, points (as the link says it) when what it reaches is
+/// outside the folder `dir`.
+fn link_leaving(dir: &Path, file: &Path) -> Option<PathBuf> {
+    let target = std::fs::read_link(file).ok()?;
+    let (reached, dir) = (file.canonicalize().ok()?, dir.canonicalize().ok()?);
+    (!reached.starts_with(dir)).then_some(target)
 }
 
 /// The text of a `SKILL.md`; bytes that are not UTF-8 are reported under `not-utf8` at the

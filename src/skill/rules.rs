@@ -481,7 +481,7 @@ fn string_value<'n>(
             sink.at(
                 type_rule,
                 node,
-                format!("`{field}` must be a string, found a {}", node.type_name()),
+                format!("`{field}` must be a string, found {}", node.a_type()),
             );
             None
         }
@@ -491,8 +491,8 @@ fn string_value<'n>(
                 RuleId::ScalarNotString,
                 node,
                 format!(
-                    "`{field}` is read as a {} by typed YAML readers; quote it: `\"{text}\"`",
-                    node.type_name()
+                    "`{field}` is read as {} by typed YAML readers; quote it: `\"{text}\"`",
+                    node.a_type()
                 ),
             );
             Some(text)
@@ -688,8 +688,8 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
             RuleId::FrontmatterNotMapping,
             root,
             format!(
-                "the frontmatter must be a mapping of `key: value` lines, found a {}",
-                root.type_name()
+                "the frontmatter must be a mapping of `key: value` lines, found {}",
+                root.a_type()
             ),
         );
         return;
@@ -706,7 +706,7 @@ pub(crate) fn check_frontmatter(sink: &mut Sink<'_>, root: &Node, folder: Option
             sink.at(
                 RuleId::KeyType,
                 key,
-                format!("keys must be plain words, found a {}", key.type_name()),
+                format!("keys must be plain words, found {}", key.a_type()),
             );
             continue;
         };
@@ -824,8 +824,8 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
             RuleId::MetadataType,
             node,
             format!(
-                "`metadata` must be a mapping of keys to strings (`metadata:` then indented `key: \"value\"` lines), found a {}",
-                node.type_name()
+                "`metadata` must be a mapping of keys to strings (`metadata:` then indented `key: \"value\"` lines), found {}",
+                node.a_type()
             ),
         );
         return;
@@ -835,10 +835,7 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
             sink.at(
                 RuleId::KeyType,
                 k,
-                format!(
-                    "`metadata` keys must be plain words, found a {}",
-                    k.type_name()
-                ),
+                format!("`metadata` keys must be plain words, found {}", k.a_type()),
             );
             continue;
         };
@@ -848,8 +845,8 @@ fn check_metadata(sink: &mut Sink<'_>, node: &Node) {
                 RuleId::MetadataValueType,
                 v,
                 format!(
-                    "`{field}` must be a string, found a {}; write it on one line, e.g. comma-separated, and quote it",
-                    v.type_name()
+                    "`{field}` must be a string, found {}; write it on one line, e.g. comma-separated, and quote it",
+                    v.a_type()
                 ),
             ),
             _ => {
@@ -904,7 +901,7 @@ fn check_claude_code_field(sink: &mut Sink<'_>, field: &str, kind: FieldKind, no
             if !matches!(node.value, Value::Bool(_)) {
                 let found = match &node.value {
                     Value::Str(s) => format!("the string {s:?}"),
-                    v => format!("a {}", v.type_name()),
+                    v => v.a_type().to_string(),
                 };
                 sink.at(
                     RuleId::FieldType,
@@ -930,8 +927,8 @@ fn check_claude_code_field(sink: &mut Sink<'_>, field: &str, kind: FieldKind, no
                     RuleId::FieldType,
                     node,
                     format!(
-                        "`{field}` must be a mapping (indented `key: value` lines), found a {}",
-                        node.type_name()
+                        "`{field}` must be a mapping (indented `key: value` lines), found {}",
+                        node.a_type()
                     ),
                 );
             }

@@ -80,6 +80,11 @@ impl Node {
         self.value.type_name()
     }
 
+    /// [`Node::type_name`] with its article: `an integer`, `a list`.
+    pub fn a_type(&self) -> &'static str {
+        self.value.a_type()
+    }
+
     /// A scalar rendered as text (`None` for collections).
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
@@ -191,6 +196,19 @@ impl Value {
             Value::Str(_) => "string",
             Value::Seq(_) => "list",
             Value::Map(_) => "mapping",
+        }
+    }
+
+    /// [`Value::type_name`] with its article: `an integer`, `a list`.
+    pub fn a_type(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "an integer",
+            Value::Null => "a null",
+            Value::Bool(_) => "a boolean",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
         }
     }
 }

@@ -395,16 +395,62 @@ fn install_refuses_a_release_whose_signature_does_not_verify() {
             "{what}: the binary was fetched before the signature was checked"
         );
     }
+}
 
-    // A release without a signature is refused too.
-    let runner = Runner::new();
+/// A release with SHA256SUMS but no signature, minisign installed: with require-signature
+/// false the binary is checked against SHA256SUMS alone, and the log says so; with true
+/// nothing is installed.
+#[test]
+fn a_release_without_a_signature_is_checked_on_its_checksum_unless_a_signature_is_required() {
+    if !has_minisign() {
+        return;
+    }
     let mut files = FakeRelease::release_files();
     files.remove("/SHA256SUMS.minisig");
     let release = FakeRelease::serve(files);
+
+    let runner = Runner::new();
     let out = runner.run("install", Some(&release), &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("the release has no signature (SHA256SUMS.minisig is missing): checking the SHA-256 checksum in SHA256SUMS only"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(checksum only: the release signature was not checked)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("verified the signature"), "{stdout}");
+    assert!(runner.path("temp/skillpack-bin").exists());
+
+    let runner = Runner::new();
+    let out = runner.run(
+        "install",
+        Some(&release),
+        &[("SKILLPACK_REQUIRE_SIGNATURE", "true")],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("the release has no signature"),
+        "{}",
+        describe(&out)
+    );
+    assert_nothing_installed(&runner);
+
+    // A binary that does not match SHA256SUMS is still refused without a signature.
+    let mut files = FakeRelease::release_files();
+    files.remove("/SHA256SUMS.minisig");
+    files.insert(
+        format!("/{}", asset_name()),
+        Body::Bytes(b"not the binary".to_vec()),
+    );
+    let release = FakeRelease::serve(files);
+    let runner = Runner::new();
+    let out = runner.run("install", Some(&release), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("checksum mismatch"),
         "{}",
         describe(&out)
     );
@@ -505,4 +551,24 @@ fn a_path_input_that_looks_like_an_option_is_a_path() {
         fs::read_to_string(ws.join("--fix/SKILL.md")).unwrap(),
         before
     );
+}
+
+/// The README's workflow pins the skillpack release it runs to the action's own tag: the
+/// tag alone chooses only the scripts, and `version` defaults to the newest release.
+#[test]
+fn the_readme_workflow_pins_the_release_to_the_actions_tag() {
+    let readme = include_str!("../../README.md");
+    let at = readme
+        .find("uses: skillpack/skillpack@v")
+        .expect("the README shows the action");
+    let rest = &readme[at + "uses: skillpack/skillpack@v".len()..];
+    let tag = rest.split_whitespace().next().unwrap();
+    let step = &rest[..rest.find("```").unwrap()];
+    assert!(
+        step.lines()
+            .any(|l| l.trim().split('#').next().unwrap().trim() == format!("version: {tag}")),
+        "the step does not pin `version: {tag}`:\n{step}"
+    );
+    let doc: serde_json::Value = serde_saphyr::from_str(ACTION).unwrap();
+    assert_eq!(doc["inputs"]["version"]["default"], "latest");
 }

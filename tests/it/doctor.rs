@@ -263,6 +263,21 @@ const MANGLED: &[(&str, &str, &str)] = &[
         "gemini-cli",
         "the list is shown as its text",
     ),
+    (
+        "description-map",
+        "codex",
+        "the mapping is shown as its text",
+    ),
+    (
+        "description-map",
+        "gemini-cli",
+        "the mapping is shown as its text",
+    ),
+    (
+        "description-map-block",
+        "gemini-cli",
+        "the mapping's lines are shown as one text",
+    ),
 ];
 
 /// `validate --profile AGENT` on every case's skill folder: an error exactly when the
@@ -1152,4 +1167,123 @@ fn from_a_subfolder_gemini_cli_reads_only_the_folders_it_was_started_in() {
     assert_eq!(loads("claude-code"), ["up"], "{doc}");
     assert_eq!(loads("codex"), ["up"], "{doc}");
     assert_eq!(loads("gemini-cli"), ["here"], "{doc}");
+}
+
+/// A `description` written as a mapping on one line: Codex and Gemini CLI load it, showing
+/// the mapping's text, and Claude Code skips it. Doctor says so for each, and an install for
+/// Codex is refused as a skill Codex changes, not one it skips.
+#[cfg(unix)]
+#[test]
+fn a_mapping_description_loads_where_the_agent_reads_it_as_text() {
+    for (agent, root) in [
+        ("codex", ".agents/skills"),
+        ("gemini-cli", ".gemini/skills"),
+        ("claude-code", ".claude/skills"),
+    ] {
+        // One world each: Gemini CLI also reads Codex's folder.
+        let world = World::new();
+        let dir = world.home.join(root).join("desc-map");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("SKILL.md"),
+            "---\nname: desc-map\ndescription: {a: 1}\n---\nBody.\n",
+        )
+        .unwrap();
+        let doc = json_of(&world.doctor(&["--json", "--agent", agent]));
+        let skill = entry(&doc, 0, "desc-map").unwrap_or_else(|| panic!("{agent}: {doc}"));
+        assert_eq!(skill["loads"], agent != "claude-code", "{agent}: {skill}");
+    }
+
+    let world = World::new();
+    let src = world.home.join("src/desc-map");
+    write_skill(&src, "desc-map", "");
+    std::fs::write(
+        src.join("SKILL.md"),
+        "---\nname: desc-map\ndescription: {a: 1}\n---\nBody.\n",
+    )
+    .unwrap();
+    let cache = world.home.join(".cache");
+    let out = skillpack(&world.home, &cache, &world.project)
+        .arg("install")
+        .arg(&src)
+        .args(["--agent", "codex"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("skips it"), "{err}");
+    assert!(
+        err.contains("the skill does not load as written: Codex changes it: ")
+            && err.contains("error[description-type]")
+            && err.contains("shows what Codex changes"),
+        "{err}"
+    );
+}
+
+/// A folder whose name is not UTF-8 does not stop the JSON report: its path is written with
+/// U+FFFD in place of the bytes, as `validate` writes paths.
+#[cfg(unix)]
+#[test]
+fn doctor_json_writes_a_folder_name_that_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    write_skill(&root.join("good"), "good", "");
+    let odd = root.join(std::ffi::OsStr::from_bytes(b"lat\xe9"));
+    write_skill(&odd, "latin", "");
+    let out = world.doctor(&["--json", "--agent", "codex", "--scope", "user"]);
+    let doc = json_of(&out);
+    assert!(entry(&doc, 0, "good").is_some(), "{doc}");
+    let s = entry(&doc, 0, "lat\u{fffd}").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(s["loads"], true, "{s}");
+    assert!(
+        s["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("lat\u{fffd}/SKILL.md"),
+        "{s}"
+    );
+}
+
+/// Off Windows a `\` is part of a folder's name: doctor names the folder as it is.
+#[cfg(unix)]
+#[test]
+fn doctor_names_a_folder_holding_a_backslash_as_it_is() {
+    let world = World::new();
+    let root = world.home.join(".agents/skills");
+    write_skill(&root.join("back\\slash"), "back-slash", "");
+    let doc = json_of(&world.doctor(&["--json", "--agent", "codex", "--scope", "user"]));
+    let s = entry(&doc, 0, "back\\slash").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(s["loads"], true, "{s}");
+    assert!(entry(&doc, 0, "back/slash").is_none(), "{doc}");
+}
+
+/// A SKILL.md that links to a file outside the skill folder: what that file holds is not
+/// quoted, the link and where it points are named. A finding's type takes its article.
+#[cfg(unix)]
+#[test]
+fn doctor_does_not_quote_a_file_reached_through_a_link_out_of_the_folder() {
+    let world = World::new();
+    let secret = world.home.join("secret.txt");
+    std::fs::write(&secret, "root:x:0:0:top-secret-line\n").unwrap();
+    let dir = world.home.join(".claude/skills/leak");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.join("SKILL.md")).unwrap();
+    let out = world.doctor(&["--agent", "claude-code", "--scope", "user"]);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("top-secret"), "{all}");
+    assert!(
+        all.contains("SKILL.md is a symbolic link to") && all.contains("secret.txt"),
+        "{all}"
+    );
+
+    write_skill(&world.home.join(".claude/skills/num"), "num", "model: 12\n");
+    let out = world.doctor(&["--agent", "claude-code", "--scope", "user"]);
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert!(all.contains("is read as an integer"), "{all}");
+    assert!(!all.contains(" a integer"), "{all}");
 }

@@ -813,3 +813,67 @@ fn fix_says_why_keys_beside_a_complex_key_are_left_where_they_are() {
     assert!(!stderr.contains("written as one flow mapping"), "{stderr}");
     assert_eq!(std::fs::read(dir.join("SKILL.md")).unwrap(), before);
 }
+
+/// Off Windows a `\` is part of a file name, not a separator: the diff names the folder as
+/// it is.
+#[cfg(unix)]
+#[test]
+fn fix_names_a_folder_holding_a_backslash_as_it_is() {
+    let tmp = TempDir::new().unwrap();
+    write_skill(
+        tmp.path(),
+        "back\\slash",
+        "name: s\ndescription: d\nversion: 1.0\n",
+        "",
+    );
+    let out = skillpack(tmp.path())
+        .args(["validate", "back\\slash", "--fix"])
+        .output()
+        .unwrap();
+    let diff = text(&out.stdout);
+    assert!(
+        diff.starts_with("--- a/back\\slash/SKILL.md\n+++ b/back\\slash/SKILL.md\n"),
+        "{diff}"
+    );
+}
+
+/// A comment after a value that stops the YAML stays a comment: the quotes close before
+/// ` #`, and the value reads back as it did, without the comment.
+#[test]
+fn fix_quotes_a_value_up_to_its_comment() {
+    let tmp = TempDir::new().unwrap();
+    let dir = write_skill(
+        tmp.path(),
+        "s",
+        "name: s\ndescription: Use when: asked # a note\nlicense: MIT #why\n",
+        "Body.\n",
+    );
+    let out = skillpack(tmp.path())
+        .args(["validate", "s", "--fix"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let fixed = std::fs::read_to_string(dir.join("SKILL.md")).unwrap();
+    assert_eq!(
+        fixed,
+        "---\nname: s\ndescription: \"Use when: asked\" # a note\nlicense: MIT #why\n---\nBody.\n"
+    );
+    let out = skillpack(tmp.path())
+        .args(["validate", "s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The value as read from the fixed file: what the line said before the comment.
+    let home = tmp.path().join("home");
+    let out = skillpack(tmp.path())
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .args(["install", "--list", "./s", "--json"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["sources"][0]["skills"][0]["description"], "Use when: asked",
+        "{doc}"
+    );
+}

@@ -19,7 +19,13 @@ pub(super) fn run(p: &Printer, dirs: &[PathBuf], profile: Profile) -> usize {
         };
         match fix_file(&path, profile, folder_name(dir).as_deref()) {
             Ok(fix) => {
-                let label = path.to_string_lossy().replace('\\', "/");
+                // Only Windows separates path parts with `\`; elsewhere it is part of a name.
+                let label = path.to_string_lossy();
+                let label = if cfg!(windows) {
+                    label.replace('\\', "/")
+                } else {
+                    label.into_owned()
+                };
                 let diff = unified_diff(&label, &fix.before, &fix.fixed.text);
                 if !diff.is_empty() {
                     files += 1;
