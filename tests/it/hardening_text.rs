@@ -776,7 +776,6 @@ fn non_ascii_versions_and_refs_in_the_lock_list_fine() {
     assert!(!verify.stderr.contains("panicked"), "{}", verify.stderr);
 }
 
-#[cfg(unix)]
 #[test]
 #[cfg(unix)]
 fn companions_of_a_skill_whose_folder_is_a_link_name_the_link_and_how_to_put_it_back() {
@@ -818,6 +817,7 @@ fn companions_of_a_skill_whose_folder_is_a_link_name_the_link_and_how_to_put_it_
 }
 
 #[test]
+#[cfg(unix)]
 fn companions_never_read_through_a_link_planted_in_the_skills_root() {
     let s = Sandbox::new();
     let dir = s.skill_folder(
