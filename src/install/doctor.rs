@@ -131,7 +131,7 @@ pub struct Elsewhere {
     pub read_by: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct AgentReport {
     pub agent: &'static str,
     pub roots: Vec<RootReport>,
@@ -325,15 +325,57 @@ pub struct Options {
 pub fn examine(env: &Env, opts: &Options) -> Report {
     // Every agent is examined, so that a skill only another agent reads can be named.
     let every: Vec<Agent> = Agent::all().collect();
+    // An agent not asked about counts only for the skills it loads. The agents whose
+    // loader was not observed all read their folders the same way (see `walk_of`), so
+    // those of them that read the same folders are examined once, as the first of them.
+    let observed = [Agent::CLAUDE_CODE, Agent::CODEX, Agent::GEMINI_CLI];
+    let mut first_reading: Vec<(Vec<(PathBuf, Scope)>, usize)> = Vec::new();
+    let same_as: Vec<Option<usize>> = every
+        .iter()
+        .enumerate()
+        .map(|(i, &agent)| {
+            if opts.agents.contains(&agent) || observed.contains(&agent) {
+                return None;
+            }
+            let read: Vec<(PathBuf, Scope)> = roots(env, agent)
+                .into_iter()
+                .filter(|(_, s)| opts.scope.is_none_or(|want| want == *s))
+                .collect();
+            match first_reading.iter().find(|(r, _)| *r == read) {
+                Some((_, first)) => Some(*first),
+                None => {
+                    first_reading.push((read, i));
+                    None
+                }
+            }
+        })
+        .collect();
     // Each agent's roots are looked at on their own: in parallel (the time goes waiting
     // on the file system), the order of the table kept.
-    let all: Vec<AgentReport> = {
+    let examined: Vec<Option<AgentReport>> = {
         use rayon::prelude::*;
         every
             .par_iter()
-            .map(|&agent| examine_agent(env, agent, opts.scope))
+            .zip(&same_as)
+            .map(|(&agent, same)| {
+                same.is_none()
+                    .then(|| examine_agent(env, agent, opts.scope))
+            })
             .collect()
     };
+    let all: Vec<AgentReport> = examined
+        .iter()
+        .zip(&same_as)
+        .zip(&every)
+        .map(|((report, same), agent)| match (report, same) {
+            (Some(r), _) => r.clone(),
+            (None, Some(first)) => AgentReport {
+                agent: agent.id(),
+                ..examined[*first].clone().unwrap_or_default()
+            },
+            (None, None) => AgentReport::default(),
+        })
+        .collect();
     let mut agents = Vec::new();
     for (i, agent) in every.iter().enumerate() {
         if !opts.agents.contains(agent) {
