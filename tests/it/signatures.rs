@@ -856,6 +856,36 @@ impl Signed {
             .output()
             .unwrap()
     }
+
+    /// `install demo-skill --index INDEX --scope project` in `proj`, trusting `key` when
+    /// given; it must succeed.
+    fn install_in_project(&self, proj: &Path, index: &str, key: Option<&str>) {
+        let mut args = vec![
+            "install",
+            "demo-skill",
+            "--index",
+            index,
+            "--scope",
+            "project",
+            "--no-companions",
+        ];
+        if let Some(k) = key {
+            args.extend(["--trusted-key", k]);
+        }
+        let out = self.run_in(proj, &args);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+
+    /// Asserts that both of `proj`'s records name `key` as the one that verified the demo.
+    fn assert_recorded_key(proj: &Path, key: &str) {
+        let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+        assert!(lock.contains(&format!("key = \"{key}\"")), "{lock}");
+        let record: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(proj.join(".claude/skills/.skillpack/lock.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(record["skills"]["demo-skill"]["key"], key);
+    }
 }
 
 #[test]
@@ -866,21 +896,7 @@ fn update_records_a_new_key_for_the_same_version_and_sync_names_that_command() {
     assert!(s.pack(Some(&old.secret), None).status.success());
     let index = s.serve(&[]);
     let proj = s.project("proj");
-    let out = s.run_in(
-        &proj,
-        &[
-            "install",
-            "demo-skill",
-            "--index",
-            &index,
-            "--scope",
-            "project",
-            "--no-companions",
-            "--trusted-key",
-            &old.public,
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    s.install_in_project(&proj, &index, Some(&old.public));
     // A clone of the project: its lock and nothing installed.
     let clone = s.project("clone");
     std::fs::copy(proj.join("skillpack.lock"), clone.join("skillpack.lock")).unwrap();
@@ -920,16 +936,7 @@ fn update_records_a_new_key_for_the_same_version_and_sync_names_that_command() {
         )) && said.contains("demo-skill 1.0.0 is up to date"),
         "{said}"
     );
-    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
-    assert!(
-        lock.contains(&format!("key = \"{}\"", new.public)),
-        "{lock}"
-    );
-    let record: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(proj.join(".claude/skills/.skillpack/lock.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(record["skills"]["demo-skill"]["key"], new.public.as_str());
+    Signed::assert_recorded_key(&proj, &new.public);
     let out = s.run_in(&proj, &["sync", "--check"]);
     assert!(out.status.success(), "{}", text(&out));
 
@@ -987,35 +994,14 @@ fn sync_with_a_trusted_key_records_it_in_the_project_lock_too() {
     let index = s.serve(&[]);
     let proj = s.project("proj");
     // Installed without a key: the lock names none.
-    let out = s.run_in(
-        &proj,
-        &[
-            "install",
-            "demo-skill",
-            "--index",
-            &index,
-            "--scope",
-            "project",
-            "--no-companions",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    s.install_in_project(&proj, &index, None);
     let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
     assert!(!lock.contains("key ="), "{lock}");
     std::fs::remove_dir_all(proj.join(".claude")).unwrap();
 
     let out = s.run_in(&proj, &["sync", "--trusted-key", &key.public]);
     assert!(out.status.success(), "{}", text(&out));
-    let record: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(proj.join(".claude/skills/.skillpack/lock.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(record["skills"]["demo-skill"]["key"], key.public.as_str());
-    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
-    assert!(
-        lock.contains(&format!("key = \"{}\"", key.public)),
-        "{lock}"
-    );
+    Signed::assert_recorded_key(&proj, &key.public);
     let out = s.run_in(&proj, &["sync", "--check"]);
     assert!(out.status.success(), "{}", text(&out));
 }
