@@ -79,6 +79,11 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
             words.extend([pinned, "--index".into(), index.clone()]);
         }
     }
+    // A source a key verified is replaced only by one that key signs: named, so that the
+    // command is checked as the install was.
+    if let Some(key) = &entry.key {
+        words.extend(["--trusted-key".into(), key.clone()]);
+    }
     words.extend(target_words(target));
     command(words.iter().map(String::as_str))
 }

@@ -1039,3 +1039,34 @@ fn a_public_key_given_to_sign_and_a_secret_key_given_to_trust_are_named_for_what
     }
     assert!(!s.installed());
 }
+
+#[test]
+fn the_restore_hint_of_a_skill_a_key_verified_names_that_key_and_works() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    assert!(s.install(&index, &[&key.public]).status.success());
+    std::fs::write(s.home.root().join("demo-skill/SKILL.md"), "edited").unwrap();
+    let mut c = s.cmd();
+    c.args(["verify", "--dir"]).arg(s.home.root());
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    let hint = said
+        .lines()
+        .find_map(|l| l.split_once("skillpack install --force"))
+        .map(|(_, rest)| format!("install --force{}", rest.trim_end_matches('`')))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        hint.contains(&format!("--trusted-key {}", key.public)),
+        "{hint}"
+    );
+    let words = shlex::split(&hint).unwrap();
+    let out = s.cmd().args(&words).output().unwrap();
+    assert!(out.status.success(), "{hint}: {}", text(&out));
+    let mut c = s.cmd();
+    c.args(["verify", "--dir"]).arg(s.home.root());
+    assert!(c.output().unwrap().status.success());
+    assert_eq!(s.lock()["skills"]["demo-skill"]["key"], key.public.as_str());
+}
