@@ -207,7 +207,7 @@ fn update_root(
                                 }
                             }
                             Some((id, state)) => {
-                                rows.push((name, "changed here", entry.version.clone()));
+                                rows.push((name, id, entry.version.clone()));
                                 if !args.dry_run {
                                     let hint =
                                         super::restore::restore_hint(name, entry, &args.target);
@@ -227,7 +227,7 @@ fn update_root(
                 }
             }
             Ok(Outcome::Changed(report)) => {
-                rows.push((name, "would install", report.version.clone()));
+                rows.push((name, "would update", report.version.clone()));
                 let new = super::project::say_moved(p, entry, &report);
                 if !args.dry_run {
                     render(p, &env, &report, &[]);

@@ -180,11 +180,8 @@ pub(crate) fn run(
                         _ => None,
                     }
                 });
-                let word = if here.is_some() {
-                    "changed here"
-                } else {
-                    "up to date"
-                };
+                // The folder's state in list's words, when it is not what was recorded.
+                let word = here.map_or("up to date", |h| h.1);
                 rows.push((
                     name.clone(),
                     word,
@@ -225,7 +222,7 @@ pub(crate) fn run(
                 say_change(p, &entry, &new, args.dry_run);
                 rows.push((
                     name.clone(),
-                    "would install",
+                    "would update",
                     entry.version.clone(),
                     new.version.clone(),
                 ));

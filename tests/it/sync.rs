@@ -424,6 +424,10 @@ fn update_in_a_project_moves_a_branch_to_its_new_commit_and_rewrites_the_lock() 
         "{}",
         text(&dry)
     );
+    // The table says what would happen to an installed skill: an update.
+    let table = String::from_utf8_lossy(&dry.stdout);
+    let row = table.lines().find(|l| l.starts_with("alpha")).unwrap();
+    assert!(row.contains("would update"), "{table}");
     assert_eq!(
         fs::read_to_string(p.dir.join("skillpack.lock")).unwrap(),
         before
