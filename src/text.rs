@@ -111,6 +111,17 @@ fn os_bytes(name: &std::ffi::OsStr) -> Cow<'_, [u8]> {
     }
 }
 
+/// A byte count as a limit is said: `128 MiB` when it is a whole number of KiB, MiB or GiB
+/// (as `--max-size 128M` sets it), else `N bytes`.
+pub fn byte_count(n: u64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        if n >= 1 << shift && n % (1 << shift) == 0 {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
+}
+
 /// Whether `c` is a control character outside ASCII (DEL, the C1 controls such as the
 /// one-byte CSI U+009B) or a bidirectional control: characters that JSON and TOML writers
 /// pass through as they are, and that a terminal or a code review would act on.

@@ -103,8 +103,8 @@ pub fn extract<R: Read + Seek>(
                 return Err(BundleError::Limit {
                     rule: SafetyRule::TotalTooLarge,
                     message: format!(
-                        "the entries inflate to more than {} bytes",
-                        limits.max_total
+                        "the entries inflate to more than {}",
+                        crate::text::byte_count(limits.max_total)
                     ),
                     flag: "--max-size",
                 });

@@ -182,7 +182,10 @@ pub fn inspect<R: Read + Seek>(
         if total > limits.max_total {
             return Err(BundleError::Limit {
                 rule: SafetyRule::TotalTooLarge,
-                message: format!("the entries add up to more than {} bytes", limits.max_total),
+                message: format!(
+                    "the entries add up to more than {}",
+                    crate::text::byte_count(limits.max_total)
+                ),
                 flag: "--max-size",
             });
         }

@@ -148,8 +148,8 @@ fn read_limited(
     let total_too_large = || BundleError::Limit {
         rule: SafetyRule::TotalTooLarge,
         message: format!(
-            "the files add up to more than {} bytes (at `{rel}`)",
-            limits.max_total
+            "the files add up to more than {} (at `{rel}`)",
+            crate::text::byte_count(limits.max_total)
         ),
         flag: "--max-size",
     };

@@ -208,8 +208,8 @@ fn skill_dirs_in(dir: &Path, limits: &Limits) -> Result<Vec<String>, BundleError
             return Err(BundleError::Limit {
                 rule: SafetyRule::TotalTooLarge,
                 message: format!(
-                    "the files add up to more than {} bytes (at `{rel}`)",
-                    limits.max_total
+                    "the files add up to more than {} (at `{rel}`)",
+                    crate::text::byte_count(limits.max_total)
                 ),
                 flag: "--max-size",
             });

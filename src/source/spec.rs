@@ -256,12 +256,16 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Result<Spec, So
     let segments: Vec<&str> = repo.split('/').collect();
     if segments.len() >= 2 && is_part(segments[0]) && is_part(segments[1]) {
         let rest = &segments[2..];
-        if rest.iter().all(|s| is_part(s)) {
-            return Ok(Spec::Github {
-                repo: format!("{}/{}", segments[0], segments[1]),
-                reference,
-                path: folder(rest),
-            });
+        // `.` and `..` are refused as in a tree URL, not taken for a catalog name.
+        if rest.iter().all(|s| is_part(s) || *s == "." || *s == "..") {
+            return checked(
+                arg,
+                Spec::Github {
+                    repo: format!("{}/{}", segments[0], segments[1]),
+                    reference,
+                    path: folder(rest),
+                },
+            );
         }
     }
     Ok(Spec::Catalog {
@@ -273,6 +277,18 @@ pub fn parse_spec(arg: &str, home: Option<&Path>, cwd: &Path) -> Result<Spec, So
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shorthand_path_with_dot_segments_is_a_bad_path_not_a_catalog_name() {
+        for arg in [
+            "acme/skills/../x",
+            "acme/skills/./x",
+            "acme/skills/a/..@main",
+        ] {
+            let e = parse_spec(arg, None, Path::new("/nonexistent")).unwrap_err();
+            assert!(matches!(e, SourceError::BadPath { .. }), "{arg}: {e}");
+        }
+    }
 
     fn gh(repo: &str, reference: Option<&str>, path: Option<&str>) -> Spec {
         Spec::Github {

@@ -561,6 +561,13 @@ fn a_skill_folder_over_the_total_or_the_file_count_is_refused() {
             "the files add up to more than 2000000 bytes",
         ))
         .stderr(predicate::str::contains("[total-too-large]"));
+    // A limit set in a unit is said in it.
+    s.install(&["./alpha", "--max-size", "1M"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the files add up to more than 1 MiB",
+        ));
     assert!(nothing_installed(&s.root()));
 
     // Within the limits it installs.
