@@ -115,7 +115,7 @@ fn os_bytes(name: &std::ffi::OsStr) -> Cow<'_, [u8]> {
 /// (as `--max-size 128M` sets it), else `N bytes`.
 pub fn byte_count(n: u64) -> String {
     for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{} {unit}", n >> shift);
         }
     }

@@ -69,7 +69,7 @@ list it. The key that verified it is recorded in lock.json.";
 pub(crate) const EXAMPLES: &str = "\
 Examples:
   skillpack install                              the embedded account-management skill
-  skillpack install --scope project              into .claude/skills at the project root (holding .git)
+  skillpack install --scope project              into the .claude/skills of the project root
   skillpack install --agent codex                into ~/.agents/skills
   skillpack install ./my-skill                   a local folder
   skillpack install my-skill.zip --sha256 9f2c…  a zip, checked against its digest
