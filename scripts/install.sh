@@ -277,6 +277,16 @@ main() {
         say "SKILLPACK_INSTALL_UNSIGNED is set: checking the SHA-256 checksum only, not the release signature"
     elif command -v minisign >/dev/null 2>&1; then
         signed=1
+        # A key that is not one would make every release look forged: said as what it is.
+        case $pubkey in
+            RW*[!A-Za-z0-9+/=]* | [!R]* | R[!W]*) bad_key=1 ;;
+            *) bad_key=0 ;;
+        esac
+        if [ "$bad_key" = 1 ] || [ "${#pubkey}" -ne 56 ]; then
+            err "SKILLPACK_INSTALL_PUBKEY is not a minisign public key (a line of 56 characters starting with RW); nothing was installed" \
+                "key: $pubkey" \
+                "Unset it to use the skillpack release key, or set it to the key line of a .pub file."
+        fi
     else
         signed=0
         say "minisign is not installed: checking the SHA-256 checksum only, not the release signature"

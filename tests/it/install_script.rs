@@ -721,6 +721,31 @@ mod sh {
     }
 
     #[test]
+    fn a_release_key_that_is_not_one_is_named_as_such_not_blamed_on_the_release() {
+        if !has_minisign() {
+            return;
+        }
+        let sb = Sandbox::new();
+        let release = FakeRelease::serve(FakeRelease::release_files());
+        for bad in [
+            "garbage",
+            "RW short",
+            "RWT/lLZ15Tr6FMisQDTwCzzH+uDXGBIvL5LLX2VAtfr74oyZd1QbHL1!",
+        ] {
+            let out = run(&sb, &release, &[], &[("SKILLPACK_INSTALL_PUBKEY", bad)]);
+            assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+            let stderr = text(&out.stderr);
+            assert!(
+                stderr.contains("SKILLPACK_INSTALL_PUBKEY is not a minisign public key"),
+                "{bad}: {}",
+                describe(&out)
+            );
+            assert!(!stderr.contains("does not verify"), "{}", describe(&out));
+            assert_nothing_installed(&sb, &claude_skill(&sb));
+        }
+    }
+
+    #[test]
     fn a_missing_signature_installs_nothing_unless_asked_to_check_the_checksum_only() {
         if !has_minisign() {
             return;
