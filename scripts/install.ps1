@@ -8,8 +8,10 @@
 #   powershell -ExecutionPolicy Bypass -File install.ps1 --agent codex
 #
 # Environment:
+#   SKILLPACK_VERSION       the release to install, e.g. 0.2.0 (default: the latest)
 #   SKILLPACK_DOWNLOAD_URL  where release assets are fetched from
-#                           (default https://github.com/skillpack/skillpack/releases/latest/download)
+#                           (default https://github.com/skillpack/skillpack/releases/latest/download,
+#                           or .../releases/download/vVERSION with SKILLPACK_VERSION)
 #   SKILLPACK_INSTALL_DIR   where skillpack.exe goes (default %LOCALAPPDATA%\skillpack\bin)
 #   SKILLPACK_NO_RUN=1      install the binary only; do not run `skillpack install`
 #   SKILLPACK_INSTALL_PUBKEY  the minisign public key SHA256SUMS must be signed by
@@ -54,8 +56,20 @@ function Install-Skillpack {
     $target = 'x86_64-pc-windows-msvc'
     $asset = "skillpack-$target.exe"
 
+    $version = "$env:SKILLPACK_VERSION".Trim()
+    if ($version.StartsWith('v')) { $version = $version.Substring(1) }
+    if ($version -eq 'latest') { $version = '' }
+    if ($version -and $version -notmatch '^[0-9][0-9A-Za-z.+-]*$') {
+        throw "skillpack-install: SKILLPACK_VERSION is not a release version: $env:SKILLPACK_VERSION`n  Set it to a version such as 0.2.0 (see https://github.com/skillpack/skillpack/releases), or unset it for the latest."
+    }
     $base = $env:SKILLPACK_DOWNLOAD_URL
-    if (-not $base) { $base = 'https://github.com/skillpack/skillpack/releases/latest/download' }
+    if (-not $base) {
+        if ($version) {
+            $base = "https://github.com/skillpack/skillpack/releases/download/v$version"
+        } else {
+            $base = 'https://github.com/skillpack/skillpack/releases/latest/download'
+        }
+    }
     $base = $base.TrimEnd('/')
     $uri = $null
     if (-not [Uri]::TryCreate($base, [UriKind]::Absolute, [ref]$uri)) {
@@ -93,6 +107,10 @@ function Install-Skillpack {
             Write-Host 'skillpack-install: SKILLPACK_INSTALL_UNSIGNED is set: checking the SHA-256 checksum only, not the release signature'
         } elseif ($minisign) {
             $signed = $true
+            # A key that is not one would make every release look forged: said as what it is.
+            if ($pubkey -cnotmatch '^RW[A-Za-z0-9+/=]{54}$') {
+                throw "skillpack-install: SKILLPACK_INSTALL_PUBKEY is not a minisign public key (a line of 56 characters starting with RW); nothing was installed.`n  key: $pubkey`n  Unset it to use the skillpack release key, or set it to the key line of a .pub file."
+            }
         } else {
             Write-Host 'skillpack-install: minisign is not installed: checking the SHA-256 checksum only, not the release signature'
             Write-Host "skillpack-install: (install minisign and run this script again to check that the release comes from skillpack's key)"
@@ -108,7 +126,14 @@ function Install-Skillpack {
             try {
                 Invoke-WebRequest -Uri "$base/SHA256SUMS.minisig" -OutFile $sigFile -UseBasicParsing
             } catch {
-                throw "skillpack-install: the release has no signature (SHA256SUMS.minisig could not be downloaded from $base); nothing was installed.`n  Without it nothing proves the binary comes from skillpack's release key.`n  A release published before releases were signed can be installed on its checksum alone: set SKILLPACK_INSTALL_UNSIGNED=1 and run this script again."
+                $status = $null
+                $response = $_.Exception.Response
+                if ($response -and $response.StatusCode) { $status = [int]$response.StatusCode }
+                if ($status -ne 404) {
+                    # Not an answer that the file is missing: a network or server failure.
+                    throw "skillpack-install: could not download $base/SHA256SUMS.minisig: $($_.Exception.Message); nothing was installed.`n  Check your network connection (and proxy settings), then run this script again."
+                }
+                throw "skillpack-install: the release has no signature (SHA256SUMS.minisig is missing at $base); nothing was installed.`n  Without it nothing proves the binary comes from skillpack's release key.`n  A release published before releases were signed can be installed on its checksum alone: set SKILLPACK_INSTALL_UNSIGNED=1 and run this script again."
             }
             $ErrorActionPreference = 'Continue'
             $check = & $minisign.Source -V -q -P $pubkey -m $sumsFile -x $sigFile 2>&1 | Out-String
@@ -155,6 +180,13 @@ function Install-Skillpack {
             Copy-Item -LiteralPath $binFile -Destination $tmpDest -Force
         } catch {
             throw "skillpack-install: cannot write to ${installDir}: $($_.Exception.Message). Set SKILLPACK_INSTALL_DIR to a folder you can write to."
+        }
+        if ($version) {
+            $got = (& $tmpDest --version 2>$null | Out-String).Trim() -replace '^skillpack ', ''
+            if ($got -ne $version) {
+                if (-not $got) { $got = 'unknown' }
+                throw "skillpack-install: the downloaded skillpack is version $got, not $version; nothing was installed.`n  Check SKILLPACK_VERSION and SKILLPACK_DOWNLOAD_URL ($base)."
+            }
         }
         try {
             if (Test-Path -LiteralPath $dest) {
