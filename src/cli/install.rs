@@ -147,6 +147,27 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
                        all: &mut Vec<_>| {
         for (arg, spec) in specs {
             for mut fetched in fetch_source(p, session, (&arg, spec), asked, &args)? {
+                // Every root must take it before any does (none holds a newer version or
+                // changes made by hand), so that several agents' copies never differ.
+                if targets.len() > 1 && !opts.dry_run {
+                    let dry = install::Options {
+                        dry_run: true,
+                        ..opts.clone()
+                    };
+                    for t in &targets {
+                        check_pipeline(p, &t.root, session, &fetched, &dry).map_err(|f| {
+                            Failure {
+                                message: format!(
+                                    "{} (in {}, for {}); nothing was installed",
+                                    f.message,
+                                    super::display_path(&env, &t.root.dir),
+                                    t.ids().join(", ")
+                                ),
+                                ..f
+                            }
+                        })?;
+                    }
+                }
                 // One download and one checked tree: every further root must get the
                 // tree the first one got.
                 for (i, t) in targets.iter().enumerate() {
@@ -272,4 +293,16 @@ fn report_failures(p: &Printer, failures: Vec<Failure>) {
             p.failure(&Failure { hint, ..f });
         }
     }
+}
+
+/// Whether `root` would take the bundle (`opts`: a dry run), said only in a failure.
+fn check_pipeline(
+    p: &Printer,
+    root: &install::Root,
+    session: &mut Session<'_>,
+    fetched: &skillpack::source::Fetched,
+    opts: &install::Options,
+) -> Result<Report, Failure> {
+    install::install_fetched(session, root, fetched, opts, &mut p.on_wait())
+        .map_err(|e| super::pipeline::in_archive(p, &fetched.source, e))
 }

@@ -184,7 +184,7 @@ fn archive_of(p: &Printer, source: &SourceRecord) -> Option<String> {
 
 /// [`install_failure`], with a diagnostic about an entry of an archive naming the archive
 /// first (`~/wn.zip: wrongname/SKILL.md:2:7: …`).
-fn in_archive(p: &Printer, source: &SourceRecord, e: install::InstallError) -> Failure {
+pub(crate) fn in_archive(p: &Printer, source: &SourceRecord, e: install::InstallError) -> Failure {
     use skillpack::skill::SkillError;
     let entry = match &e {
         install::InstallError::Skill(

@@ -489,3 +489,41 @@ fn all_in_a_project_includes_the_agents_whose_folders_the_project_has() {
     let v = json(&out);
     assert_eq!(v["skills"][0]["name"], "account-management", "{v}");
 }
+
+#[test]
+fn an_older_version_for_several_agents_is_refused_before_any_gets_it() {
+    let h = Home::new();
+    let home = h.home.path();
+    let write = |dir: &std::path::Path, version: &str| {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(
+            dir.join("SKILL.md"),
+            format!(
+                "---\nname: demo\ndescription: A demo skill.\nmetadata:\n  version: \"{version}\"\n---\nUse it.\n"
+            ),
+        )
+        .unwrap();
+    };
+    let (old, new) = (home.join("old/demo"), home.join("new/demo"));
+    write(&old, "1.0.0");
+    write(&new, "1.1.0");
+    h.cmd()
+        .args(["install", "--agent", "codex"])
+        .arg(&new)
+        .assert()
+        .success();
+    let out = h
+        .cmd()
+        .args(["install", "--agent", "claude-code,codex"])
+        .arg(&old)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("1.1.0") && err.contains("1.0.0"), "{err}");
+    assert!(err.contains("(in ~/.agents/skills, for codex)"), "{err}");
+    // Claude Code's folder did not get the older copy while Codex's kept the newer one.
+    assert!(!home.join(".claude/skills/demo").exists(), "{err}");
+    let codex = fs::read_to_string(home.join(".agents/skills/demo/SKILL.md")).unwrap();
+    assert!(codex.contains("1.1.0"));
+}
