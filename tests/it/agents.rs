@@ -15,6 +15,18 @@ fn json(out: &std::process::Output) -> serde_json::Value {
     })
 }
 
+/// A skill folder `dir` holding the skill `demo` at `version`.
+fn write_demo(dir: &std::path::Path, version: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(
+        dir.join("SKILL.md"),
+        format!(
+            "---\nname: demo\ndescription: A demo skill.\nmetadata:\n  version: \"{version}\"\n---\nUse it.\n"
+        ),
+    )
+    .unwrap();
+}
+
 #[test]
 fn two_agents_get_the_same_tree_and_list_shows_both() {
     let h = Home::new();
@@ -125,19 +137,9 @@ fn two_agents_get_the_same_tree_and_list_shows_both() {
 fn list_says_which_agent_holds_another_version_of_a_skill() {
     let h = Home::new();
     let home = h.home.path();
-    let write = |dir: &std::path::Path, version: &str| {
-        fs::create_dir_all(dir).unwrap();
-        fs::write(
-            dir.join("SKILL.md"),
-            format!(
-                "---\nname: demo\ndescription: A demo skill.\nmetadata:\n  version: \"{version}\"\n---\nUse it.\n"
-            ),
-        )
-        .unwrap();
-    };
     let (v1, v2) = (home.join("v1/demo"), home.join("v2/demo"));
-    write(&v1, "1.0.0");
-    write(&v2, "2.0.0");
+    write_demo(&v1, "1.0.0");
+    write_demo(&v2, "2.0.0");
     h.cmd()
         .args(["install", "--agent", "claude-code,codex"])
         .arg(&v1)
@@ -494,19 +496,9 @@ fn all_in_a_project_includes_the_agents_whose_folders_the_project_has() {
 fn an_older_version_for_several_agents_is_refused_before_any_gets_it() {
     let h = Home::new();
     let home = h.home.path();
-    let write = |dir: &std::path::Path, version: &str| {
-        fs::create_dir_all(dir).unwrap();
-        fs::write(
-            dir.join("SKILL.md"),
-            format!(
-                "---\nname: demo\ndescription: A demo skill.\nmetadata:\n  version: \"{version}\"\n---\nUse it.\n"
-            ),
-        )
-        .unwrap();
-    };
     let (old, new) = (home.join("old/demo"), home.join("new/demo"));
-    write(&old, "1.0.0");
-    write(&new, "1.1.0");
+    write_demo(&old, "1.0.0");
+    write_demo(&new, "1.1.0");
     h.cmd()
         .args(["install", "--agent", "codex"])
         .arg(&new)
