@@ -401,11 +401,8 @@ fn a_skills_lock_json_is_imported_with_its_computed_hash_checked() {
     assert!(p.run_in(&p.dir, &["sync", "--check"]).status.success());
 }
 
-#[test]
-fn update_in_a_project_moves_a_branch_to_its_new_commit_and_rewrites_the_lock() {
-    let p = Project::new();
-    p.locked();
-    const NEXT: &str = "4444444444444444444444444444444444444444";
+/// The mirror's `main` moves to `next`, where alpha is 2.0.0 and beta is as locked.
+fn main_moves_to(p: &Project, next: &str) {
     let mut files = vec![("skills-x/README.md".to_string(), b"# repo\n".to_vec())];
     for (n, v) in [("alpha", "2.0.0"), ("beta", "1.0.0")] {
         for (f, d) in net::skill_files(n, v) {
@@ -414,8 +411,16 @@ fn update_in_a_project_moves_a_branch_to_its_new_commit_and_rewrites_the_lock() 
     }
     p.srv.route(
         "/acme/skills/zip/main",
-        vec![Reply::Body(with_zip_comment(net::zip(&files), NEXT))],
+        vec![Reply::Body(with_zip_comment(net::zip(&files), next))],
     );
+}
+
+#[test]
+fn update_in_a_project_moves_a_branch_to_its_new_commit_and_rewrites_the_lock() {
+    let p = Project::new();
+    p.locked();
+    const NEXT: &str = "4444444444444444444444444444444444444444";
+    main_moves_to(&p, NEXT);
     let before = fs::read_to_string(p.dir.join("skillpack.lock")).unwrap();
     let dry = p.run_in(&p.dir, &["update", "--scope", "project", "--dry-run"]);
     assert!(dry.status.success(), "{}", text(&dry));
@@ -689,16 +694,7 @@ fn update_in_a_project_records_the_new_commit_of_a_branch_whose_skill_did_not_ch
     p.locked();
     // `main` moves to NEXT, where only alpha changed.
     const NEXT: &str = "4444444444444444444444444444444444444444";
-    let mut files = vec![("skills-x/README.md".to_string(), b"# repo\n".to_vec())];
-    for (n, v) in [("alpha", "2.0.0"), ("beta", "1.0.0")] {
-        for (f, d) in net::skill_files(n, v) {
-            files.push((format!("skills-x/skills/{n}/{f}"), d));
-        }
-    }
-    p.srv.route(
-        "/acme/skills/zip/main",
-        vec![Reply::Body(with_zip_comment(net::zip(&files), NEXT))],
-    );
+    main_moves_to(&p, NEXT);
     let o = p.run_in(&p.dir, &["update", "--scope", "project"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
