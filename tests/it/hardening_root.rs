@@ -92,6 +92,23 @@ impl World {
         serde_json::from_slice(&fs::read(self.state().join("lock.json")).unwrap()).unwrap()
     }
 
+    /// `list`, `verify` and `install --force` each refuse the root's lock.json as a damaged
+    /// record saying `says`, never blaming an argument nor echoing a raw escape.
+    fn assert_damaged_record(&self, says: &str) {
+        for args in [
+            &["list"][..],
+            &["verify"],
+            &["install", "--no-companions", "--force"],
+        ] {
+            self.run(args)
+                .code(1)
+                .stderr(predicate::str::contains("damaged"))
+                .stderr(predicate::str::contains(says))
+                .stderr(predicate::str::contains("--trusted-key").not())
+                .stderr(predicate::str::contains('\u{1b}').not());
+        }
+    }
+
     fn write_lock(&self, v: &serde_json::Value) {
         fs::write(
             self.state().join("lock.json"),
@@ -361,16 +378,7 @@ fn a_lock_entry_named_outside_the_root_is_a_damaged_record_never_acted_on() {
         w.run(&["uninstall", evil])
             .code(1)
             .stderr(predicate::str::contains("not a valid skill name"));
-        for args in [
-            &["list"][..],
-            &["verify"],
-            &["install", "--no-companions", "--force"],
-        ] {
-            w.run(args)
-                .code(1)
-                .stderr(predicate::str::contains("damaged"))
-                .stderr(predicate::str::contains("not a valid skill name"));
-        }
+        w.assert_damaged_record("not a valid skill name");
         v["skills"].as_object_mut().unwrap().remove(evil);
         v["skills"]["account-management"] = entry;
         w.write_lock(&v);
@@ -411,18 +419,7 @@ fn a_lock_entry_whose_name_files_or_key_do_not_hold_is_a_damaged_record() {
     cases.push((v, "which is not a minisign public key"));
     for (v, says) in cases {
         w.write_lock(&v);
-        for args in [
-            &["list"][..],
-            &["verify"],
-            &["install", "--no-companions", "--force"],
-        ] {
-            w.run(args)
-                .code(1)
-                .stderr(predicate::str::contains("damaged"))
-                .stderr(predicate::str::contains(says))
-                .stderr(predicate::str::contains("--trusted-key").not())
-                .stderr(predicate::str::contains('\u{1b}').not());
-        }
+        w.assert_damaged_record(says);
     }
     w.write_lock(&good);
     assert_victim_intact(&w, &before);
