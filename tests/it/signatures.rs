@@ -1039,3 +1039,71 @@ fn a_public_key_given_to_sign_and_a_secret_key_given_to_trust_are_named_for_what
     }
     assert!(!s.installed());
 }
+
+/// The command in backticks on the `hint:` line of `out`, split as a shell would.
+fn hinted_words(out: &Output) -> Vec<String> {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint in:\n{err}"));
+    let cmd = line.split('`').nth(1).unwrap_or_else(|| panic!("{line}"));
+    let words = shlex::split(cmd).unwrap();
+    assert_eq!(words[0], "skillpack", "{line}");
+    words
+}
+
+#[test]
+fn a_suggested_name_keeps_the_trusted_key_and_the_limits() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let other = s.key_new("other", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let proj = s.project("proj");
+    let key_file = key.public_file.to_string_lossy().into_owned();
+    let out = s.run_in(
+        &proj,
+        &[
+            "install",
+            "demo-skil",
+            "--index",
+            &index,
+            "--trusted-key",
+            &key_file,
+            "--agent",
+            "codex,gemini-cli",
+            "--scope",
+            "project",
+            "--max-files",
+            "500",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let words = hinted_words(&out);
+    assert_eq!(words[1..3], ["install", "demo-skill"], "{words:?}");
+    assert!(
+        words.windows(2).any(|w| w == ["--max-files", "500"]),
+        "{words:?}"
+    );
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+
+    // Signed by another key, the index is refused by the suggested command too.
+    assert!(s.pack(Some(&other.secret), None).status.success());
+    s.serve(&[]);
+    let out = s.run_in(&proj, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&other.id), "{}", text(&out));
+    assert!(!s.work().join("proj/.agents/skills/demo-skill").exists());
+
+    // Signed by the trusted key, it installs and records that key.
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    s.serve(&[]);
+    let out = s.run_in(&proj, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("key = \"{}\"", key.public)),
+        "{lock}"
+    );
+}
