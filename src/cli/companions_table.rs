@@ -7,7 +7,7 @@ use skillpack::install::declined::Declined;
 use skillpack::text::escape;
 
 use super::companions::not_visible;
-use super::origin::{Flags, install_command, install_commands};
+use super::origin::{Flags, Install, install_for};
 use super::{Printer, column_width, display_path, pad};
 
 /// The status word of a companion, padded so that the words line up: `installed`,
@@ -40,15 +40,9 @@ pub(crate) fn render(
 ) {
     let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
     // Where one companion can be installed from: a text, or the command that installs it.
-    let how = |c: &Companion| match located.iter().find(|(l, _)| l.name == c.name) {
-        Some((_, Origin::Nowhere { searched })) => {
-            (Some(format!("not found in {}", searched.join(", "))), None)
-        }
-        Some((l, o)) => (None, install_commands(flags, &[(l, o.clone())]).pop()),
-        None => (
-            None,
-            Some(install_command(flags.target, &[c.name.as_str()])),
-        ),
+    let how = |c: &Companion| match install_for(flags, located, c) {
+        Install::Nowhere(searched) => (Some(format!("not found in {}", searched.join(", "))), None),
+        Install::Command(cmd) => (None, Some(cmd)),
     };
     let rows: Vec<(&Companion, String, Option<String>)> = list
         .iter()
