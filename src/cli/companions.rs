@@ -184,7 +184,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    render(p, &env, agent, flags, &list, &declined, &located);
+    let printed = render(p, &env, agent, flags, &list, &declined, &located);
     if !located.is_empty() && !p.quiet {
         for (c, origin) in &located {
             if let Origin::Nowhere { searched } = origin {
@@ -200,11 +200,12 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         }
         let located: Vec<(&Companion, Origin)> =
             located.iter().map(|(c, o)| (*c, o.clone())).collect();
-        for cmd in install_commands(flags, &located) {
+        let commands = install_commands(flags, &located);
+        for cmd in commands.iter().filter(|c| !printed.contains(c)) {
             let line = format!(
                 "  {}: {}",
                 p.dim("install the missing ones with"),
-                escape(&cmd)
+                escape(cmd)
             );
             match p.err_width() {
                 // The words wrapped, the command whole on a line of its own.
@@ -213,7 +214,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
                         &format!("  {}", p.dim("install the missing ones with:")),
                         "  ",
                     );
-                    p.err(format!("    {}", escape(&cmd)));
+                    p.err(format!("    {}", escape(cmd)));
                 }
                 _ => p.err(line),
             }

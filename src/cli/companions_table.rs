@@ -28,7 +28,8 @@ const STATUS_WIDTH: usize = 11;
 /// line per companion, each missing one with the command that installs it into the root
 /// `flags` names.
 /// When a row with a command would not fit the terminal, the commands are printed whole
-/// below the table, each on its own line, rather than cut.
+/// below the table, each on its own line, rather than cut; those are returned, so that
+/// they are not printed again.
 pub(crate) fn render(
     p: &Printer,
     env: &Env,
@@ -37,7 +38,7 @@ pub(crate) fn render(
     list: &[(String, Companion)],
     declined: &Declined,
     located: &[(&Companion, Origin)],
-) {
+) -> Vec<String> {
     let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
     // Where one companion can be installed from: a text, or the command that installs it.
     let how = |c: &Companion| match install_for(flags, located, c) {
@@ -100,10 +101,15 @@ pub(crate) fn render(
         };
         p.out_row(format!("{}{}", start(c), escape(&detail)));
     }
+    let mut printed: Vec<String> = Vec::new();
     if below {
         p.out(p.dim("install commands:"));
         for cmd in rows.iter().filter_map(|(_, _, cmd)| cmd.as_ref()) {
-            p.out(format!("  {}", escape(cmd)));
+            if !printed.contains(cmd) {
+                p.out(format!("  {}", escape(cmd)));
+                printed.push(cmd.clone());
+            }
         }
     }
+    printed
 }
