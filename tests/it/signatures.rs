@@ -1107,3 +1107,78 @@ fn a_suggested_name_keeps_the_trusted_key_and_the_limits() {
         "{lock}"
     );
 }
+
+#[test]
+fn an_index_refused_for_one_skill_is_refused_alike_for_the_next() {
+    let s = Signed::new();
+    let signer = s.key_new("signer", None);
+    let wrong = s.key_new("wrong", None);
+    let other = s.work().join("src/other-skill");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(
+        other.join("SKILL.md"),
+        "---\nname: other-skill\ndescription: Another skill for the signature tests.\nmetadata:\n  version: 1.0.0\n---\n# Other\n",
+    )
+    .unwrap();
+    let pack = |key: &Path| {
+        let out = s
+            .cmd()
+            .args([
+                "pack",
+                "src/demo-skill",
+                "src/other-skill",
+                "--out",
+                "dist",
+                "--sign",
+            ])
+            .arg(key)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    pack(&signer.secret);
+    let index = s.serve(&[]);
+    // Both installed without a key: nothing recorded that the update must keep.
+    let out = s
+        .cmd()
+        .args([
+            "install",
+            "demo-skill",
+            "other-skill",
+            "--no-companions",
+            "--index",
+            &index,
+        ])
+        .arg("--dir")
+        .arg(s.home.root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = s.update(&[&wrong.public]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skills = json["skills"].as_array().unwrap();
+    assert_eq!(skills.len(), 2, "{json}");
+    for skill in skills {
+        let error = &skill["error"];
+        assert_eq!(skill["action"], "failed", "{json}");
+        assert_eq!(error["kind"], "untrusted-key", "{json}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("signed by key ID {}", signer.id)),
+            "{message}"
+        );
+        assert!(
+            error["hint"].as_str().unwrap().contains("public key"),
+            "{json}"
+        );
+    }
+    assert_eq!(skills[0]["error"], skills[1]["error"], "{json}");
+    // The index was read once.
+    assert_eq!(
+        s.server.hits("/dist/index.json"),
+        2,
+        "one read at install, one at update"
+    );
+}
