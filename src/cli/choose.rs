@@ -78,6 +78,10 @@ pub(crate) fn fetch_source(
             if let Some(index) = &args.fetch.index {
                 flags.extend(["--index".into(), index.clone()]);
             }
+            for key in &args.fetch.trusted_keys {
+                flags.extend(["--trusted-key".into(), key.clone()]);
+            }
+            flags.extend(super::fetch::limit_words(&args.fetch.limits));
             super::failure::source_failure_in(e, &flags)
         })?;
         describe_resolved(p, session, &resolved, args.fetch.index.as_deref());

@@ -15,7 +15,7 @@ use skillpack::source::{catalog, embedded};
 use skillpack::text::escape;
 
 pub(crate) use super::companions_table::{render, status_word};
-use super::origin::{Flags, describe, install_commands};
+use super::origin::{Flags, Install, describe, install_commands, install_for};
 use super::{CmdResult, Failure, Printer, command, display_path, process_env, target_root};
 use crate::{FetchArgs, TargetArgs};
 
@@ -64,14 +64,18 @@ pub(crate) fn warn_ignored(p: &Printer, of: &str, name: &str) {
 }
 
 /// One companion for `--json`: `declined` says the user declined it in the target root
-/// (it is not offered again there, and its status stays what it is).
+/// (it is not offered again there, and its status stays what it is); `install` is the
+/// command the table shows (with the flags `flags` keeps), or null with the places
+/// `searched` for one found nowhere.
 pub(crate) fn companion_json(
     env: &Env,
-    of: &str,
-    c: &Companion,
+    (of, c): (&str, &Companion),
     declined: bool,
+    flags: Flags<'_>,
+    located: &[(&Companion, Origin)],
 ) -> serde_json::Value {
-    json!({
+    let how = (!c.is_visible()).then(|| install_for(flags, located, c));
+    let mut v = json!({
         "of": of,
         "name": c.name,
         "status": c.status(),
@@ -85,8 +89,15 @@ pub(crate) fn companion_json(
             "visible": f.visible,
             "version": f.version,
         })).collect::<Vec<_>>(),
-        "install": (!c.is_visible()).then(|| command(["skillpack", "install", c.name.as_str()])),
-    })
+        "install": match &how {
+            Some(Install::Command(cmd)) => Some(cmd),
+            _ => None,
+        },
+    });
+    if let Some(Install::Nowhere(searched)) = how {
+        v["searched"] = json!(searched);
+    }
+    v
 }
 
 /// "found in ~/.agents/skills, which Claude Code does not read" (not escaped).
@@ -153,12 +164,16 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         ));
     }
     let located = locate_missing(p, &env, (&root, &args.fetch), &list)?;
+    let flags = Flags {
+        target: &args.target,
+        keys: &args.fetch.trusted_keys,
+    };
     if p.json {
         p.json_out(&json!({
             "version": skillpack::SCHEMA_VERSION,
             "skill": args.name,
             "agent": agent.id(),
-            "companions": list.iter().map(|(of, c)| companion_json(&env, of, c, declined.contains(&c.name))).collect::<Vec<_>>(),
+            "companions": list.iter().map(|(of, c)| companion_json(&env, (of, c), declined.contains(&c.name), flags, &located)).collect::<Vec<_>>(),
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -169,11 +184,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let flags = Flags {
-        target: &args.target,
-        keys: &args.fetch.trusted_keys,
-    };
-    render(p, &env, agent, flags, &list, &declined, &located);
+    let printed = render(p, &env, agent, flags, &list, &declined, &located);
     if !located.is_empty() && !p.quiet {
         for (c, origin) in &located {
             if let Origin::Nowhere { searched } = origin {
@@ -189,11 +200,12 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
         }
         let located: Vec<(&Companion, Origin)> =
             located.iter().map(|(c, o)| (*c, o.clone())).collect();
-        for cmd in install_commands(flags, &located) {
+        let commands = install_commands(flags, &located);
+        for cmd in commands.iter().filter(|c| !printed.contains(c)) {
             let line = format!(
                 "  {}: {}",
                 p.dim("install the missing ones with"),
-                escape(&cmd)
+                escape(cmd)
             );
             match p.err_width() {
                 // The words wrapped, the command whole on a line of its own.
@@ -202,7 +214,7 @@ pub(crate) fn run(p: &Printer, args: CompanionsArgs) -> CmdResult {
                         &format!("  {}", p.dim("install the missing ones with:")),
                         "  ",
                     );
-                    p.err(format!("    {}", escape(&cmd)));
+                    p.err(format!("    {}", escape(cmd)));
                 }
                 _ => p.err(line),
             }

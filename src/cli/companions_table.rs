@@ -7,7 +7,7 @@ use skillpack::install::declined::Declined;
 use skillpack::text::escape;
 
 use super::companions::not_visible;
-use super::origin::{Flags, install_command, install_commands};
+use super::origin::{Flags, Install, install_for};
 use super::{Printer, column_width, display_path, pad};
 
 /// The status word of a companion, padded so that the words line up: `installed`,
@@ -28,7 +28,8 @@ const STATUS_WIDTH: usize = 11;
 /// line per companion, each missing one with the command that installs it into the root
 /// `flags` names.
 /// When a row with a command would not fit the terminal, the commands are printed whole
-/// below the table, each on its own line, rather than cut.
+/// below the table, each on its own line, rather than cut; those are returned, so that
+/// they are not printed again.
 pub(crate) fn render(
     p: &Printer,
     env: &Env,
@@ -37,18 +38,12 @@ pub(crate) fn render(
     list: &[(String, Companion)],
     declined: &Declined,
     located: &[(&Companion, Origin)],
-) {
+) -> Vec<String> {
     let w = column_width(list.iter().map(|(_, c)| c.name.as_str()), 9);
     // Where one companion can be installed from: a text, or the command that installs it.
-    let how = |c: &Companion| match located.iter().find(|(l, _)| l.name == c.name) {
-        Some((_, Origin::Nowhere { searched })) => {
-            (Some(format!("not found in {}", searched.join(", "))), None)
-        }
-        Some((l, o)) => (None, install_commands(flags, &[(l, o.clone())]).pop()),
-        None => (
-            None,
-            Some(install_command(flags.target, &[c.name.as_str()])),
-        ),
+    let how = |c: &Companion| match install_for(flags, located, c) {
+        Install::Nowhere(searched) => (Some(format!("not found in {}", searched.join(", "))), None),
+        Install::Command(cmd) => (None, Some(cmd)),
     };
     let rows: Vec<(&Companion, String, Option<String>)> = list
         .iter()
@@ -106,10 +101,15 @@ pub(crate) fn render(
         };
         p.out_row(format!("{}{}", start(c), escape(&detail)));
     }
+    let mut printed: Vec<String> = Vec::new();
     if below {
         p.out(p.dim("install commands:"));
         for cmd in rows.iter().filter_map(|(_, _, cmd)| cmd.as_ref()) {
-            p.out(format!("  {}", escape(cmd)));
+            if !printed.contains(cmd) {
+                p.out(format!("  {}", escape(cmd)));
+                printed.push(cmd.clone());
+            }
         }
     }
+    printed
 }

@@ -27,8 +27,10 @@ pub(crate) const LONG_ABOUT: &str = "\
 Print a completion script for SHELL on stdout.
 
 The script asks skillpack for candidates at each <TAB>, so besides commands and options it
-completes the names of installed skills (uninstall, verify, update, companions) and catalog
-names and paths (install). Load it from your shell's start-up file, so that it always
+completes the names of installed skills (uninstall, verify, update, companions; in the
+folder the --dir, --scope and --agent typed so far name) and catalog names and paths
+(install; with the names of an --index that is a local file). Nothing is fetched over the
+network while completing. Load it from your shell's start-up file, so that it always
 matches the installed skillpack:
   bash        echo 'source <(skillpack completions bash)' >> ~/.bashrc
   zsh         echo 'source <(skillpack completions zsh)' >> ~/.zshrc
@@ -106,12 +108,72 @@ fn with_candidates(cmd: clap::Command) -> clap::Command {
         })
 }
 
-/// The skills skillpack installed for every agent, in the user's and this project's roots.
+/// The words of the command line being completed, as the script passes them after `--`
+/// (the program's name first), without the word being completed; empty in any other run.
+fn typed_words() -> Vec<String> {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let Some(at) = args.iter().position(|a| a == "--") else {
+        return Vec::new();
+    };
+    let mut words: Vec<String> = args[at + 1..].iter().skip(1).cloned().collect();
+    words.pop();
+    words
+}
+
+/// The last value given to `flag` among `words`, as `--flag VALUE` or `--flag=VALUE`.
+fn flag_value(words: &[String], flag: &str) -> Option<String> {
+    let mut value = None;
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        if w == flag {
+            value = it.next().cloned();
+        } else if let Some(v) = w.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            value = Some(v.to_string());
+        }
+    }
+    value
+}
+
+/// The skills roots the typed `--dir`, `--scope` and `--agent` name; `None` when none of
+/// them was typed (and none when they name no root that exists).
+fn typed_roots(env: &skillpack::agents::Env, words: &[String]) -> Option<Vec<Root>> {
+    use clap::{Args as _, FromArgMatches as _};
+    let mut argv = vec!["skillpack".to_string()];
+    for flag in ["--dir", "--scope", "--agent"] {
+        if let Some(v) = flag_value(words, flag) {
+            argv.extend([flag.to_string(), v]);
+        }
+    }
+    if argv.len() == 1 {
+        return None;
+    }
+    let target = crate::TargetArgs::augment_args(clap::Command::new("skillpack"))
+        .try_get_matches_from(argv)
+        .ok()
+        .and_then(|m| crate::TargetArgs::from_arg_matches(&m).ok());
+    let roots = target.and_then(|t| super::agents::existing_roots(env, &t).ok());
+    Some(roots.into_iter().flatten().map(|t| t.root).collect())
+}
+
+/// The skills skillpack installed in the roots the typed `--dir`/`--scope`/`--agent`
+/// name; without them, for every agent, in the user's and this project's roots.
 fn installed_names() -> Vec<CompletionCandidate> {
     let Ok(env) = super::process_env() else {
         return Vec::new();
     };
     let mut names: Vec<String> = Vec::new();
+    if let Some(roots) = typed_roots(&env, &typed_words()) {
+        for root in roots {
+            if let Ok(lock) = install::read_lock(&root) {
+                names.extend(lock.skills.into_keys());
+            }
+        }
+        names.sort();
+        names.dedup();
+        return names.into_iter().map(CompletionCandidate::new).collect();
+    }
     let mut seen = std::collections::BTreeSet::new();
     for agent in Agent::all() {
         let (project, rel) = env.project_root(agent);
@@ -153,13 +215,48 @@ fn known_names() -> Vec<CompletionCandidate> {
     out
 }
 
-/// What `install` takes: catalog names starting with `current`, and paths.
+/// The names of the typed `--index` when it is a file on this machine (a path, or a
+/// `file://` URL). An index on the network is never fetched while completing: a <TAB>
+/// must answer at once and send nothing anywhere.
+fn typed_index_names() -> Vec<CompletionCandidate> {
+    let Some(index) = flag_value(&typed_words(), "--index") else {
+        return Vec::new();
+    };
+    let path = match index.strip_prefix("file://") {
+        Some(path) => path.to_string(),
+        None if index.contains("://") => return Vec::new(),
+        None => index,
+    };
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(&path).and_then(|f| {
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, 16 << 20), &mut bytes)
+    });
+    let Ok(index) = read
+        .map_err(|_| ())
+        .and_then(|_| skillpack::bundle::index::Index::from_json(&bytes).map_err(|_| ()))
+    else {
+        return Vec::new();
+    };
+    index
+        .skills
+        .into_iter()
+        .filter(|e| skillpack::skill::is_valid_name(&e.name))
+        .map(|e| CompletionCandidate::new(e.name).help(Some(e.description.into())))
+        .collect()
+}
+
+/// What `install` takes: the names of a local `--index` and the catalog's starting with
+/// `current`, and paths.
 fn source_candidates(current: &OsStr) -> Vec<CompletionCandidate> {
     let prefix = current.to_string_lossy();
-    let mut out: Vec<CompletionCandidate> = catalog_names()
-        .into_iter()
-        .filter(|c| c.get_value().to_string_lossy().starts_with(prefix.as_ref()))
-        .collect();
+    let mut out: Vec<CompletionCandidate> = Vec::new();
+    for c in typed_index_names().into_iter().chain(catalog_names()) {
+        if c.get_value().to_string_lossy().starts_with(prefix.as_ref())
+            && !out.iter().any(|o| o.get_value() == c.get_value())
+        {
+            out.push(c);
+        }
+    }
     out.extend(PathCompleter::any().complete(current));
     out
 }

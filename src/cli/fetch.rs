@@ -20,6 +20,22 @@ pub(crate) fn limits(l: &LimitArgs) -> Limits {
     }
 }
 
+/// The limit flags of `l` that differ from their defaults, for a printed command that
+/// must fetch within the same limits.
+pub(crate) fn limit_words(l: &LimitArgs) -> Vec<String> {
+    let mut words = Vec::new();
+    if l.max_size != 128 << 20 {
+        words.extend(["--max-size".into(), l.max_size.to_string()]);
+    }
+    if l.max_files != 10_000 {
+        words.extend(["--max-files".into(), l.max_files.to_string()]);
+    }
+    if l.max_ratio != 200 {
+        words.extend(["--max-ratio".into(), l.max_ratio.to_string()]);
+    }
+    words
+}
+
 /// A fetch session configured from the environment, `--index` and the limits; an HTTP
 /// setting in the environment that is not a number in its range is a usage error.
 pub(crate) fn session<'p>(

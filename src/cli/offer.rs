@@ -76,18 +76,22 @@ pub(crate) fn after_install(
             "ignoring the record of declined companions: {problem}"
         ));
     }
-    let json: Vec<serde_json::Value> = list
-        .iter()
-        .map(|(of, c)| companion_json(t.env, of, c, declined.contains(&c.name)))
-        .collect();
     if list.is_empty() {
-        return Ok((Vec::new(), json));
+        return Ok((Vec::new(), Vec::new()));
     }
     // Where each missing one can come from: its declarer's repository first.
     let located: Vec<(&Companion, Origin)> = list
         .iter()
         .filter(|(_, c)| c.is_missing())
         .map(|(of, c)| (c, locate(of, &c.name)))
+        .collect();
+    let flags = Flags {
+        target: t.args,
+        keys: t.keys,
+    };
+    let json: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(of, c)| companion_json(t.env, (of, c), declined.contains(&c.name), flags, &located))
         .collect();
     for (c, origin) in &located {
         if let Origin::Nowhere { searched } = origin {
@@ -180,10 +184,6 @@ pub(crate) fn after_install(
             .iter()
             .map(|(c, o)| (*c, (*o).clone()))
             .collect();
-        let flags = Flags {
-            target: t.args,
-            keys: t.keys,
-        };
         for cmd in install_commands(flags, &owned) {
             p.err(format!("  {}: {}", p.dim("to install them"), escape(&cmd)));
         }

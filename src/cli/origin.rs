@@ -81,6 +81,35 @@ pub(crate) fn origin_note(name: &str, origin: &Origin) -> String {
     }
 }
 
+/// How a companion the agent does not see can be installed, said alike by the table and
+/// `--json`.
+#[derive(Debug, Clone)]
+pub(crate) enum Install {
+    /// The command that installs it from where it was found, with the flags kept.
+    Command(String),
+    /// It was found nowhere: the places searched.
+    Nowhere(Vec<String>),
+}
+
+/// How `c` can be installed: from where `located` says it is (its declarer's repository,
+/// an index, the catalog), else by name into the root `flags` names.
+pub(crate) fn install_for(
+    flags: Flags<'_>,
+    located: &[(&Companion, Origin)],
+    c: &Companion,
+) -> Install {
+    let by_name = || install_command(flags.target, &[c.name.as_str()]);
+    match located.iter().find(|(l, _)| l.name == c.name) {
+        Some((_, Origin::Nowhere { searched })) => Install::Nowhere(searched.clone()),
+        Some((l, o)) => Install::Command(
+            install_commands(flags, &[(l, o.clone())])
+                .pop()
+                .unwrap_or_else(by_name),
+        ),
+        None => Install::Command(by_name()),
+    }
+}
+
 /// The commands that install `missing` (grouped: catalog names together, each index's
 /// names together, each repository's skills together), with the flags `flags` keeps.
 pub(crate) fn install_commands(flags: Flags<'_>, missing: &[(&Companion, Origin)]) -> Vec<String> {

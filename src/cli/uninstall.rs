@@ -78,6 +78,8 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let mut removed = Vec::new();
     // Names that were not installed: nothing was removed for them (as `rm -f`).
     let mut skipped = Vec::new();
+    // A suggestion names every root the command reads: said once, not once per root.
+    let mut hinted: Vec<String> = Vec::new();
     for (root, name, also) in targets
         .iter()
         .zip(&also)
@@ -118,8 +120,10 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
                     name,
                     lock.skills.keys(),
                     &args.target,
-                ) {
-                    p.hint(hint);
+                ) && !hinted.contains(&hint)
+                {
+                    p.hint(&hint);
+                    hinted.push(hint);
                 }
                 "not-installed"
             }

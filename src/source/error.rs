@@ -224,6 +224,11 @@ pub enum SourceError {
     #[error(transparent)]
     Bundle(#[from] BundleError),
 
+    /// An error met once and reported again as it was (an index that could not be used is
+    /// read once per run, and each later skill that needs it fails as the first did).
+    #[error(transparent)]
+    Shared(std::sync::Arc<SourceError>),
+
     #[error("{action} `{}`: {source}", path.display())]
     Io {
         action: &'static str,
@@ -263,7 +268,7 @@ impl SourceError {
     /// Whether this is the refusal of a signature (or of its absence).
     pub fn is_signature(&self) -> bool {
         matches!(
-            self,
+            self.last_attempt(),
             SourceError::Signature { .. }
                 | SourceError::SignedSums { .. }
                 | SourceError::NoSums { .. }
@@ -286,6 +291,7 @@ impl SourceError {
     pub fn last_attempt(&self) -> &SourceError {
         match self {
             SourceError::GaveUp { source, .. } => source.last_attempt(),
+            SourceError::Shared(source) => source.last_attempt(),
             other => other,
         }
     }
@@ -326,6 +332,7 @@ impl SourceError {
             }
             SourceError::WrongCommit { .. } => "wrong-commit",
             SourceError::GaveUp { source, .. } => source.kind(),
+            SourceError::Shared(source) => source.kind(),
             SourceError::Index { .. } => "index",
             SourceError::Signature { source, .. } | SourceError::SignedSums { source, .. } => {
                 source.kind()

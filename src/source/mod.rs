@@ -407,8 +407,9 @@ pub struct Session<'p> {
     cache: Cache,
     http: Http,
     progress: &'p dyn Progress,
-    /// Indexes read in this run; `None` for one that could not be read.
-    indexes: HashMap<String, Option<RemoteIndex>>,
+    /// Indexes read in this run; for one that could not be used, why (said again to each
+    /// later skill that needs it).
+    indexes: HashMap<String, Result<RemoteIndex, std::sync::Arc<SourceError>>>,
     warnings: Vec<SourceError>,
     repos: HashMap<(String, String), CachedArchive>,
     /// Repository archives one of whose skills failed its pin: still served to the other
@@ -501,16 +502,13 @@ impl<'p> Session<'p> {
                 Err(e) => Err(e),
             };
             self.indexes
-                .insert(spec.to_string(), loaded.as_ref().ok().cloned());
-            loaded?;
+                .insert(spec.to_string(), loaded.map_err(std::sync::Arc::new));
         }
-        self.indexes
-            .get(spec)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| SourceError::Index {
-                url: spec.to_string(),
-                message: "it could not be read earlier in this run".into(),
-            })
+        match self.indexes.get(spec) {
+            Some(Ok(idx)) => Ok(idx),
+            Some(Err(e)) => Err(SourceError::Shared(e.clone())),
+            None => unreachable!("the index was read above"),
+        }
     }
 
     /// Problems that did not stop the run (an unreadable index where the embedded catalog
@@ -533,7 +531,7 @@ impl<'p> Session<'p> {
             .collect();
         if let Some(spec) = spec {
             // An index that failed earlier in this run was warned about then.
-            let failed_before = self.indexes.get(&spec).is_some_and(Option::is_none);
+            let failed_before = self.indexes.get(&spec).is_some_and(Result::is_err);
             match self.index(&spec) {
                 Ok(idx) => {
                     if let Some(entry) = idx.entry(name)

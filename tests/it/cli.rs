@@ -206,6 +206,77 @@ fn bash_completes_installed_skill_names_and_catalog_names() {
     assert!(bash_complete(&home, &["verify", "--js"]).contains(&"--json".to_string()));
 }
 
+#[cfg(unix)]
+#[test]
+fn bash_completes_the_skills_of_the_root_and_the_local_index_typed() {
+    let home = Home::new();
+    // The default root holds the embedded skill; h6 holds alpha and gamma.
+    home.cmd()
+        .args(["install", "--no-companions"])
+        .assert()
+        .success();
+    for name in ["alpha", "gamma"] {
+        let folder = home.home.path().join("src").join(name);
+        for (rel, bytes) in crate::net::skill_files(name, "1.0.0") {
+            let f = folder.join(rel);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, bytes).unwrap();
+        }
+        home.cmd()
+            .args(["install", "--no-companions", "--dir", "h6"])
+            .arg(&folder)
+            .assert()
+            .success();
+    }
+    for command in ["uninstall", "verify", "update"] {
+        let offered = bash_complete(&home, &[command, "--dir", "h6", ""]);
+        let names: Vec<&String> = offered.iter().filter(|w| !w.starts_with('-')).collect();
+        assert_eq!(names, ["alpha", "gamma"], "{command}");
+        let offered = bash_complete(&home, &[command, "--dir=h6", "g"]);
+        assert_eq!(offered, vec!["gamma"], "{command}");
+    }
+    let offered = bash_complete(&home, &["companions", "--dir", "h6", ""]);
+    assert_eq!(offered[..2], ["alpha", "gamma"], "{offered:?}");
+    // Without --dir, the default root's.
+    let offered = bash_complete(&home, &["uninstall", ""]);
+    assert!(
+        offered.contains(&"account-management".to_string())
+            && !offered.contains(&"alpha".to_string()),
+        "{offered:?}"
+    );
+
+    // A local index's names, by path or file:// URL.
+    let entries = vec![crate::net::index_entry(
+        "zeta-notes",
+        "1.0.0",
+        "zeta-notes-1.0.0.zip",
+    )];
+    std::fs::write(
+        home.home.path().join("index.json"),
+        crate::net::index(entries),
+    )
+    .unwrap();
+    let offered = bash_complete(&home, &["install", "--index", "index.json", "ze"]);
+    assert_eq!(offered, vec!["zeta-notes"]);
+    let url = format!("file://{}", home.home.path().join("index.json").display());
+    let offered = bash_complete(&home, &["install", "--index", &url, ""]);
+    assert!(offered.contains(&"zeta-notes".to_string()), "{offered:?}");
+    // An index on the network is not fetched while completing.
+    let srv = crate::net::Server::start();
+    srv.route(
+        "/index.json",
+        vec![crate::net::Reply::Body(
+            std::fs::read(home.home.path().join("index.json")).unwrap(),
+        )],
+    );
+    let offered = bash_complete(
+        &home,
+        &["install", "--index", &srv.url("/index.json"), "ze"],
+    );
+    assert!(offered.is_empty(), "{offered:?}");
+    assert_eq!(srv.hits("/index.json"), 0);
+}
+
 #[test]
 fn man_page_documents_the_commands() {
     skillpack()

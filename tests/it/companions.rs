@@ -289,3 +289,59 @@ fn the_companion_step_counts_in_words_that_agree_with_the_number() {
         "{two}"
     );
 }
+
+/// The `install` command of companion `name` in a `--json` list, split as a shell would;
+/// `None` when it is null.
+fn json_install(list: &serde_json::Value, name: &str) -> Option<Vec<String>> {
+    let c = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {list}"));
+    c["install"].as_str().map(|s| shlex::split(s).unwrap())
+}
+
+#[test]
+fn json_install_commands_are_the_ones_the_table_prints_and_work() {
+    let sb = Sandbox::new();
+    // A repository holding alpha (recommending beta, in the same repository, and ghost,
+    // found nowhere) and beta.
+    let repo = sb.tmp.path().join("upstream");
+    sb.skill(&repo.join("skills"), "alpha", &["beta", "ghost"]);
+    sb.skill(&repo.join("skills"), "beta", &[]);
+    crate::net::git(&repo, &["init", "-q", "-b", "main"]);
+    crate::net::git(&repo, &["add", "-A"]);
+    crate::net::git(&repo, &["commit", "-q", "-m", "skills"]);
+    let url = format!("file://{}", repo.display());
+    let h4 = sb.tmp.path().join("h4");
+    let h4s = h4.to_str().unwrap();
+    let installed = sb.json(&["install", &url, "--skill", "alpha", "--dir", h4s]);
+    let beta = json_install(&installed["companions"], "beta").expect("a command for beta");
+    assert!(beta.contains(&"--dir".to_string()), "{beta:?}");
+    assert_eq!(json_install(&installed["companions"], "ghost"), None);
+
+    let v = sb.json(&["companions", "alpha", "--dir", h4s]);
+    let list = &v["companions"];
+    let ghost = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ghost");
+    let searched = ghost.unwrap()["searched"].as_array().expect("searched");
+    assert!(!searched.is_empty(), "{v}");
+    assert_eq!(json_install(list, "ghost"), None);
+    let cmd = json_install(list, "beta").expect("a command for beta");
+    assert_eq!(cmd, beta);
+    let text = sb
+        .cmd()
+        .args(["companions", "alpha", "--dir", h4s])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(shown.contains(&cmd[2]), "{shown}");
+    sb.cmd().args(&cmd[1..]).assert().success();
+    assert!(h4.join("beta/SKILL.md").is_file());
+    let v = sb.json(&["companions", "alpha", "--dir", h4s]);
+    assert_eq!(status_of(&v, "beta"), "installed");
+}

@@ -948,3 +948,30 @@ fn a_folder_that_is_not_a_skill_name_is_never_suggested_and_option_values_that_l
     assert!(fixed.status.success(), "{}", stderr(&fixed));
     assert!(home.home.path().join("-root/alpha/SKILL.md").is_file());
 }
+
+#[test]
+fn a_misspelt_name_in_several_roots_is_suggested_once_and_the_suggestion_works() {
+    let gp = net::GitProject::new();
+    let both = ["--scope", "project", "--agent", "claude-code,codex"];
+    let out = gp
+        .cmd_in(&gp.dir)
+        .args(["install", "--no-companions"])
+        .args(both)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = gp
+        .cmd_in(&gp.dir)
+        .args(["uninstall", "acount-management"])
+        .args(both)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("hint:").count(), 1, "{err}");
+    let cmd = &hinted(&out)[0];
+    let fixed = gp.cmd_in(&gp.dir).args(&cmd[1..]).output().unwrap();
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert!(!gp.dir.join(".claude/skills/account-management").exists());
+    assert!(!gp.dir.join(".agents/skills/account-management").exists());
+}

@@ -1070,3 +1070,146 @@ fn the_restore_hint_of_a_skill_a_key_verified_names_that_key_and_works() {
     assert!(c.output().unwrap().status.success());
     assert_eq!(s.lock()["skills"]["demo-skill"]["key"], key.public.as_str());
 }
+
+/// The command in backticks on the `hint:` line of `out`, split as a shell would.
+fn hinted_words(out: &Output) -> Vec<String> {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint in:\n{err}"));
+    let cmd = line.split('`').nth(1).unwrap_or_else(|| panic!("{line}"));
+    let words = shlex::split(cmd).unwrap();
+    assert_eq!(words[0], "skillpack", "{line}");
+    words
+}
+
+#[test]
+fn a_suggested_name_keeps_the_trusted_key_and_the_limits() {
+    let s = Signed::new();
+    let key = s.key_new("keys", None);
+    let other = s.key_new("other", None);
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    let index = s.serve(&[]);
+    let proj = s.project("proj");
+    let key_file = key.public_file.to_string_lossy().into_owned();
+    let out = s.run_in(
+        &proj,
+        &[
+            "install",
+            "demo-skil",
+            "--index",
+            &index,
+            "--trusted-key",
+            &key_file,
+            "--agent",
+            "codex,gemini-cli",
+            "--scope",
+            "project",
+            "--max-files",
+            "500",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let words = hinted_words(&out);
+    assert_eq!(words[1..3], ["install", "demo-skill"], "{words:?}");
+    assert!(
+        words.windows(2).any(|w| w == ["--max-files", "500"]),
+        "{words:?}"
+    );
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+
+    // Signed by another key, the index is refused by the suggested command too.
+    assert!(s.pack(Some(&other.secret), None).status.success());
+    s.serve(&[]);
+    let out = s.run_in(&proj, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&other.id), "{}", text(&out));
+    assert!(!s.work().join("proj/.agents/skills/demo-skill").exists());
+
+    // Signed by the trusted key, it installs and records that key.
+    assert!(s.pack(Some(&key.secret), None).status.success());
+    s.serve(&[]);
+    let out = s.run_in(&proj, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let lock = std::fs::read_to_string(proj.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("key = \"{}\"", key.public)),
+        "{lock}"
+    );
+}
+
+#[test]
+fn an_index_refused_for_one_skill_is_refused_alike_for_the_next() {
+    let s = Signed::new();
+    let signer = s.key_new("signer", None);
+    let wrong = s.key_new("wrong", None);
+    let other = s.work().join("src/other-skill");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(
+        other.join("SKILL.md"),
+        "---\nname: other-skill\ndescription: Another skill for the signature tests.\nmetadata:\n  version: 1.0.0\n---\n# Other\n",
+    )
+    .unwrap();
+    let pack = |key: &Path| {
+        let out = s
+            .cmd()
+            .args([
+                "pack",
+                "src/demo-skill",
+                "src/other-skill",
+                "--out",
+                "dist",
+                "--sign",
+            ])
+            .arg(key)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    pack(&signer.secret);
+    let index = s.serve(&[]);
+    // Both installed without a key: nothing recorded that the update must keep.
+    let out = s
+        .cmd()
+        .args([
+            "install",
+            "demo-skill",
+            "other-skill",
+            "--no-companions",
+            "--index",
+            &index,
+        ])
+        .arg("--dir")
+        .arg(s.home.root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = s.update(&[&wrong.public]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skills = json["skills"].as_array().unwrap();
+    assert_eq!(skills.len(), 2, "{json}");
+    for skill in skills {
+        let error = &skill["error"];
+        assert_eq!(skill["action"], "failed", "{json}");
+        assert_eq!(error["kind"], "untrusted-key", "{json}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("signed by key ID {}", signer.id)),
+            "{message}"
+        );
+        assert!(
+            error["hint"].as_str().unwrap().contains("public key"),
+            "{json}"
+        );
+    }
+    assert_eq!(skills[0]["error"], skills[1]["error"], "{json}");
+    // The index was read once.
+    assert_eq!(
+        s.server.hits("/dist/index.json"),
+        2,
+        "one read at install, one at update"
+    );
+}

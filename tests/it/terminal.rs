@@ -228,3 +228,26 @@ fn companions_on_a_narrow_terminal_prints_each_command_whole_below_the_table() {
     let all = format!("    skillpack install {}", COMPANIONS.join(" "));
     assert!(lines.contains(&all.as_str()), "{screen}");
 }
+
+#[test]
+fn companions_on_a_narrow_terminal_prints_one_missing_command_once() {
+    let home = net::Home::new();
+    let h6 = home.home.path().join("h6");
+    fs::create_dir_all(h6.join("alpha")).unwrap();
+    fs::write(
+        h6.join("alpha/SKILL.md"),
+        "---\nname: alpha\ndescription: test skill alpha\nrecommended_skills:\n  - crm-management\n---\n# Alpha\n",
+    )
+    .unwrap();
+    let dir = h6.to_str().unwrap();
+    let mut pty = skillpack_on_pty(&home, 60, &["companions", "alpha", "--dir", dir]);
+    assert_eq!(pty.exit_code(), 0, "{}", pty.contents());
+    let screen = pty.contents();
+    println!("companions at 60 columns:\n{screen}");
+    assert!(screen.contains("install commands:"), "{screen}");
+    assert_eq!(
+        screen.matches("skillpack install crm-management").count(),
+        1,
+        "{screen}"
+    );
+}
