@@ -157,11 +157,14 @@ pub(crate) fn after_install(
         p.status(
             "Companions",
             format!(
-                "{} of {} of {owners} {} not available to {}",
+                "{} of {} of {owners} {} not available {}",
                 located.len(),
                 super::plural(list.len(), "companion"),
                 if located.len() == 1 { "is" } else { "are" },
-                agent.display_name()
+                match t.explicit {
+                    Some(dir) => format!("in {}", super::display_path(t.env, dir)),
+                    None => format!("to {}", agent.display_name()),
+                }
             ),
         );
         render_to_stderr(p, t.env, agent, &list, &declined, &notes);
