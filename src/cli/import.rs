@@ -140,7 +140,14 @@ pub(crate) fn offer(
     let mut lock = ProjectLock::default();
     add_from_roots(p, &mut lock, &targets, Some(&imported), lock_path.parent())?;
     if !imported.is_empty() {
-        lock.save(lock_path).map_err(lock_failure)?;
+        super::lock_hold::amend(&mut p.on_wait(), lock_path, |now| {
+            let now = now.get_or_insert_default();
+            for e in lock.skills.values() {
+                now.upsert(e.clone());
+            }
+            lock = now.clone();
+            Ok(true)
+        })?;
     }
     p.status(
         "Imported",

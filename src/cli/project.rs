@@ -170,23 +170,23 @@ pub(crate) fn record(
         return Ok(());
     }
     let path = lock_path(env);
-    let mut lock = ProjectLock::load(&path)
-        .map_err(lock_failure)?
-        .unwrap_or_default();
-    add_from_roots(p, &mut lock, targets, Some(names), Some(&env.project_dir()))?;
-    for e in lock.skills.values().filter(|e| names.contains(&e.name)) {
-        if let Origin::Path(at) = &e.source
-            && !at.starts_with("./")
-            && at != "."
-        {
-            p.warn(format!(
-                "{} comes from {}, outside the project: `skillpack sync` of the project's lock refuses it, so teammates cannot restore it",
-                e.name,
-                skillpack::text::escape(at)
-            ));
+    super::lock_hold::amend(&mut p.on_wait(), &path, |lock| {
+        let lock = lock.get_or_insert_default();
+        add_from_roots(p, lock, targets, Some(names), Some(&env.project_dir()))?;
+        for e in lock.skills.values().filter(|e| names.contains(&e.name)) {
+            if let Origin::Path(at) = &e.source
+                && !at.starts_with("./")
+                && at != "."
+            {
+                p.warn(format!(
+                    "{} comes from {}, outside the project: `skillpack sync` of the project's lock refuses it, so teammates cannot restore it",
+                    e.name,
+                    skillpack::text::escape(at)
+                ));
+            }
         }
-    }
-    lock.save(&path).map_err(lock_failure)?;
+        Ok(true)
+    })?;
     p.detail(format!("recorded in {}", path.display()));
     Ok(())
 }
@@ -240,18 +240,16 @@ pub(crate) fn say_moved<'r>(
 
 /// After an uninstall at project scope: drops `name` for the agents of `targets`.
 pub(crate) fn forget(env: &Env, targets: &[Target], names: &[String]) -> Result<(), Failure> {
-    let path = lock_path(env);
-    let Some(mut lock) = ProjectLock::load(&path).map_err(lock_failure)? else {
-        return Ok(());
-    };
     let agents: Vec<&str> = targets.iter().flat_map(|t| t.ids()).collect();
-    let mut changed = false;
-    for name in names {
-        changed |= lock.remove(name, &agents);
-    }
-    if changed {
-        lock.save(&path).map_err(lock_failure)?;
-    }
+    // Waits for another run quietly: uninstall has said what it removed already.
+    super::lock_hold::amend(&mut |_| {}, &lock_path(env), |lock| {
+        let Some(lock) = lock else { return Ok(false) };
+        let mut changed = false;
+        for name in names {
+            changed |= lock.remove(name, &agents);
+        }
+        Ok(changed)
+    })?;
     Ok(())
 }
 

@@ -14,7 +14,6 @@ use skillpack::source::Fetched;
 use super::failure::install_failure_in;
 use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
-use super::project::lock_failure;
 use super::sync_args::{RootWork, SyncArgs};
 use super::sync_check::{describe, lock_path_for, shown_path};
 use super::sync_fetch::{Scratch, index_of, probe};
@@ -207,24 +206,30 @@ pub(crate) fn apply(
     // A key that verified a skill the lock has no key for is recorded in the project's
     // lock, as install does, so that the lock and every folder's record agree.
     if args.lock.is_none() && !signed.is_empty() {
-        let mut lock = lock.clone();
-        for (name, key) in &signed {
-            if let Some(e) = lock.skills.get_mut(name) {
-                e.key = Some(key.clone());
+        // Read again, held until saved, so that entries other runs locked meanwhile stay.
+        let saved = super::lock_hold::amend(&mut p.on_wait(), &lock_path_for(args, env), |now| {
+            let Some(now) = now else { return Ok(false) };
+            for (name, key) in &signed {
+                if let Some(e) = now.skills.get_mut(name)
+                    && lock.skills.get(name) == Some(e)
+                {
+                    e.key = Some(key.clone());
+                }
             }
-        }
-        match lock.save(&lock_path_for(args, env)) {
-            Ok(()) => p.detail(format!(
+            Ok(true)
+        });
+        match saved {
+            Ok(_) => p.detail(format!(
                 "recorded the signing key of {} in {shown}",
                 signed.keys().cloned().collect::<Vec<_>>().join(", ")
             )),
-            Err(e) => {
+            Err(f) => {
                 failed += fail(
                     p,
                     &mut results,
                     signed.keys().next().map_or("", |n| n),
                     &work[0].target.root,
-                    lock_failure(e),
+                    f,
                 )
             }
         }

@@ -555,6 +555,71 @@ impl ProjectLock {
     }
 }
 
+/// An exclusive hold on one `skillpack.lock`, taken before it is read and kept until what
+/// was changed in it is saved, so that concurrent runs (an install for one agent, another for
+/// a second agent) each see the others' entries. An advisory lock on a file in `dir` (the
+/// caller's own state folder, not the project) named by a digest of the lock's absolute
+/// path; released by the OS when the process exits however it exits.
+#[derive(Debug)]
+pub struct Hold {
+    _file: std::fs::File,
+}
+
+impl Hold {
+    /// Takes the hold on the lock at `lock`, calling `on_wait` once with the path of the
+    /// hold's file if another run has it, then waiting.
+    pub fn take(
+        lock: &Path,
+        dir: &Path,
+        on_wait: &mut dyn FnMut(&Path),
+    ) -> Result<Hold, ProjectError> {
+        let at = hold_path(lock, dir);
+        let io = |action, e| ProjectError::Io {
+            action,
+            path: at.clone(),
+            source: e,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io("cannot create the folder of", e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let file = options.open(&at).map_err(|e| io("cannot open", e))?;
+        if !file.metadata().map_err(|e| io("cannot open", e))?.is_file() {
+            return Err(io("cannot open", std::io::ErrorKind::InvalidInput.into()));
+        }
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait(&at);
+                file.lock().map_err(|e| io("cannot lock", e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", e)),
+        }
+        Ok(Hold { _file: file })
+    }
+}
+
+/// The file in `dir` that holds the lock at `lock`: named by a digest of its absolute path
+/// (its folder with links resolved), so every spelling of the path takes the same hold.
+pub fn hold_path(lock: &Path, dir: &Path) -> PathBuf {
+    let parent = lock
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent = std::fs::canonicalize(parent)
+        .or_else(|_| std::path::absolute(parent))
+        .unwrap_or_else(|_| parent.to_path_buf());
+    let full = parent.join(lock.file_name().unwrap_or_default());
+    let key = crate::bundle::sha256_hex(full.as_os_str().as_encoded_bytes());
+    dir.join(format!("{}.lock", &key[..32]))
+}
+
 enum ParseError {
     Newer(i64),
     Damaged(String),
