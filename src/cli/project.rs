@@ -65,6 +65,12 @@ pub(crate) fn lock_failure(e: ProjectError) -> Failure {
             "restore it from version control: `{}`",
             super::command(["git", "checkout", "--", &relative_to_cwd(path)])
         )),
+        ProjectError::NotRegular { kind, .. } => Some(match kind {
+            skillpack::install::Kind::Symlink => {
+                "skillpack reads and writes it only as a regular file: replace the link with a copy of the file it points to".into()
+            }
+            _ => "move it away; skillpack reads and writes it only as a regular file".into(),
+        }),
         _ => None,
     };
     Failure {
@@ -148,9 +154,11 @@ pub(crate) fn add_from_roots(
 
 /// Before a command that will record its changes in the project's skillpack.lock: the
 /// lock must be readable, so that a damaged one is reported before anything changes, not
-/// after the skills were installed or removed.
+/// after the skills were installed or removed. A dry run is checked too: it says what the
+/// real run would do, and that run would stop here.
 pub(crate) fn check_before(env: &Env, target: &TargetArgs, dry_run: bool) -> Result<(), Failure> {
-    if dry_run || !keeps_lock(target) {
+    let _ = dry_run;
+    if !keeps_lock(target) {
         return Ok(());
     }
     ProjectLock::load(&lock_path(env))

@@ -15,10 +15,10 @@ use super::failure::install_failure_in;
 use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
 use super::sync_args::{RootWork, SyncArgs};
-use super::sync_check::{describe, lock_path_for, shown_path};
+use super::sync_check::{describe, lock_path_for, shown_path, sync_command};
 use super::sync_fetch::{Scratch, index_of, probe};
 use super::trust::Sessions;
-use super::{CmdResult, Failure, Printer, command};
+use super::{CmdResult, Failure, Printer};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
@@ -75,8 +75,8 @@ pub(crate) fn apply(
                 );
                 p.hint(format!(
                     "`{}` removes them; `{}` reports them until then",
-                    command(["skillpack", "sync", "--force"]),
-                    command(["skillpack", "sync", "--check"])
+                    sync_command(args, Some("--force")),
+                    sync_command(args, Some("--check"))
                 ));
             }
         }
@@ -171,7 +171,7 @@ pub(crate) fn apply(
             }
             .hint(format!(
                 "`{}` overwrites it",
-                command(["skillpack", "sync", "--force"])
+                sync_command(args, Some("--force"))
             ));
             failed += fail(p, &mut results, name, &w.target.root, f);
         }

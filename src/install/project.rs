@@ -37,6 +37,12 @@ pub enum ProjectError {
     #[error("`{}` is damaged: {message}; nothing was changed", path.display())]
     Damaged { path: PathBuf, message: String },
 
+    #[error("`{}` is {}, not a regular file; nothing was changed", path.display(), kind.describe())]
+    NotRegular {
+        path: PathBuf,
+        kind: super::rootfs::Kind,
+    },
+
     #[error("`{}` was written by a newer skillpack (format version {version}; this one reads version 1): upgrade skillpack", path.display())]
     Newer { path: PathBuf, version: i64 },
 
@@ -59,6 +65,7 @@ impl ProjectError {
     pub fn kind(&self) -> &'static str {
         match self {
             ProjectError::Damaged { .. } => "lock-damaged",
+            ProjectError::NotRegular { .. } => "lock-not-regular",
             ProjectError::Newer { .. } => "lock-newer",
             ProjectError::TooLarge { .. } => "lock-too-large",
             ProjectError::Io { .. } => "io",
@@ -374,9 +381,15 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, Proj
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(match std::fs::symlink_metadata(path) {
-                Ok(m) if !m.is_file() => ProjectError::Damaged {
+                Ok(m) if !m.is_file() => ProjectError::NotRegular {
                     path: path.into(),
-                    message: "it is not a regular file".into(),
+                    kind: if m.is_symlink() {
+                        super::rootfs::Kind::Symlink
+                    } else if m.is_dir() {
+                        super::rootfs::Kind::Dir
+                    } else {
+                        super::rootfs::Kind::Special
+                    },
                 },
                 _ => io(e),
             });
@@ -413,8 +426,13 @@ impl ProjectLock {
     }
 
     fn parse(text: &str) -> Result<ProjectLock, ParseError> {
-        let raw: RawFile = toml::from_str(text)
-            .map_err(|e| ParseError::Damaged(crate::text::escape(e.message()).into_owned()))?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let message = crate::text::escape(e.message()).into_owned();
+            ParseError::Damaged(match e.span() {
+                Some(span) => format!("{}: {message}", position(text, span.start)),
+                None => message,
+            })
+        })?;
         if raw.version > 1 {
             return Err(ParseError::Newer(raw.version));
         }
@@ -618,6 +636,18 @@ pub fn hold_path(lock: &Path, dir: &Path) -> PathBuf {
     let full = parent.join(lock.file_name().unwrap_or_default());
     let key = crate::bundle::sha256_hex(full.as_os_str().as_encoded_bytes());
     dir.join(format!("{}.lock", &key[..32]))
+}
+
+/// `line L, column C` (both from 1, columns in characters) of byte `at` of `text`.
+fn position(text: &str, at: usize) -> String {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}")
 }
 
 enum ParseError {

@@ -95,3 +95,137 @@ fn installs_at_the_same_time_for_different_agents_all_reach_the_lock() {
         );
     }
 }
+
+#[test]
+fn a_dry_run_reports_a_damaged_lock_as_the_real_run_does_with_where_it_is_damaged() {
+    let p = GitProject::new();
+    write_skill(&p.dir.join("tools/demo"), "demo", "1.0.0");
+    fs::write(
+        p.dir.join("skillpack.lock"),
+        "version = 1\n\n[[skill]]\nname =\n",
+    )
+    .unwrap();
+    let install = [
+        "install",
+        "--scope",
+        "project",
+        "./tools/demo",
+        "--no-companions",
+    ];
+    let real = run(&p, &install);
+    let dry = run(&p, &[&install[..], &["--dry-run"]].concat());
+    for o in [&real, &dry] {
+        assert_eq!(o.status.code(), Some(1), "{}", text(o));
+        assert!(
+            text(o).contains("is damaged: line 4, column 7"),
+            "{}",
+            text(o)
+        );
+        assert!(!text(o).contains("Up to date"), "{}", text(o));
+    }
+    assert!(!p.dir.join(".claude/skills/demo").exists());
+}
+
+/// The command between the backticks after `before` in `out`.
+fn hinted<'o>(out: &'o str, before: &str) -> &'o str {
+    let at = out
+        .find(before)
+        .unwrap_or_else(|| panic!("no {before}: {out}"))
+        + before.len();
+    let rest = &out[at..];
+    let start = rest.find('`').unwrap() + 1;
+    let end = start + rest[start..].find('`').unwrap();
+    &rest[start..end]
+}
+
+#[test]
+fn sync_check_of_a_named_lock_hints_at_syncing_that_lock() {
+    let p = GitProject::new();
+    write_skill(&p.dir.join("tools/demo"), "demo", "1.0.0");
+    ok(
+        &p,
+        &[
+            "install",
+            "--scope",
+            "user",
+            "--agent",
+            "claude-code",
+            "./tools/demo",
+            "--no-companions",
+        ],
+    );
+    let out = p
+        .cmd_in(&p.dir)
+        .args(["lock", "export", "--scope", "user"])
+        .output()
+        .unwrap();
+    fs::write(p.dir.join("my skills.lock"), &out.stdout).unwrap();
+    let copy = p.h.home.path().join(".claude/skills/demo");
+    fs::write(copy.join("extra.txt"), "mine\n").unwrap();
+    for format in ["human", "github"] {
+        let o = run(
+            &p,
+            &[
+                "sync",
+                "--check",
+                "--lock",
+                "my skills.lock",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let out = text(&o);
+        assert_eq!(
+            hinted(&out, "difference(s) from"),
+            "skillpack sync --lock 'my skills.lock' --force",
+            "{out}"
+        );
+    }
+    let o = run(&p, &["sync", "--check", "--lock", "my skills.lock"]);
+    let cmd = net::shell_words(hinted(&text(&o), "difference(s) from"));
+    ok(&p, &cmd[1..].iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!copy.join("extra.txt").exists());
+    ok(&p, &["sync", "--check", "--lock", "my skills.lock"]);
+}
+
+#[test]
+fn sync_lock_says_what_the_named_file_should_be() {
+    let p = GitProject::new();
+    let o = run(&p, &["sync", "--lock", "gone.lock"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("`skillpack lock export --scope user > gone.lock`"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("--scope project"), "{}", text(&o));
+    let o = run(&p, &["sync", "--lock", "-"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("pass a regular file"), "{}", text(&o));
+    assert!(!text(&o).contains("there is no"), "{}", text(&o));
+    #[cfg(unix)]
+    {
+        let made = std::process::Command::new("mkfifo")
+            .arg(p.dir.join("pipe.lock"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let o = run(&p, &["sync", "--lock", "pipe.lock"]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains("pass a regular file"), "{}", text(&o));
+        assert!(!text(&o).contains("git checkout"), "{}", text(&o));
+        // The project's own lock as a link: called a link, not damaged.
+        fs::write(p.h.home.path().join("elsewhere.lock"), "version = 1\n").unwrap();
+        std::os::unix::fs::symlink(
+            p.h.home.path().join("elsewhere.lock"),
+            p.dir.join("skillpack.lock"),
+        )
+        .unwrap();
+        let o = run(&p, &["sync"]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains("is a symbolic link"), "{}", text(&o));
+        assert!(!text(&o).contains("damaged"), "{}", text(&o));
+        assert!(!text(&o).contains("git checkout"), "{}", text(&o));
+    }
+}
