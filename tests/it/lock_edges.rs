@@ -229,3 +229,44 @@ fn sync_lock_says_what_the_named_file_should_be() {
         assert!(!text(&o).contains("git checkout"), "{}", text(&o));
     }
 }
+
+#[test]
+fn a_skill_resolved_through_an_index_is_locked_with_that_index_and_synced_from_it() {
+    let p = GitProject::new();
+    let entry = net::index_entry("remote", "1.0.0", "remote-1.0.0.zip");
+    p.srv.route(
+        "/index.json",
+        vec![net::Reply::Body(net::index(vec![entry]))],
+    );
+    p.srv.route(
+        "/remote-1.0.0.zip",
+        vec![net::Reply::Body(net::skill_zip("remote", "1.0.0"))],
+    );
+    let url = p.srv.url("/index.json");
+    ok(
+        &p,
+        &[
+            "install",
+            "--scope",
+            "project",
+            "remote",
+            "--index",
+            &url,
+            "--no-companions",
+        ],
+    );
+    let lock = fs::read_to_string(p.dir.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("source = \"index:{url}\"")),
+        "{lock}"
+    );
+    // A teammate's clone: no copy, no cache, no --index.
+    fs::remove_dir_all(p.dir.join(".claude")).unwrap();
+    fs::remove_dir_all(p.h.cache.path()).unwrap();
+    fs::create_dir(p.h.cache.path()).unwrap();
+    let before = p.srv.hits("/remote-1.0.0.zip");
+    ok(&p, &["sync"]);
+    assert!(p.dir.join(".claude/skills/remote/SKILL.md").is_file());
+    assert_eq!(p.srv.hits("/remote-1.0.0.zip"), before + 1);
+    ok(&p, &["sync", "--check"]);
+}
