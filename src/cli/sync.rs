@@ -106,7 +106,10 @@ pub(crate) fn run(p: &Printer, mut args: SyncArgs) -> CmdResult {
             .hint("remove --from to sync it"));
         }
         None => match super::import::offer(p, &env, &args, &path, &mut sessions)? {
-            Some(lock) => lock,
+            Some(lock) => {
+                args.imported = true;
+                lock
+            }
             None => {
                 let there_is_none =
                     Failure::new(format!("there is no {}", display_path(&env, &path)));

@@ -64,7 +64,10 @@ pub(crate) fn apply(
                 skills.len()
             );
             if kept.is_empty() {
-                p.status("Up to date", format!("{installed}; nothing to do"));
+                // Right after an import, which said what it installed, there is nothing to add.
+                if !args.imported {
+                    p.status("Up to date", format!("{installed}; nothing to do"));
+                }
             } else {
                 p.status(
                     "Kept",

@@ -270,3 +270,103 @@ fn a_skill_resolved_through_an_index_is_locked_with_that_index_and_synced_from_i
     assert_eq!(p.srv.hits("/remote-1.0.0.zip"), before + 1);
     ok(&p, &["sync", "--check"]);
 }
+
+/// The `computedHash` the `skills` CLI records for the small skill `name` 1.0.0.
+fn computed_hash(name: &str) -> String {
+    use sha2::Digest;
+    let mut files = net::skill_files(name, "1.0.0");
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut h = sha2::Sha256::new();
+    for (f, d) in &files {
+        h.update(f.as_bytes());
+        h.update(d);
+    }
+    hex::encode(h.finalize())
+}
+
+fn write_skills_lock(p: &GitProject, skills: serde_json::Value) {
+    let lock = serde_json::json!({"version": 1, "skills": skills});
+    fs::write(
+        p.dir.join("skills-lock.json"),
+        serde_json::to_vec_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn an_import_replaces_the_skills_cli_link_to_its_own_copy_only_with_force() {
+    let p = GitProject::new();
+    net::serve_acme_skills(
+        &p.srv,
+        &["main"],
+        "1111111111111111111111111111111111111111",
+    );
+    write_skills_lock(
+        &p,
+        serde_json::json!({"alpha": {"source": "acme/skills", "sourceType": "github",
+            "ref": "main", "skillPath": "skills/alpha/SKILL.md",
+            "computedHash": computed_hash("alpha")}}),
+    );
+    // The `skills` CLI's layout: one copy, a link to it in Claude Code's folder.
+    write_skill(&p.dir.join(".agents/skills/alpha"), "alpha", "1.0.0");
+    fs::create_dir_all(p.dir.join(".claude/skills")).unwrap();
+    let link = p.dir.join(".claude/skills/alpha");
+    std::os::unix::fs::symlink("../../.agents/skills/alpha", &link).unwrap();
+
+    let o = run(&p, &["sync", "--from", "skills-lock.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("the `skills` CLI's layout"), "{out}");
+    assert!(
+        out.contains("`skillpack sync --from skills-lock.json --force` replaces the link"),
+        "{out}"
+    );
+    assert!(
+        out.contains("alpha: `skillpack install --scope project acme/skills/skills/alpha@main --agent claude-code`"),
+        "{out}"
+    );
+    assert!(out.contains("skillpack.lock was not written"), "{out}");
+    assert!(!out.contains("Imported"), "{out}");
+    assert!(!p.dir.join("skillpack.lock").exists());
+    assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+
+    let o = run(&p, &["sync", "--from", "skills-lock.json", "--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("Up to date"), "{}", text(&o));
+    assert!(fs::symlink_metadata(&link).unwrap().is_dir());
+    assert!(link.join("SKILL.md").is_file());
+    assert!(p.dir.join(".agents/skills/alpha/SKILL.md").is_file());
+    assert_eq!(locked_names(&p), ["alpha"]);
+    ok(&p, &["sync", "--check"]);
+}
+
+#[test]
+fn import_refusals_name_their_entry_and_a_bad_skill_path_is_called_that() {
+    let p = GitProject::new();
+    write_skills_lock(
+        &p,
+        serde_json::json!({
+            "beta": {"source": "acme/skills", "sourceType": "github",
+                     "computedHash": computed_hash("beta")},
+            "gamma": {"source": "acme/skills", "sourceType": "github",
+                      "skillPath": "../x/SKILL.md", "computedHash": computed_hash("gamma")}}),
+    );
+    let o = run(&p, &["sync", "--from", "skills-lock.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("not imported: beta: "), "{out}");
+    assert!(
+        out.contains("not imported: gamma: its skillPath `../x/SKILL.md`"),
+        "{out}"
+    );
+    assert!(!out.contains("from a repository only"), "{out}");
+    assert!(out.contains("none of the 2 entries"), "{out}");
+    assert!(
+        out.contains(
+            "beta: `skillpack install --scope project acme/skills --skill beta --agent claude-code`"
+        ),
+        "{out}"
+    );
+    assert!(!p.dir.join("skillpack.lock").exists());
+}
