@@ -64,8 +64,8 @@ pub enum ProjectError {
 impl ProjectError {
     pub fn kind(&self) -> &'static str {
         match self {
-            ProjectError::Damaged { .. } => "lock-damaged",
-            ProjectError::NotRegular { .. } => "lock-not-regular",
+            // Unreadable as a lock, as a damaged one is; the message says what stands there.
+            ProjectError::Damaged { .. } | ProjectError::NotRegular { .. } => "lock-damaged",
             ProjectError::Newer { .. } => "lock-newer",
             ProjectError::TooLarge { .. } => "lock-too-large",
             ProjectError::Io { .. } => "io",
