@@ -16,6 +16,7 @@ pub(crate) mod install;
 pub(crate) mod install_args;
 pub(crate) mod key;
 pub(crate) mod list;
+pub(crate) mod lock_hold;
 pub(crate) mod man;
 pub(crate) mod offer;
 pub(crate) mod origin;

@@ -65,6 +65,12 @@ pub(crate) fn lock_failure(e: ProjectError) -> Failure {
             "restore it from version control: `{}`",
             super::command(["git", "checkout", "--", &relative_to_cwd(path)])
         )),
+        ProjectError::NotRegular { kind, .. } => Some(match kind {
+            skillpack::install::Kind::Symlink => {
+                "skillpack reads and writes it only as a regular file: replace the link with a copy of the file it points to".into()
+            }
+            _ => "move it away; skillpack reads and writes it only as a regular file".into(),
+        }),
         _ => None,
     };
     Failure {
@@ -148,9 +154,11 @@ pub(crate) fn add_from_roots(
 
 /// Before a command that will record its changes in the project's skillpack.lock: the
 /// lock must be readable, so that a damaged one is reported before anything changes, not
-/// after the skills were installed or removed.
+/// after the skills were installed or removed. A dry run is checked too: it says what the
+/// real run would do, and that run would stop here.
 pub(crate) fn check_before(env: &Env, target: &TargetArgs, dry_run: bool) -> Result<(), Failure> {
-    if dry_run || !keeps_lock(target) {
+    let _ = dry_run;
+    if !keeps_lock(target) {
         return Ok(());
     }
     ProjectLock::load(&lock_path(env))
@@ -170,23 +178,23 @@ pub(crate) fn record(
         return Ok(());
     }
     let path = lock_path(env);
-    let mut lock = ProjectLock::load(&path)
-        .map_err(lock_failure)?
-        .unwrap_or_default();
-    add_from_roots(p, &mut lock, targets, Some(names), Some(&env.project_dir()))?;
-    for e in lock.skills.values().filter(|e| names.contains(&e.name)) {
-        if let Origin::Path(at) = &e.source
-            && !at.starts_with("./")
-            && at != "."
-        {
-            p.warn(format!(
-                "{} comes from {}, outside the project: `skillpack sync` of the project's lock refuses it, so teammates cannot restore it",
-                e.name,
-                skillpack::text::escape(at)
-            ));
+    super::lock_hold::amend(&mut p.on_wait(), &path, |lock| {
+        let lock = lock.get_or_insert_default();
+        add_from_roots(p, lock, targets, Some(names), Some(&env.project_dir()))?;
+        for e in lock.skills.values().filter(|e| names.contains(&e.name)) {
+            if let Origin::Path(at) = &e.source
+                && !at.starts_with("./")
+                && at != "."
+            {
+                p.warn(format!(
+                    "{} comes from {}, outside the project: `skillpack sync` of the project's lock refuses it, so teammates cannot restore it",
+                    e.name,
+                    skillpack::text::escape(at)
+                ));
+            }
         }
-    }
-    lock.save(&path).map_err(lock_failure)?;
+        Ok(true)
+    })?;
     p.detail(format!("recorded in {}", path.display()));
     Ok(())
 }
@@ -240,18 +248,16 @@ pub(crate) fn say_moved<'r>(
 
 /// After an uninstall at project scope: drops `name` for the agents of `targets`.
 pub(crate) fn forget(env: &Env, targets: &[Target], names: &[String]) -> Result<(), Failure> {
-    let path = lock_path(env);
-    let Some(mut lock) = ProjectLock::load(&path).map_err(lock_failure)? else {
-        return Ok(());
-    };
     let agents: Vec<&str> = targets.iter().flat_map(|t| t.ids()).collect();
-    let mut changed = false;
-    for name in names {
-        changed |= lock.remove(name, &agents);
-    }
-    if changed {
-        lock.save(&path).map_err(lock_failure)?;
-    }
+    // Waits for another run quietly: uninstall has said what it removed already.
+    super::lock_hold::amend(&mut |_| {}, &lock_path(env), |lock| {
+        let Some(lock) = lock else { return Ok(false) };
+        let mut changed = false;
+        for name in names {
+            changed |= lock.remove(name, &agents);
+        }
+        Ok(changed)
+    })?;
     Ok(())
 }
 

@@ -48,6 +48,10 @@ Examples:
   skillpack sync --from skills-lock.json         import the lock of the `skills` CLI
   skillpack sync --lock ~/dotfiles/skills.lock   into the folders its scope names";
 
+/// What --lock takes.
+const LOCK_HINT: &str =
+    "pass a regular file, such as one `skillpack lock export --scope user > FILE` wrote";
+
 /// The skills folders `lock` is synced into: --scope when given; else the scope a lock the
 /// user named says. A project's own lock always restores into the project: one that a
 /// repository brought along does not choose the user's folders.
@@ -79,7 +83,20 @@ pub(crate) fn run(p: &Printer, mut args: SyncArgs) -> CmdResult {
         .unwrap_or_else(|| env.cwd.clone());
     let transfer = Transfer::new(p);
     let mut sessions = Sessions::new(&env, &args.fetch, &transfer);
-    let lock = match ProjectLock::load(&path).map_err(lock_failure)? {
+    if args.lock.as_ref().is_some_and(|f| f.as_os_str() == "-") {
+        return Err(
+            Failure::usage("--lock names a file; `-` (standard input) is not read").hint(LOCK_HINT),
+        );
+    }
+    let loaded = ProjectLock::load(&path).map_err(|e| match (&args.lock, &e) {
+        // The user's own file: one skillpack can read again, never a pipe or a link.
+        (Some(_), skillpack::install::project::ProjectError::NotRegular { .. }) => Failure {
+            hint: Some(LOCK_HINT.into()),
+            ..lock_failure(e)
+        },
+        _ => lock_failure(e),
+    })?;
+    let lock = match loaded {
         Some(lock) if args.from.is_none() => lock,
         Some(_) => {
             return Err(Failure::usage(format!(
@@ -89,11 +106,23 @@ pub(crate) fn run(p: &Printer, mut args: SyncArgs) -> CmdResult {
             .hint("remove --from to sync it"));
         }
         None => match super::import::offer(p, &env, &args, &path, &mut sessions)? {
-            Some(lock) => lock,
+            Some(lock) => {
+                args.imported = true;
+                lock
+            }
             None => {
-                return Err(Failure::new(format!("there is no {}", display_path(&env, &path))).hint(
-                    "`skillpack install --scope project SOURCE` creates it; `skillpack lock export --scope project > skillpack.lock` writes one from what is installed",
-                ));
+                let there_is_none =
+                    Failure::new(format!("there is no {}", display_path(&env, &path)));
+                return Err(match &args.lock {
+                    Some(f) => there_is_none.hint(format!(
+                        "`{} > {}` writes one from the skills installed in your folders",
+                        super::command(["skillpack", "lock", "export", "--scope", "user"]),
+                        super::command([f.to_string_lossy().as_ref()])
+                    )),
+                    None => there_is_none.hint(
+                        "`skillpack install --scope project SOURCE` creates it; `skillpack lock export --scope project > skillpack.lock` writes one from what is installed",
+                    ),
+                });
             }
         },
     };

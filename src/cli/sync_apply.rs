@@ -14,12 +14,11 @@ use skillpack::source::Fetched;
 use super::failure::install_failure_in;
 use super::fetch::install_options;
 use super::pipeline::{render, run_pipeline};
-use super::project::lock_failure;
 use super::sync_args::{RootWork, SyncArgs};
-use super::sync_check::{describe, lock_path_for, shown_path};
+use super::sync_check::{describe, lock_path_for, shown_path, sync_command};
 use super::sync_fetch::{Scratch, index_of, probe};
 use super::trust::Sessions;
-use super::{CmdResult, Failure, Printer, command};
+use super::{CmdResult, Failure, Printer};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
@@ -65,7 +64,10 @@ pub(crate) fn apply(
                 skills.len()
             );
             if kept.is_empty() {
-                p.status("Up to date", format!("{installed}; nothing to do"));
+                // Right after an import, which said what it installed, there is nothing to add.
+                if !args.imported {
+                    p.status("Up to date", format!("{installed}; nothing to do"));
+                }
             } else {
                 p.status(
                     "Kept",
@@ -76,8 +78,8 @@ pub(crate) fn apply(
                 );
                 p.hint(format!(
                     "`{}` removes them; `{}` reports them until then",
-                    command(["skillpack", "sync", "--force"]),
-                    command(["skillpack", "sync", "--check"])
+                    sync_command(args, Some("--force")),
+                    sync_command(args, Some("--check"))
                 ));
             }
         }
@@ -172,7 +174,7 @@ pub(crate) fn apply(
             }
             .hint(format!(
                 "`{}` overwrites it",
-                command(["skillpack", "sync", "--force"])
+                sync_command(args, Some("--force"))
             ));
             failed += fail(p, &mut results, name, &w.target.root, f);
         }
@@ -207,24 +209,30 @@ pub(crate) fn apply(
     // A key that verified a skill the lock has no key for is recorded in the project's
     // lock, as install does, so that the lock and every folder's record agree.
     if args.lock.is_none() && !signed.is_empty() {
-        let mut lock = lock.clone();
-        for (name, key) in &signed {
-            if let Some(e) = lock.skills.get_mut(name) {
-                e.key = Some(key.clone());
+        // Read again, held until saved, so that entries other runs locked meanwhile stay.
+        let saved = super::lock_hold::amend(&mut p.on_wait(), &lock_path_for(args, env), |now| {
+            let Some(now) = now else { return Ok(false) };
+            for (name, key) in &signed {
+                if let Some(e) = now.skills.get_mut(name)
+                    && lock.skills.get(name) == Some(e)
+                {
+                    e.key = Some(key.clone());
+                }
             }
-        }
-        match lock.save(&lock_path_for(args, env)) {
-            Ok(()) => p.detail(format!(
+            Ok(true)
+        });
+        match saved {
+            Ok(_) => p.detail(format!(
                 "recorded the signing key of {} in {shown}",
                 signed.keys().cloned().collect::<Vec<_>>().join(", ")
             )),
-            Err(e) => {
+            Err(f) => {
                 failed += fail(
                     p,
                     &mut results,
                     signed.keys().next().map_or("", |n| n),
                     &work[0].target.root,
-                    lock_failure(e),
+                    f,
                 )
             }
         }

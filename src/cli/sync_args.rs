@@ -54,6 +54,10 @@ pub struct SyncArgs {
 
     #[command(flatten)]
     pub fetch: FetchArgs,
+
+    /// Set once this run imported skills-lock.json (which said what it installed).
+    #[arg(skip)]
+    pub imported: bool,
 }
 
 /// One root, the locked skills it should hold, and what sync does there.

@@ -146,14 +146,34 @@ pub(crate) fn check(
         p.hint(format!(
             "{} difference(s) from {shown}; {}",
             found.len(),
-            remedy(work, &found)
+            remedy(args, work, &found)
         ));
     }
     Ok(ExitCode::FAILURE)
 }
 
+/// The `skillpack sync` of the same lock and folders as this run (its --lock and --scope),
+/// with `extra` (`--force`, `--check`).
+pub(crate) fn sync_command(args: &SyncArgs, extra: Option<&str>) -> String {
+    let lock = args.lock.as_ref().map(|f| f.to_string_lossy().into_owned());
+    let scope = args.scope.map(|s| skillpack::agents::Scope::from(s).id());
+    let mut words = vec!["skillpack", "sync"];
+    if let Some(f) = &lock {
+        words.extend(["--lock", f.as_str()]);
+    }
+    if let Some(s) = scope {
+        words.extend(["--scope", s]);
+    }
+    words.extend(extra);
+    command(words)
+}
+
 /// What would make the skills as locked again, by the kinds of difference `found`.
-fn remedy(work: &[RootWork<'_>], found: &[(String, String, &'static str)]) -> String {
+fn remedy(
+    args: &SyncArgs,
+    work: &[RootWork<'_>],
+    found: &[(String, String, &'static str)],
+) -> String {
     let names = |kinds: &[&str]| {
         let mut n: Vec<&str> = found
             .iter()
@@ -191,13 +211,13 @@ fn remedy(work: &[RootWork<'_>], found: &[(String, String, &'static str)]) -> St
         forced.dedup();
         said.push(format!(
             "`{}` restores {}, overwriting local changes (plain sync keeps them)",
-            command(["skillpack", "sync", "--force"]),
+            sync_command(args, Some("--force")),
             forced.join(", ")
         ));
     } else if rest {
         said.push(format!(
             "`{}` restores the locked skills",
-            command(["skillpack", "sync"])
+            sync_command(args, None)
         ));
     }
     said.join("; ")

@@ -66,7 +66,8 @@ pub(crate) fn run(
     let mut results = Vec::new();
     let mut rows = Vec::new();
     let mut failed = false;
-    let mut changed = false;
+    // The entries rewritten, saved into the lock as it is then.
+    let mut changed = std::collections::BTreeSet::new();
     for name in &names {
         let entry = lock.skills[name].clone();
         let record = match install::update::locked_record(&entry, &base) {
@@ -165,7 +166,7 @@ pub(crate) fn run(
                     if let Some(c) = renewed.commit() {
                         e.commit = Some(c.to_string());
                     }
-                    changed = true;
+                    changed.insert(name.clone());
                     renewed.say_key(p, name, entry.key.as_deref());
                 }
                 let here = roots.iter().zip(&views).find_map(|(t, v)| {
@@ -243,7 +244,7 @@ pub(crate) fn run(
                         render(p, env, report, ids);
                     }
                     lock.skills.insert(name.clone(), *new);
-                    changed = true;
+                    changed.insert(name.clone());
                 }
             }
             Err(f) => {
@@ -253,8 +254,18 @@ pub(crate) fn run(
             }
         }
     }
-    if changed {
-        lock.save(&path).map_err(lock_failure)?;
+    if !changed.is_empty() {
+        // Read again, held until saved: what other runs locked meanwhile is kept, and an
+        // entry removed meanwhile stays removed.
+        super::lock_hold::amend(&mut p.on_wait(), &path, |now| {
+            let Some(now) = now else { return Ok(false) };
+            for name in &changed {
+                if let (Some(slot), Some(new)) = (now.skills.get_mut(name), lock.skills.get(name)) {
+                    *slot = new.clone();
+                }
+            }
+            Ok(true)
+        })?;
         p.detail(format!("recorded in {}", path.display()));
     }
     if args.dry_run && !rows.is_empty() {

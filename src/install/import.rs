@@ -80,6 +80,8 @@ pub enum Plan {
     },
     /// Not something skillpack can reproduce: why.
     Unsupported(String),
+    /// A `skillPath` that does not name a folder inside the repository: why.
+    BadPath(String),
 }
 
 /// The plan for `entry`. `skillPath` names the skill's `SKILL.md` in the repository.
@@ -94,7 +96,10 @@ pub fn plan(entry: &Entry) -> Plan {
         .as_deref()
         .is_some_and(|f| f.split('/').any(|s| s == ".." || s == "." || s.is_empty()))
     {
-        return Plan::Unsupported("its skillPath leaves the repository".into());
+        return Plan::BadPath(format!(
+            "its skillPath `{}` is not a path inside the repository (no `.` or `..` segment)",
+            crate::text::escape(entry.skill_path.as_deref().unwrap_or_default())
+        ));
     }
     let reference = entry
         .reference
@@ -274,6 +279,45 @@ pub fn existing(root: &Root, name: &str, limits: &Limits) -> Result<Existing, In
     }
 }
 
+/// Whether `<root>/<name>` is a link to `copy` (the `skills` CLI's layout: one copy in
+/// `.agents/skills/<name>`, a relative link to it in every other agent's folder). The link
+/// is read without being followed and its target resolved by its text alone; `copy` must
+/// be a real folder, not a link itself.
+pub fn links_to(root: &Root, name: &str, copy: &Path) -> Result<bool, InstallError> {
+    let Some(dir) = root.open_dir(false)? else {
+        return Ok(false);
+    };
+    let Ok(target) = dir.read_link(name) else {
+        return Ok(false);
+    };
+    let resolved = crate::paths::lexical(&root.dir.join(target));
+    let real_copy = std::fs::symlink_metadata(copy).is_ok_and(|m| m.is_dir());
+    Ok(real_copy && resolved == crate::paths::lexical(copy))
+}
+
+/// Removes the link `<root>/<name>` (never what it leads to); a folder put there meanwhile
+/// is not removed.
+pub fn remove_link(root: &Root, name: &str) -> Result<(), InstallError> {
+    let path = root.skill_dir(name);
+    let dir = root.open_dir(false)?.ok_or_else(|| {
+        InstallError::io(
+            "cannot open",
+            &root.dir,
+            std::io::ErrorKind::NotFound.into(),
+        )
+    })?;
+    match rootfs::kind(&dir, name, &root.dir)? {
+        Some(Kind::Symlink) => dir
+            .remove_file(name)
+            .map_err(|e| InstallError::io("cannot remove", &path, e)),
+        _ => Err(InstallError::io(
+            "cannot remove",
+            &path,
+            std::io::ErrorKind::InvalidInput.into(),
+        )),
+    }
+}
+
 /// The `computedHash` of the opened folder `top`; `None` when it holds a link or a special
 /// file (which that tool would not have made for a copied skill), cannot be read, or passes
 /// `limits`.
@@ -411,7 +455,7 @@ mod tests {
         ));
         assert!(matches!(
             plan(&e("github", "acme/skills", Some("../x/SKILL.md"))),
-            Plan::Unsupported(_)
+            Plan::BadPath(_)
         ));
         assert!(matches!(
             plan(&e("git", "https://example.com/r.git", None)),

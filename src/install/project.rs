@@ -37,6 +37,12 @@ pub enum ProjectError {
     #[error("`{}` is damaged: {message}; nothing was changed", path.display())]
     Damaged { path: PathBuf, message: String },
 
+    #[error("`{}` is {}, not a regular file; nothing was changed", path.display(), kind.describe())]
+    NotRegular {
+        path: PathBuf,
+        kind: super::rootfs::Kind,
+    },
+
     #[error("`{}` was written by a newer skillpack (format version {version}; this one reads version 1): upgrade skillpack", path.display())]
     Newer { path: PathBuf, version: i64 },
 
@@ -58,7 +64,8 @@ pub enum ProjectError {
 impl ProjectError {
     pub fn kind(&self) -> &'static str {
         match self {
-            ProjectError::Damaged { .. } => "lock-damaged",
+            // Unreadable as a lock, as a damaged one is; the message says what stands there.
+            ProjectError::Damaged { .. } | ProjectError::NotRegular { .. } => "lock-damaged",
             ProjectError::Newer { .. } => "lock-newer",
             ProjectError::TooLarge { .. } => "lock-too-large",
             ProjectError::Io { .. } => "io",
@@ -374,9 +381,15 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, Proj
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(match std::fs::symlink_metadata(path) {
-                Ok(m) if !m.is_file() => ProjectError::Damaged {
+                Ok(m) if !m.is_file() => ProjectError::NotRegular {
                     path: path.into(),
-                    message: "it is not a regular file".into(),
+                    kind: if m.is_symlink() {
+                        super::rootfs::Kind::Symlink
+                    } else if m.is_dir() {
+                        super::rootfs::Kind::Dir
+                    } else {
+                        super::rootfs::Kind::Special
+                    },
                 },
                 _ => io(e),
             });
@@ -413,8 +426,13 @@ impl ProjectLock {
     }
 
     fn parse(text: &str) -> Result<ProjectLock, ParseError> {
-        let raw: RawFile = toml::from_str(text)
-            .map_err(|e| ParseError::Damaged(crate::text::escape(e.message()).into_owned()))?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let message = crate::text::escape(e.message()).into_owned();
+            ParseError::Damaged(match e.span() {
+                Some(span) => format!("{}: {message}", position(text, span.start)),
+                None => message,
+            })
+        })?;
         if raw.version > 1 {
             return Err(ParseError::Newer(raw.version));
         }
@@ -553,6 +571,83 @@ impl ProjectLock {
         }
         e.agents.len() != before
     }
+}
+
+/// An exclusive hold on one `skillpack.lock`, taken before it is read and kept until what
+/// was changed in it is saved, so that concurrent runs (an install for one agent, another for
+/// a second agent) each see the others' entries. An advisory lock on a file in `dir` (the
+/// caller's own state folder, not the project) named by a digest of the lock's absolute
+/// path; released by the OS when the process exits however it exits.
+#[derive(Debug)]
+pub struct Hold {
+    _file: std::fs::File,
+}
+
+impl Hold {
+    /// Takes the hold on the lock at `lock`, calling `on_wait` once with the path of the
+    /// hold's file if another run has it, then waiting.
+    pub fn take(
+        lock: &Path,
+        dir: &Path,
+        on_wait: &mut dyn FnMut(&Path),
+    ) -> Result<Hold, ProjectError> {
+        let at = hold_path(lock, dir);
+        let io = |action, e| ProjectError::Io {
+            action,
+            path: at.clone(),
+            source: e,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io("cannot create the folder of", e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let file = options.open(&at).map_err(|e| io("cannot open", e))?;
+        if !file.metadata().map_err(|e| io("cannot open", e))?.is_file() {
+            return Err(io("cannot open", std::io::ErrorKind::InvalidInput.into()));
+        }
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait(&at);
+                file.lock().map_err(|e| io("cannot lock", e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", e)),
+        }
+        Ok(Hold { _file: file })
+    }
+}
+
+/// The file in `dir` that holds the lock at `lock`: named by a digest of its absolute path
+/// (its folder with links resolved), so every spelling of the path takes the same hold.
+pub fn hold_path(lock: &Path, dir: &Path) -> PathBuf {
+    let parent = lock
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent = std::fs::canonicalize(parent)
+        .or_else(|_| std::path::absolute(parent))
+        .unwrap_or_else(|_| parent.to_path_buf());
+    let full = parent.join(lock.file_name().unwrap_or_default());
+    let key = crate::bundle::sha256_hex(full.as_os_str().as_encoded_bytes());
+    dir.join(format!("{}.lock", &key[..32]))
+}
+
+/// `line L, column C` (both from 1, columns in characters) of byte `at` of `text`.
+fn position(text: &str, at: usize) -> String {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}")
 }
 
 enum ParseError {

@@ -14,6 +14,7 @@ mod hints;
 mod install;
 mod install_script;
 mod json;
+mod lock_edges;
 mod man;
 mod net;
 mod network;
