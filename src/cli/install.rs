@@ -187,7 +187,7 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
         skills: &args.skills,
         sha256: args.sha256.as_deref(),
     };
-    super::project::check_before(&env, &args.target, args.dry_run)?;
+    super::project::check_before(&env, &args.target)?;
     let first = install_all(&mut session, specs, asked, &mut reports, &mut all);
     super::project::after_install(p, &env, &args.target, args.dry_run, &targets, &all)?;
     first?;

@@ -156,8 +156,7 @@ pub(crate) fn add_from_roots(
 /// lock must be readable, so that a damaged one is reported before anything changes, not
 /// after the skills were installed or removed. A dry run is checked too: it says what the
 /// real run would do, and that run would stop here.
-pub(crate) fn check_before(env: &Env, target: &TargetArgs, dry_run: bool) -> Result<(), Failure> {
-    let _ = dry_run;
+pub(crate) fn check_before(env: &Env, target: &TargetArgs) -> Result<(), Failure> {
     if !keeps_lock(target) {
         return Ok(());
     }

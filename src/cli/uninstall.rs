@@ -40,7 +40,7 @@ pub struct UninstallArgs {
 pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
     let env = process_env()?;
     let mut targets = super::agents::existing_roots(&env, &args.target)?;
-    super::project::check_before(&env, &args.target, false)?;
+    super::project::check_before(&env, &args.target)?;
     // A folder several agents read is removed for all of them: say so (naming those found
     // on this machine or in the project's lock), and drop each of them from that lock.
     let locked: Vec<String> = match super::project::keeps_lock(&args.target) {

@@ -46,7 +46,7 @@ pub enum ProjectError {
     #[error("`{}` was written by a newer skillpack (format version {version}; this one reads version 1): upgrade skillpack", path.display())]
     Newer { path: PathBuf, version: i64 },
 
-    #[error("`{}` is larger than {cap} bytes; no lock skillpack writes is that large", path.display())]
+    #[error("`{}` is larger than {}; no lock skillpack writes is that large", path.display(), crate::text::byte_count(*cap))]
     TooLarge { path: PathBuf, cap: u64 },
 
     #[error("{action} `{}`: {source}", path.display())]
@@ -65,7 +65,8 @@ impl ProjectError {
     pub fn kind(&self) -> &'static str {
         match self {
             // Unreadable as a lock, as a damaged one is; the message says what stands there.
-            ProjectError::Damaged { .. } | ProjectError::NotRegular { .. } => "lock-damaged",
+            ProjectError::Damaged { .. } => "lock-damaged",
+            ProjectError::NotRegular { .. } => "lock-not-regular",
             ProjectError::Newer { .. } => "lock-newer",
             ProjectError::TooLarge { .. } => "lock-too-large",
             ProjectError::Io { .. } => "io",

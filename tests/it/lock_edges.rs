@@ -227,6 +227,9 @@ fn sync_lock_says_what_the_named_file_should_be() {
         assert!(text(&o).contains("is a symbolic link"), "{}", text(&o));
         assert!(!text(&o).contains("damaged"), "{}", text(&o));
         assert!(!text(&o).contains("git checkout"), "{}", text(&o));
+        let o = run(&p, &["sync", "--json"]);
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(doc["error"]["kind"], "lock-not-regular", "{doc}");
     }
 }
 
