@@ -246,10 +246,14 @@ pub(crate) fn say_moved<'r>(
 }
 
 /// After an uninstall at project scope: drops `name` for the agents of `targets`.
-pub(crate) fn forget(env: &Env, targets: &[Target], names: &[String]) -> Result<(), Failure> {
+pub(crate) fn forget(
+    p: &Printer,
+    env: &Env,
+    targets: &[Target],
+    names: &[String],
+) -> Result<(), Failure> {
     let agents: Vec<&str> = targets.iter().flat_map(|t| t.ids()).collect();
-    // Waits for another run quietly: uninstall has said what it removed already.
-    super::lock_hold::amend(&mut |_| {}, &lock_path(env), |lock| {
+    super::lock_hold::amend(&mut p.on_wait(), &lock_path(env), |lock| {
         let Some(lock) = lock else { return Ok(false) };
         let mut changed = false;
         for name in names {

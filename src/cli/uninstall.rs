@@ -146,7 +146,7 @@ pub(crate) fn run(p: &Printer, args: UninstallArgs) -> CmdResult {
         }
     }
     if super::project::keeps_lock(&args.target) {
-        super::project::forget(&env, &targets, &args.names)?;
+        super::project::forget(p, &env, &targets, &args.names)?;
     }
     if p.json {
         p.json_out(
