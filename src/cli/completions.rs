@@ -227,14 +227,13 @@ fn typed_index_names() -> Vec<CompletionCandidate> {
         None if index.contains("://") => return Vec::new(),
         None => index,
     };
-    let mut bytes = Vec::new();
-    let read = std::fs::File::open(&path).and_then(|f| {
-        std::io::Read::read_to_end(&mut std::io::Read::take(f, 16 << 20), &mut bytes)
-    });
-    let Ok(index) = read
-        .map_err(|_| ())
-        .and_then(|_| skillpack::bundle::index::Index::from_json(&bytes).map_err(|_| ()))
+    // A regular file only (a FIFO is never waited on: a <TAB> answers at once), capped.
+    let Ok(Some(bytes)) =
+        skillpack::durable::read_regular(std::path::Path::new(&path), true, 16 << 20)
     else {
+        return Vec::new();
+    };
+    let Ok(index) = skillpack::bundle::index::Index::from_json(&bytes) else {
         return Vec::new();
     };
     index

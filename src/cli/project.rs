@@ -71,6 +71,9 @@ pub(crate) fn lock_failure(e: ProjectError) -> Failure {
             }
             _ => "move it away; skillpack reads and writes it only as a regular file".into(),
         }),
+        ProjectError::HoldFolder { .. } => Some(
+            "remove it (skillpack makes it again as a folder), or set SKILLPACK_CACHE_DIR to a folder of your own".into(),
+        ),
         _ => None,
     };
     Failure {
@@ -160,9 +163,11 @@ pub(crate) fn check_before(env: &Env, target: &TargetArgs) -> Result<(), Failure
     if !keeps_lock(target) {
         return Ok(());
     }
-    ProjectLock::load(&lock_path(env))
-        .map(drop)
-        .map_err(lock_failure)
+    let path = lock_path(env);
+    // The turns taken on the lock are checked too (taken and let go at once): a cache
+    // folder that cannot hold them stops the run before any skill changes.
+    drop(super::lock_hold::hold(&mut |_| {}, &path)?);
+    ProjectLock::load(&path).map(drop).map_err(lock_failure)
 }
 
 /// After an install at project scope: records `names` (as the roots now hold them) in the

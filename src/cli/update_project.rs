@@ -261,7 +261,15 @@ pub(crate) fn run(
             let Some(now) = now else { return Ok(false) };
             for name in &changed {
                 if let (Some(slot), Some(new)) = (now.skills.get_mut(name), lock.skills.get(name)) {
-                    *slot = new.clone();
+                    // Agents another run added to the entry meanwhile stay in it.
+                    let mut agents = new.agents.clone();
+                    agents.extend(slot.agents.iter().cloned());
+                    agents.sort();
+                    agents.dedup();
+                    *slot = Locked {
+                        agents,
+                        ..new.clone()
+                    };
                 }
             }
             Ok(true)

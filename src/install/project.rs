@@ -43,6 +43,9 @@ pub enum ProjectError {
         kind: super::rootfs::Kind,
     },
 
+    #[error("cannot take turns on skillpack.lock with other runs: `{}` {message}; nothing was changed", path.display())]
+    HoldFolder { path: PathBuf, message: String },
+
     #[error("`{}` was written by a newer skillpack (format version {version}; this one reads version 1): upgrade skillpack", path.display())]
     Newer { path: PathBuf, version: i64 },
 
@@ -67,6 +70,7 @@ impl ProjectError {
             // Unreadable as a lock, as a damaged one is; the message says what stands there.
             ProjectError::Damaged { .. } => "lock-damaged",
             ProjectError::NotRegular { .. } => "lock-not-regular",
+            ProjectError::HoldFolder { .. } => "lock-hold",
             ProjectError::Newer { .. } => "lock-newer",
             ProjectError::TooLarge { .. } => "lock-too-large",
             ProjectError::Io { .. } => "io",
@@ -598,7 +602,26 @@ impl Hold {
             path: at.clone(),
             source: e,
         };
-        std::fs::create_dir_all(dir).map_err(|e| io("cannot create the folder of", e))?;
+        // The folder must be one: never a link followed to somewhere else, nor a file.
+        let folder = |message: String| ProjectError::HoldFolder {
+            path: dir.to_path_buf(),
+            message,
+        };
+        if let Err(e) = std::fs::create_dir_all(dir)
+            && std::fs::symlink_metadata(dir).is_err()
+        {
+            return Err(folder(format!("cannot be created: {e}")));
+        }
+        match std::fs::symlink_metadata(dir) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(folder(
+                    "is a symbolic link, which skillpack does not follow".into(),
+                ));
+            }
+            Ok(m) if !m.is_dir() => return Err(folder("is not a folder".into())),
+            Ok(_) => {}
+            Err(e) => return Err(folder(format!("cannot be read: {e}"))),
+        }
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]

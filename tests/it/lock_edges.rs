@@ -373,3 +373,158 @@ fn import_refusals_name_their_entry_and_a_bad_skill_path_is_called_that() {
     );
     assert!(!p.dir.join("skillpack.lock").exists());
 }
+
+#[test]
+#[cfg(unix)]
+fn a_turns_folder_that_is_a_link_or_a_file_stops_the_install_before_anything_changes() {
+    let p = GitProject::new();
+    write_skill(&p.dir.join("tools/demo"), "demo", "1.0.0");
+    let turns = p.h.cache.path().join("project-locks");
+    let victim = p.h.home.path().join("victim");
+    fs::create_dir_all(&victim).unwrap();
+    fs::create_dir_all(p.h.cache.path()).unwrap();
+    std::os::unix::fs::symlink(&victim, &turns).unwrap();
+    let install = [
+        "install",
+        "--scope",
+        "project",
+        "./tools/demo",
+        "--no-companions",
+    ];
+    for what in ["a symbolic link", "not a folder"] {
+        if what == "not a folder" {
+            fs::remove_file(&turns).unwrap();
+            fs::write(&turns, "not a folder").unwrap();
+        }
+        let o = run(&p, &install);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let said = text(&o);
+        assert!(
+            said.contains(&format!("`{}` is {what}", turns.display())),
+            "{said}"
+        );
+        assert!(said.contains("SKILLPACK_CACHE_DIR"), "{said}");
+        assert!(!p.dir.join(".claude/skills/demo").exists(), "{said}");
+        assert!(!p.dir.join("skillpack.lock").exists(), "{said}");
+        assert_eq!(
+            fs::read_dir(&victim).unwrap().count(),
+            0,
+            "nothing made through the link"
+        );
+        let o = run(
+            &p,
+            &["--json", "install", "--scope", "project", "./tools/demo"],
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(doc["error"]["kind"], "lock-hold", "{doc}");
+    }
+    // Removed, as the hint says: the install goes through.
+    fs::remove_file(&turns).unwrap();
+    ok(&p, &install);
+    assert_eq!(locked_names(&p), ["demo"]);
+}
+
+#[test]
+#[cfg(unix)]
+fn completing_with_a_fifo_as_the_index_answers_at_once() {
+    let p = GitProject::new();
+    let fifo = p.dir.join("fifo.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = p
+        .cmd_in(&p.dir)
+        .env("SKILLPACK_COMPLETE", "fish")
+        .args(["--", "skillpack", "install", "--index", "fifo.json", "ev"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("completion waited on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+#[test]
+fn an_update_keeps_an_agent_an_install_added_to_its_entry_meanwhile() {
+    let p = GitProject::new();
+    let first = net::with_zip_comment(
+        net::zip(&files_of("alpha", "1.0.0")),
+        "1111111111111111111111111111111111111111",
+    );
+    let moved = net::with_zip_comment(
+        net::zip(&files_of("alpha", "2.0.0")),
+        "2222222222222222222222222222222222222222",
+    );
+    p.srv
+        .route("/acme/skills/zip/main", vec![net::Reply::Body(first)]);
+    ok(
+        &p,
+        &[
+            "install",
+            "--scope",
+            "project",
+            "acme/skills/skills/alpha@main",
+            "--no-companions",
+        ],
+    );
+    // main moves: the update's download is slow, the install's that follows is not.
+    p.srv.route(
+        "/acme/skills/zip/main",
+        vec![
+            net::Reply::Slow {
+                body: moved.clone(),
+                chunk: moved.len() / 20 + 1,
+                pause: std::time::Duration::from_millis(100),
+            },
+            net::Reply::Body(moved),
+        ],
+    );
+    let hits = p.srv.hits("/acme/skills/zip/main");
+    let update = p
+        .cmd_in(&p.dir)
+        .args(["update", "--scope", "project"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while p.srv.hits("/acme/skills/zip/main") == hits {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    ok(
+        &p,
+        &[
+            "install",
+            "--scope",
+            "project",
+            "--agent",
+            "codex",
+            "acme/skills/skills/alpha@main",
+            "--no-companions",
+        ],
+    );
+    let o = update.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let lock = fs::read_to_string(p.dir.join("skillpack.lock")).unwrap();
+    assert!(
+        lock.contains("agents = [\"claude-code\", \"codex\"]"),
+        "{lock}"
+    );
+    ok(&p, &["sync", "--check"]);
+}
+
+/// The files of a repository archive holding `name` at `version` under `skills/`.
+fn files_of(name: &str, version: &str) -> Vec<(String, Vec<u8>)> {
+    net::skill_files(name, version)
+        .into_iter()
+        .map(|(f, d)| (format!("skills-x/skills/{name}/{f}"), d))
+        .collect()
+}
