@@ -43,25 +43,31 @@ pub(crate) fn session<'p>(
     fetch: &FetchArgs,
     progress: &'p dyn Progress,
 ) -> Result<Session<'p>, Failure> {
-    let config = Config::from_vars(
-        env.cwd.clone(),
-        fetch.index.clone(),
-        limits(&fetch.limits),
-        &places(),
-        &|var| super::settings::get().var_os(var),
-    )
-    .map_err(|e| {
-        Failure::usage(e.to_string()).hint(format!(
-            "set {} to a value in that range, or unset it",
-            e.var()
-        ))
-    })?;
+    let config = base_config(env.cwd.clone(), fetch.index.clone(), limits(&fetch.limits))?;
     let config = Config {
         trusted_keys: trusted_keys(env, fetch)?,
         saved_index: fetch.saved_index,
         ..config
     };
     Ok(Session::new(config, progress))
+}
+
+/// The fetch configuration the environment gives (cache folder, mirrors, HTTP settings)
+/// for `cwd`, `index` and `limits`; a setting out of its range is a usage error.
+pub(crate) fn base_config(
+    cwd: std::path::PathBuf,
+    index: Option<String>,
+    limits: skillpack::bundle::Limits,
+) -> Result<Config, Failure> {
+    Config::from_vars(cwd, index, limits, &places(), &|var| {
+        super::settings::get().var_os(var)
+    })
+    .map_err(|e| {
+        Failure::usage(e.to_string()).hint(format!(
+            "set {} to a value in that range, or unset it",
+            e.var()
+        ))
+    })
 }
 
 /// The install options every command starts from: the archive limits given, commits as

@@ -5,28 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use skillpack::install::project::{Hold, ProjectLock};
-use skillpack::source::Config;
 
 use super::Failure;
-use super::fetch::places;
+use super::fetch::base_config;
 use super::project::lock_failure;
 
 /// The folder the holds are kept in: `project-locks` in skillpack's cache folder, so that
 /// nothing is left in the project.
 fn holds_dir() -> Result<PathBuf, Failure> {
-    let config = Config::from_vars(
-        PathBuf::new(),
-        None,
-        Default::default(),
-        &places(),
-        &|var| super::settings::get().var_os(var),
-    )
-    .map_err(|e| {
-        Failure::usage(e.to_string()).hint(format!(
-            "set {} to a value in that range, or unset it",
-            e.var()
-        ))
-    })?;
+    let config = base_config(PathBuf::new(), None, Default::default())?;
     Ok(config.cache_dir.join("project-locks"))
 }
 
