@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::net::{self, GitProject};
+use crate::project_import::computed_hash;
 
 fn text(o: &Output) -> String {
     format!(
@@ -272,19 +273,6 @@ fn a_skill_resolved_through_an_index_is_locked_with_that_index_and_synced_from_i
     assert!(p.dir.join(".claude/skills/remote/SKILL.md").is_file());
     assert_eq!(p.srv.hits("/remote-1.0.0.zip"), before + 1);
     ok(&p, &["sync", "--check"]);
-}
-
-/// The `computedHash` the `skills` CLI records for the small skill `name` 1.0.0.
-fn computed_hash(name: &str) -> String {
-    use sha2::Digest;
-    let mut files = net::skill_files(name, "1.0.0");
-    files.sort_by(|a, b| b.0.cmp(&a.0));
-    let mut h = sha2::Sha256::new();
-    for (f, d) in &files {
-        h.update(f.as_bytes());
-        h.update(d);
-    }
-    hex::encode(h.finalize())
 }
 
 fn write_skills_lock(p: &GitProject, skills: serde_json::Value) {

@@ -25,7 +25,7 @@ fn text(o: &Output) -> String {
 
 /// The `computedHash` the `skills` CLI records for the small skill `name`: path then bytes
 /// of each file, `references/…` sorting before `SKILL.md` as `localeCompare` does.
-fn computed_hash(name: &str) -> String {
+pub(crate) fn computed_hash(name: &str) -> String {
     use sha2::Digest;
     let mut files = net::skill_files(name, "1.0.0");
     files.sort_by(|a, b| b.0.cmp(&a.0));
