@@ -145,39 +145,42 @@ pub(crate) fn run(p: &Printer, args: InstallArgs) -> CmdResult {
                        asked: Asked<'_>,
                        reports: &mut Vec<Report>,
                        all: &mut Vec<_>| {
+        let mut bundles = Vec::new();
         for (arg, spec) in specs {
-            for mut fetched in fetch_source(p, session, (&arg, spec), asked, &args)? {
-                // Every root must take it before any does (none holds a newer version or
-                // changes made by hand), so that several agents' copies never differ.
-                if targets.len() > 1 && !opts.dry_run {
-                    let dry = install::Options {
-                        dry_run: true,
-                        ..opts.clone()
-                    };
-                    for t in &targets {
-                        check_pipeline(p, &t.root, session, &fetched, &dry).map_err(|f| {
-                            Failure {
-                                message: format!(
-                                    "{} (in {}, for {}); nothing was installed",
-                                    f.message,
-                                    super::display_path(&env, &t.root.dir),
-                                    t.ids().join(", ")
-                                ),
-                                ..f
-                            }
-                        })?;
-                    }
-                }
-                // One download and one checked tree: every further root must get the
-                // tree the first one got.
-                for (i, t) in targets.iter().enumerate() {
-                    let ids = if shown_agents { t.ids() } else { Vec::new() };
-                    let report = install_one(p, &env, &t.root, session, &fetched, &opts, &ids)?;
-                    all.push(report_json(&report, &t.ids()));
-                    if i == 0 {
-                        fetched.expected_tree.get_or_insert(report.tree.clone());
-                        reports.push(report);
-                    }
+            bundles.extend(fetch_source(p, session, (&arg, spec), asked, &args)?);
+        }
+        // Every root must take every skill before any does (none holds a newer version or
+        // changes made by hand), so that several agents' copies never differ.
+        if targets.len() > 1 {
+            let dry = install::Options {
+                dry_run: true,
+                ..opts.clone()
+            };
+            for (fetched, t) in bundles
+                .iter()
+                .flat_map(|f| targets.iter().map(move |t| (f, t)))
+            {
+                check_pipeline(p, &t.root, session, fetched, &dry).map_err(|f| Failure {
+                    message: format!(
+                        "{} (in {}, for {}); nothing was installed",
+                        f.message,
+                        super::display_path(&env, &t.root.dir),
+                        t.ids().join(", ")
+                    ),
+                    ..f
+                })?;
+            }
+        }
+        for mut fetched in bundles {
+            // One download and one checked tree: every further root must get the tree the
+            // first one got.
+            for (i, t) in targets.iter().enumerate() {
+                let ids = if shown_agents { t.ids() } else { Vec::new() };
+                let report = install_one(p, &env, &t.root, session, &fetched, &opts, &ids)?;
+                all.push(report_json(&report, &t.ids()));
+                if i == 0 {
+                    fetched.expected_tree.get_or_insert(report.tree.clone());
+                    reports.push(report);
                 }
             }
         }

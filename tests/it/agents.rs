@@ -519,3 +519,59 @@ fn an_older_version_for_several_agents_is_refused_before_any_gets_it() {
     let codex = fs::read_to_string(home.join(".agents/skills/demo/SKILL.md")).unwrap();
     assert!(codex.contains("1.1.0"));
 }
+
+#[test]
+fn several_skills_for_several_agents_are_all_checked_before_any_is_installed() {
+    let h = Home::new();
+    let home = h.home.path();
+    let multi = home.join("multi");
+    for name in ["aa", "bb"] {
+        fs::create_dir_all(multi.join(name)).unwrap();
+        fs::write(
+            multi.join(name).join("SKILL.md"),
+            format!("---\nname: {name}\ndescription: Skill {name}.\n---\nUse it.\n"),
+        )
+        .unwrap();
+    }
+    h.cmd()
+        .args([
+            "install",
+            "--skill",
+            "*",
+            "--agent",
+            "codex",
+            "--no-companions",
+        ])
+        .arg(&multi)
+        .assert()
+        .success();
+    fs::write(home.join(".agents/skills/bb/SKILL.md"), "edited by hand").unwrap();
+    for dry in [false, true] {
+        let mut c = h.cmd();
+        c.args([
+            "install",
+            "--skill",
+            "*",
+            "--agent",
+            "claude-code,codex",
+            "--no-companions",
+        ])
+        .arg(&multi);
+        if dry {
+            c.arg("--dry-run");
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("(in ~/.agents/skills, for codex)"), "{err}");
+        assert!(
+            !err.contains("Installed") && !err.contains("Would install"),
+            "{err}"
+        );
+        assert!(!home.join(".claude/skills/aa").exists(), "{err}");
+    }
+    assert_eq!(
+        fs::read_to_string(home.join(".agents/skills/bb/SKILL.md")).unwrap(),
+        "edited by hand"
+    );
+}
