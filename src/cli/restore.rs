@@ -14,7 +14,7 @@ use crate::{ScopeArg, TargetArgs};
 /// How to put `name` back, for a hint: the [`restore_command`] in backquotes, said to copy
 /// a local folder as it is now (nothing pins a folder's content), or, when that folder is
 /// gone, that it must come from its source again.
-pub(crate) fn restore_hint(name: &str, entry: &LockEntry, target: &TargetArgs) -> String {
+pub(crate) fn restore_hint(name: &str, entry: &LockEntry, target: &[String]) -> String {
     let command = restore_command(name, entry, target);
     match &entry.source {
         SourceRecord::Path { path } if std::fs::symlink_metadata(path).is_err() => format!(
@@ -25,9 +25,9 @@ pub(crate) fn restore_hint(name: &str, entry: &LockEntry, target: &TargetArgs) -
     }
 }
 
-/// `skillpack install --force …` restoring `name` from `entry`'s source into the root
-/// `target` names.
-pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs) -> String {
+/// `skillpack install --force …` restoring `name` from `entry`'s source into the root the
+/// flags `target` name (see [`target_words`], [`root_words`]).
+pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &[String]) -> String {
     let mut words: Vec<String> = vec!["skillpack".into(), "install".into(), "--force".into()];
     match &entry.source {
         SourceRecord::Embedded { .. } => words.push(name.into()),
@@ -84,8 +84,24 @@ pub(crate) fn restore_command(name: &str, entry: &LockEntry, target: &TargetArgs
     if let Some(key) = &entry.key {
         words.extend(["--trusted-key".into(), key.clone()]);
     }
-    words.extend(target_words(target));
+    words.extend(target.iter().cloned());
     command(words.iter().map(String::as_str))
+}
+
+/// The flags a restore command for the root `dir` takes: those the user gave, or with
+/// several roots (`--agent a,b`) those naming `dir` alone, so that a command meant for one
+/// copy never forces the others.
+pub(crate) fn restore_words(
+    env: &Env,
+    target: &TargetArgs,
+    dir: &Path,
+    several: bool,
+) -> Vec<String> {
+    if several {
+        root_words(env, dir)
+    } else {
+        target_words(target)
+    }
 }
 
 /// What `--skill` takes for a skill of a repository: its folder, which names it exactly,

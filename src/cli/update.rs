@@ -93,7 +93,16 @@ pub(crate) fn run(p: &Printer, mut args: UpdateArgs) -> CmdResult {
                 p.status("Checking", heading);
             }
         }
-        failed |= update_root(p, &env, &t.root, &mut sessions, &args, &mut results)?;
+        let several = targets.len() > 1;
+        failed |= update_root(
+            p,
+            &env,
+            &t.root,
+            &mut sessions,
+            &args,
+            several,
+            &mut results,
+        )?;
     }
     if !args.dry_run && super::project::keeps_lock(&args.target) {
         let changed: Vec<serde_json::Value> = results
@@ -126,6 +135,7 @@ fn update_root(
     root: &install::Root,
     sessions: &mut Sessions<'_, '_>,
     args: &UpdateArgs,
+    several: bool,
     results: &mut Vec<serde_json::Value>,
 ) -> Result<bool, Failure> {
     let env = env.clone();
@@ -209,10 +219,17 @@ fn update_root(
                             Some((id, state)) => {
                                 rows.push((name, id, entry.version.clone()));
                                 if !args.dry_run {
-                                    let hint =
-                                        super::restore::restore_hint(name, entry, &args.target);
+                                    let words = super::restore::restore_words(
+                                        &env,
+                                        &args.target,
+                                        &root.dir,
+                                        several,
+                                    );
+                                    let hint = super::restore::restore_hint(name, entry, &words);
                                     let about = (name.as_str(), entry.version.as_deref());
-                                    say_changed_here(p, &env, root, about, id, state, &hint);
+                                    super::update_table::say_changed_here(
+                                        p, &env, root, about, id, state, &hint,
+                                    );
                                 }
                             }
                         }
@@ -251,42 +268,6 @@ fn update_root(
         super::update_table::dry_run_table(p, &rows);
     }
     Ok(failed)
-}
-
-/// Says that `entry`'s source has not moved but its folder is not what was recorded
-/// (`id`, the folder's state): update leaves it as it is, and `hint` restores it.
-pub(crate) fn say_changed_here(
-    p: &Printer,
-    env: &skillpack::agents::Env,
-    root: &install::Root,
-    (name, version): (&str, Option<&str>),
-    id: &str,
-    state: Option<&install::TreeState>,
-    hint: &str,
-) {
-    let what = match state {
-        _ if id == "pending" => "an interrupted run left it unfinished".to_string(),
-        Some(install::TreeState::Missing) => "its folder is gone".to_string(),
-        Some(install::TreeState::NotAFolder(found)) => format!("its folder is now {found}"),
-        Some(state) => format!(
-            "its files were changed here ({})",
-            install::summarise(state)
-        ),
-        None => id.to_string(),
-    };
-    p.status_warn(
-        "Changed",
-        format!(
-            "{} {} is the newest, but {} in {}; nothing was changed",
-            name,
-            version.unwrap_or("(unversioned)"),
-            what,
-            display_path(env, &root.dir)
-        ),
-    );
-    if !p.quiet && !p.json {
-        p.err(format!("  {}: {hint}", p.dim("hint")));
-    }
 }
 
 /// Reports the failure `f` of `name`; its JSON result.

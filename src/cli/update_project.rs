@@ -198,7 +198,9 @@ pub(crate) fn run(
                             }
                         };
                         let about = (name.as_str(), entry.version.as_deref());
-                        super::update::say_changed_here(p, env, &t.root, about, id, state, hint);
+                        super::update_table::say_changed_here(
+                            p, env, &t.root, about, id, state, hint,
+                        );
                     }
                 } else if !args.dry_run {
                     let from = entry.version.as_deref().unwrap_or("(unversioned)");

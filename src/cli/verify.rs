@@ -182,7 +182,8 @@ fn verify_root(
             .iter()
             .filter_map(|n| {
                 let entry = view.lock.skills.get(*n)?;
-                Some(super::restore::restore_hint(n, entry, &args.target))
+                let words = super::restore::restore_words(&env, &args.target, &root.dir, several);
+                Some(super::restore::restore_hint(n, entry, &words))
             })
             .collect();
         p.err(format!(

@@ -575,3 +575,52 @@ fn several_skills_for_several_agents_are_all_checked_before_any_is_installed() {
         "edited by hand"
     );
 }
+
+#[test]
+fn the_restore_hint_for_one_of_several_copies_names_only_its_folder() {
+    let h = Home::new();
+    let home = h.home.path();
+    h.cmd()
+        .args(["install", "--no-companions", "--agent", "claude-code,codex"])
+        .assert()
+        .success();
+    fs::write(
+        home.join(".agents/skills/account-management/SKILL.md"),
+        "edited",
+    )
+    .unwrap();
+    let claude = home.join(".claude/skills/account-management/SKILL.md");
+    let original = fs::read_to_string(&claude).unwrap();
+    let mine = format!("{original}\nmy own note\n");
+    for args in [&["verify"][..], &["update"]] {
+        let out = h
+            .cmd()
+            .args(args)
+            .args(["--agent", "claude-code,codex"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let hint = err
+            .lines()
+            .find_map(|l| l.split_once("`skillpack install --force"))
+            .map(|(_, rest)| format!("install --force{}", rest.split('`').next().unwrap()))
+            .unwrap_or_else(|| panic!("{args:?}: {err}"));
+        assert!(hint.ends_with("--agent codex"), "{args:?}: {hint}");
+        // Run: only the codex copy is put back; Claude Code's, edited meanwhile, stays.
+        fs::write(&claude, &mine).unwrap();
+        let words = shlex::split(&hint).unwrap();
+        h.cmd().args(&words).assert().success();
+        assert_eq!(fs::read_to_string(&claude).unwrap(), mine);
+        h.cmd()
+            .args(["verify", "--agent", "codex"])
+            .assert()
+            .success();
+        // The next round: Claude Code's copy as installed, Codex's edited again.
+        fs::write(&claude, &original).unwrap();
+        fs::write(
+            home.join(".agents/skills/account-management/SKILL.md"),
+            "edited",
+        )
+        .unwrap();
+    }
+}
