@@ -186,7 +186,23 @@ fn update_root(
         let outcome = sessions
             .for_entry(entry)
             .and_then(|session| update_one(p, &env, root, session, entry, args, &opts))
-            .map_err(|f| trust::explain(f, entry));
+            .map_err(|f| trust::explain(f, entry))
+            .map_err(|f| match f.kind.as_deref() {
+                // Changed by hand: the update that replaces the changes, for this folder.
+                Some("modified") => {
+                    let mut words = vec!["skillpack", "update", name.as_str(), "--force"];
+                    let target =
+                        super::restore::restore_words(&env, &args.target, &root.dir, several);
+                    words.extend(target.iter().map(String::as_str));
+                    let force = super::command(words);
+                    let hint = match &f.hint {
+                        Some(h) => format!("{h}; `{force}` replaces them"),
+                        None => format!("`{force}` replaces them"),
+                    };
+                    f.hint(hint)
+                }
+                _ => f,
+            });
         let result = match outcome {
             Ok(Outcome::UpToDate(renewed)) => {
                 // The same tree, now vouched for by another key or at a branch's new
@@ -279,7 +295,12 @@ fn failed_json<'n>(
     entry: &LockEntry,
     f: Failure,
 ) -> serde_json::Value {
-    rows.push((name, "failed", None));
+    // A refusal of changes made by hand is not a failure of the update itself.
+    let word = match f.kind.as_deref() {
+        Some("modified") => "modified",
+        _ => "failed",
+    };
+    rows.push((name, word, None));
     *failed = true;
     if !p.json {
         p.failure(&f);

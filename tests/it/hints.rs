@@ -975,3 +975,40 @@ fn a_misspelt_name_in_several_roots_is_suggested_once_and_the_suggestion_works()
     assert!(!gp.dir.join(".claude/skills/account-management").exists());
     assert!(!gp.dir.join(".agents/skills/account-management").exists());
 }
+
+#[test]
+fn an_update_refused_for_changes_made_by_hand_names_the_update_that_replaces_them() {
+    let home = net::Home::new();
+    let src = home.home.path().join("src/demo");
+    write_skill(&src, "demo", "1.0.0");
+    assert!(
+        run(&home, &["install", src.to_str().unwrap()])
+            .status
+            .success()
+    );
+    write_skill(&src, "demo", "1.1.0");
+    fs::write(root(&home).join("demo/SKILL.md"), "edited").unwrap();
+    let dry = run(&home, &["update", "--dry-run"]);
+    let table = String::from_utf8_lossy(&dry.stdout);
+    let row = table.lines().find(|l| l.starts_with("demo")).unwrap();
+    assert!(
+        row.contains("modified") && !row.contains("failed"),
+        "{table}"
+    );
+    let out = run(&home, &["update"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let force = err
+        .split('`')
+        .find(|c| c.starts_with("skillpack update"))
+        .map(|c| shlex::split(c).unwrap())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(force[1..], ["update", "demo", "--force"]);
+    let fixed = run_hint(&home, &force);
+    assert!(fixed.status.success(), "{}", stderr(&fixed));
+    assert_verified(&home, &[]);
+    let lock: serde_json::Value =
+        serde_json::from_slice(&fs::read(root(&home).join(".skillpack/lock.json")).unwrap())
+            .unwrap();
+    assert_eq!(lock["skills"]["demo"]["version"], "1.1.0");
+}
