@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
+use crate::net::computed_hash;
 use crate::net::{self, GitProject};
-use crate::project_import::computed_hash;
 
 fn text(o: &Output) -> String {
     format!(

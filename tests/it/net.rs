@@ -562,3 +562,17 @@ pub fn shell_words(text: &str) -> Vec<String> {
     }
     words
 }
+
+/// The `computedHash` the `skills` CLI records for the small skill `name`: path then bytes
+/// of each file, `references/…` sorting before `SKILL.md` as `localeCompare` does.
+pub fn computed_hash(name: &str) -> String {
+    use sha2::Digest;
+    let mut files = skill_files(name, "1.0.0");
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut h = sha2::Sha256::new();
+    for (f, d) in &files {
+        h.update(f.as_bytes());
+        h.update(d);
+    }
+    hex::encode(h.finalize())
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::CommandBuilder;
 
-use crate::net::{self, GitProject, Home};
+use crate::net::{self, GitProject, Home, computed_hash};
 use crate::picker::{CTRL_C, Pty};
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
@@ -21,20 +21,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-/// The `computedHash` the `skills` CLI records for the small skill `name`: path then bytes
-/// of each file, `references/…` sorting before `SKILL.md` as `localeCompare` does.
-pub(crate) fn computed_hash(name: &str) -> String {
-    use sha2::Digest;
-    let mut files = net::skill_files(name, "1.0.0");
-    files.sort_by(|a, b| b.0.cmp(&a.0));
-    let mut h = sha2::Sha256::new();
-    for (f, d) in &files {
-        h.update(f.as_bytes());
-        h.update(d);
-    }
-    hex::encode(h.finalize())
 }
 
 /// A git project `proj` whose skills-lock.json names `alpha` of `acme/skills` at `main`,
