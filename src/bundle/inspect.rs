@@ -168,27 +168,7 @@ pub fn inspect<R: Read + Seek>(
             continue;
         }
         let size = f.size();
-        if size > limits.max_entry {
-            return Err(BundleError::Limit {
-                rule: SafetyRule::EntryTooLarge,
-                message: format!(
-                    "`{name}` is {size} bytes, the limit is {}",
-                    limits.max_entry
-                ),
-                flag: "--max-size",
-            });
-        }
-        total = total.saturating_add(size);
-        if total > limits.max_total {
-            return Err(BundleError::Limit {
-                rule: SafetyRule::TotalTooLarge,
-                message: format!(
-                    "the entries add up to more than {}",
-                    crate::text::byte_count(limits.max_total)
-                ),
-                flag: "--max-size",
-            });
-        }
+        limits.count_entry(&mut total, &name, size, ("entries", None))?;
         check_ratio(&name, size, f.compressed_size(), limits)?;
         let executable = f.unix_mode().is_some_and(|m| m & 0o111 != 0);
         files.push((index, name, size, f.compressed_size(), executable));

@@ -140,19 +140,7 @@ fn read_limited(
     before: u64,
 ) -> Result<Vec<u8>, BundleError> {
     use std::io::Read;
-    let entry_too_large = |size: String| BundleError::Limit {
-        rule: SafetyRule::EntryTooLarge,
-        message: format!("`{rel}` is {size} bytes, the limit is {}", limits.max_entry),
-        flag: "--max-size",
-    };
-    let total_too_large = || BundleError::Limit {
-        rule: SafetyRule::TotalTooLarge,
-        message: format!(
-            "the files add up to more than {} (at `{rel}`)",
-            crate::text::byte_count(limits.max_total)
-        ),
-        flag: "--max-size",
-    };
+    let total_too_large = || limits.total_too_large("files", Some(rel));
     let room = limits.max_total.saturating_sub(before);
     let file = crate::durable::open_regular(path, false)
         .map_err(|e| BundleError::io("cannot read", path, e))?;
@@ -160,7 +148,7 @@ fn read_limited(
         .metadata()
         .map_err(|e| BundleError::io("cannot read", path, e))?;
     if meta.len() > limits.max_entry {
-        return Err(entry_too_large(meta.len().to_string()));
+        return Err(limits.entry_too_large(rel, meta.len()));
     }
     if meta.len() > room {
         return Err(total_too_large());
@@ -173,7 +161,7 @@ fn read_limited(
         .map_err(|e| BundleError::io("cannot read", path, e))?;
     let read = data.len() as u64;
     if read > limits.max_entry {
-        return Err(entry_too_large(format!("more than {}", limits.max_entry)));
+        return Err(limits.entry_too_large(rel, format!("more than {}", limits.max_entry)));
     }
     if read > room {
         return Err(total_too_large());

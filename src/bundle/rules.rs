@@ -31,6 +31,52 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The refusal of the entry `name` of `size` (bytes, or `more than N`) over the
+    /// per-entry limit.
+    pub(crate) fn entry_too_large(&self, name: &str, size: impl std::fmt::Display) -> BundleError {
+        BundleError::Limit {
+            rule: SafetyRule::EntryTooLarge,
+            message: format!("`{name}` is {size} bytes, the limit is {}", self.max_entry),
+            flag: "--max-size",
+        }
+    }
+
+    /// The refusal of `what` (`files`, `entries`) adding up past the total limit, at the
+    /// entry `at` when one is named.
+    pub(crate) fn total_too_large(&self, what: &str, at: Option<&str>) -> BundleError {
+        let at = at.map(|a| format!(" (at `{a}`)")).unwrap_or_default();
+        BundleError::Limit {
+            rule: SafetyRule::TotalTooLarge,
+            message: format!(
+                "the {what} add up to more than {}{at}",
+                crate::text::byte_count(self.max_total)
+            ),
+            flag: "--max-size",
+        }
+    }
+
+    /// Counts the entry `name` of `size` bytes into `total`: refused when it is over the
+    /// per-entry limit, or brings `total` over the total one (`what`, `at` as in
+    /// [`Limits::total_too_large`]).
+    pub(crate) fn count_entry(
+        &self,
+        total: &mut u64,
+        name: &str,
+        size: u64,
+        (what, at): (&str, Option<&str>),
+    ) -> Result<(), BundleError> {
+        if size > self.max_entry {
+            return Err(self.entry_too_large(name, size));
+        }
+        *total = total.saturating_add(size);
+        if *total > self.max_total {
+            return Err(self.total_too_large(what, at));
+        }
+        Ok(())
+    }
+}
+
 /// Windows device names, refused as any path component (with or without extension).
 const RESERVED_WINDOWS: &[&str] = &[
     "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",

@@ -196,24 +196,7 @@ fn skill_dirs_in(dir: &Path, limits: &Limits) -> Result<Vec<String>, BundleError
             .metadata()
             .map_err(|e| BundleError::io("cannot read", entry.path(), e.into()))?
             .len();
-        if size > limits.max_entry {
-            return Err(BundleError::Limit {
-                rule: SafetyRule::EntryTooLarge,
-                message: format!("`{rel}` is {size} bytes, the limit is {}", limits.max_entry),
-                flag: "--max-size",
-            });
-        }
-        total = total.saturating_add(size);
-        if total > limits.max_total {
-            return Err(BundleError::Limit {
-                rule: SafetyRule::TotalTooLarge,
-                message: format!(
-                    "the files add up to more than {} (at `{rel}`)",
-                    crate::text::byte_count(limits.max_total)
-                ),
-                flag: "--max-size",
-            });
-        }
+        limits.count_entry(&mut total, &rel, size, ("files", Some(&rel)))?;
         if entry.file_name() == "SKILL.md" {
             dirs.push(match rel.rsplit_once('/') {
                 Some((parent, _)) => parent.to_string(),
