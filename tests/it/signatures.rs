@@ -742,14 +742,8 @@ fn sync_requires_a_signature_by_the_key_locked_for_the_source() {
     assert!(s.pack(Some(&key.secret), None).status.success());
     s.serve(&[]);
     let url = s.server.url("/dist/demo-skill-1.0.0.zip");
-    let proj = s.work().join("proj");
-    std::fs::create_dir_all(proj.join(".git")).unwrap();
-    let run = |args: &[&str]| {
-        crate::net::skillpack(s.work(), s.home.cache.path(), &proj)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let proj = s.project("proj");
+    let run = |args: &[&str]| s.run_in(&proj, args);
     let out = run(&[
         "install",
         "--scope",
@@ -796,26 +790,9 @@ fn sync_restores_a_locked_index_skill_offline_from_the_index_saved_before() {
         srv.route(&format!("/dist/{name}"), vec![Reply::Body(s.read(&name))]);
     }
     let index = srv.url("/dist/index.json");
-    let proj = s.work().join("proj");
-    std::fs::create_dir_all(proj.join(".git")).unwrap();
-    let run = |args: &[&str]| {
-        crate::net::skillpack(s.work(), s.home.cache.path(), &proj)
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let out = run(&[
-        "install",
-        "demo-skill",
-        "--index",
-        &index,
-        "--scope",
-        "project",
-        "--no-companions",
-        "--trusted-key",
-        &key.public,
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    let proj = s.project("proj");
+    let run = |args: &[&str]| s.run_in(&proj, args);
+    s.install_in_project(&proj, &index, Some(&key.public));
     drop(srv);
     std::fs::remove_dir_all(proj.join(".claude")).unwrap();
 
