@@ -18,6 +18,14 @@ use net::{Reply, Server, files_under, index, index_entry, repo_zip, sha256_hex, 
 const COMPANION_COMMIT: &str = "c916c4ebbcd65bbc0f4d5f64764a84e746c90afc";
 
 /// A temporary HOME, download cache and skills root, and a `skillpack` command using them.
+/// The companions account-management recommends, in the order it names them.
+const COMPANIONS: [&str; 4] = [
+    "customer-success-playbook",
+    "crm-management",
+    "sales-playbook",
+    "partnership-strategy",
+];
+
 struct Sandbox(net::Home);
 
 impl std::ops::Deref for Sandbox {
@@ -692,12 +700,7 @@ fn with_companions_fetches_the_pinned_commit_once_and_checks_each_tree() {
     let s = Sandbox::new();
     let srv = Server::start();
     let path = format!("/AbsolutelySkilled/AbsolutelySkilled/zip/{COMPANION_COMMIT}");
-    let companions = [
-        "customer-success-playbook",
-        "crm-management",
-        "sales-playbook",
-        "partnership-strategy",
-    ];
+    let companions = COMPANIONS;
     let dirs: Vec<(String, &str)> = companions
         .iter()
         .map(|c| (format!("skills/{c}"), *c))
@@ -1004,12 +1007,7 @@ fn with_companions_installs_each_and_reports_the_one_that_fails() {
     // main skill stays installed.
     let s = Sandbox::new();
     let srv = Server::start();
-    let names = [
-        "customer-success-playbook",
-        "crm-management",
-        "sales-playbook",
-        "partnership-strategy",
-    ];
+    let names = COMPANIONS;
     let entries = names
         .iter()
         .map(|n| index_entry(n, "0.2.0", &format!("{n}.zip")))
@@ -1096,12 +1094,7 @@ fn a_host_that_refuses_connections_is_asked_once_and_every_companion_says_so() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Installed account-management"), "{err}");
-    for companion in [
-        "customer-success-playbook",
-        "crm-management",
-        "sales-playbook",
-        "partnership-strategy",
-    ] {
+    for companion in COMPANIONS {
         let line = err
             .lines()
             .find(|l| l.contains(companion) && l.contains("cannot reach"))
@@ -1221,12 +1214,7 @@ fn companions_failing_for_one_reason_share_one_hint() {
     let s = Sandbox::new();
     let srv = Server::start();
     let dead = closed_port();
-    let names = [
-        "customer-success-playbook",
-        "crm-management",
-        "sales-playbook",
-        "partnership-strategy",
-    ];
+    let names = COMPANIONS;
     let entries = names
         .iter()
         .map(|n| index_entry(n, "0.2.0", &format!("{dead}/{n}.zip")))
