@@ -53,32 +53,23 @@ impl Project {
     /// A local skill `demo` 1.0.0 in `skills-src/demo`, installed at project scope for
     /// Claude Code; its source folder.
     fn demo_for_claude_code(&self) -> PathBuf {
-        let src = self.dir.join("skills-src/demo");
-        write_skill(&src, "demo", "1.0.0");
-        self.ok(&[
-            "install",
-            "--scope",
-            "project",
-            "./skills-src/demo",
-            "--no-companions",
-        ]);
-        src
+        self.demo_for(&[])
     }
 
     /// A local skill `demo` 1.0.0 in `skills-src/demo`, installed at project scope for
     /// Claude Code and Codex; its source folder.
     fn demo_for_two_agents(&self) -> PathBuf {
+        self.demo_for(&["--agent", "claude-code,codex"])
+    }
+
+    /// The demo skill installed at project scope with the target flags `agents`.
+    fn demo_for(&self, agents: &[&str]) -> PathBuf {
         let src = self.dir.join("skills-src/demo");
         write_skill(&src, "demo", "1.0.0");
-        self.ok(&[
-            "install",
-            "--scope",
-            "project",
-            "./skills-src/demo",
-            "--agent",
-            "claude-code,codex",
-            "--no-companions",
-        ]);
+        let mut args = vec!["install", "--scope", "project", "./skills-src/demo"];
+        args.extend(agents);
+        args.push("--no-companions");
+        self.ok(&args);
         src
     }
 
